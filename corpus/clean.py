@@ -33,6 +33,7 @@ def is_cjk(ch: str) -> bool:
         or 0xFF00 <= o <= 0xFFEF  # full-width forms
         or o in (0x201C, 0x201D, 0x2018, 0x2019, 0x2014, 0x2026, 0x00B7, 0x2022)  # “ ” ‘ ’ — … · •
         or 0x2460 <= o <= 0x24FF  # circled numbers
+        or 0x3300 <= o <= 0x33FF  # CJK compatibility (㎡)
     )
 
 
