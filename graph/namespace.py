@@ -1,0 +1,88 @@
+"""The project's vocabulary as code: a typo in a term is an AttributeError.
+
+The terms mirror ontology/climatekg.ttl (a test checks both ways).
+"""
+
+from rdflib import Namespace
+from rdflib.namespace import DefinedNamespace
+from rdflib.term import URIRef
+
+ONTOLOGY_IRI = "https://w3id.org/climatekg/ontology#"
+
+SCHEMA = Namespace("https://schema.org/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+QUDT = Namespace("http://qudt.org/schema/qudt/")
+UNIT = Namespace("http://qudt.org/vocab/unit/")
+CUR = Namespace("http://qudt.org/vocab/currency/")
+
+
+class CKG(DefinedNamespace):
+    """climatekg ontology terms."""
+
+    _NS = Namespace(ONTOLOGY_IRI)
+    _fail = True
+
+    # classes
+    Annual: URIRef
+    Award: URIRef
+    Bank: URIRef
+    Case: URIRef
+    CaseCollection: URIRef
+    CasePart: URIRef
+    Certification: URIRef
+    Company: URIRef
+    Cumulative: URIRef
+    Evidence: URIRef
+    Indicator: URIRef
+    Organisation: URIRef
+    Paragraph: URIRef
+    PartType: URIRef
+    Period: URIRef
+    Place: URIRef
+    QuantifiedOutcome: URIRef
+    Recognition: URIRef
+    Section: URIRef
+    Standard: URIRef
+    Technology: URIRef
+    # concept schemes
+    SectionScheme: URIRef
+    PartTypeScheme: URIRef
+    # properties
+    approximate: URIRef
+    caseId: URIRef
+    caseNumber: URIRef
+    endLine: URIRef
+    evidenceFor: URIRef
+    hasParagraph: URIRef
+    hasPart: URIRef
+    inCollection: URIRef
+    inPart: URIRef
+    inSection: URIRef
+    industry: URIRef
+    listedOn: URIRef
+    locatedIn: URIRef
+    measures: URIRef
+    mentionCount: URIRef
+    mentionsYear: URIRef
+    orgKind: URIRef
+    organisation: URIRef
+    parentOrganisation: URIRef
+    partType: URIRef
+    partner: URIRef
+    period: URIRef
+    placeKind: URIRef
+    quote: URIRef
+    recognition: URIRef
+    refersToStandard: URIRef
+    reportsOutcome: URIRef
+    sectionEvidence: URIRef
+    sectionInferred: URIRef
+    sectionNumber: URIRef
+    shareholder: URIRef
+    sourceSha256: URIRef
+    startLine: URIRef
+    surface: URIRef
+    text: URIRef
+    unitSymbol: URIRef
+    usesTechnology: URIRef
+    year: URIRef

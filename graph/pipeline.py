@@ -1,0 +1,182 @@
+"""`climatekg build` for the graph: source → cases → validated graph → exports.
+
+Everything is checked before anything is written, and the files are written
+to temporary names and renamed into place only when all of them are ready, so
+a failed build leaves the previous build untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from rdflib import Graph, URIRef
+
+from ..corpus.metadata import load_metadata
+from ..corpus.model import Collection
+from ..corpus.parse import CorpusError, parse_file
+from .build import build_graph
+from .vocab import load_vocabulary
+
+DEFAULT_BASE = "https://w3id.org/climatekg/"
+GRAPH_FILES = ("graph.ttl", "graph.nt", "graph.jsonld")
+
+
+class BuildError(RuntimeError):
+    """The build stopped; nothing was written. The message says what and where."""
+
+
+@dataclass
+class GraphBuild:
+    collection: Collection
+    graph: Graph
+    counts: dict
+    seconds: float
+
+
+def load_inputs(settings):
+    """Parse and validate everything the graph is made from (shared with the search index)."""
+    collection = parse_file(settings.source, settings.source_sha256)
+    metadata = load_metadata(settings.metadata, collection)
+    vocab = load_vocabulary(settings.entities, settings.ontology_dir / "technologies.ttl", metadata)
+    return collection, metadata, vocab
+
+
+def _rebase(g: Graph, base: str) -> Graph:
+    if base == DEFAULT_BASE:
+        return g
+    out = Graph()
+    for s, p, o in g:
+        s = URIRef(str(s).replace(DEFAULT_BASE, base, 1)) if isinstance(s, URIRef) else s
+        o = URIRef(str(o).replace(DEFAULT_BASE, base, 1)) if isinstance(o, URIRef) and str(o).startswith(DEFAULT_BASE + "id/") else o
+        out.add((s, p, o))
+    return out
+
+
+def ontology_graphs(settings) -> list[Graph]:
+    out = []
+    for name in ("climatekg.ttl", "indicators.ttl"):
+        g = Graph()
+        g.parse(settings.ontology_dir / name, format="turtle")
+        out.append(_rebase(g, settings.base_iri))
+    return out
+
+
+def shacl_validate(graph: Graph, shapes_path: Path, ontology: list[Graph]) -> None:
+    from pyshacl import validate
+
+    shapes = Graph().parse(shapes_path, format="turtle")
+    ont = Graph()
+    for og in ontology:
+        ont += og
+    conforms, report_graph, report_text = validate(
+        graph, shacl_graph=shapes, ont_graph=ont, inference="rdfs", abort_on_first=False, allow_warnings=True
+    )
+    if not conforms:
+        raise BuildError("the graph does not conform to ontology/shapes.ttl:\n" + summarise_report(report_text))
+
+
+def summarise_report(report_text: str, examples: int = 3) -> str:
+    """Group pySHACL's report by message: one line per kind of violation, with a few focus nodes."""
+    groups: dict[str, list[str]] = {}
+    focus = None
+    for line in report_text.splitlines():
+        line = line.strip()
+        if line.startswith("Focus Node:"):
+            focus = line.split(":", 1)[1].strip()
+        elif line.startswith("Message:"):
+            groups.setdefault(line.split(":", 1)[1].strip(), []).append(focus or "?")
+    out = []
+    for msg, nodes in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        out.append(f"  {len(nodes)}× {msg}\n      e.g. " + ", ".join(nodes[:examples]))
+    return "\n".join(out) or report_text[:4000]
+
+
+def make_graph(settings, progress: Callable[[str], None] = print) -> GraphBuild:
+    t0 = time.perf_counter()
+    try:
+        progress(f"parsing {settings.source.name}")
+        collection, metadata, vocab = load_inputs(settings)
+    except CorpusError as e:
+        raise BuildError(str(e)) from None
+    progress(f"  {len(collection.cases)} cases, {sum(len(p.paragraphs) for c in collection.cases for p in c.parts.values())} paragraphs")
+    progress(f"  vocabularies: {len(vocab.technologies)} technologies, {len(vocab.places)} places, "
+             f"{len(vocab.orgs)} organisations, {len(vocab.awards)} recognitions, {len(vocab.standards)} standards")
+    progress("building the graph")
+    onto = ontology_graphs(settings)
+    tech = vocab.technology_graph
+    vocab.technology_graph = _rebase(tech, settings.base_iri)
+    graph, counts = build_graph(collection, metadata, vocab, settings.base_iri, onto)
+    progress(f"  {len(graph):,} triples, {counts.get('outcomes', 0)} quantified outcomes")
+    progress("validating with SHACL (ontology/shapes.ttl)")
+    shacl_validate(graph, settings.ontology_dir / "shapes.ttl", onto)
+    return GraphBuild(collection, graph, counts, time.perf_counter() - t0)
+
+
+def serialise(graph: Graph) -> dict[str, bytes]:
+    """Deterministic exports: the same graph gives byte-identical files."""
+    nt = graph.serialize(format="nt", encoding="utf-8")
+    nt_lines = sorted(set(line for line in nt.decode("utf-8").splitlines() if line.strip()))
+    ttl = graph.serialize(format="turtle", encoding="utf-8")
+    jsonld = graph.serialize(format="json-ld", encoding="utf-8", sort_keys=True, indent=1, auto_compact=True)
+    doc = json.loads(jsonld)
+    if isinstance(doc, dict) and "@graph" in doc:
+        doc["@graph"] = sorted(doc["@graph"], key=lambda n: n.get("@id", ""))
+    elif isinstance(doc, list):
+        doc = sorted(doc, key=lambda n: n.get("@id", ""))
+    return {
+        "graph.ttl": ttl,
+        "graph.nt": ("\n".join(nt_lines) + "\n").encode("utf-8"),
+        "graph.jsonld": json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8"),
+    }
+
+
+def write_atomically(build_dir: Path, files: dict[str, bytes]) -> None:
+    build_dir.mkdir(parents=True, exist_ok=True)
+    tmp = {}
+    try:
+        for name, data in files.items():
+            path = build_dir / f".{name}.tmp-{os.getpid()}"
+            path.write_bytes(data)
+            tmp[name] = path
+        for name, path in tmp.items():
+            os.replace(path, build_dir / name)
+    finally:
+        for path in tmp.values():
+            if path.exists():
+                path.unlink()
+
+
+def graph_stats(graph: Graph) -> dict:
+    q = """
+    PREFIX ckg: <https://w3id.org/climatekg/ontology#>
+    SELECT ?cls (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?cls . FILTER(STRSTARTS(STR(?cls), STR(ckg:))) } GROUP BY ?cls
+    """
+    by_class = {str(r[0]).split("#")[-1]: int(r[1]) for r in graph.query(q)}
+    return {"triples": len(graph), "entities_by_class": dict(sorted(by_class.items()))}
+
+
+def build(settings, progress: Callable[[str], None] = print) -> dict:
+    """Build the graph files into ``settings.build_dir``; returns the manifest written."""
+    gb = make_graph(settings, progress)
+    progress("serialising (Turtle, N-Triples, JSON-LD)")
+    files = serialise(gb.graph)
+    stats = graph_stats(gb.graph)
+    manifest = {
+        "source": settings.source.name,
+        "source_sha256": gb.collection.source_sha256,
+        "base_iri": settings.base_iri,
+        "cases": len(gb.collection.cases),
+        **stats,
+        "links": {k.split(":", 1)[1]: v for k, v in sorted(gb.counts.items()) if k.startswith("links:")},
+        "quantified_outcomes": gb.counts.get("outcomes", 0),
+        "files": {name: len(data) for name, data in files.items()},
+    }
+    files["graph-manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    write_atomically(settings.build_dir, files)
+    progress(f"wrote {', '.join(files)} to {settings.build_dir} in {gb.seconds + 0:.1f}s")
+    return manifest
