@@ -123,16 +123,22 @@ def serialise(graph: Graph) -> dict[str, bytes]:
     nt_lines = sorted(set(line for line in nt.decode("utf-8").splitlines() if line.strip()))
     ttl = graph.serialize(format="turtle", encoding="utf-8")
     jsonld = graph.serialize(format="json-ld", encoding="utf-8", sort_keys=True, indent=1, auto_compact=True)
-    doc = json.loads(jsonld)
-    if isinstance(doc, dict) and "@graph" in doc:
-        doc["@graph"] = sorted(doc["@graph"], key=lambda n: n.get("@id", ""))
-    elif isinstance(doc, list):
-        doc = sorted(doc, key=lambda n: n.get("@id", ""))
+    doc = _canonical_json(json.loads(jsonld))
     return {
         "graph.ttl": ttl,
         "graph.nt": ("\n".join(nt_lines) + "\n").encode("utf-8"),
         "graph.jsonld": json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8"),
     }
+
+
+def _canonical_json(x):
+    """Sort every unordered JSON-LD array (values and nodes; never an @list) so output is stable."""
+    if isinstance(x, dict):
+        return {k: (v if k == "@list" else _canonical_json(v)) for k, v in x.items()}
+    if isinstance(x, list):
+        items = [_canonical_json(v) for v in x]
+        return sorted(items, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+    return x
 
 
 def write_atomically(build_dir: Path, files: dict[str, bytes]) -> None:

@@ -117,6 +117,8 @@ def _indicator(unit: str, clause: str, after: str) -> str:
         return "other"
     ghg_after = re.match(r"\s?(?:的)?(二氧化碳|CO2|CO₂|tCO2|温室气体|碳排放|碳)", nxt)
     if unit in ("t", "kg"):
+        if re.search(r"用水|节水|水量|水耗", near):
+            return "water"
         if re.search(r"减排|减碳|碳减排|减少.{0,10}(二氧化碳|碳|排放)|降低.{0,10}(排放|温室气体)|降碳|抵消|碳汇|避免.{0,6}排放|减少温室气体", c) or (
             ghg_after and re.search(r"减|降|抵|避免|替代", c)
         ):
@@ -198,7 +200,7 @@ def _indicator(unit: str, clause: str, after: str) -> str:
             return "production" if re.search(r"产|利用|生产", c) else "energy_consumption"
         return "water" if re.search(r"水", c) else "other"
     if unit == "count":
-        if re.match(r"\s?(?:[^，。；]{0,2})(用户|会员|消费者|师生|学生|居民|员工|游客|旅客|志愿者|参与者)", nxt) or re.search(r"[人名户]$|人次$", clause):
+        if re.match(r"\s?(?:[^，。；]{0,2})(用户|会员|消费者|师生|学生|居民|员工|游客|旅客|志愿者|参与者)", nxt) or re.search(r"[人名户]$|人次$|(用户|人数|参与者|会员|消费者)[^，。；]{0,12}$", clause):
             return "users"
         return "count"
     return "other"
@@ -209,7 +211,7 @@ def _period(before: str, after: str) -> str | None:
     near = before[-16:]
     if re.search(r"累计|累积|共计|总计|合计|截至|截止", near):
         return "cumulative"
-    if re.match(r"\s?/年|\s?每年", after) or re.search(r"每年|年均|全年|一年|年度|年平均|年[发减节产用供处可降消省收耗输提]", near):
+    if re.match(r"\s?/年|\s?每年", after) or re.search(r"每年|年均|全年|一年|(?<!\d)年度|年平均|(?<!\d)年[发减节产用供处可降消省收耗输提]", near):
         return "annual"
     return None
 

