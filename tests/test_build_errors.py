@@ -1,0 +1,97 @@
+"""Bad input stops the build with a message that says what and where, and leaves the previous build untouched."""
+
+import re
+import shutil
+from dataclasses import replace
+
+import pytest
+
+from climatekg.graph.pipeline import BuildError, build
+
+
+@pytest.fixture
+def previous_build(graph_build_dir, tmp_path):
+    d = tmp_path / "build"
+    shutil.copytree(graph_build_dir[0], d)
+    before = {p.name: p.read_bytes() for p in d.iterdir()}
+    yield d
+    after = {p.name: p.read_bytes() for p in d.iterdir()}
+    assert after == before, "a failed build changed the previous build"
+
+
+def _source_copy(settings, tmp_path, transform):
+    data = settings.source.read_bytes()
+    p = tmp_path / "source.txt"
+    p.write_bytes(transform(data))
+    return p
+
+
+def test_truncated_source_fails_the_checksum(settings, tmp_path, previous_build):
+    src = _source_copy(settings, tmp_path, lambda b: b[: len(b) // 2])
+    with pytest.raises(BuildError, match=r"sha256 is [0-9a-f]{64}, expected b13f8dcb.*modified or truncated"):
+        build(replace(settings, source=src, build_dir=previous_build), progress=lambda m: None)
+
+
+def test_truncated_source_without_checksum_names_where_it_ends(settings, tmp_path, previous_build):
+    lines = settings.source.read_text(encoding="utf-8").split("\n")
+    src = tmp_path / "short.txt"
+    src.write_text("\n".join(lines[:5000]), encoding="utf-8")
+    with pytest.raises(BuildError) as e:
+        build(replace(settings, source=src, source_sha256="", build_dir=previous_build), progress=lambda m: None)
+    msg = str(e.value)
+    assert "closing CCCA note" in msg and "line 5000" in msg and "truncated" in msg
+
+
+def test_corrupted_bytes_are_reported_with_their_line(settings, tmp_path, previous_build):
+    def corrupt(b):
+        lines = b.split(b"\n")
+        lines[180] = lines[180][:10] + b"\xff\xfe" + lines[180][10:]
+        return b"\n".join(lines)
+
+    src = _source_copy(settings, tmp_path, corrupt)
+    with pytest.raises(BuildError, match=r"short|source\.txt:181: not valid UTF-8"):
+        build(replace(settings, source=src, source_sha256="", build_dir=previous_build), progress=lambda m: None)
+
+
+def test_a_missing_heading_names_the_case_and_line(settings, tmp_path, previous_build):
+    text = settings.source.read_text(encoding="utf-8").split("\n")
+    assert text[3690] == "项目成果"  # case-14's results heading, line 3691
+    text[3690] = "项目结果"
+    src = tmp_path / "src.txt"
+    src.write_text("\n".join(text), encoding="utf-8")
+    with pytest.raises(BuildError, match=r"src\.txt:\d+: case-14: found heading '项目亮点' where '项目成果' was expected"):
+        build(replace(settings, source=src, source_sha256="", build_dir=previous_build), progress=lambda m: None)
+
+
+def _meta_copy(settings, tmp_path, edit):
+    p = tmp_path / "cases.toml"
+    p.write_text(edit(settings.metadata.read_text(encoding="utf-8")), encoding="utf-8")
+    return p
+
+
+def test_metadata_missing_a_case(settings, tmp_path, previous_build):
+    def drop_last_case(t):
+        start = t.index('id = "case-26"')
+        start = t.rindex("[[case]]", 0, start)
+        end = t.index("[[", start + 8)
+        return t[:start] + t[end:]
+
+    meta = _meta_copy(settings, tmp_path, drop_last_case)
+    with pytest.raises(BuildError, match=r"cases\.toml: no metadata for case-26"):
+        build(replace(settings, metadata=meta, build_dir=previous_build), progress=lambda m: None)
+
+
+def test_metadata_title_that_disagrees_with_the_text(settings, tmp_path, previous_build):
+    meta = _meta_copy(settings, tmp_path, lambda t: t.replace('title_zh = "粪污资源化利用项目"', 'title_zh = "粪污资源化项目"'))
+    with pytest.raises(BuildError, match=r"case 'case-26': title_zh '粪污资源化项目' does not match .*source lines 6635–6635"):
+        build(replace(settings, metadata=meta, build_dir=previous_build), progress=lambda m: None)
+
+
+def test_metadata_section_against_a_printed_label(settings, tmp_path, previous_build):
+    def move(t):
+        t = re.sub(r'(id = "case-20"\nsection = )"s4"', r'\1"s5"', t)
+        return t.replace('cases = ["case-21", "case-22"', 'cases = ["case-20", "case-21", "case-22"')
+
+    meta = _meta_copy(settings, tmp_path, move)
+    with pytest.raises(BuildError, match=r"case 'case-20' is in section s5 '绿色交通', but the margin label at source line 5231 reads '4 能源转型'"):
+        build(replace(settings, metadata=meta, build_dir=previous_build), progress=lambda m: None)
