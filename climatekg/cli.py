@@ -146,9 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("-v", "--verbose", action="store_true")
     e.set_defaults(func=cmd_extraction)
 
-    from . import cli_search
+    from . import cli_search, cli_service
 
     cli_search.register(sub)
+    cli_service.register(sub)
 
     args = p.parse_args(argv)
     try:

@@ -53,3 +53,26 @@ def store(graph_build_dir):
 
 def case_ids(result, var="id"):
     return sorted({row[var] for row in result.dicts()})
+
+
+@pytest.fixture(scope="session")
+def built_settings(settings, graph_build_dir):
+    """Settings pointing at the session's fresh build (graph; search indexes added when the search stack is built)."""
+    from dataclasses import replace
+
+    return replace(settings, build_dir=graph_build_dir[0])
+
+
+@pytest.fixture(scope="module")
+def app(built_settings):
+    """A fresh app per test module (heavy resources load lazily on first use)."""
+    from climatekg.service.app import create_app
+
+    app = create_app(built_settings)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
