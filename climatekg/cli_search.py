@@ -1,8 +1,113 @@
-"""Search, similar-case, ask, eval and serve sub-commands (registered by cli.main)."""
+"""Search, similar-case and evaluation sub-commands (registered by cli.main)."""
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+
+
+def _engine(settings):
+    from climatekg.embeddings.search import IndexMismatch, SearchEngine
+
+    try:
+        return SearchEngine.load(settings)
+    except IndexMismatch as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _plain(highlighted: str) -> str:
+    return re.sub(r"</?mark>", "", highlighted).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#x27;", "'")
+
+
+def _terminal(highlighted: str) -> str:
+    bold = sys.stdout.isatty()
+    s = highlighted.replace("<mark>", "\033[1;33m" if bold else "[").replace("</mark>", "\033[0m" if bold else "]")
+    return _plain(s) if False else re.sub(r"&(amp|lt|gt|quot|#x27);", lambda m: {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#x27": "'"}[m.group(1)], s)
+
+
+def cmd_search(args, settings) -> int:
+    from climatekg.embeddings.search import SearchInputError
+
+    engine = _engine(settings)
+    try:
+        res = engine.search(args.query, k=args.k, section=args.section, technology=args.technology,
+                            location=args.location, year=args.year)
+    except SearchInputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+        return 0
+    if res["entities"]:
+        print("linked: " + ", ".join(f"{m['matched']} → {m['kind']}:{m['id']}" for m in res["entities"]))
+    for n, r in enumerate(res["results"], start=1):
+        ranks = " ".join(f"{leg}={r['ranks'][leg] or '-'}" for leg in ("dense", "lexical", "entity"))
+        print(f"\n{n}. {r['case_id']}  {r['title_zh']}\n    {r['title_en']} — {r['company_en']}   [{ranks}]")
+        for p in r["passages"]:
+            print(f"    · {p['part_zh']} (lines {p['start_line']}–{p['end_line']}): {_terminal(p['highlighted'])[:300]}")
+    return 0
+
+
+def cmd_similar(args, settings) -> int:
+    from climatekg.embeddings.search import SearchInputError, UnknownCase
+
+    engine = _engine(settings)
+    try:
+        if re.fullmatch(r"case-\d+", args.target):
+            res = engine.similar(case_id=args.target, k=args.k)
+        else:
+            res = engine.similar(text=args.target, k=args.k)
+    except (SearchInputError, UnknownCase) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+        return 0
+    for n, r in enumerate(res["results"], start=1):
+        print(f"{n}. {r['case_id']}  {r['title_zh']} / {r['title_en']}  (score {r['score']:.2f})")
+        print(f"    {r['reason_zh']}\n    {r['reason_en']}")
+    return 0
+
+
+def cmd_eval(args, settings) -> int:
+    from climatekg.config import ROOT
+    from climatekg.embeddings.evaluate import evaluate, format_report, load_questions
+
+    engine = _engine(settings)
+    qs = load_questions(args.questions or ROOT / "data" / "eval" / "search_questions.toml")
+    res = evaluate(engine, qs)
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+    else:
+        print(f"retrieval evaluation: {len(qs)} questions, model {engine.manifest['model']}, {engine.manifest['chunks']} chunks")
+        print(format_report(res))
+    try:
+        from climatekg.ask.evaluate import run_cli as ask_eval
+    except ImportError:
+        return 0
+    return ask_eval(args, settings)
+
 
 def register(sub) -> None:
-    """Add the sub-commands that need the search stack."""
-    return None
+    s = sub.add_parser("search", help="hybrid search: cases with their best passages")
+    s.add_argument("query")
+    s.add_argument("--k", type=int, default=10)
+    s.add_argument("--section")
+    s.add_argument("--technology")
+    s.add_argument("--location")
+    s.add_argument("--year", type=int)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_search)
+
+    m = sub.add_parser("similar", help="the cases most similar to a case id (case-07) or to a text, with what they share")
+    m.add_argument("target", help="a case id such as case-07, or free text")
+    m.add_argument("--k", type=int, default=5)
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=cmd_similar)
+
+    e = sub.add_parser("eval", help="retrieval (and question-answering) evaluation on the evaluation sets")
+    e.add_argument("--questions", help="search question set (default data/eval/search_questions.toml)")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval)

