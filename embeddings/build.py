@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ..config import ROOT
-from .chunks import CHUNKER_VERSION, chunks_checksum, make_chunks
+from .chunks import CHUNKER_VERSION, chunks_checksum, make_chunks, sentences
 from .encoder import VectorCache, load_encoder
 from .lexical import BM25Index, ChineseTokenizer, english_tokens
 from .vector_index import make_index
@@ -169,6 +169,17 @@ def case_card(rec: dict, entities: list[dict]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _sentence_lines(collection) -> dict:
+    """(case, part, sentence text) → (first line, last line) in the source."""
+    out = {}
+    for case in collection.cases:
+        for part, para in case.paragraphs():
+            for a, b in sentences(para.text):
+                t = para.text[a:b].strip()
+                out.setdefault((case.id, part.key, t), para.lines_of(a, b))
+    return out
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     n = np.linalg.norm(v, axis=-1, keepdims=True)
     return (v / np.where(n == 0, 1, n)).astype("float32")
@@ -248,6 +259,25 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
     index.add(vectors)
     chunk_vecs = vectors[: len(chunks)]
     case_vectors, maxsim = case_representations(chunks, chunk_vecs, vectors[len(chunks):], records, cache, encoder)
+    # sentences of every chunk, embedded too: extractive answers pick the best one without embedding at query time
+    sents = []
+    for c in chunks:
+        para_lines = (c.start_line, c.end_line)
+        for a, b in sentences(c.text):
+            t = c.text[a:b].strip()
+            if len(t) >= 6:
+                sents.append({"chunk": c.id, "case_id": c.case_id, "part": c.part, "text": t})
+    uniq = list(dict.fromkeys(x["text"] for x in sents))
+    t_sent = time.perf_counter()
+    sent_vecs = cache.encode_passages(encoder, uniq)
+    progress(f"  {len(uniq)} sentences embedded in {time.perf_counter() - t_sent:.1f}s")
+    sent_pos = {t: i for i, t in enumerate(uniq)}
+    for x in sents:
+        x["vec"] = sent_pos[x["text"]]
+    line_of = _sentence_lines(collection)
+    for x in sents:
+        x["start_line"], x["end_line"] = line_of.get((x["case_id"], x["part"], x["text"]), para_lines)
+
     t_lex = time.perf_counter()
     user_words = {lab for e in entities for lab in e["labels_zh"]}
     tok = ChineseTokenizer(user_words=user_words)
@@ -267,6 +297,10 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
     (tmp / "features.json").write_text(json.dumps(features, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     (tmp / "user_words.txt").write_text("\n".join(sorted(user_words)) + "\n", encoding="utf-8")
     index.save(tmp / "vectors.faiss")
+    with open(tmp / "sentences.jsonl", "w", encoding="utf-8") as f:
+        for x in sents:
+            f.write(json.dumps(x, ensure_ascii=False) + "\n")
+    np.save(tmp / "sentence_vectors.npy", sent_vecs)
     np.savez(tmp / "case_vectors.npz", **case_vectors)
     np.save(tmp / "maxsim.npy", maxsim)
     bm25_zh.save(tmp / "bm25_zh")

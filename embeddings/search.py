@@ -79,6 +79,27 @@ class EntityMention:
     end: int
 
 
+GENERIC_EN = {"china", "group", "company", "bank", "power", "energy", "green", "carbon", "technology", "international",
+              "report", "award", "prize", "standard", "project", "industry", "association", "government", "city", "province"}
+_SUFFIX = re.compile(r"\s*(,?\s*(co\.?,? ?ltd\.?|ltd\.?|limited|inc\.?|corporation|corp\.?|company|group|holdings?|china))+$", re.I)
+
+
+def name_variants(label: str) -> list[str]:
+    """Forms a user may type for an English label: "Forbes / Forbes China" → forbes, forbes china;
+    "United Nations Global Compact (UNGC)" → united nations global compact, ungc; "Nestlé China" → nestlé."""
+    out = []
+    for part in re.split(r"\s+/\s+|;\s*", label):
+        part = part.strip()
+        inner = re.findall(r"\(([^)]+)\)", part)
+        base = re.sub(r"\s*\([^)]*\)", "", part).strip()
+        lead = re.match(r"([A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*)*?)(?=\s+(?:\d|[a-z'‘“]|China\b))", base)
+        for v in [base, _SUFFIX.sub("", base)] + [i for i in inner if len(i) >= 2] + ([lead.group(1)] if lead else []):
+            v = v.strip(" ,.'\"“”").lower()
+            if v and v not in out:
+                out.append(v)
+    return out
+
+
 class EntityLinker:
     """Finds graph entities named in a query: Chinese labels as substrings, English labels as whole words."""
 
@@ -91,11 +112,16 @@ class EntityLinker:
                 if len(lab) >= 2:
                     zh.append((lab, e))
             for lab in e["labels_en"]:
-                norm = lab.strip().lower()
-                if len(norm) >= 3 and norm not in EN_STOP:
-                    en.append((norm, e))
+                for norm in name_variants(lab):
+                    if len(norm) >= 3 and norm not in EN_STOP and norm not in GENERIC_EN:
+                        en.append((norm, e))
         self.zh = sorted(zh, key=lambda p: (-len(p[0]), p[1]["kind"], p[1]["id"]))
         self.en = sorted(en, key=lambda p: (-len(p[0]), p[1]["kind"], p[1]["id"]))
+        self.same_label: dict[str, list[dict]] = {}
+        for lab, e in self.zh + self.en:
+            group = self.same_label.setdefault(lab, [])
+            if all(x is not e for x in group):
+                group.append(e)
         self._en_re = {lab: re.compile(r"(?<![a-z0-9])" + re.escape(lab) + r"(?![a-z0-9])") for lab, _ in self.en}
 
     def link(self, text: str) -> list[EntityMention]:
@@ -109,7 +135,7 @@ class EntityLinker:
                 if not any(taken[start:end]):
                     for i in range(start, end):
                         taken[i] = True
-                    out.append(EntityMention(e, lab, start, end))
+                    out += [EntityMention(x, lab, start, end) for x in self.same_label[lab]]
                 start = squashed.find(lab, start + 1)
         low = text.lower()
         for lab, e in self.en:
@@ -117,7 +143,7 @@ class EntityLinker:
                 if not any(taken[m.start():m.end()]):
                     for i in range(m.start(), m.end()):
                         taken[i] = True
-                    out.append(EntityMention(e, text[m.start():m.end()], m.start(), m.end()))
+                    out += [EntityMention(x, text[m.start():m.end()], m.start(), m.end()) for x in self.same_label[lab]]
         out.sort(key=lambda m: m.start)
         return out
 
@@ -197,8 +223,22 @@ class SearchEngine:
 
     # -- the legs -----------------------------------------------------------------
     def _embed_query(self, q: str) -> np.ndarray:
-        with self._lock:  # torch on 2 pinned threads: one query at a time per process
-            return self.encoder.encode_queries([q])[0]
+        cache = self.__dict__.setdefault("_qcache", {})
+        v = cache.get(q)
+        if v is None:
+            with self._lock:  # torch on 2 pinned threads: one query at a time per process
+                v = self.encoder.encode_queries([q])[0]
+            if len(cache) > 512:
+                cache.clear()
+            cache[q] = v
+        return v
+
+    def sentences(self) -> tuple[list[dict], np.ndarray]:
+        """Every indexed sentence (case, part, chunk, lines, text) and its vectors (loaded on first use)."""
+        if "_sentences" not in self.__dict__:
+            rows = [json.loads(x) for x in (self.folder / "sentences.jsonl").read_text(encoding="utf-8").splitlines() if x]
+            self.__dict__["_sentences"] = (rows, np.load(self.folder / "sentence_vectors.npy"))
+        return self.__dict__["_sentences"]
 
     def dense_scores(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(per-chunk scores, per-case scores: best chunk or card)."""

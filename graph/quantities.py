@@ -384,16 +384,16 @@ def extract(text: str) -> list[Quantity]:
 
 # -- amounts typed by a user (question understanding) -----------------------------
 
-_USER_UNITS: list[tuple[str, str, float]] = [
+_USER_UNITS: list[tuple[str, str, float]] = [  # longest first: 千瓦时 before 千瓦, mwh before mw
     (r"mt|million tonnes?|million tons?|百万吨", "t", 1e6),
     (r"kt|thousand tonnes?|千吨", "t", 1e3),
     (r"t|tonnes?|tons?|吨|tco2e?|吨二氧化碳", "t", 1),
-    (r"gw|吉瓦", "kW", 1e6),
-    (r"mwp?|megawatts?|兆瓦", "kW", 1e3),
-    (r"kwp?|kilowatts?|千瓦", "kW", 1),
     (r"gwh|亿千瓦时", "kWh", 1e6),
     (r"mwh|兆瓦时", "kWh", 1e3),
     (r"kwh|千瓦时|度", "kWh", 1),
+    (r"gw|吉瓦", "kW", 1e6),
+    (r"mwp?|megawatts?|兆瓦", "kW", 1e3),
+    (r"kwp?|kilowatts?|千瓦", "kW", 1),
     (r"亿元|亿", "CNY", 1e8),
     (r"万元", "CNY", 1e4),
     (r"yuan|rmb|cny|元", "CNY", 1),
@@ -403,7 +403,7 @@ _USER_UNITS: list[tuple[str, str, float]] = [
 ]
 _EN_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
 AMOUNT = re.compile(
-    rf"(?P<num>{ARABIC}|{CHINESE})\s*(?P<mult>万亿|千万|百万|万|亿|thousand|million|billion|bn|mn|k|m|b)?\s*"
+    rf"(?<![A-Za-z0-9.])(?P<num>{ARABIC}|{CHINESE})\s*(?P<mult>万亿|千万|百万|万|亿|thousand|million|billion|bn|mn|k|m|b)?\s*"
     rf"(?P<unit>{'|'.join(p for p, _, _ in _USER_UNITS)})?(?![a-z])",
     re.IGNORECASE,
 )
@@ -411,6 +411,7 @@ AMOUNT = re.compile(
 
 def parse_amount(text: str) -> tuple[float, str | None, tuple[int, int]] | None:
     """The first amount in ``text``: (value in base unit, unit or None, span)."""
+    text = re.sub(r"二氧化碳|二氧化硫", lambda m: "C" * len(m.group(0)), text)  # 二 here is no number
     for m in AMOUNT.finditer(text):
         num = _to_number(m.group("num"))
         if num is None:
@@ -418,7 +419,7 @@ def parse_amount(text: str) -> tuple[float, str | None, tuple[int, int]] | None:
         mult_s = (m.group("mult") or "").lower()
         unit_s = (m.group("unit") or "").lower()
         if not mult_s and not unit_s:
-            if re.fullmatch(r"(19|20)\d{2}", m.group("num")):
+            if re.fullmatch(r"(19|20)\d{2}", m.group("num")) or not re.fullmatch(ARABIC, m.group("num")):
                 continue
         mult = MULTIPLIERS.get(mult_s, _EN_MULT.get(mult_s, 1.0))
         unit, factor = None, 1.0

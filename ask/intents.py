@@ -1,0 +1,187 @@
+"""Question understanding without a language model: intent patterns, entity links and amounts, in zh and en.
+
+``parse(question, linker)`` returns a :class:`Question`: the language, the
+entities the question names (through the graph's bilingual labels), and — when
+the question is one the graph can answer exactly — a structured intent:
+
+* ``count`` / ``list``: cases (or companies) matching constraints;
+* ``compare``: an indicator compared with an amount (超过10 MW, above 100,000 t a year);
+* ``superlative``: the largest / smallest figure of an indicator (or the oldest company);
+* ``attribute``: a fact about a company (founded, listed where, stock code).
+
+Constraints are technologies, places, sections, partners, recognitions,
+standards, organisation kinds (banks, grid companies), founding years and
+stock exchanges. Anything else is left to extractive answering.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from climatekg.graph.quantities import parse_amount
+
+# indicator keywords → (indicator code, base unit)
+INDICATORS: list[tuple[str, str, str | None]] = [
+    (r"碳排放强度|碳强度|排放强度|carbon intensity|emission intensity", "carbon_intensity", None),
+    (r"标准煤|标煤|standard coal|coal equivalent", "energy_saved", "tce"),
+    (r"减排|减碳|碳减排|减少.{0,6}(二氧化碳|碳排放|排放)|降碳|cut.{0,20}(co2|co₂|carbon|emission)|(co2|co₂|carbon|emissions?|ghg) (reduction|cut|saving)s?|reduc\w* .{0,20}(co2|co₂|carbon|emission)|avoid\w* .{0,12}emission|(co2|co₂|carbon|emissions?|ghg)\b.{0,30}(avoid|sav|cut|reduc|abat)", "co2_reduction", "t"),
+    (r"装机|光伏容量|capacity|install\w*|how many (mw|kw|gw)|多少(兆瓦|千瓦|MW)", "capacity", "kW"),
+    (r"发电量|发电|generat\w*|electricity output", "power_generation", "kWh"),
+    (r"投资|投入|invest\w*|capex", "investment", "CNY"),
+    (r"贷款余额|绿色贷款|信贷|融资|贷款|loans?|credit|financ\w*", "financing", "CNY"),
+    (r"营收|营业收入|收入|revenue|sales", "revenue", "CNY"),
+    (r"节能|节电|节约.{0,4}电|energy sav\w*|electricity sav\w*|sav\w* .{0,10}(energy|electricity)", "energy_saved", None),
+    (r"绿电|绿色电力|green (power|electricity)|renewable electricity", "green_power", "kWh"),
+    (r"员工|雇员|employees|staff|workforce", "employees", "count"),
+    (r"充电桩|充电车位|充电枪|charging (points?|piles?|guns?|spaces?|stations?)", "charging", "count"),
+]
+
+CMP_GT = r"超过|大于|高于|多于|不少于|不低于|以上|逾|至少|more than|over|above|greater than|exceed\w*|at least|bigger than|larger than|higher than"
+CMP_LT = r"低于|少于|小于|不到|不足|以下|less than|below|under|fewer than|smaller than|lower than|at most"
+SUPER_MAX = r"最大|最多|最高|最长|更高|更多|更大|largest|biggest|most|highest|greatest|maximum|top|higher|larger|bigger"
+SUPER_MIN = r"最小|最少|最低|smallest|least|lowest|minimum|fewest"
+OLDEST = r"最早|最悠久|历史最|最老|oldest|earliest|longest history|first founded"
+
+COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企业|公司|银行)|(案例|项目|企业|公司)(的)?(数量|个数)"
+         r"|how many (cases|companies|projects|firms|banks|of the)|number of (cases|companies|projects)")
+LIST = r"哪些|哪几|哪个|哪家|哪一家|列出|有什么|which|what (cases|companies|projects|firms)|list|show me|name the"
+
+FOUNDED = r"成立|创立|创建|创办|始建|建立于|founded|established|set up|incorporated|created"
+LISTED = r"上市|股票代码|证券代码|listed|listing|stock code|ticker|ipo|stock exchange"
+ANNUAL = r"每年|年均|一年|年减排|年发电|per year|a year|annual|annually|yearly|each year"
+CUMULATIVE = r"累计|累积|总共|cumulative|in total|so far|to date"
+
+ORG_KINDS = [
+    (r"银行|banks?\b", "bank"),
+    (r"电网|供电公司|电力公司|power[- ]grid|grid compan|utilit", "grid"),
+]
+EXCHANGES = [
+    (r"香港|港股|港交所|hong kong|hkex|hkse", ("HK", "香港")),
+    (r"纳斯达克|nasdaq", ("NASDAQ", "纳斯达克")),
+    (r"纽约|纽交所|nyse|new york", ("NYSE", "纽约")),
+    (r"a股|上交所|深交所|上海证券|深圳证券|a-share|shanghai stock|shenzhen stock", ("A-share", "A股")),
+]
+
+
+@dataclass
+class Question:
+    text: str
+    lang: str
+    mentions: list = field(default_factory=list)  # EntityMention from the search engine's linker
+    kind: str | None = None  # count | list | compare | superlative | attribute | oldest | None (extractive)
+    target: str = "cases"  # cases | companies
+    technologies: list[dict] = field(default_factory=list)
+    places: list[dict] = field(default_factory=list)
+    sections: list[dict] = field(default_factory=list)
+    orgs: list[dict] = field(default_factory=list)
+    awards: list[dict] = field(default_factory=list)
+    standards: list[dict] = field(default_factory=list)
+    org_kind: str | None = None
+    indicator: str | None = None
+    unit: str | None = None
+    comparator: str | None = None  # > | <
+    amount: float | None = None
+    period: str | None = None  # annual | cumulative
+    superlative: str | None = None  # max | min
+    attribute: str | None = None  # founded | listed
+    founded_year: int | None = None
+    exchange: tuple[str, str] | None = None
+    asks_amount: bool = False  # "how much / 多少": an extractive answer should carry a figure
+    groups: list = field(default_factory=list)  # [(kind, [entities])]: one per mention; entities in a group are alternatives
+    any_of: bool = False  # "A or B": technology groups are alternatives too
+
+    @property
+    def constraints(self) -> int:
+        return sum(map(bool, (self.technologies, self.places, self.sections, self.orgs, self.awards, self.standards,
+                              self.org_kind, self.founded_year, self.exchange)))
+
+
+def _has(pattern: str, text: str) -> bool:
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def parse(text: str, lang: str, mentions: list) -> Question:
+    q = Question(text=text, lang=lang, mentions=mentions)
+    low = text.lower()
+    # entities, by kind. Several entities may share one mention ("Forbes" names two awards; "green transport"
+    # is a section and a technology): per mention keep the most likely kind, and all entities of that kind
+    section_words = _has(r"板块|栏目|部分|section|chapter|part of the collection", low)
+    priority = ["section", "org", "award", "standard", "technology", "place"] if section_words else \
+        ["org", "award", "standard", "technology", "place", "section"]
+    spans: dict[tuple[int, int], list] = {}
+    for m in mentions:
+        spans.setdefault((m.start, m.end), []).append(m.entity)
+    for ents in spans.values():
+        kind = min((e["kind"] for e in ents), key=lambda k: priority.index(k) if k in priority else 99)
+        group = [e for e in ents if e["kind"] == kind]
+        bucket = {"technology": q.technologies, "place": q.places, "section": q.sections, "org": q.orgs,
+                  "award": q.awards, "standard": q.standards}.get(kind)
+        for e in group:
+            if bucket is not None and all(x["id"] != e["id"] for x in bucket):
+                bucket.append(e)
+        q.groups.append((kind, group))
+    q.any_of = _has(r"或者|或是|或|\bor\b|either", low)
+    for pattern, kind in ORG_KINDS:
+        if _has(pattern, low):
+            q.org_kind = kind
+            q.orgs = [o for o in q.orgs if not _has(pattern, o["en"].lower() + o["zh"])]
+            break
+    for pattern, ex in EXCHANGES:
+        if _has(pattern, low) and _has(LISTED, low):
+            q.exchange = ex
+            q.places = [p for p in q.places if not _has(pattern, p["en"].lower() + p["zh"])]
+    q.asks_amount = _has(r"多少|几|多大|多高|how much|how many|what (is|was) the (amount|total|size)|how large|how big", low)
+    for pattern, code, unit in INDICATORS:
+        if _has(pattern, low):
+            q.indicator, q.unit = code, unit
+            break
+    if _has(CUMULATIVE, low):
+        q.period = "cumulative"
+    elif _has(ANNUAL, low):
+        q.period = "annual"
+
+    year = re.search(r"(19|20)\d{2}", text)
+    is_count = _has(COUNT, low)
+    is_list = _has(LIST, low)
+    if _has(FOUNDED, low) and (is_list or is_count) and year and not q.orgs:
+        q.kind, q.target, q.founded_year = ("count" if is_count else "list"), "companies", int(year.group(0))
+        return q
+    if q.orgs and (_has(FOUNDED, low) or _has(LISTED, low)) and not is_count and not _has(r"哪些|which (cases|companies)", low):
+        q.kind, q.attribute = "attribute", ("founded" if _has(FOUNDED, low) else "listed")
+        return q
+    if _has(OLDEST, low) and (_has(FOUNDED, low) or _has(r"历史|history|old", low)):
+        q.kind, q.target = "oldest", "companies"
+        return q
+    if q.exchange and (is_list or is_count):
+        q.kind, q.target = ("count" if is_count else "list"), "companies"
+        return q
+
+    amount = None
+    if q.indicator and (_has(CMP_GT, low) or _has(CMP_LT, low)):
+        amount = parse_amount(re.sub(r"(19|20)\d{2}\s*年", "", text))
+    if amount and (amount[1] in (None, q.unit) or (q.indicator == "energy_saved")):
+        value, unit, _ = amount
+        q.kind, q.amount = "compare", value
+        if unit:
+            q.unit = unit
+        # the comparator nearest the amount wins ("不到1000吨", "more than 10 MW")
+        gt = [m.end() for m in re.finditer(CMP_GT, low, re.IGNORECASE)]
+        lt = [m.end() for m in re.finditer(CMP_LT, low, re.IGNORECASE)]
+        pos = amount[2][0]
+        dist = lambda xs: min((abs(pos - x) for x in xs), default=10**6)  # noqa: E731
+        q.comparator = ">" if dist(gt) <= dist(lt) else "<"
+        return q
+    if q.indicator and (_has(SUPER_MAX, low) or _has(SUPER_MIN, low)) and (is_list or _has(r"谁|who|哪", low)):
+        q.kind = "superlative"
+        q.superlative = "min" if _has(SUPER_MIN, low) and not _has(SUPER_MAX, low) else "max"
+        return q
+    if is_count and (q.constraints or _has(r"案例|cases|projects|companies|企业|公司", low)):
+        q.kind = "count"
+        q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例|cases", low) else "cases"
+        return q
+    if is_list and q.constraints and not q.asks_amount:
+        q.kind = "list"
+        q.target = "companies" if _has(r"企业|公司|companies|firms|banks|银行", low) and not _has(r"案例|cases|projects|项目", low) else "cases"
+        return q
+    return q
