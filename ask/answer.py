@@ -178,7 +178,9 @@ class Answerer:
         elif q.org_kind == "grid":
             body.append('  ?case ckg:organisation ?org . ?org ckg:industry ?ind . FILTER(CONTAINS(LCASE(STR(?ind)), "grid") || CONTAINS(LCASE(STR(?ind)), "power supply"))')
         if q.target == "companies" or q.kind in ("oldest",) or q.founded_year or q.exchange:
-            body.append("  ?case ckg:organisation ?org . ?org rdfs:label ?company . FILTER(lang(?company) = \"" + q.lang + "\")")
+            if not any("ckg:organisation ?org" in b for b in body):
+                body.append("  ?case ckg:organisation ?org .")
+            body.append("  ?org rdfs:label ?company . FILTER(lang(?company) = \"" + q.lang + "\")")
             extra += " ?company"
         if q.founded_year:
             body.append(f'  ?org schema:foundingDate ?founded . FILTER(STR(?founded) = "{q.founded_year}")')
@@ -195,7 +197,8 @@ class Answerer:
             ind = q.indicator
             measure = f"<{ID}indicator/{ind.replace('_', '-')}>" if ind not in ("charging", "employees") else None
             unit = q.unit or "t"
-            lines = ["  ?case ckg:reportsOutcome ?o .", "  ?o schema:value ?value ; ckg:unitSymbol ?unit ; ckg:surface ?surface ; ckg:quote ?quote ; ckg:startLine ?line ."]
+            lines = ["  ?case ckg:reportsOutcome ?o .", "  ?o schema:value ?value ; ckg:unitSymbol ?unit ; ckg:surface ?surface ; ckg:quote ?quote ; ckg:startLine ?line .",
+                     "  OPTIONAL { ?o ckg:year ?year }"]
             if measure:
                 lines.append(f"  ?o ckg:measures {measure} .")
             if ind == "charging":
@@ -206,6 +209,8 @@ class Answerer:
                 lines.append('  FILTER(?unit IN ("kWh", "tce"))')
             else:
                 lines.append(f'  FILTER(?unit = "{unit}")')
+            if not re.search(r"目标|预计|计划|target|plan|forecast|expect|project", q.text, re.I):
+                lines.append("  FILTER NOT EXISTS { ?o ckg:projected true }")  # reported results, not targets
             if q.period == "annual":  # a figure for one year: anything the text does not call cumulative
                 lines.append("  FILTER NOT EXISTS { ?o ckg:period ckg:Cumulative }")
             elif q.period == "cumulative":
@@ -220,7 +225,7 @@ class Answerer:
             else:
                 order = ("DESC(?value)" if q.superlative == "max" else "?value") + " ?id"
             body += lines
-            extra += " ?value ?unit ?surface ?quote ?line"
+            extra += " ?value ?unit ?surface ?year ?quote ?line"
         sparql = SELECT_HEAD.format(extra=extra, body="\n".join(body) + "\n", order=order)
         if q.kind in ("superlative",):
             sparql += "\nLIMIT 10"
@@ -278,8 +283,13 @@ class Answerer:
             best = {}
             for r in rows:
                 best.setdefault(r["id"], r)
-            parts = [f"{self._name(c, q.lang)} {best[c]['surface']}" + ("" if zh else f" ({_fmt_value(best[c]['value'], best[c]['unit'], 'en')})")
-                     for c in ids]
+            def fig(r):
+                year = r.get("year")
+                if zh:
+                    return f"{r['surface']}" + (f"（{year}年）" if year else "")
+                return f"{r['surface']} ({_fmt_value(r['value'], r['unit'], 'en')}" + (f", {year})" if year else ")")
+
+            parts = [f"{self._name(c, q.lang)} {fig(best[c])}" for c in ids]
             if q.kind == "superlative":
                 lead = ("最大的是" if q.superlative == "max" else "最小的是") if zh else ("The largest is" if q.superlative == "max" else "The smallest is")
                 return f"{lead} {parts[0]}。" if zh else f"{lead} {parts[0]}."
@@ -311,6 +321,11 @@ class Answerer:
                 if ev:
                     out.append(self._cite(cid, ev[0]["quote"], ev[0]["line"]))
                     break
+            else:
+                # no link evidence (e.g. "which companies are banks"): the sentence of the case that best supports it
+                sent = self._best_sentence(q, [cid])
+                if sent:
+                    out.append(self._cite_sentence(sent))
         return out
 
     def _cite(self, cid: str, quote: str, line: int) -> dict:

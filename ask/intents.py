@@ -37,6 +37,7 @@ INDICATORS: list[tuple[str, str, str | None]] = [
     (r"充电桩|充电车位|充电枪|charging (points?|piles?|guns?|spaces?|stations?)", "charging", "count"),
 ]
 
+UNIT_DEFAULT_INDICATOR = {"kW": "capacity", "kWh": "power_generation", "t": "co2_reduction", "CNY": "investment", "m2": "area"}
 CMP_GT = r"超过|大于|高于|多于|不少于|不低于|以上|逾|至少|more than|over|above|greater than|exceed\w*|at least|bigger than|larger than|higher than"
 CMP_LT = r"低于|少于|小于|不到|不足|以下|less than|below|under|fewer than|smaller than|lower than|at most"
 SUPER_MAX = r"最大|最多|最高|最长|更高|更多|更大|largest|biggest|most|highest|greatest|maximum|top|higher|larger|bigger"
@@ -158,8 +159,12 @@ def parse(text: str, lang: str, mentions: list) -> Question:
         return q
 
     amount = None
-    if q.indicator and (_has(CMP_GT, low) or _has(CMP_LT, low)):
+    if _has(CMP_GT, low) or _has(CMP_LT, low):
         amount = parse_amount(re.sub(r"(19|20)\d{2}\s*年", "", text))
+        if amount and not q.indicator and amount[1] in UNIT_DEFAULT_INDICATOR:
+            q.indicator, q.unit = UNIT_DEFAULT_INDICATOR[amount[1]], amount[1]  # "more than 10 MW" is a capacity
+    if not q.indicator:
+        amount = None
     if amount and (amount[1] in (None, q.unit) or (q.indicator == "energy_saved")):
         value, unit, _ = amount
         q.kind, q.amount = "compare", value

@@ -90,7 +90,33 @@ def cmd_eval(args, settings) -> int:
     return ask_eval(args, settings)
 
 
+def cmd_ask(args, settings) -> int:
+    from climatekg.ask.answer import Answerer
+    from climatekg.embeddings.search import SearchInputError
+
+    answerer = Answerer.load(settings, engine=_engine(settings))
+    try:
+        res = answerer.ask(args.question)
+    except SearchInputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+        return 0
+    print(res["answer"])
+    for c in res["citations"]:
+        print(f"  [{c['case_id']} · {c['part_zh']} / {c['part_en']} · lines {c['start_line']}–{c['end_line']}] {c['quote'][:200]}")
+    if res["sparql"]:
+        print("\nSPARQL (edit and run with `climatekg query -`):\n" + res["sparql"])
+    return 0
+
+
 def register(sub) -> None:
+    a = sub.add_parser("ask", help="ask a question in Chinese or English; answer with citations")
+    a.add_argument("question")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_ask)
+
     s = sub.add_parser("search", help="hybrid search: cases with their best passages")
     s.add_argument("query")
     s.add_argument("--k", type=int, default=10)

@@ -1,7 +1,26 @@
-"""The `serve` sub-command (registered by cli.main)."""
+"""The `serve` sub-command (registered by cli.main): a thin layer over ``service.serve.run_serve``."""
 
 from __future__ import annotations
 
 
+def cmd_serve(args, settings) -> int:
+    from climatekg.service.serve import run_serve
+
+    return run_serve(settings, host=args.host, port=args.port, workers=args.workers, engine=args.engine,
+                     access_log=args.access_log)
+
+
 def register(sub) -> None:
-    return None
+    s = sub.add_parser(
+        "serve",
+        help="serve the HTTP API, SPARQL endpoint and IRI pages with gunicorn (run 'climatekg build' first)",
+        description="Serve the HTTP API (/api/cases, /api/search, /api/similar), the SPARQL endpoint (/sparql), "
+                    "dereferenceable IRIs (/id/…, /ontology) and /openapi.json with gunicorn. Flags override the "
+                    "settings file and CLIMATEKG_* environment variables (see service/serve.py).",
+    )
+    s.add_argument("--host", help="address to bind (default: setting 'host', 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port (default: setting 'port', 5000)")
+    s.add_argument("--workers", type=int, help="worker processes (default: setting 'workers', 2)")
+    s.add_argument("--engine", choices=["oxigraph", "rdflib"], help="SPARQL engine (default: setting 'sparql_engine')")
+    s.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    s.set_defaults(func=cmd_serve)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
@@ -299,6 +299,7 @@ class GraphBuilder:
         linkable = [e for e in self.vocab.all() if not (e.kind == "org" and e.id in own)]
         matcher = Matcher(linkable)
         seen: dict[tuple, list] = {}
+        found: list = []
         outcome_n = 0
         n = 0
         for key in PART_KEYS:
@@ -332,8 +333,14 @@ class GraphBuilder:
                     if 2000 <= y <= 2060:
                         seen.setdefault(("year", str(y)), []).append((key, pi, para, ym.start(1), ym.end(1), y))
                 for q in extract(para.text):
-                    outcome_n += 1
-                    self.outcome(case, c, key, pi, para, q, outcome_n)
+                    found.append((key, pi, para, q))
+        # a figure the text calls cumulative once is cumulative wherever the case repeats it
+        cumulative = {(q.value, q.unit, q.indicator) for *_, q in found if q.period == "cumulative"}
+        for key, pi, para, q in found:
+            if q.period is None and (q.value, q.unit, q.indicator) in cumulative:
+                q = replace(q, period="cumulative")
+            outcome_n += 1
+            self.outcome(case, c, key, pi, para, q, outcome_n)
 
         preds = {"technology": ("usesTechnology", CKG.usesTechnology), "place": ("locatedIn", CKG.locatedIn),
                  "org": ("partner", CKG.partner), "award": ("recognition", CKG.recognition),
@@ -374,6 +381,7 @@ class GraphBuilder:
         if q.year:
             add(o, CKG.year, Literal(str(q.year), datatype=XSD.gYear))
         add(o, CKG.approximate, Literal(q.approximate))
+        add(o, CKG.projected, Literal(q.projected))
         self.provenance(o, case, key, pi, para, q.start, q.end)
         self.labels(o, q.surface, None)
         self.counts["outcomes"] += 1

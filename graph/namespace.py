@@ -71,6 +71,7 @@ class CKG(DefinedNamespace):
     partner: URIRef
     period: URIRef
     placeKind: URIRef
+    projected: URIRef
     quote: URIRef
     recognition: URIRef
     refersToStandard: URIRef

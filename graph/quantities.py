@@ -217,6 +217,7 @@ def _period(before: str, after: str) -> str | None:
 
 
 YEAR = re.compile(r"((?:19|20)\d{2})\s?年")
+PROJECTED = re.compile(r"预计|计划|目标|有望|可望|预期|将达到|将实现|将超过|将提升|如果|若|假如|(?:到|至)\s?20(?:2[4-9]|[3-9]\d)\s?年")
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,7 @@ class Quantity:
     year: int | None
     approximate: bool
     sentence: tuple[int, int]  # span of the sentence it stands in
+    projected: bool = False  # a target or forecast (预计, 到2025年, 有望 …), not a reported result
 
 
 COMPOSITE = re.compile(r"(?:/(?:[a-zA-Z²³㎡]+|[年天日月时]|万度|平方米|吨|人|户|辆|台)){1,2}")
@@ -352,6 +354,7 @@ def extract(text: str) -> list[Quantity]:
         approx = bool(pre and pre in APPROX_MARKS) or bool(m.group("fuzz") or m.group("fuzz2")) or text[end : end + 2] in ("左右", "以上")
         if not approx:
             approx = bool(re.search(r"(约|近|超过|超|逾|大约|将近)\s?$", text[max(0, start - 4) : start]))
+        projected = bool(PROJECTED.search(text[s0:start])) or bool(year and year > 2023)
         indicator = _indicator(unit, clause + (text[start:end] if unit == "count" else ""), text[end : end + 12])
         period = "annual" if per_year else _period(text[clause_start:start], text[end : end + 4])
         out.append(
@@ -367,6 +370,7 @@ def extract(text: str) -> list[Quantity]:
                 year=year,
                 approximate=approx,
                 sentence=(s0, s1),
+                projected=projected,
             )
         )
     for m in PERCENT_CN.finditer(text):

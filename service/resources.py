@@ -11,7 +11,7 @@ import threading
 
 from flask import Flask, current_app
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: one resource may be built from another (the answerer uses the search engine)
 
 
 class Resources:
@@ -70,3 +70,15 @@ def get_cases() -> dict:
 def get_search():
     """The hybrid search engine (model, FAISS index, BM25, entity linker)."""
     return resources().get("search", _search)
+
+
+def _answerer(settings):
+    from climatekg.ask.answer import Answerer
+    from climatekg.graph.store import open_store
+
+    return Answerer.load(settings, engine=get_search(), store=open_store(settings.build_dir, "oxigraph"))
+
+
+def get_answerer():
+    """Question answering over the graph and the search stack (shares the search engine)."""
+    return resources().get("answerer", _answerer)

@@ -88,3 +88,10 @@ def search_engine(built_settings):
     build_model(built_settings)
     build_indexes(built_settings, progress=lambda m: None)
     return SearchEngine.load(built_settings)
+
+
+@pytest.fixture(scope="session")
+def answerer(built_settings, search_engine):
+    from climatekg.ask.answer import Answerer
+
+    return Answerer.load(built_settings, engine=search_engine)

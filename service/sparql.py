@@ -1,0 +1,580 @@
+"""The SPARQL 1.1 Protocol endpoint: ``/sparql`` (read-only, offline, limited in time and size).
+
+Queries arrive as ``GET ?query=``, ``POST`` form (``query=``) or ``POST``
+``application/sparql-query``; the predeclared prefixes of
+``graph.store.PREFIXES`` may be used without declaring them. Results:
+
+==================  ===========================================================  ==========
+query form          media types (Accept, q-values honoured)                      ``format=``
+==================  ===========================================================  ==========
+SELECT, ASK         application/sparql-results+json (default), …+xml,            json, xml,
+                    text/csv, text/tab-separated-values                          csv, tsv
+CONSTRUCT,DESCRIBE  text/turtle (default), application/ld+json,                  turtle, jsonld,
+                    application/n-triples, application/rdf+xml                   ntriples, rdfxml
+==================  ===========================================================  ==========
+
+``GET /sparql`` without a query returns the SPARQL Service Description (with
+a VoID description of the dataset) as Turtle/JSON-LD/N-Triples/RDF-XML, or a
+small HTML page for a browser.
+
+What is refused, and how (every error has the one JSON shape of
+``service/errors.py``): SPARQL Update → 403; ``SERVICE`` or a ``FROM`` naming
+another dataset → 403 (checked on the syntax tree, see ``query_runner``);
+``default-graph-uri``/``named-graph-uri`` other than this dataset → 400;
+syntax error → 400 with the parser's message, line and column; query larger
+than ``sparql_max_query_bytes`` → 413; empty query → 400; nothing acceptable
+→ 406 listing the available types; past ``sparql_timeout`` seconds (a lower
+``timeout`` parameter is honoured) → the query's worker process is killed and
+the answer is 503 ``timeout``. At most ``sparql_max_rows`` rows/triples come
+back; a cut result says so in the header ``X-Result-Truncated: true`` and, in
+SPARQL JSON, in a top-level ``"truncated": true``.
+
+CORS is open (``Access-Control-Allow-Origin: *``, preflight answered) so
+browser tools such as YASGUI can query the endpoint.
+
+Queries run in the per-process ``QueryRunner`` pool (``service/query_runner``),
+created on first use and kept on ``app.extensions``; its size is
+``app.config["SPARQL_WORKERS"]`` (default 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+from flask import Blueprint, Response, current_app, request, url_for
+from werkzeug.datastructures import CombinedMultiDict, MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from .errors import (ApiError, BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, Timeout, Unavailable,
+                     UnsupportedMediaType)
+from .query_runner import (PREFIX_MAP, FormNotAcceptable, QueryFailed, QueryRefused, QueryRunner,
+                           QuerySyntaxError, QueryTimeout, RunnerUnavailable)
+from .resources import resources
+
+bp = Blueprint("sparql", __name__)
+
+DEFAULT_WORKERS = 2
+
+
+class SparqlSyntaxError(BadRequest):
+    code = "syntax_error"
+
+
+class QueryFailedError(ApiError):
+    """The engine failed on a valid, allowed query — a bug (ours or the engine's), hence 500."""
+
+    status, code = 500, "query_failed"
+
+
+# --------------------------------------------------------------------------- formats and negotiation
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str  # the `format=` value
+    media_type: str  # what we send as Content-Type
+    aliases: tuple[str, ...] = ()  # other media types a client may ask for this with
+    charset: bool = False  # add "; charset=utf-8"
+
+    @property
+    def content_type(self) -> str:
+        return self.media_type + ("; charset=utf-8" if self.charset else "")
+
+
+RESULT_FORMATS = (  # SELECT / ASK; the first is the default
+    Format("json", "application/sparql-results+json", ("application/json",)),
+    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml")),
+    Format("csv", "text/csv", (), True),
+    Format("tsv", "text/tab-separated-values", (), True),
+)
+GRAPH_FORMATS = (  # CONSTRUCT / DESCRIBE (and the service description)
+    Format("turtle", "text/turtle", ("application/x-turtle",), True),
+    Format("jsonld", "application/ld+json", ("application/json",)),
+    Format("ntriples", "application/n-triples", ("text/plain",), True),
+    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml")),
+)
+HTML = Format("html", "text/html", (), True)
+#: `format=` values → the format keys they pick (json/xml name one format per family; the other names are
+#: the ones SPARQLWrapper sends as `format=`, so its requests never trip over them)
+FORMAT_NAMES = {
+    "json": {"json", "jsonld"}, "xml": {"xml", "rdfxml"}, "csv": {"csv"}, "tsv": {"tsv"},
+    "turtle": {"turtle"}, "ttl": {"turtle"}, "n3": {"turtle"},  # Turtle is N3
+    "jsonld": {"jsonld"}, "json-ld": {"jsonld"},
+    "ntriples": {"ntriples"}, "nt": {"ntriples"}, "n-triples": {"ntriples"},
+    "rdfxml": {"rdfxml"}, "rdf+xml": {"rdfxml"}, "rdf": {"rdfxml"},
+    "html": {"html"},
+}
+RESULT_FORMS, GRAPH_FORMS = {"SELECT", "ASK"}, {"CONSTRUCT", "DESCRIBE"}
+
+
+def _accept() -> MIMEAccept:
+    return request.accept_mimetypes
+
+
+def negotiate(offers, accept: MIMEAccept, format_param: str | None) -> Format | None:
+    """The offer to send: ``format=`` first (a key or a media type), else the Accept header by q-value.
+
+    Ties go to the earlier offer (so JSON / Turtle win a ``*/*``); no Accept
+    header means the first offer; None when nothing offered is acceptable.
+    An alias (application/json for SPARQL JSON…) counts only when named
+    exactly — ``text/*`` does not make text/xml pick SPARQL XML.
+    """
+    if format_param:
+        wanted = format_param.strip().lower()
+        if "/" in wanted:  # format=text/csv, as some tools send
+            accept = parse_accept_header(wanted, MIMEAccept)
+        else:
+            keys = FORMAT_NAMES.get(wanted, set())
+            return next((f for f in offers if f.key in keys), None)
+    if not accept:
+        return offers[0]
+    best, best_q = None, 0.0
+    for f in offers:
+        q = max([accept.quality(f.media_type)]
+                + [quality for value, quality in accept if value.lower() in f.aliases])
+        if q > best_q:
+            best, best_q = f, q
+    return best
+
+
+def _known_format(name: str) -> bool:
+    return "/" in name or name.strip().lower() in FORMAT_NAMES
+
+
+def _not_acceptable(what: str, offers) -> NotAcceptable:
+    types = [f.media_type for f in offers]
+    keys = [f.key for f in offers]
+    return NotAcceptable(f"no acceptable format for {what}; available: {', '.join(types)} "
+                         f"(or format={'|'.join(keys)})", detail={"available": types, "format": keys})
+
+
+# --------------------------------------------------------------------------- serialisers
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(s: str) -> str:
+    return escape(_XML_INVALID.sub("\ufffd", s))
+
+
+def results_json(result: dict) -> bytes:
+    if result["kind"] == "ASK":
+        doc = {"head": {}, "boolean": result["boolean"]}
+    else:
+        variables = result["variables"]
+        doc = {"head": {"vars": variables},
+               "results": {"bindings": [{v: t for v, t in zip(variables, row) if t is not None}
+                                        for row in result["rows"]]}}
+    if result["truncated"]:
+        doc["truncated"] = True
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _xml_term(t: dict) -> str:
+    if t["type"] == "uri":
+        return f"<uri>{_xml_text(t['value'])}</uri>"
+    if t["type"] == "bnode":
+        return f"<bnode>{_xml_text(t['value'])}</bnode>"
+    attrs = ""
+    if "xml:lang" in t:
+        attrs = f" xml:lang={quoteattr(t['xml:lang'])}"
+    elif "datatype" in t:
+        attrs = f" datatype={quoteattr(t['datatype'])}"
+    return f"<literal{attrs}>{_xml_text(t['value'])}</literal>"
+
+
+def results_xml(result: dict) -> bytes:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n']
+    if result["kind"] == "ASK":
+        out.append(f"  <head/>\n  <boolean>{'true' if result['boolean'] else 'false'}</boolean>\n")
+    else:
+        variables = result["variables"]
+        out.append("  <head>\n" + "".join(f"    <variable name={quoteattr(v)}/>\n" for v in variables) + "  </head>\n")
+        out.append("  <results>\n")
+        for row in result["rows"]:
+            out.append("    <result>")
+            out.extend(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                       for v, t in zip(variables, row) if t is not None)
+            out.append("</result>\n")
+        out.append("  </results>\n")
+    out.append("</sparql>\n")
+    return "".join(out).encode("utf-8")
+
+
+def _csv_value(t: dict | None) -> str:
+    if t is None:
+        return ""
+    return "_:" + t["value"] if t["type"] == "bnode" else t["value"]
+
+
+def results_csv(result: dict) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    if result["kind"] == "ASK":
+        w.writerow(["true" if result["boolean"] else "false"])
+    else:
+        w.writerow(result["variables"])
+        w.writerows([_csv_value(t) for t in row] for row in result["rows"])
+    return buf.getvalue().encode("utf-8")
+
+
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _tsv_value(t: dict | None) -> str:
+    if t is None:
+        return ""
+    if t["type"] == "uri":
+        return f"<{t['value']}>"
+    if t["type"] == "bnode":
+        return f"_:{t['value']}"
+    s = '"' + t["value"].translate(_TSV_ESCAPES) + '"'
+    if "xml:lang" in t:
+        return f"{s}@{t['xml:lang']}"
+    if "datatype" in t:
+        return f"{s}^^<{t['datatype']}>"
+    return s
+
+
+def results_tsv(result: dict) -> bytes:
+    if result["kind"] == "ASK":
+        return b"true\n" if result["boolean"] else b"false\n"
+    lines = ["\t".join("?" + v for v in result["variables"])]
+    lines += ["\t".join(_tsv_value(t) for t in row) for row in result["rows"]]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+RESULT_SERIALISERS = {"json": results_json, "xml": results_xml, "csv": results_csv, "tsv": results_tsv}
+
+
+def _ox_term(ox, t: dict):
+    if t["type"] == "uri":
+        return ox.NamedNode(t["value"])
+    if t["type"] == "bnode":
+        return ox.BlankNode(t["value"])
+    if "xml:lang" in t:
+        return ox.Literal(t["value"], language=t["xml:lang"])
+    if "datatype" in t:
+        return ox.Literal(t["value"], datatype=ox.NamedNode(t["datatype"]))
+    return ox.Literal(t["value"])
+
+
+def graph_body(result: dict, fmt: Format) -> bytes:
+    """Serialise CONSTRUCT/DESCRIBE triples with pyoxigraph (Turtle, JSON-LD, N-Triples, RDF/XML)."""
+    import pyoxigraph as ox
+
+    rdf_format = {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD,
+                  "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML}[fmt.key]
+    triples = [ox.Triple(_ox_term(ox, s), _ox_term(ox, p), _ox_term(ox, o)) for s, p, o in result["rows"]]
+    prefixes = None if fmt.key == "ntriples" else PREFIX_MAP
+    return ox.serialize(triples, format=rdf_format, prefixes=prefixes) or b""
+
+
+# --------------------------------------------------------------------------- the per-process service
+
+
+class SparqlService:
+    """The query runner of this process plus the (cached) VoID statistics of the dataset."""
+
+    def __init__(self, settings, workers: int = DEFAULT_WORKERS):
+        self.settings = settings
+        self.dataset_iri = settings.base_iri + "graph"
+        self.runner = QueryRunner(settings.build_dir, settings.sparql_engine, pool_size=workers,
+                                  dataset_iris={self.dataset_iri})
+        self._stats: dict | None = None
+        self._stats_lock = threading.Lock()
+
+    def run(self, query: str, timeout: float, max_rows: int | None, forms=None) -> dict:
+        """Run through the pool, turning the runner's exceptions into ApiErrors."""
+        try:
+            return self.runner.run(query, max_rows=max_rows, timeout=timeout, forms=forms)
+        except QuerySyntaxError as e:
+            where = f" at line {e.line}, column {e.column}" if e.line is not None else ""
+            raise SparqlSyntaxError(f"SPARQL syntax error{where}: {e.message}",
+                                    detail={k: v for k, v in (("line", e.line), ("column", e.column))
+                                            if v is not None}) from None
+        except QueryRefused as e:
+            raise Forbidden(e.message, detail={"reason": e.reason}) from None
+        except QueryTimeout as e:
+            raise Timeout(f"query stopped after {e.timeout:g} s (the limit; a lower `timeout` parameter may be "
+                          f"given, at most {self.settings.sparql_timeout:g} s) — add a LIMIT or make it more "
+                          "selective", detail={"timeout_s": e.timeout}) from None
+        except RunnerUnavailable as e:
+            raise Unavailable(str(e)) from None
+        except QueryFailed as e:
+            current_app.logger.error("SPARQL engine failure on a valid query: %s\n%s", e, query)
+            raise QueryFailedError(f"the query engine failed: {e}") from None
+
+    def stats(self) -> dict:
+        """VoID numbers, computed once per process through the pool."""
+        with self._stats_lock:
+            if self._stats is None:
+                self._stats = self._compute_stats()
+            return self._stats
+
+    def _compute_stats(self) -> dict:
+        timeout = max(60.0, self.settings.sparql_timeout)
+
+        def select(q):
+            return [[t["value"] if t else None for t in row]
+                    for row in self.run(q, timeout=timeout, max_rows=None)["rows"]]
+
+        (triples, subjects, properties, objects), = select(
+            "SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?s_) (COUNT(DISTINCT ?p) AS ?p_) "
+            "(COUNT(DISTINCT ?o) AS ?o_) WHERE { ?s ?p ?o }")
+        (entities,), = select(
+            "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o "
+            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{self.settings.base_iri}id/")) }}')
+        classes = select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
+        props = select("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")
+        return {"triples": int(triples), "distinctSubjects": int(subjects), "properties": int(properties),
+                "distinctObjects": int(objects), "entities": int(entities),
+                "classPartitions": [(c, int(n)) for c, n in classes],
+                "propertyPartitions": [(p, int(n)) for p, n in props]}
+
+
+def _make_service(settings) -> SparqlService:
+    return SparqlService(settings, int(current_app.config.get("SPARQL_WORKERS", DEFAULT_WORKERS)))
+
+
+def get_service() -> SparqlService:
+    """The SparqlService of this app in this process (created on first use; its workers too)."""
+    return resources().get("sparql", _make_service)
+
+
+# --------------------------------------------------------------------------- reading the request
+
+
+def _limit_body(max_body: int) -> None:
+    if request.content_length is not None and request.content_length > max_body:
+        raise PayloadTooLarge(f"request body is {request.content_length} bytes; the limit for a query is "
+                              f"{max_body} bytes", detail={"limit_bytes": max_body})
+    request.max_content_length = max_body  # also bounds a chunked body (werkzeug answers 413)
+
+
+def _read_request(max_bytes: int):
+    """(params, query or None) from GET or the two POST encodings of the protocol."""
+    if request.method == "GET":
+        params = request.args
+        queries = params.getlist("query")
+    else:
+        mimetype = request.mimetype
+        if mimetype == "application/sparql-update":
+            raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only", detail={"reason": "update"})
+        if mimetype == "application/x-www-form-urlencoded":
+            _limit_body(3 * max_bytes + 4096)  # percent-encoding may triple the query
+            params = CombinedMultiDict([request.form, request.args])
+            queries = params.getlist("query")
+        elif mimetype == "application/sparql-query":
+            _limit_body(max_bytes)
+            charset = request.mimetype_params.get("charset", "utf-8")
+            try:
+                body = request.get_data(cache=True).decode(charset)
+            except LookupError:
+                raise BadRequest(f"unknown charset {charset!r} — send the query as UTF-8") from None
+            params = request.args
+            queries = [body, *params.getlist("query")]
+        else:
+            raise UnsupportedMediaType(
+                f"POST a query as application/sparql-query (the query as the body) or as "
+                f"application/x-www-form-urlencoded (query=…), not {mimetype or 'an untyped body'}")
+    if "update" in params or "using-graph-uri" in params or "using-named-graph-uri" in params:
+        raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only", detail={"reason": "update"})
+    if len(queries) > 1:
+        raise BadRequest("more than one query given — send exactly one `query`")
+    query = queries[0] if queries else None
+    if query is not None:
+        size = len(query.encode("utf-8", "surrogatepass"))
+        if size > max_bytes:
+            raise PayloadTooLarge(f"query is {size} bytes; the limit is {max_bytes} bytes (sparql_max_query_bytes)",
+                                  detail={"size_bytes": size, "limit_bytes": max_bytes})
+        if not query.strip():
+            raise BadRequest("empty query — send a SPARQL query in `query`")
+    return params, query
+
+
+def effective_timeout(raw: str | None, limit: float) -> float:
+    """The `timeout` parameter (seconds), never above the configured limit."""
+    if raw is None or raw.strip() == "":
+        return limit
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadRequest(f"timeout must be a number of seconds, got {raw!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise BadRequest(f"timeout must be a positive number of seconds, got {raw!r}")
+    return min(value, limit)
+
+
+def _check_dataset_params(params, dataset_iri: str) -> None:
+    for name in ("default-graph-uri", "named-graph-uri"):
+        for iri in params.getlist(name):
+            if iri.strip() != dataset_iri:
+                raise BadRequest(f"{name} <{iri}> is not a graph of this endpoint: the only dataset is "
+                                 f"<{dataset_iri}> (its default graph) — leave {name} out or give that IRI",
+                                 detail={"parameter": name, "allowed": [dataset_iri]})
+
+
+# --------------------------------------------------------------------------- the endpoint
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint():
+    svc = get_service()
+    settings = svc.settings
+    params, query = _read_request(settings.sparql_max_query_bytes)
+    format_param = params.get("format")
+    if format_param and not _known_format(format_param):
+        raise BadRequest(f"unknown format {format_param!r}; use one of "
+                         f"{'|'.join(f.key for f in (*RESULT_FORMATS, *GRAPH_FORMATS))}")
+    if query is None:
+        if request.method == "POST":
+            raise BadRequest("no query — send query=… (form) or an application/sparql-query body")
+        return service_description(svc, format_param)
+
+    _check_dataset_params(params, svc.dataset_iri)
+    timeout = effective_timeout(params.get("timeout"), settings.sparql_timeout)
+    results_fmt = negotiate(RESULT_FORMATS, _accept(), format_param)
+    graph_fmt = negotiate(GRAPH_FORMATS, _accept(), format_param)
+    forms = (RESULT_FORMS if results_fmt else set()) | (GRAPH_FORMS if graph_fmt else set())
+    if not forms:
+        raise _not_acceptable("any query result", RESULT_FORMATS + GRAPH_FORMATS)
+    try:
+        result = svc.run(query, timeout=timeout, max_rows=settings.sparql_max_rows, forms=forms)
+    except FormNotAcceptable as e:
+        offers = RESULT_FORMATS if e.form in RESULT_FORMS else GRAPH_FORMATS
+        raise _not_acceptable(f"{e.form} results", offers) from None
+
+    if result["form"] in RESULT_FORMS:
+        fmt, body = results_fmt, RESULT_SERIALISERS[results_fmt.key](result)
+    else:
+        fmt, body = graph_fmt, graph_body(result, graph_fmt)
+    resp = Response(body, content_type=fmt.content_type)
+    resp.headers["X-Result-Truncated"] = "true" if result["truncated"] else "false"
+    resp.headers["Server-Timing"] = f"query;dur={result['seconds'] * 1000:.1f}"
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+@bp.after_request
+def _cors(resp: Response) -> Response:
+    """Open CORS (read-only public data): any origin, preflight answered for GET/POST."""
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Expose-Headers"] = "X-Result-Truncated, Server-Timing"
+    if request.method == "OPTIONS":
+        resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        resp.headers["Access-Control-Allow-Headers"] = (request.headers.get("Access-Control-Request-Headers")
+                                                        or "Accept, Content-Type")
+        resp.headers["Access-Control-Max-Age"] = "86400"
+    return resp
+
+
+# --------------------------------------------------------------------------- service description
+
+
+SD_NS = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+RESULT_FORMAT_IRIS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                      "Turtle", "JSON-LD", "N-Triples", "RDF_XML")
+
+
+def description_graph(svc: SparqlService, endpoint_iri: str):
+    """The sd:Service of this endpoint with a VoID description of its default dataset (an rdflib Graph)."""
+    from rdflib import BNode, Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
+
+    SD, FORMATS = Namespace(SD_NS), Namespace(FORMATS_NS)
+    settings, stats = svc.settings, svc.stats()
+    g = Graph()
+    for name, ns in (("sd", SD), ("void", VOID), ("formats", FORMATS), ("dcterms", DCTERMS), ("ckg", PREFIX_MAP["ckg"])):
+        g.bind(name, ns)
+    service, dataset, default_graph = URIRef(endpoint_iri), URIRef(svc.dataset_iri), BNode("defaultGraph")
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, service))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    for f in RESULT_FORMAT_IRIS:
+        g.add((service, SD.resultFormat, FORMATS[f]))
+    g.add((service, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")))
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((service, RDFS.comment, Literal(
+        f"Read-only; SPARQL Update, SERVICE and FROM other datasets are refused; at most "
+        f"{settings.sparql_max_rows} rows per result; queries stop after {settings.sparql_timeout:g} s; "
+        f"queries up to {settings.sparql_max_query_bytes} bytes. Predeclared prefixes: "
+        + ", ".join(PREFIX_MAP) + ".", lang="en")))
+
+    g.add((dataset, RDF.type, SD.Dataset))
+    g.add((dataset, RDF.type, VOID.Dataset))
+    g.add((dataset, DCTERMS.title, Literal("climatekg: 2023 China corporate climate action cases", lang="en")))
+    g.add((dataset, DCTERMS.title, Literal("2023 中国企业气候行动案例知识图谱", lang="zh")))
+    g.add((dataset, SD.defaultGraph, default_graph))
+    g.add((default_graph, RDF.type, SD.Graph))
+    g.add((default_graph, VOID.triples, Literal(stats["triples"], datatype=XSD.integer)))
+    g.add((dataset, VOID.sparqlEndpoint, service))
+    g.add((dataset, VOID.uriSpace, Literal(settings.base_iri + "id/")))
+    g.add((dataset, VOID.vocabulary, URIRef(PREFIX_MAP["ckg"])))
+    g.add((dataset, VOID.exampleResource, URIRef(PREFIX_MAP["case"] + "case-01")))
+    for prop in ("triples", "entities", "distinctSubjects", "distinctObjects", "properties"):
+        g.add((dataset, VOID[prop], Literal(stats[prop], datatype=XSD.integer)))
+    g.add((dataset, VOID.classes, Literal(len(stats["classPartitions"]), datatype=XSD.integer)))
+    for i, (cls, n) in enumerate(stats["classPartitions"]):
+        part = BNode(f"class{i}")
+        g.add((dataset, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    for i, (prop, n) in enumerate(stats["propertyPartitions"]):
+        part = BNode(f"property{i}")
+        g.add((dataset, VOID.propertyPartition, part))
+        g.add((part, VOID.property, URIRef(prop)))
+        g.add((part, VOID.triples, Literal(n, datatype=XSD.integer)))
+    return g
+
+
+_RDFLIB_FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "rdfxml": "xml"}
+
+
+def service_description(svc: SparqlService, format_param: str | None) -> Response:
+    fmt = negotiate((*GRAPH_FORMATS, HTML), _accept(), format_param)
+    if fmt is None:
+        raise _not_acceptable("the service description", (*GRAPH_FORMATS, HTML))
+    endpoint_iri = url_for("sparql.endpoint", _external=True)
+    if fmt.key == "html":
+        resp = Response(_html_page(endpoint_iri), content_type=HTML.content_type)
+    else:
+        g = description_graph(svc, endpoint_iri)
+        resp = Response(g.serialize(format=_RDFLIB_FORMATS[fmt.key], encoding="utf-8"),
+                        content_type=fmt.content_type)
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+_EXAMPLE = """SELECT ?case ?title WHERE {
+  ?case a ckg:Case ; dcterms:title ?title .
+  FILTER(LANG(?title) = "en")
+} ORDER BY ?case"""
+
+
+def _html_page(endpoint_iri: str) -> str:
+    root = request.script_root
+    options = "".join(f'<option value="{f.key}">{f.key}</option>' for f in (*RESULT_FORMATS, *GRAPH_FORMATS))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>climatekg SPARQL endpoint</title></head>
+<body>
+<h1>climatekg SPARQL endpoint</h1>
+<p>SPARQL 1.1 Query endpoint at <code>{escape(endpoint_iri)}</code> (read-only).
+Open the <a href="{root}/sparql/editor">query editor</a>, or read the service description as
+<a href="?format=turtle">Turtle</a> · <a href="?format=jsonld">JSON-LD</a>.
+Predeclared prefixes: {escape(", ".join(PREFIX_MAP))}.</p>
+<form method="get" action="{root}/sparql">
+<textarea name="query" rows="8" cols="80">{escape(_EXAMPLE)}</textarea><br>
+<label>format <select name="format">{options}</select></label> <button type="submit">Run</button>
+</form>
+</body></html>
+"""

@@ -1,0 +1,89 @@
+"""Asking in Chinese or English: structured answers from the graph, extractive answers, refusals."""
+
+import pytest
+
+from climatekg.ask.intents import parse
+from climatekg.embeddings.search import SearchInputError
+
+
+def ids(res):
+    return sorted(c["case_id"] for c in res["cases"])
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("哪些案例涉及沼气？", ["case-06", "case-14", "case-26"]),
+    ("Which companies are banks?", ["case-15", "case-16"]),
+    ("How many cases are in the green-finance section?", ["case-15", "case-16"]),
+    ("光伏装机超过10MW的项目有哪些？", ["case-01", "case-06", "case-11", "case-20"]),
+    ("Which cases have more than 10 MW of solar PV?", ["case-01", "case-06", "case-11", "case-20"]),
+    ("Which cases received recognition from Forbes?", ["case-05", "case-12"]),
+])
+def test_structured_questions_are_answered_from_the_graph(answerer, question, expected):
+    res = answerer.ask(question)
+    assert res["answered"] and res["sparql"] and res["rows"]["rows"]
+    assert ids(res) == expected
+    assert res["citations"] and all(c["quote"] and c["start_line"] > 0 for c in res["citations"])
+
+
+def test_answer_is_in_the_question_language_and_the_sparql_runs(answerer, store):
+    zh = answerer.ask("绿色金融板块一共有几个案例？")
+    assert zh["lang"] == "zh" and zh["answer"].startswith("共有 2 个")
+    en = answerer.ask("Which cases report annual CO2 reductions above 100,000 tonnes?")
+    assert en["lang"] == "en" and "match" in en["answer"]
+    assert {"case-01", "case-22", "case-26"} <= set(ids(en))
+    rerun = store.query(en["sparql"])
+    assert sorted({r["id"] for r in rerun.dicts()}) == ids(en)
+
+
+def test_comparisons_parse_numbers_and_units_in_both_languages(answerer):
+    q = parse("每年减排二氧化碳不到1000吨的项目有哪些？", "zh", [])
+    assert (q.kind, q.indicator, q.comparator, q.amount, q.period) == ("compare", "co2_reduction", "<", 1000, "annual")
+    q = parse("cases that cut more than 0.1 Mt of CO2 a year", "en", [])
+    assert (q.kind, q.comparator, q.amount) == ("compare", ">", 100000)
+
+
+def test_company_attributes(answerer):
+    res = answerer.ask("In which year was Gree Electric founded?")
+    assert "1991" in res["answer"] and ids(res) == ["case-10"]
+    assert res["citations"][0]["quote"].startswith("珠海格力电器股份有限公司成立于1991年")
+    res = answerer.ask("物美成立于哪一年？")
+    assert "1994" in res["answer"]
+
+
+def test_extractive_answers_quote_the_sentence_with_the_figure(answerer):
+    res = answerer.ask("How much rooftop PV did Danone install?")
+    assert res["intent"] == "extractive" and res["answered"]
+    assert "13.26 MWp" in res["answer"] and "13,260 kW" in res["answer"]
+    cite = res["citations"][0]
+    assert cite["case_id"] == "case-01" and cite["start_line"] <= 181 <= cite["end_line"]
+    res = answerer.ask("达能饮料工厂屋顶光伏一共装了多少兆瓦？")
+    assert "13.26 MWp" in res["answer"] and res["cases"][0]["case_id"] == "case-01"
+
+
+@pytest.mark.parametrize("question", ["What did Tesla do to cut emissions?", "What is Apple's supplier clean energy programme?",
+                                      "宁德时代在储能方面做了哪些减排？"])
+def test_questions_about_what_the_collection_lacks_are_refused(answerer, question):
+    res = answerer.ask(question)
+    assert res["answered"] is False and res["cases"] == [] and res["intent"] == "unanswerable"
+
+
+def test_empty_question(answerer):
+    with pytest.raises(SearchInputError):
+        answerer.ask("  ")
+
+
+def test_ask_evaluation_targets(answerer):
+    """The measured figures of `climatekg eval` for question answering stay at their measured level."""
+    from climatekg.ask.evaluate import evaluate
+    from climatekg.config import ROOT
+    from climatekg.embeddings.evaluate import load_questions
+
+    res = evaluate(answerer, load_questions(ROOT / "data" / "eval" / "ask_questions.toml"),
+                   load_questions(ROOT / "data" / "eval" / "search_questions.toml"))
+    s = res["slices"]
+    assert s["zh structured"]["F1"] >= 0.85 and s["en structured"]["F1"] >= 0.85
+    unans = (s["zh unanswerable"]["recognised"] + s["en unanswerable"]["recognised"]) / 2
+    assert unans >= 0.8
+    w = res["wrongly_refused"]
+    assert w["count"] / w["of"] <= 0.05
+    assert (s["zh lookup"]["contains fact"] + s["en lookup"]["contains fact"]) / 2 >= 0.85
