@@ -43,7 +43,7 @@ def _read_manifest(path: Path) -> dict:
 def build_graph(settings: Settings, force: bool = False) -> bool:
     from climatekg.graph.pipeline import build
 
-    fp = fingerprint(graph_inputs(settings))
+    fp = fingerprint(graph_inputs(settings)) + ":" + settings.base_iri  # a new base IRI means new IRIs
     manifest_path = settings.build_dir / "graph-manifest.json"
     stamp = settings.build_dir / "graph.inputs"
     if not force and stamp.is_file() and stamp.read_text().strip() == fp and (settings.build_dir / "graph.nt").is_file():

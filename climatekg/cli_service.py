@@ -14,9 +14,9 @@ def register(sub) -> None:
     s = sub.add_parser(
         "serve",
         help="serve the HTTP API, SPARQL endpoint and IRI pages with gunicorn (run 'climatekg build' first)",
-        description="Serve the HTTP API (/api/cases, /api/search, /api/similar), the SPARQL endpoint (/sparql), "
-                    "dereferenceable IRIs (/id/…, /ontology) and /openapi.json with gunicorn. Flags override the "
-                    "settings file and CLIMATEKG_* environment variables (see service/serve.py).",
+        description="Serve the JSON API (/api/…), the SPARQL endpoint (/sparql), dereferenceable IRIs (/id/…, "
+                    "/ontology), the web pages and /openapi.json with gunicorn. Flags override the settings file "
+                    "and CLIMATEKG_* environment variables (see service/serve.py).",
     )
     s.add_argument("--host", help="address to bind (default: setting 'host', 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default: setting 'port', 5000)")

@@ -84,7 +84,7 @@ GENERIC_EN = {"china", "group", "company", "bank", "power", "energy", "green", "
 _SUFFIX = re.compile(r"\s*(,?\s*(co\.?,? ?ltd\.?|ltd\.?|limited|inc\.?|corporation|corp\.?|company|group|holdings?|china))+$", re.I)
 
 
-def name_variants(label: str) -> list[str]:
+def name_variants(label: str, proper_name: bool = True) -> list[str]:
     """Forms a user may type for an English label: "Forbes / Forbes China" → forbes, forbes china;
     "United Nations Global Compact (UNGC)" → united nations global compact, ungc; "Nestlé China" → nestlé."""
     out = []
@@ -93,7 +93,8 @@ def name_variants(label: str) -> list[str]:
         inner = re.findall(r"\(([^)]+)\)", part)
         base = re.sub(r"\s*\([^)]*\)", "", part).strip()
         lead = re.match(r"([A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*)*?)(?=\s+(?:\d|[a-z'‘“]|China\b))", base)
-        for v in [base, _SUFFIX.sub("", base)] + [i for i in inner if len(i) >= 2] + ([lead.group(1)] if lead else []):
+        leads = [lead.group(1)] if lead and proper_name else []  # "Forbes 2023 …" → Forbes; not "Zero-carbon building"
+        for v in [base, _SUFFIX.sub("", base)] + [i for i in inner if len(i) >= 2] + leads:
             v = v.strip(" ,.'\"“”").lower()
             if v and v not in out:
                 out.append(v)
@@ -112,7 +113,7 @@ class EntityLinker:
                 if len(lab) >= 2:
                     zh.append((lab, e))
             for lab in e["labels_en"]:
-                for norm in name_variants(lab):
+                for norm in name_variants(lab, proper_name=e["kind"] in ("org", "award", "standard")):
                     if len(norm) >= 3 and norm not in EN_STOP and norm not in GENERIC_EN:
                         en.append((norm, e))
         self.zh = sorted(zh, key=lambda p: (-len(p[0]), p[1]["kind"], p[1]["id"]))

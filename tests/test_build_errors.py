@@ -13,9 +13,9 @@ from climatekg.graph.pipeline import BuildError, build
 def previous_build(graph_build_dir, tmp_path):
     d = tmp_path / "build"
     shutil.copytree(graph_build_dir[0], d)
-    before = {p.name: p.read_bytes() for p in d.iterdir()}
+    before = {p.name: p.read_bytes() for p in d.iterdir() if p.is_file()}
     yield d
-    after = {p.name: p.read_bytes() for p in d.iterdir()}
+    after = {p.name: p.read_bytes() for p in d.iterdir() if p.is_file()}
     assert after == before, "a failed build changed the previous build"
 
 

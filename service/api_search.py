@@ -1,0 +1,198 @@
+"""Search and similar cases over HTTP, and the request checks every API route shares.
+
+    GET  /api/search?q=&k=&section=&technology=&location=&year=
+    GET  /api/cases/<case_id>/similar?k=
+    POST /api/similar            {"text": "...", "k": 5}
+
+The routes validate their parameters themselves (so a caller's mistake is a
+400/404/413/415 with a message naming the fix) and hand the rest to the search
+engine (``embeddings/search.py``), mapping its exceptions: ``SearchInputError``
+→ 400, ``UnknownCase`` → 404, an index that does not match the configuration →
+503 naming the command to run.
+
+The helpers below (``check_params``, ``int_param``, ``text_param``,
+``json_object``) are used by the other API blueprints too. ``reject_bad_encoding``
+runs before every request of the app: a query string that is not valid UTF-8
+is a 400 instead of being silently decoded with replacement characters.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from urllib.parse import unquote_to_bytes
+
+from flask import Blueprint, jsonify, request
+
+from .errors import BadRequest, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType
+from .resources import get_search
+
+bp = Blueprint("search", __name__)
+
+MAX_QUERY_CHARS = 1000  # q of /api/search
+MAX_TEXT_CHARS = 5000  # text of /api/similar
+MAX_FILTER_CHARS = 200  # section / technology / location values
+MAX_BODY_BYTES = 64 * 1024  # JSON bodies
+SEARCH_K = (1, 50)
+SIMILAR_K = (1, 25)  # there are 25 other cases
+SEARCH_PARAMS = ("q", "k", "section", "technology", "location", "year")
+_ARGS = object()  # "read the value from the query string"
+
+
+# -- request checks shared by the API blueprints ---------------------------------------------------
+
+@bp.before_app_request
+def reject_bad_encoding():
+    """Every route: the query string must be valid UTF-8 (after percent-decoding)."""
+    raw = request.query_string
+    if not raw:
+        return None
+    for pair in raw.split(b"&"):
+        for piece in pair.split(b"=", 1):
+            try:
+                unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise BadRequest(f"the query string is not valid UTF-8 ({e.reason} at byte {e.start} of "
+                                 f"{piece[:40].decode('ascii', 'replace')!r}); percent-encode UTF-8 text",
+                                 detail={"code": "bad_encoding"}) from None
+    return None
+
+
+def check_params(known: tuple[str, ...] | set[str]) -> None:
+    """400 for a query parameter the route does not know (a typo would otherwise be ignored) or one given twice."""
+    for name in request.args:
+        if name not in known:
+            hint = difflib.get_close_matches(name, list(known), n=1)
+            if known:
+                msg = f"unknown parameter '{name}'" + (f" — did you mean '{hint[0]}'?" if hint else "") + \
+                      f" (this route takes: {', '.join(sorted(known))})"
+            else:
+                msg = f"unknown parameter '{name}' (this route takes no query parameters)"
+            raise BadRequest(msg, detail={"parameter": name})
+        if len(request.args.getlist(name)) > 1:
+            raise BadRequest(f"parameter '{name}' is given more than once", detail={"parameter": name})
+
+
+def int_param(name: str, default: int | None, lo: int, hi: int, value=_ARGS) -> int | None:
+    """An integer from the query string (or ``value``, e.g. from a JSON body) within [lo, hi]."""
+    raw = request.args.get(name) if value is _ARGS else value
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return default
+    if isinstance(raw, bool) or isinstance(raw, float) and not raw.is_integer():
+        raise BadRequest(f"'{name}' must be an integer from {lo} to {hi}, got {raw!r}", detail={"parameter": name})
+    try:
+        n = int(raw.strip()) if isinstance(raw, str) else int(raw)
+    except (TypeError, ValueError):
+        shown = raw if len(str(raw)) <= 40 else str(raw)[:40] + "…"
+        raise BadRequest(f"'{name}' must be an integer from {lo} to {hi}, got {shown!r}",
+                         detail={"parameter": name}) from None
+    if not lo <= n <= hi:
+        raise BadRequest(f"'{name}' must be an integer from {lo} to {hi}, got {n}", detail={"parameter": name})
+    return n
+
+
+def text_param(name: str, max_chars: int, required: bool = False, value=_ARGS) -> str | None:
+    """A text parameter: stripped; empty → None (or 400 when required); longer than max_chars → 413."""
+    raw = request.args.get(name) if value is _ARGS else value
+    if raw is not None and not isinstance(raw, str):
+        raise BadRequest(f"'{name}' must be a string", detail={"parameter": name})
+    text = (raw or "").strip()
+    if not text:
+        if required:
+            raise BadRequest(f"'{name}' is required and must not be empty", detail={"parameter": name})
+        return None
+    if "\x00" in text:
+        raise BadRequest(f"'{name}' must not contain NUL characters", detail={"parameter": name})
+    if len(text) > max_chars:
+        raise PayloadTooLarge(f"'{name}' is {len(text)} characters long; the limit is {max_chars}",
+                              detail={"parameter": name, "limit": max_chars})
+    return text
+
+
+def json_object(known: tuple[str, ...]) -> dict:
+    """The request body as a JSON object: 415 unless application/json, 413 when too big, 400 when not UTF-8/JSON."""
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not (mimetype.startswith("application/") and mimetype.endswith("+json")):
+        raise UnsupportedMediaType(f"send the body as JSON with 'Content-Type: application/json' "
+                                   f"(got {request.content_type or 'no content type'!r})")
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body is {request.content_length} bytes; the limit is {MAX_BODY_BYTES}")
+    data = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"send the JSON body as UTF-8 (got charset={charset})")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadRequest(f"the body is not valid UTF-8 ({e.reason} at byte {e.start})",
+                         detail={"code": "bad_encoding"}) from None
+    if not text.strip():
+        raise BadRequest("the body is empty; send a JSON object, e.g. {\"text\": \"…\", \"k\": 5}")
+    try:
+        body = json.loads(text)
+    except ValueError as e:
+        raise BadRequest(f"the body is not valid JSON: {e}") from None
+    if not isinstance(body, dict):
+        raise BadRequest(f"the body must be a JSON object, got {type(body).__name__}")
+    for key in body:
+        if key not in known:
+            hint = difflib.get_close_matches(key, list(known), n=1)
+            raise BadRequest(f"unknown field '{key}'" + (f" — did you mean '{hint[0]}'?" if hint else "") +
+                             f" (known: {', '.join(known)})", detail={"field": key})
+    return body
+
+
+def engine():
+    """The search engine, or 503 naming the command to run when its index or model is missing or stale."""
+    from climatekg.embeddings.encoder import ModelUnavailable
+    from climatekg.embeddings.search import IndexMismatch
+
+    try:
+        return get_search()
+    except (IndexMismatch, ModelUnavailable) as e:
+        raise Unavailable(str(e)) from None
+
+
+def _call(fn, *args, **kwargs):
+    from climatekg.embeddings.search import SearchInputError, UnknownCase
+
+    try:
+        return fn(*args, **kwargs)
+    except UnknownCase as e:
+        raise NotFound(str(e)) from None
+    except SearchInputError as e:
+        raise BadRequest(str(e)) from None
+
+
+# -- routes ----------------------------------------------------------------------------------------
+
+@bp.get("/api/search")
+def search():
+    check_params(SEARCH_PARAMS)
+    q = text_param("q", MAX_QUERY_CHARS, required=True)
+    k = int_param("k", 10, *SEARCH_K)
+    year = int_param("year", None, 1900, 2100)
+    filters = {name: text_param(name, MAX_FILTER_CHARS) for name in ("section", "technology", "location")}
+    result = _call(engine().search, q, k=k, year=year, **filters)
+    return jsonify(result)
+
+
+@bp.get("/api/cases/<case_id>/similar")
+def similar_to_case(case_id: str):
+    check_params(("k",))
+    k = int_param("k", 5, *SIMILAR_K)
+    from .api_cases import find_case
+
+    find_case(case_id)  # 404 naming the valid ids
+    return jsonify(_call(engine().similar, case_id=case_id, k=k))
+
+
+@bp.post("/api/similar")
+def similar_to_text():
+    check_params(())
+    body = json_object(("text", "k"))
+    text = text_param("text", MAX_TEXT_CHARS, required=True, value=body.get("text"))
+    k = int_param("k", 5, *SIMILAR_K, value=body.get("k"))
+    return jsonify(_call(engine().similar, text=text, k=k))

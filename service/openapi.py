@@ -1,0 +1,394 @@
+"""``GET /openapi.json``: the OpenAPI 3.1 description of every route of the service.
+
+Written by hand next to the routes it describes; ``tests/test_openapi.py``
+checks that every rule in the app's URL map (except ``static``) is documented
+here with its methods, so a route added without documentation fails the tests.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, current_app, jsonify
+
+bp = Blueprint("openapi", __name__)
+
+VERSION = "0.1.0"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _json(schema: dict | str, description: str = "OK") -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref(schema) if isinstance(schema, str) else schema}}}
+
+
+def _param(name: str, where: str, schema: dict, description: str, required: bool = False, **extra) -> dict:
+    return {"name": name, "in": where, "required": required or where == "path", "description": description,
+            "schema": schema, **extra}
+
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+NUM = {"type": "number"}
+BOOL = {"type": "boolean"}
+NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"]}
+LINES = {"start_line": {**INT, "description": "first line in the source file (1-based, blank lines count)"},
+         "end_line": {**INT, "description": "last line in the source file"}}
+PART = {"part": {**STR, "enum": ["overview", "profile", "results", "highlights", "implementation", "impact", "expert"]},
+        "part_zh": STR, "part_en": STR}
+
+CASE_ID = _param("case_id", "path", {**STR, "pattern": "^case-[0-9]{2}$", "examples": ["case-01"]},
+                 "a case id, case-01 … case-26")
+RDF_MEDIA = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
+FORMAT = _param("format", "query", {**STR, "enum": ["html", "ttl", "jsonld", "nt", "rdf"]},
+                "overrides the Accept header (turtle, json-ld, ntriples and xml are accepted as aliases)")
+
+SCHEMAS: dict = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "description": "Every 4xx/5xx response of the service has this shape.",
+        "properties": {"error": {"type": "object", "required": ["status", "code", "message"], "properties": {
+            "status": {**INT, "examples": [400]},
+            "code": {**STR, "examples": ["bad_request", "not_found", "method_not_allowed", "unsupported_media_type"]},
+            "message": {**STR, "description": "what was wrong and how to fix it"},
+            "detail": {"type": "object", "additionalProperties": True},
+        }}},
+    },
+    "Section": {"type": "object", "required": ["id", "zh", "en"],
+                "properties": {"id": {**STR, "examples": ["s3"]}, "zh": STR, "en": STR}},
+    "Urls": {"type": "object", "properties": {"self": STR, "similar": STR, "page": STR}},
+    "CaseSummary": {
+        "type": "object",
+        "required": ["id", "number", "iri", "title_zh", "title_en", "company_zh", "company_en", "section", "summary_en"],
+        "properties": {
+            "id": {**STR, "examples": ["case-15"]}, "number": INT, "iri": {**STR, "format": "iri"},
+            "title_zh": STR, "title_en": STR,
+            "company_zh": {**STR, "examples": ["北京银行"]}, "company_en": {**STR, "examples": ["Bank of Beijing"]},
+            "company_full_zh": STR, "company_full_en": STR,
+            "section": _ref("Section"), "summary_en": STR, "urls": _ref("Urls"),
+        },
+    },
+    "CaseList": {"type": "object", "required": ["count", "cases"],
+                 "properties": {"count": INT, "cases": {"type": "array", "items": _ref("CaseSummary")}}},
+    "Paragraph": {"type": "object", "required": ["n", "iri", "text", "start_line", "end_line"],
+                  "properties": {"n": INT, "iri": STR, "text": STR, **LINES}},
+    "Part": {"type": "object", "required": ["key", "heading_zh", "heading_en", "paragraphs"],
+             "properties": {"key": PART["part"], "heading_zh": STR, "heading_en": STR, "iri": STR, **LINES,
+                            "paragraphs": {"type": "array", "items": _ref("Paragraph")}}},
+    "Outcome": {
+        "type": "object", "description": "A quantified outcome read from the text, normalised to a base unit.",
+        "required": ["iri", "value", "unit", "indicator", "surface", "quote", "start_line", "end_line", "part"],
+        "properties": {
+            "iri": STR, "value": {**NUM, "examples": [13260]},
+            "unit": {**STR, "description": "base unit symbol (t, kWh, kW, CNY, %, count …)", "examples": ["kW"]},
+            "unit_zh": STR, "unit_en": STR, "unit_iri": NULLABLE_STR,
+            "indicator": {"type": "object", "properties": {"id": {**STR, "examples": ["capacity"]}, "iri": STR,
+                                                           "zh": NULLABLE_STR, "en": NULLABLE_STR}},
+            "period": {"type": ["string", "null"], "enum": ["annual", "cumulative", None]},
+            "year": NULLABLE_INT, "approximate": BOOL,
+            "surface": {**STR, "description": "the figure as printed", "examples": ["13.26 MWp"]},
+            "quote": STR, **LINES, **PART,
+        },
+    },
+    "Evidence": {"type": "object", "required": ["iri", "quote", "start_line", "end_line", "mention_count"],
+                 "properties": {"iri": STR, "quote": STR, **LINES, "mention_count": INT, **PART}},
+    "LinkedEntity": {"type": "object", "required": ["id", "iri", "zh", "en", "evidence"],
+                     "properties": {"id": STR, "iri": {**NULLABLE_STR, "description": "null for years"},
+                                    "zh": NULLABLE_STR, "en": NULLABLE_STR, "year": INT,
+                                    "evidence": _ref("Evidence")}},
+    "Case": {
+        "type": "object",
+        "required": ["id", "number", "iri", "title", "company", "section", "summary", "keywords", "parts", "outcomes",
+                     "links"],
+        "properties": {
+            "id": STR, "number": INT, "iri": STR,
+            "title": {"type": "object", "properties": {"zh": STR, "en": STR,
+                                                       "lines": {"type": "array", "items": INT}}},
+            "company": {"type": "object", "properties": {
+                "id": STR, "zh": STR, "en": STR, "full_zh": STR, "full_en": STR,
+                "as_printed": {**STR, "description": "the company line as printed in the source"}, "line": INT}},
+            "section": {"type": "object", "properties": {
+                "id": STR, "number": INT, "zh": STR, "en": STR, "iri": STR,
+                "inferred": {**BOOL, "description": "true when no margin label on the case's pages names the section"},
+                "evidence": STR, "name_inferred": {**BOOL, "description": "the section's name is our inference"}}},
+            "summary": {"type": "object", "properties": {"zh": NULLABLE_STR, "en": STR}},
+            "keywords": {"type": "object", "properties": {"zh": {"type": "array", "items": STR},
+                                                          "en": {"type": "array", "items": STR}}},
+            **LINES,
+            "parts": {"type": "array", "items": _ref("Part"), "minItems": 7, "maxItems": 7},
+            "outcomes": {"type": "array", "items": _ref("Outcome")},
+            "links": {"type": "object", "properties": {
+                k: {"type": "array", "items": _ref("LinkedEntity")}
+                for k in ("technologies", "places", "partners", "recognitions", "standards", "years")}},
+            "counts": {"type": "object", "additionalProperties": INT},
+            "urls": _ref("Urls"),
+        },
+    },
+    "Ranks": {"type": "object", "description": "rank of the result in each leg of the hybrid search (null: not found)",
+              "properties": {"dense": NULLABLE_INT, "lexical": NULLABLE_INT, "entity": NULLABLE_INT}},
+    "Passage": {"type": "object", "properties": {
+        "chunk_id": INT, **PART, **LINES, "text": STR,
+        "highlighted": {**STR, "description": "HTML-escaped text with the matched terms in <mark>"},
+        "ranks": _ref("Ranks")}},
+    "SearchResult": {"type": "object", "required": ["case_id", "title_zh", "title_en", "score", "ranks", "passages"],
+                     "properties": {"case_id": STR, "title_zh": STR, "title_en": STR, "company_zh": STR,
+                                    "company_en": STR, "section": _ref("Section"), "score": NUM,
+                                    "ranks": _ref("Ranks"), "passages": {"type": "array", "items": _ref("Passage")}}},
+    "SearchResponse": {"type": "object", "required": ["query", "lang", "entities", "results"], "properties": {
+        "query": STR, "lang": {**STR, "enum": ["zh", "en"]},
+        "entities": {"type": "array", "description": "graph entities named in the query", "items": {
+            "type": "object", "properties": {"kind": STR, "id": STR, "iri": STR, "zh": STR, "en": STR,
+                                             "matched": STR}}},
+        "filters": {"type": "object", "additionalProperties": True},
+        "results": {"type": "array", "items": _ref("SearchResult")}}},
+    "Labelled": {"type": "object", "properties": {"id": STR, "zh": STR, "en": STR}},
+    "SimilarResult": {"type": "object", "required": ["case_id", "title_zh", "title_en", "score", "scores", "shared"],
+                      "properties": {
+                          "case_id": STR, "title_zh": STR, "title_en": STR, "company_zh": STR, "company_en": STR,
+                          "section": _ref("Section"), "score": NUM,
+                          "scores": {"type": "object", "properties": {"embedding": NUM, "graph": NUM}},
+                          "shared": {"type": "object", "properties": {
+                              "technologies": {"type": "array", "items": _ref("Labelled")},
+                              "section": {"oneOf": [_ref("Section"), {"type": "null"}]},
+                              "indicators": {"type": "array", "items": _ref("Labelled")},
+                              "places": {"type": "array", "items": _ref("Labelled")},
+                              "partners": {"type": "array", "items": _ref("Labelled")}}},
+                          "reason_zh": STR, "reason_en": STR}},
+    "SimilarResponse": {"type": "object", "required": ["query", "results"], "properties": {
+        "query": {"type": "object", "additionalProperties": True},
+        "results": {"type": "array", "items": _ref("SimilarResult")}}},
+    "SimilarRequest": {"type": "object", "required": ["text"], "additionalProperties": False, "properties": {
+        "text": {**STR, "minLength": 1, "maxLength": 5000, "description": "Chinese or English text"},
+        "k": {**INT, "minimum": 1, "maximum": 25, "default": 5}}},
+    "CaseRef": {"type": "object", "required": ["case_id", "title_zh", "title_en"],
+                "properties": {"case_id": STR, "title_zh": STR, "title_en": STR, "company_zh": STR, "company_en": STR}},
+    "Citation": {"type": "object", "required": ["case_id", "quote", "start_line", "end_line"],
+                 "properties": {"case_id": STR, "title_zh": STR, "title_en": STR, **PART, **LINES, "quote": STR}},
+    "AskResponse": {"type": "object", "required": ["query", "lang", "answered", "answer", "cases", "citations"],
+                    "properties": {
+                        "query": STR, "lang": {**STR, "enum": ["zh", "en"]},
+                        "answered": {**BOOL, "description": "false when the collection cannot answer the question"},
+                        "answer": {**STR, "description": "in the question's language"},
+                        "cases": {"type": "array", "items": _ref("CaseRef")},
+                        "citations": {"type": "array", "items": _ref("Citation")},
+                        "sparql": {**NULLABLE_STR, "description": "the SPARQL query behind a structured answer"},
+                        "rows": {"type": ["object", "null"], "properties": {
+                            "vars": {"type": "array", "items": STR},
+                            "rows": {"type": "array", "items": {"type": "array"}}}},
+                        "intent": STR,
+                        "unknown": {"type": "array", "items": STR}}},
+    "SparqlResults": {"type": "object", "description": "SPARQL 1.1 Query Results JSON Format",
+                      "properties": {"head": {"type": "object"}, "results": {"type": "object"}, "boolean": BOOL}},
+}
+
+BAD = _error("a malformed or unknown parameter, or a query string that is not valid UTF-8")
+NOT_FOUND = _error("no such resource")
+NOT_ALLOWED = _error("wrong method; the Allow header lists the right ones")
+TOO_LARGE = _error("a parameter or body over its limit")
+NO_INDEX = _error("the search index is missing or out of date (the message names the command to run)")
+
+
+SPARQL_FORMATS = ["json", "xml", "csv", "tsv", "turtle", "jsonld", "ntriples", "rdfxml", "html"]
+
+
+def _sparql_params() -> list[dict]:
+    return [
+        _param("query", "query", {**STR, "maxLength": 20000},
+               "the SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE; updates are refused with 403); the common "
+               "prefixes (ckg:, rdfs:, skos:, schema:, case: …) are predeclared. Without it, GET answers the SPARQL "
+               "Service Description"),
+        _param("default-graph-uri", "query", {"type": "array", "items": STR},
+               "SPARQL protocol dataset parameter: only this endpoint's own dataset IRI is accepted", explode=True),
+        _param("named-graph-uri", "query", {"type": "array", "items": STR},
+               "SPARQL protocol dataset parameter: only this endpoint's own dataset IRI is accepted", explode=True),
+        _param("format", "query", {**STR, "examples": SPARQL_FORMATS},
+               "result format, overriding the Accept header: a key (json, xml, csv, tsv for SELECT/ASK; turtle, "
+               "jsonld, ntriples, rdfxml for CONSTRUCT/DESCRIBE and the service description; html for the "
+               "description page) or a media type"),
+        _param("timeout", "query", {**NUM, "exclusiveMinimum": 0},
+               "seconds; capped at the service's sparql_timeout setting"),
+    ]
+
+
+SPARQL_RESPONSES = {
+    "200": {"description": "query results (or, for GET without a query, the service description); a result cut at "
+                           "sparql_max_rows says so in the header X-Result-Truncated: true",
+            "headers": {"X-Result-Truncated": {"schema": {**STR, "enum": ["true", "false"]}}},
+            "content": {
+                "application/sparql-results+json": {"schema": _ref("SparqlResults")},
+                "application/sparql-results+xml": {"schema": STR},
+                "text/csv": {"schema": STR}, "text/tab-separated-values": {"schema": STR},
+                **{m: {"schema": STR} for m in RDF_MEDIA}, "text/html": {"schema": STR}}},
+    "400": _error("not valid SPARQL (the message gives line and column), an empty query, an unknown format or "
+                  "timeout, a dataset other than this one, or a query string that is not valid UTF-8"),
+    "403": _error("a query the service refuses: SPARQL Update, SERVICE, FROM another dataset"),
+    "405": NOT_ALLOWED, "406": _error("no acceptable result format (the message lists them)"),
+    "413": _error("the query is larger than sparql_max_query_bytes"),
+    "415": _error("a POST body that is neither application/sparql-query nor a form"),
+    "503": _error("the query ran past the time limit"),
+}
+
+
+ASK_RESPONSES = {"200": _json("AskResponse"), "400": _error("no question, or a malformed body"),
+                 "405": NOT_ALLOWED, "413": _error("a question longer than 1000 characters"), "503": NO_INDEX}
+
+
+def _ui_pages() -> dict:
+    """The HTML pages of ``service/ui.py`` (listed in its ``PAGES``), when its blueprint is part of the app."""
+    if "ui" not in current_app.blueprints:
+        return {}
+    from . import ui
+
+    out = {}
+    for rule, endpoint, summary in getattr(ui, "PAGES", []):
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+        params = [_param(name, "path", STR, name.replace("_", " ")) for name in re.findall(r"{([^}]+)}", path)]
+        params.append(_param("lang", "query", {**STR, "enum": ["zh", "en"]},
+                             "page language (remembered in a cookie; default: Accept-Language, else Chinese)"))
+        is_json = rule.endswith(".json")
+        out[path] = {"get": {
+            "operationId": "ui_" + endpoint.split(".")[-1], "tags": ["web interface"], "summary": summary,
+            "parameters": params,
+            "responses": {"200": _json({"type": "object"}) if is_json else
+                          {"description": "an HTML page", "content": {"text/html": {"schema": STR}}},
+                          "400": _error("a query string that is not valid UTF-8"), "405": NOT_ALLOWED}}}
+        if "{" in path and not is_json:
+            out[path]["get"]["responses"]["404"] = {"description": "an HTML page saying what was not found",
+                                                    "content": {"text/html": {"schema": STR}}}
+    return out
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "climatekg",
+            "version": VERSION,
+            "summary": "Bilingual (zh/en) knowledge graph and semantic search over the 2023 China Corporate Climate "
+                       "Action case collection (26 cases).",
+            "license": {"name": "MIT", "identifier": "MIT"},
+        },
+        "paths": {
+            "/api/cases": {"get": {
+                "operationId": "listCases", "tags": ["cases"], "summary": "All 26 cases, with titles, companies "
+                "and sections in Chinese and English",
+                "responses": {"200": _json("CaseList"), "400": BAD, "405": NOT_ALLOWED}}},
+            "/api/cases/{case_id}": {"get": {
+                "operationId": "getCase", "tags": ["cases"],
+                "summary": "One case: its seven parts with source lines, bilingual metadata, quantified outcomes "
+                           "and linked entities with their evidence",
+                "parameters": [CASE_ID],
+                "responses": {"200": _json("Case"), "400": BAD, "404": _error("unknown case id (the message and "
+                              "detail.valid_ids name the valid ones)"), "405": NOT_ALLOWED}}},
+            "/api/cases/{case_id}/similar": {"get": {
+                "operationId": "similarCases", "tags": ["search"],
+                "summary": "The cases most like this one, with what they share in the graph and why",
+                "parameters": [CASE_ID, _param("k", "query", {**INT, "minimum": 1, "maximum": 25, "default": 5},
+                                               "how many cases")],
+                "responses": {"200": _json("SimilarResponse"), "400": BAD, "404": _error("unknown case id"),
+                              "405": NOT_ALLOWED, "503": NO_INDEX}}},
+            "/api/similar": {"post": {
+                "operationId": "similarToText", "tags": ["search"],
+                "summary": "The cases most like a piece of text (Chinese or English)",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SimilarRequest")}}},
+                "responses": {"200": _json("SimilarResponse"), "400": _error("empty text, bad k, malformed JSON or "
+                              "a body that is not UTF-8"), "405": NOT_ALLOWED, "413": TOO_LARGE,
+                              "415": _error("the body is not application/json"), "503": NO_INDEX}}},
+            "/api/search": {"get": {
+                "operationId": "search", "tags": ["search"],
+                "summary": "Hybrid (dense + BM25 + entity) search over the cases, in Chinese or English",
+                "parameters": [
+                    _param("q", "query", {**STR, "minLength": 1, "maxLength": 1000}, "the query", required=True,
+                           examples={"zh": {"value": "达能屋顶光伏装机容量"},
+                                     "en": {"value": "Bank of Beijing carbon finance"}}),
+                    _param("k", "query", {**INT, "minimum": 1, "maximum": 50, "default": 10}, "how many cases"),
+                    _param("section", "query", {**STR, "maxLength": 200},
+                           "only cases of this section: an id (s1 … s5) or its zh/en name"),
+                    _param("technology", "query", {**STR, "maxLength": 200},
+                           "only cases using this technology (or a narrower one): an id such as solar-pv or a label"),
+                    _param("location", "query", {**STR, "maxLength": 200},
+                           "only cases linked to this place: an id such as zhejiang or a label"),
+                    _param("year", "query", {**INT, "minimum": 1900, "maximum": 2100},
+                           "only cases that mention this year"),
+                ],
+                "responses": {"200": _json("SearchResponse"), "400": BAD, "405": NOT_ALLOWED,
+                              "413": _error("q longer than 1000 characters"), "503": NO_INDEX}}},
+            "/api/ask": {
+                "get": {"operationId": "askGet", "tags": ["ask"],
+                        "summary": "Answer a question in Chinese or English, in the same language, with citations "
+                                   "(source lines) — or say that the collection cannot answer it",
+                        "parameters": [_param("q", "query", {**STR, "minLength": 1, "maxLength": 1000},
+                                              "the question", required=True,
+                                              examples={"zh": {"value": "达能的屋顶光伏装机容量是多少？"},
+                                                        "en": {"value": "Which cases use biogas?"}})],
+                        "responses": ASK_RESPONSES},
+                "post": {"operationId": "askPost", "tags": ["ask"], "summary": "As GET, with the question in the body",
+                         "requestBody": {"required": True, "content": {
+                             "application/json": {"schema": {"type": "object", "required": ["q"],
+                                                             "properties": {"q": {**STR, "maxLength": 1000}}}},
+                             "application/x-www-form-urlencoded": {"schema": {
+                                 "type": "object", "required": ["q"], "properties": {"q": STR}}}}},
+                         "responses": {**ASK_RESPONSES, "415": _error("a body that is neither JSON nor a form")}},
+            },
+            "/sparql": {
+                "get": {"operationId": "sparqlGet", "tags": ["sparql"],
+                        "summary": "SPARQL 1.1 Protocol query via GET (read-only, common prefixes predeclared); "
+                                   "without a query: the service description",
+                        "parameters": _sparql_params(), "responses": SPARQL_RESPONSES},
+                "post": {"operationId": "sparqlPost", "tags": ["sparql"],
+                         "summary": "SPARQL 1.1 Protocol query via POST: a form or a direct application/sparql-query "
+                                    "body",
+                         "parameters": _sparql_params()[1:],
+                         "requestBody": {"required": True, "content": {
+                             "application/x-www-form-urlencoded": {"schema": {
+                                 "type": "object", "required": ["query"],
+                                 "properties": {p["name"]: p["schema"] for p in _sparql_params()}}},
+                             "application/sparql-update": {"schema": {
+                                 **STR, "description": "SPARQL Update: always refused with 403 (read-only)"}},
+                             "application/sparql-query": {"schema": STR}}},
+                         "responses": SPARQL_RESPONSES},
+            },
+            "/id/{rest}": {"get": {
+                "operationId": "dereference", "tags": ["linked data"],
+                "summary": "Dereference an IRI minted under <base_iri>id/: its description as a small HTML page or "
+                           "as RDF (content negotiation)",
+                "parameters": [
+                    _param("rest", "path", {**STR, "examples": ["case/case-01", "technology/solar-pv",
+                                                                "case/case-01/outcome/018"]},
+                           "the IRI's path after id/ (may contain slashes)"),
+                    FORMAT],
+                "responses": {
+                    "200": {"description": "the resource's outgoing triples, its neighbours' labels and the triples "
+                                           "pointing at it", "content": {"text/html": {"schema": STR},
+                                                                        **{m: {"schema": STR} for m in RDF_MEDIA}}},
+                    "400": _error("unknown format"), "404": _error("no such IRI in the graph"),
+                    "405": NOT_ALLOWED, "406": _error("no acceptable format")}}},
+            "/ontology": {"get": {
+                "operationId": "ontology", "tags": ["linked data"],
+                "summary": "The climatekg ontology (ontology/climatekg.ttl): Turtle, other RDF formats or HTML",
+                "parameters": [FORMAT],
+                "responses": {"200": {"description": "the ontology", "content": {
+                    "text/html": {"schema": STR}, **{m: {"schema": STR} for m in RDF_MEDIA}}},
+                    "400": _error("unknown format"), "405": NOT_ALLOWED, "406": _error("no acceptable format")}}},
+            "/openapi.json": {"get": {
+                "operationId": "openapi", "tags": ["meta"], "summary": "This document",
+                "responses": {"200": _json({"type": "object"}), "405": NOT_ALLOWED}}},
+            **_ui_pages(),
+        },
+        "components": {"schemas": SCHEMAS},
+        "tags": [{"name": "cases"}, {"name": "search"}, {"name": "ask"}, {"name": "sparql"},
+                 {"name": "linked data"}, {"name": "web interface"}, {"name": "meta"}],
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())
