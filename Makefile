@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.climatekg-installed
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install build serve test test-all test-slow bench eval clean
+.PHONY: install build serve test test-all test-slow bench eval clean ui
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,19 +25,37 @@ $(STAMP): pyproject.toml $(VENV)/.torch
 
 install: $(STAMP)
 
-build: install
+# -- web interface: CodeMirror vendored into service/static/vendor/ (git-ignored) from the npm registry
+VENDOR := service/static/vendor/manifest.json
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(VENDOR): ui/package.json ui/package-lock.json ui/vendor.mjs
+	cd ui && npm ci --no-audit --no-fund --ignore-scripts
+	node ui/vendor.mjs
+
+ui: $(VENDOR)
+
+# Debian's chromium + Noto CJK fonts, and Playwright for Python (never `playwright install`)
+$(VENV)/.browser: | $(STAMP)
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; fi
+	$(BIN)/pip install -q 'playwright>=1.45'
+	touch $@
+
+build: install $(VENDOR)
 	$(BIN)/climatekg build
 
 serve: build
 	$(BIN)/climatekg serve
 
-test: build
+test: build $(VENV)/.browser
 	$(BIN)/python -m pytest -m "not slow"
 
-test-slow: build
+test-slow: build $(VENV)/.browser
 	$(BIN)/python -m pytest -m slow
 
-test-all: build
+test-all: build $(VENV)/.browser
 	$(BIN)/python -m pytest
 
 eval: build
@@ -48,4 +66,4 @@ bench: build
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf data/build
+	rm -rf data/build service/static/vendor
