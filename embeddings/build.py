@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ..config import ROOT
+from ..corpus.parse import sha256_file
 from .chunks import CHUNKER_VERSION, chunks_checksum, make_chunks, sentences
 from .encoder import VectorCache, load_encoder
 from .lexical import BM25Index, ChineseTokenizer, english_tokens
@@ -32,14 +33,6 @@ INDUSTRY_STOP = {"service", "product", "operation", "technology", "local", "onli
 
 def index_dir(settings) -> Path:
     return Path(settings.build_dir) / "index"
-
-
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for b in iter(lambda: f.read(1 << 20), b""):
-            h.update(b)
-    return h.hexdigest()
 
 
 def _code_hash() -> str:
@@ -212,9 +205,9 @@ def fingerprint(settings, model_name: str) -> dict:
     return {
         "format": INDEX_FORMAT,
         "model": model_name,
-        "corpus_sha256": settings.source_sha256 or _sha(settings.source),
-        "graph_sha256": _sha(Path(settings.build_dir) / "graph.nt"),
-        "metadata_sha256": _sha(settings.metadata),
+        "corpus_sha256": settings.source_sha256 or sha256_file(settings.source),
+        "graph_sha256": sha256_file(Path(settings.build_dir) / "graph.nt"),
+        "metadata_sha256": sha256_file(settings.metadata),
         "chunker": f"{CHUNKER_VERSION}/{MAX_CHUNK_TOKENS}/{OVERLAP_SENTENCES}",
         "index_type": settings.index_type,
         "code": _code_hash(),

@@ -64,12 +64,13 @@ def built_settings(settings, graph_build_dir):
 
 
 @pytest.fixture(scope="module")
-def app(built_settings):
-    """A fresh app per test module (heavy resources load lazily on first use)."""
+def app(built_settings, search_engine):
+    """A fresh app per test module over the session's build, sharing the session's search engine (the model loads once)."""
     from climatekg.service.app import create_app
 
     app = create_app(built_settings)
     app.config["TESTING"] = True
+    app.extensions["climatekg"].get("search", lambda settings: search_engine)
     return app
 
 

@@ -10,17 +10,6 @@ from climatekg.corpus.clean import squash
 
 
 @pytest.fixture(scope="module")
-def app(built_settings, search_engine):
-    """The app on the session's build, sharing the session's search engine (the model loads once)."""
-    from climatekg.service.app import create_app
-
-    app = create_app(built_settings)
-    app.config["TESTING"] = True
-    app.extensions["climatekg"].get("search", lambda settings: search_engine)
-    return app
-
-
-@pytest.fixture(scope="module")
 def source_lines(settings):
     return settings.source.read_text(encoding="utf-8").split("\n")
 

@@ -11,16 +11,6 @@ GOOD = "/api/cases"
 HUGE = "a" * 100_000
 
 
-@pytest.fixture(scope="module")
-def app(built_settings, search_engine):
-    from climatekg.service.app import create_app
-
-    app = create_app(built_settings)
-    app.config["TESTING"] = True
-    app.extensions["climatekg"].get("search", lambda settings: search_engine)
-    return app
-
-
 def assert_error(resp, status: int | tuple[int, ...]):
     statuses = status if isinstance(status, tuple) else (status,)
     body = resp.get_data(as_text=True)

@@ -12,16 +12,6 @@ HTTP_METHODS = {"get", "post", "put", "delete", "patch"}
 
 
 @pytest.fixture(scope="module")
-def app(built_settings, search_engine):
-    from climatekg.service.app import create_app
-
-    app = create_app(built_settings)
-    app.config["TESTING"] = True
-    app.extensions["climatekg"].get("search", lambda settings: search_engine)
-    return app
-
-
-@pytest.fixture(scope="module")
 def doc(app):
     r = app.test_client().get("/openapi.json")
     assert r.status_code == 200 and r.mimetype == "application/json"

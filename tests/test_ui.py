@@ -18,17 +18,6 @@ EN = {"Accept-Language": "en-US,en;q=0.9"}
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
 
 
-@pytest.fixture(scope="module")
-def app(built_settings, search_engine):
-    """The app over the session's build, sharing the session's search engine (loaded once)."""
-    from climatekg.service.app import create_app
-
-    app = create_app(built_settings)
-    app.config["TESTING"] = True
-    app.extensions["climatekg"].get("search", lambda settings: search_engine)
-    return app
-
-
 class Page(HTMLParser):
     """Ids, links, <html lang>, element classes and the visible text of a page."""
 
