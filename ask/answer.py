@@ -96,6 +96,11 @@ class Answerer:
         mentions = self.engine.entity_mentions(re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text, flags=re.I))
         q = parse(text, lang, mentions)
         unknown = self.unknown_names(text, lang, mentions)
+        if not unknown and lang == "zh" and not any(m.entity["kind"] in ("org", "place") for m in mentions) \
+                and not (q.kind and q.constraints) and q.kind not in ("compare", "superlative"):
+            # no company or place to anchor the question, and its subject is a word the text never uses
+            # ("月球上有几个案例", "水泥厂做碳捕集…"): the collection does not cover it
+            unknown = self.unknown_nouns(text, mentions)
         if unknown:
             return self._refuse(q, unknown)
         if q.kind:
@@ -131,6 +136,20 @@ class Answerer:
                         continue
                     if w.word not in self.corpus_text:
                         out.append(w.word)
+        return out
+
+    def unknown_nouns(self, text: str, mentions) -> list[str]:
+        import jieba.posseg as pseg
+
+        covered = [(m.start, m.end) for m in mentions]
+        out, pos = [], 0
+        for w in pseg.lcut(text):
+            start = text.find(w.word, pos)
+            pos = start + len(w.word) if start >= 0 else pos
+            if any(s <= start < e for s, e in covered):
+                continue
+            if w.flag.startswith("n") and len(w.word) >= 2 and CJK.search(w.word) and w.word not in self.corpus_text:
+                out.append(w.word)
         return out
 
     def _refuse(self, q: Question, unknown: list[str]) -> dict:

@@ -61,10 +61,15 @@ def test_extractive_answers_quote_the_sentence_with_the_figure(answerer):
 
 
 @pytest.mark.parametrize("question", ["What did Tesla do to cut emissions?", "What is Apple's supplier clean energy programme?",
-                                      "宁德时代在储能方面做了哪些减排？"])
+                                      "宁德时代在储能方面做了哪些减排？", "月球上有几个案例？", "水泥厂做碳捕集封存的案例减排了多少？"])
 def test_questions_about_what_the_collection_lacks_are_refused(answerer, question):
     res = answerer.ask(question)
     assert res["answered"] is False and res["cases"] == [] and res["intent"] == "unanswerable"
+
+
+def test_a_question_about_the_whole_collection_is_not_refused(answerer):
+    res = answerer.ask("这本案例集一共收录了多少个企业案例？")
+    assert res["answered"] and len(res["cases"]) == 26
 
 
 def test_empty_question(answerer):
