@@ -17,14 +17,14 @@ def _engine(settings):
         raise SystemExit(2) from None
 
 
-def _plain(highlighted: str) -> str:
-    return re.sub(r"</?mark>", "", highlighted).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#x27;", "'")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#x27": "'"}
 
 
 def _terminal(highlighted: str) -> str:
+    """The highlighted passage for a terminal: <mark> as bold yellow on a tty, [brackets] otherwise."""
     bold = sys.stdout.isatty()
     s = highlighted.replace("<mark>", "\033[1;33m" if bold else "[").replace("</mark>", "\033[0m" if bold else "]")
-    return _plain(s) if False else re.sub(r"&(amp|lt|gt|quot|#x27);", lambda m: {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#x27": "'"}[m.group(1)], s)
+    return re.sub(r"&(amp|lt|gt|quot|#x27);", lambda m: _ENTITIES[m.group(1)], s)
 
 
 def cmd_search(args, settings) -> int:

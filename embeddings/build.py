@@ -72,9 +72,6 @@ def graph_tables(settings, collection, metadata, vocab) -> tuple[list[dict], dic
         while org:
             ent_cases.setdefault(("org", org), {})[cid] = 10  # the case's own organisation and its groups
             org = metadata.orgs[org].parent
-        for o in metadata.orgs.values():
-            if cm.org in o.shareholders or o.id == cm.org:
-                pass
     for o in metadata.orgs.values():  # shareholders: Mengniu → Modern Dairy's case
         for sh in o.shareholders:
             for cid, cm in metadata.cases.items():
@@ -150,6 +147,19 @@ def graph_tables(settings, collection, metadata, vocab) -> tuple[list[dict], dic
                         "summary_zh": cm.summary_zh, "keywords_en": list(cm.keywords_en),
                         "years": sorted({int(r["y"]) for r in _rows(store, f'SELECT ?y WHERE {{ case:{c.id} ckg:mentionsYear ?y }}')})})
     return entities, features, records
+
+
+def indicator_labels(settings) -> dict[str, tuple[str, str]]:
+    """code → (zh, en) prefLabels of the indicator scheme (ontology/indicators.ttl), for "both report …" reasons."""
+    from rdflib import Graph
+    from rdflib.namespace import SKOS
+
+    g = Graph().parse(settings.ontology_dir / "indicators.ttl", format="turtle")
+    out: dict[str, list[str]] = {}
+    for s, o in g.subject_objects(SKOS.prefLabel):
+        code = str(s).rsplit("/", 1)[-1].replace("-", "_")
+        out.setdefault(code, ["", ""])[0 if o.language == "zh" else 1] = str(o)
+    return {k: tuple(v) for k, v in sorted(out.items()) if all(v)}
 
 
 def case_card(rec: dict, entities: list[dict]) -> str:
@@ -287,6 +297,7 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
     (tmp / "cards.json").write_text(json.dumps(cards, ensure_ascii=False, indent=1), encoding="utf-8")
     (tmp / "cases.json").write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
     (tmp / "entities.json").write_text(json.dumps(entities, ensure_ascii=False, indent=1), encoding="utf-8")
+    (tmp / "indicators.json").write_text(json.dumps(indicator_labels(settings), ensure_ascii=False, indent=1), encoding="utf-8")
     (tmp / "features.json").write_text(json.dumps(features, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     (tmp / "user_words.txt").write_text("\n".join(sorted(user_words)) + "\n", encoding="utf-8")
     index.save(tmp / "vectors.faiss")

@@ -161,6 +161,7 @@ class SearchEngine:
     index: VectorIndex
     views: dict
     maxsim: np.ndarray
+    indicator_labels: dict
     bm25_zh: BM25Index
     bm25_en: BM25Index
     tokenizer: ChineseTokenizer
@@ -202,6 +203,7 @@ class SearchEngine:
             cases=json.loads((folder / "cases.json").read_text(encoding="utf-8")),
             entities=entities, features=json.loads((folder / "features.json").read_text(encoding="utf-8")),
             index=index, views=dict(np.load(folder / "case_vectors.npz")), maxsim=np.load(folder / "maxsim.npy"),
+            indicator_labels=json.loads((folder / "indicators.json").read_text(encoding="utf-8")),
             bm25_zh=BM25Index.load(folder / "bm25_zh"), bm25_en=BM25Index.load(folder / "bm25_en"),
             tokenizer=ChineseTokenizer(user_words=[w for w in words if w]),
             encoder=encoder or load_encoder(settings), weights=weights or Weights.from_settings(settings),
@@ -518,6 +520,10 @@ class SearchEngine:
                         "reason_en": _reason(shared, "en", float(emb_raw[i]))})
         return {"query": query, "results": out}
 
+    def _indicator_label(self, code: str) -> dict:
+        zh, en = self.indicator_labels.get(code, (code, code.replace("_", " ")))
+        return {"id": code, "zh": zh, "en": en}
+
     def _shared(self, a: dict[str, set], b: dict[str, set]) -> dict:
         fw = self._feature_weights()
 
@@ -535,26 +541,9 @@ class SearchEngine:
             secrec = rec
         return {"technologies": [ent("technology", t) for t in techs],
                 "section": secrec,
-                "indicators": [_indicator_label(i) for i in sorted(a["indicators"] & b["indicators"])],
+                "indicators": [self._indicator_label(i) for i in sorted(a["indicators"] & b["indicators"])],
                 "places": [ent("place", p) for p in places],
                 "partners": [ent("org", p) for p in sorted(a["partners"] & b["partners"])]}
-
-
-INDICATOR_LABELS = {
-    "co2_reduction": ("碳减排量", "CO₂ reduced"), "emissions": ("碳排放量", "emissions"), "carbon_intensity": ("碳排放强度", "carbon intensity"),
-    "energy_saved": ("节能量", "energy saved"), "energy_consumption": ("能源消耗", "energy use"),
-    "power_generation": ("发电量", "power generated"), "green_power": ("绿电使用量", "green power"),
-    "renewable_share": ("清洁能源占比", "renewable share"), "capacity": ("装机容量", "installed capacity"),
-    "storage_capacity": ("储能容量", "storage capacity"), "investment": ("投资额", "investment"),
-    "cost_saving": ("节省费用", "cost savings"), "revenue": ("营业收入", "revenue"), "financing": ("绿色融资", "financing"),
-    "water": ("水资源", "water"), "waste": ("废弃物", "waste"), "area": ("面积", "area"), "users": ("参与人数", "people reached"),
-    "production": ("产量", "production"), "reduction_rate": ("降幅", "reduction rate"),
-}
-
-
-def _indicator_label(code: str) -> dict:
-    zh, en = INDICATOR_LABELS.get(code, (code, code.replace("_", " ")))
-    return {"id": code, "zh": zh, "en": en}
 
 
 def _reason(shared: dict, lang: str, emb: float) -> str:

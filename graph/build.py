@@ -36,7 +36,6 @@ UNIT_LABELS = {  # (zh, en) names of the base units, for answers and pages
     "h": ("小时", "h"), "d": ("天", "d"), "%": ("%", "%"), "count": ("", ""), "℃": ("℃", "°C"), "倍": ("倍", "×"),
 }
 
-AWARD_KINDS = {"award": CKG.Award}
 MAX_QUOTE = 240
 
 
@@ -325,8 +324,6 @@ class GraphBuilder:
                 for start, end, e in matcher.find(para.text):
                     if e.kind == "place" and e.extra.get("kind") == "country" and e.id == "china":
                         continue  # every case is in China; the country adds no information
-                    if e.kind == "org" and e.id in self.vocab.case_orgs and e.id not in {s for s in own}:
-                        pass
                     seen.setdefault((e.kind, e.id), []).append((key, pi, para, start, end, e))
                 for ym in YEAR.finditer(para.text):
                     y = int(ym.group(1))

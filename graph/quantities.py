@@ -433,7 +433,5 @@ def parse_amount(text: str) -> tuple[float, str | None, tuple[int, int]] | None:
                 break
         if mult_s == "m" and unit is None:
             mult = 1e6
-        if mult_s in ("亿",) and unit is None:
-            unit = None
         return num * mult * factor, unit, m.span()
     return None
