@@ -1,0 +1,178 @@
+"""Awards, certifications and designations as events: what was received, from whom, in which year.
+
+A recognition is read from a clause with a receiving verb (获得, 荣获, 获评, 被评为, 入选, 被认定为,
+取得, 通过…认证): what follows the verb is what was received — a quoted title (“灯塔工厂”,
+《碳中和证书》) or the phrase up to the end of the clause, split where it lists several (、); the issuer
+is the organisation before 颁发/授予/签发/发布/评选/组织评审 (or the name right before the quoted title,
+获中国欧盟商会“杰出环境表现奖”); the year is the one stated in the clause, else in the sentence, else
+in the list item's lead (2023年，获…).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..corpus.model import Case
+from .orgfacts import Segment, Span, segments
+
+RECEIVE = re.compile(r"(荣获|获评|获得|获颁|荣登|蝉联|被评为|评为|被认定为|认定为|成功入选|入选|取得|通过了|通过|获(?![取悉知得益]))")
+# what is received ends with one of these (after its quotes): a title, certificate, award, list …
+CERT_END = re.compile(r"(认证|证书|标识|称号|奖|大奖|荣誉|评级|榜|榜单|强|案例|工厂|企业|示范|试点|基地|单位|先锋|领袖|之星|"
+                      r"冠军|样板|场景|成果|名录|目录|报告|伙伴|服务商|品牌|示范区|示范工程|标杆|项目)$")
+CERT_WORD = re.compile(r"(认证|证书|证|标识|称号|奖|荣誉|评级|榜|强|案例|工厂|企业|示范|试点|基地|单位|先锋|领袖|之星|冠军|样板|场景|成果|名录|目录|资格|报告|伙伴|服务商)")
+ISSUE = re.compile(r"(颁发|授予|签发|发布|评选|组织评审|评审|认定|编发|认证|举办|主办)(?:的)?$")
+QUOTED = re.compile(r"[“\"《]([^”\"》]{2,40})[”\"》]")
+YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)")
+NOT_RECOGNITION = re.compile(r"(收益|补贴|资金|扶持|专利|积分|减碳量|奖励|认可|关注|支持|曝光|流量|增长|效益|成效|授权|许可|资质|审批)")
+ISSUER_CHARS = r"[\u4e00-\u9fffA-Za-zÜü0-9（）()·&\- ]"
+
+
+@dataclass
+class Recognition:
+    what: str
+    issuer: str | None
+    year: int | None
+    span: Span  # the clause the recognition is read from
+    kind: str  # award | certification | designation
+
+
+def _kind(what: str) -> str:
+    if re.search(r"(认证|证书|标识|评级)", what):
+        return "certification"
+    if re.search(r"(奖|榜|强)", what):
+        return "award"
+    return "designation"
+
+
+ENUMERATOR = re.compile(r"(?<![\d.A-Za-z])\d{1,2}(?:[.．](?=\s|[\u4e00-\u9fff“])|、)")
+
+
+def _clauses(text: str):
+    """(start, end) of each clause: between two of ，；。 or before a list number ("…认证2. 2023年")."""
+    cuts = sorted({i for i, ch in enumerate(text) if ch in "，,；;。！？!?\n"} | {m.start() for m in ENUMERATOR.finditer(text)})
+    start = 0
+    for i in cuts + [len(text)]:
+        if i > start and text[start:i].strip():
+            yield start, i
+        start = i + 1 if i < len(text) and text[i] in "，,；;。！？!?\n" else i
+
+
+def _sentence_of(text: str, i: int) -> tuple[int, int]:
+    a = i
+    while a > 0 and text[a - 1] not in "。！？\n；;":
+        a -= 1
+    b = i
+    while b < len(text) and text[b] not in "。！？\n；;":
+        b += 1
+    return a, b
+
+
+def _issuer_before(before: str) -> str | None:
+    """The organisation right before an issuing verb: '由国际检测认证机构SGS颁发的' → 'SGS'."""
+    m = ISSUE.search(before)
+    if not m:
+        return None
+    head = before[: m.start()]
+    head = re.sub(r"^.*(?:由|获得|荣获|取得|入选|获评)", "", head)
+    head = re.sub(r"^(有|国际|国内|权威|第三方)+", "", head)
+    m2 = re.search(rf"{ISSUER_CHARS}{{2,30}}$", head)
+    if not m2:
+        return None
+    name = m2.group(0).strip()
+    # 国际检测认证机构SGS → SGS: a descriptive noun phrase before a Latin name is not the name
+    latin = re.search(r"[A-Za-zÜü][A-Za-zÜü0-9 &.\-]*$", name)
+    if latin and len(latin.group(0).strip()) >= 2 and re.search(r"(机构|公司|组织)", name[: latin.start()]):
+        name = latin.group(0).strip()
+    return name or None
+
+
+def _split_items(obj: str) -> list[str]:
+    obj = re.sub(r"(等多个影响力榜单|等荣誉称号|等荣誉|等奖项|等称号|等多项荣誉|等)$", "", obj)
+    quoted = QUOTED.findall(obj)
+    if len(quoted) >= 2 and len("".join(quoted)) >= 0.6 * len(re.sub(r"[“”\"《》、]", "", obj)):
+        return quoted
+    items = [x for x in re.split(r"[、]", obj) if x.strip()]
+    return items if all(len(x) <= 40 for x in items) else [obj]
+
+
+def extract_recognitions(case: Case) -> list[Recognition]:
+    out: list[Recognition] = []
+    for seg in segments(case):
+        text = seg.text
+        item_year = None
+        carried = False  # the previous clause was a recognition: a verb-less clause after it can continue its list
+        for a, b in _clauses(text):
+            clause = text[a:b]
+            ly = re.match(r"^\s*(?:\d+[.、．]\s*)?((?:19|20)\d{2})\s*年(?:\s*\d{1,2}\s*月)?\s*$", clause)
+            if ly:  # "2023年，获…": the year leads the next clause
+                item_year = int(ly.group(1))
+                continue
+            m = RECEIVE.search(clause)
+            if not m and carried and CERT_END.search(clause.strip().rstrip("”\"》")) and len(clause.strip()) <= 40:
+                m = re.match(r"\s*", clause)  # "…二等奖，中国酒业协会科技进步三等奖": the list goes on
+            carried = False
+            if not m:
+                continue
+            obj = clause[m.end():].strip()
+            if not obj or NOT_RECOGNITION.search(obj[:12]) and not QUOTED.search(obj):
+                continue
+            if not (CERT_WORD.search(obj) or QUOTED.search(obj)):
+                continue
+            # the issuer: "SGS颁发的PAS2060碳中和认证证书" inside the object, or "经X组织评审" before the verb
+            issuer = None
+            q = QUOTED.search(obj)
+            inner = re.search(r"^(.{0,40}?)(颁发|授予|签发|发布|评选|编发|举办|主办)的", obj)
+            if inner:
+                issuer = _issuer_before(obj[: inner.end(2)])
+                obj = obj[inner.end():]
+            elif q and 2 <= q.start() <= 20 and not re.search(r"[的在于]", obj[: q.start()]) \
+                    and re.search(r"(会|社|部|局|厅|委|院|组织|协会|集团|公司|网|报|杂志|机构|大学|政府|中心)$", obj[: q.start()]):
+                issuer = obj[: q.start()]
+                obj = obj[q.start():]
+            if issuer is None:
+                s0, _ = _sentence_of(text, a)
+                pre = text[s0:a + m.start()]
+                ev = re.search(r"经(.{2,30}?)(组织评审|评审|评选|认定|认证)", pre)
+                by = re.search(r"由(.{2,30}?)(颁发|授予|签发|认证|评选)", pre + clause[: m.start()])
+                if ev:
+                    issuer = ev.group(1)
+                elif by:
+                    issuer = _issuer_before(by.group(0))
+            obj = re.sub(r"^(了|成为|为|的)", "", obj).strip()
+            ym = YEAR.search(clause)
+            before = list(YEAR.finditer(text[max(0, a - 200):a]))
+            year = int(ym.group(1)) if ym else item_year or (int(before[-1].group(1)) if before else None)
+            verb = m.group(0).strip()
+            if re.match(r"^(此|该|这|其|的)", obj) or (verb in ("通过", "通过了", "取得") and not re.search(r"(认证|证书|标识|评价)", obj)):
+                continue
+            for item in _split_items(obj):
+                item = item.strip()
+                q = QUOTED.search(item)
+                if q and q.end() >= len(item) - 4:
+                    lead = item[: q.start()]
+                    if issuer is None and 2 <= len(lead) <= 20 and re.search(
+                            r"(会|社|部|局|厅|委|院|论坛|组织|协会|集团|公司|网|报|杂志|机构|大学|政府|中心)$", lead):
+                        issuer = lead
+                    what = q.group(1) + item[q.end():]
+                else:
+                    what = item.strip("“”\"《》 ")
+                what = re.sub(r"(荣誉称号|称号)$", "", what) if q else what
+                if len(what) < 2 or not (CERT_END.search(what.strip("“”\"《》")) or q):
+                    continue
+                out.append(Recognition(what, issuer, year, seg.span(a, b), _kind(what)))
+                carried = True
+            item_year = None
+    # one recognition per title: repeated mentions fill in each other's issuer and year
+    uniq: dict[str, Recognition] = {}
+    for r in out:
+        key = re.sub(r"[\s“”\"《》]", "", r.what)
+        old = uniq.get(key)
+        if old is None:
+            uniq[key] = r
+        elif old.year and r.year and old.year != r.year:
+            uniq[f"{key}@{r.year}"] = r  # the same title in another year is another event
+        else:
+            old.issuer = old.issuer or r.issuer
+            old.year = old.year or r.year
+    return list(uniq.values())

@@ -1,0 +1,159 @@
+"""Stated targets: what an organisation commits to reach by a year.
+
+A target is a clause that names a future year (after the collection's reporting year; a fiscal year such
+as 2049/50 counts as its end year, 2050) together with a commitment word (目标, 承诺, 力争, 争取, 计划,
+规划, 预计, 将, 到/至…年) — progress reports (截至2021/22财年…) and years inside titles (《…2030年…议程》)
+are not targets. Each target gets its kind (net zero, carbon neutrality, carbon peak, emission
+reduction, carbon intensity, renewable share, energy intensity, capacity), its scope (scope 1/2/3,
+value chain, operations, group, supply chain), its baseline year and its percentage where stated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..corpus.model import Case
+from .orgfacts import Span, segments
+
+REPORTING_YEAR = 2023  # the collection's edition: later years are in the future for its text
+
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*[/／]\s*(\d{2,4}))?\s*(?:财年|年度|年)")
+COMMIT = re.compile(r"(目标|承诺|力争|争取|计划|规划|预计|将|到|至|前|之前|以前|实现|达到|达成|减少|降低|提升|提高)")
+PROGRESS = re.compile(r"(截至|截止|已|进度|累计|以来|自.{0,6}起)")
+KINDS = (  # (kind, pattern) — the first that matches the clause, in this order
+    ("net-zero", re.compile(r"净零")),
+    ("carbon-neutrality", re.compile(r"碳中和")),
+    ("carbon-peak", re.compile(r"碳达峰|达峰")),
+    ("carbon-intensity", re.compile(r"碳强度|单位碳排放|排放强度")),
+    ("emission-reduction", re.compile(r"减碳|减排|(排放|温室气体).{0,24}(减少|降低|下降)|(减少|降低|下降).{0,12}排放")),
+    ("renewable-share", re.compile(r"(可再生|绿电|绿色电力|清洁能源|非化石).{0,10}(占比|比例|比重|使用率|%)")),
+    ("energy-intensity", re.compile(r"能耗|能源强度|能效")),
+    ("capacity", re.compile(r"装机|产能|规模")),
+)
+SCOPES = (
+    ("value chain", re.compile(r"全价值链|价值链")),
+    ("supply chain", re.compile(r"供应链")),
+    ("operations", re.compile(r"运营|自身")),
+    ("group", re.compile(r"集团")),
+)
+SCOPE_NUMBERS = re.compile(r"范围\s*([1-3一二三])(?:\s*[、,，和及与+]\s*(?:范围)?\s*([1-3一二三]))?(?:\s*[、,，和及与+]\s*(?:范围)?\s*([1-3一二三]))?")
+BASELINE = re.compile(r"(?:较|相比|相较于?|比|从|以)\s*((?:19|20)\d{2})(?:\s*[/／]\s*(\d{2,4}))?\s*(?:财年|年度|年)?\s*(?:基线|基准|水平|为基准)?")
+PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
+CN_DIGIT = {"一": "1", "二": "2", "三": "3"}
+KIND_LABELS = {  # kind → (zh, en)
+    "net-zero": ("净零排放", "net zero"),
+    "carbon-neutrality": ("碳中和", "carbon neutrality"),
+    "carbon-peak": ("碳达峰", "carbon peak"),
+    "emission-reduction": ("减排", "emission reduction"),
+    "carbon-intensity": ("碳强度下降", "carbon intensity reduction"),
+    "renewable-share": ("可再生能源占比", "renewable energy share"),
+    "energy-intensity": ("能耗下降", "energy intensity reduction"),
+    "capacity": ("装机或产能", "capacity"),
+    "other": ("其他目标", "other target"),
+}
+
+
+@dataclass
+class Target:
+    kind: str
+    year: int
+    year_text: str  # as written: "2049/50财年"
+    scope: str | None
+    baseline_year: int | None
+    percentage: float | None
+    span: Span
+
+
+def fiscal_end(first: str, second: str | None) -> int:
+    """'2049', '50' → 2050; '2021', '22' → 2022; '2022', '2023' → 2023; no second part → the year itself."""
+    y = int(first)
+    if not second:
+        return y
+    if len(second) == 4:
+        return int(second)
+    end = int(first[:2] + second)
+    return end if end >= y else end + 100
+
+
+def _titles(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"《[^》]*》", text)]
+
+
+def _clauses(text: str):
+    start = 0
+    for i, ch in enumerate(text + "。"):
+        if ch in "，,；;。！？!?\n":
+            if i > start and text[start:i].strip():
+                yield start, i
+            start = i + 1
+
+
+def _scope(text: str) -> str | None:
+    m = SCOPE_NUMBERS.search(text)
+    if m:
+        nums = sorted({CN_DIGIT.get(g, g) for g in m.groups() if g})
+        return "scope " + (" and ".join([", ".join(nums[:-1]), nums[-1]]) if len(nums) > 1 else nums[0])
+    for name, pat in SCOPES:
+        if pat.search(text):
+            return name
+    return None
+
+
+def extract_targets(case: Case) -> list[Target]:
+    out: list[Target] = []
+    for seg in segments(case):
+        text = seg.text
+        titles = _titles(text)
+        sentence_start = 0
+        for a, b in _clauses(text):
+            if a == 0 or text[a - 1] in "。！？!?\n；;":
+                sentence_start = a
+            clause = text[a:b]
+            for ym in YEAR.finditer(clause):
+                pos = a + ym.start()
+                if any(t0 <= pos < t1 for t0, t1 in titles):
+                    continue
+                year = fiscal_end(ym.group(1), ym.group(2))
+                if year <= REPORTING_YEAR:
+                    continue
+                if BASELINE.match(clause[max(0, ym.start() - 3):ym.end() + 4].lstrip()) and \
+                        re.search(r"(较|相比|比|从|以)\s*$", clause[: ym.start()]):
+                    continue  # the baseline, not the target year
+                lead = text[sentence_start:a + ym.start()]
+                rest = clause[ym.start():]
+                if PROGRESS.search(clause[: ym.start()]) and not re.search(r"(目标|承诺)", clause):
+                    continue
+                if not (COMMIT.search(clause) or COMMIT.search(lead[-20:])):
+                    continue
+                # what is targeted: this clause, or the sentence when the clause is only the year
+                body = clause if len(re.sub(r"[\d\s/年财度到至在前之以]", "", clause)) >= 4 else text[a:_sentence_end(text, b)]
+                kind = next((k for k, pat in KINDS if pat.search(body)), None)
+                if kind is None:
+                    continue  # a year with no measurable aim ("2024年将完成…") is a plan, not a target
+                scope = _scope(body) or _scope(text[sentence_start:a])
+                bm = BASELINE.search(body) or BASELINE.search(text[sentence_start:b])
+                baseline = fiscal_end(bm.group(1), bm.group(2)) if bm and fiscal_end(bm.group(1), bm.group(2)) < year else None
+                pm = PERCENT.search(rest) or PERCENT.search(body)
+                pct = float(pm.group(1)) if pm and kind not in ("net-zero", "carbon-neutrality", "carbon-peak") else None
+                out.append(Target(kind, year, ym.group(0).replace(" ", ""), scope, baseline, pct, seg.span(a, b)))
+                break  # one target per clause
+    # one target per (kind, year): a repeated statement fills in what the first one left out
+    uniq: dict[tuple, Target] = {}
+    for t in out:
+        old = uniq.get((t.kind, t.year))
+        if old is None:
+            uniq[(t.kind, t.year)] = t
+        elif old.percentage and t.percentage and old.percentage != t.percentage:
+            uniq[(t.kind, t.year, t.percentage)] = t
+        else:
+            old.scope = old.scope or t.scope
+            old.baseline_year = old.baseline_year or t.baseline_year
+            old.percentage = old.percentage or t.percentage
+    return list(uniq.values())
+
+
+def _sentence_end(text: str, i: int) -> int:
+    while i < len(text) and text[i] not in "。！？!?\n；;":
+        i += 1
+    return i
