@@ -30,7 +30,10 @@ def fingerprint(paths: list[Path]) -> str:
 def graph_inputs(settings: Settings) -> list[Path]:
     code = [p for d in ("corpus", "graph") for p in (ROOT / d).glob("*.py")]
     onto = list(settings.ontology_dir.glob("*.ttl"))
-    return [settings.source, settings.metadata, settings.entities, *onto, *code]
+    from climatekg.graph.gazetteer import gazetteer_inputs
+
+    vocab = sorted(settings.entities.parent.glob("*.toml"))
+    return [settings.source, settings.metadata, settings.entities, *vocab, *onto, *code, *gazetteer_inputs()]
 
 
 def _read_manifest(path: Path) -> dict:

@@ -95,6 +95,51 @@ def cmd_model(args, settings) -> int:
     return 0
 
 
+def cmd_facts_eval(args, settings) -> int:
+    """Precision and recall of the fact extractors (or of a built graph) against the blind facts set."""
+    from pathlib import Path
+
+    from climatekg.corpus.parse import parse_file
+    from climatekg.graph.facts_eval import load_gold, predict_extracted, predict_graph, score
+    from climatekg.graph.gazetteer import load_gazetteer
+
+    from .config import ROOT
+
+    splits = ["dev", "test"] if args.split == "all" else [args.split]
+    gold = {}
+    for sp in splits:
+        gold.update(load_gold(ROOT / "data" / "eval" / "blind" / f"facts-{sp}.jsonl"))
+    if args.graph:
+        from rdflib import Graph
+
+        path = Path(args.graph)
+        g = Graph().parse(path, format="nt" if path.suffix == ".nt" else None)
+        preds, source = predict_graph(g), f"graph {path}"
+    else:
+        coll = parse_file(settings.source, settings.source_sha256)
+        preds = predict_extracted(coll, load_gazetteer(settings.entities.parent / "provinces_en.toml"))
+        source = "extractors on the text alone (no curated metadata or vocabulary)"
+    s = score(gold, preds, verbose=args.verbose)
+    if args.json:
+        print(json.dumps({k: {"precision": v.precision, "recall": v.recall, "f1": v.f1, "tp_pred": v.tp_pred,
+                              "pred": v.pred, "tp_gold": v.tp_gold, "gold": v.gold} for k, v in s.counts.items()}
+                         | {"attributes": {k: {"agree": a, "scored": n} for k, (a, n) in s.attributes.items()}}, indent=1))
+        return 0
+
+    def f(x):
+        return "   – " if x is None else f"{x:5.2f}"
+
+    print(f"facts vs the blind set ({'+'.join(splits)}, {len(gold)} cases) — {source}")
+    print(f"  {'fact':20s} {'precision':>16s} {'recall':>16s}    F1")
+    for k, v in s.counts.items():
+        print(f"  {k:20s} {f(v.precision)} ({v.tp_pred:3d}/{v.pred:3d}) {f(v.recall)} ({v.tp_gold:3d}/{v.gold:3d})  {v.f1:.2f}")
+    for k, (a, n) in s.attributes.items():
+        print(f"  {k:32s} {a}/{n} agree")
+    for line in s.details:
+        print("  " + line)
+    return 0
+
+
 def cmd_extraction(args, settings) -> int:
     from pathlib import Path
 
@@ -145,6 +190,14 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--gold", help="gold TSV (default data/eval/quantities_gold.tsv)")
     e.add_argument("-v", "--verbose", action="store_true")
     e.set_defaults(func=cmd_extraction)
+
+    fe = sub.add_parser("facts-eval", help="measure the fact extractors (places, organisation facts, recognitions, "
+                                           "targets) against the blind facts set")
+    fe.add_argument("--split", choices=["dev", "test", "all"], default="dev")
+    fe.add_argument("--graph", help="score a built graph file (e.g. data/build/graph.nt) instead of the extractors")
+    fe.add_argument("--json", action="store_true")
+    fe.add_argument("-v", "--verbose", action="store_true", help="list every case's gold and prediction")
+    fe.set_defaults(func=cmd_facts_eval)
 
     from . import cli_search, cli_service
 

@@ -20,6 +20,8 @@ from ..corpus.clean import squash
 from ..corpus.metadata import Metadata
 from ..corpus.model import PART_EN, PART_KEYS, PART_ZH, Case, Collection, Paragraph
 from .namespace import CKG, CUR, PROV, QUDT, SCHEMA, UNIT
+from .factgraph import FactWriter
+from .gazetteer import Gazetteer
 from .quantities import YEAR, Quantity, extract, sentence_span
 from .vocab import Entity, Matcher, Vocabulary
 
@@ -79,7 +81,8 @@ def _quote(text: str, start: int, end: int) -> tuple[str, int, int]:
 
 
 class GraphBuilder:
-    def __init__(self, collection: Collection, metadata: Metadata, vocab: Vocabulary, base_iri: str):
+    def __init__(self, collection: Collection, metadata: Metadata, vocab: Vocabulary, base_iri: str,
+                 gazetteer: Gazetteer | None = None):
         self.c, self.meta, self.vocab = collection, metadata, vocab
         self.iri = Iris(base_iri)
         self.g = Graph()
@@ -90,6 +93,8 @@ class GraphBuilder:
         for name in ("case", "org", "place", "technology", "award", "standard", "section", "indicator"):
             self.g.bind(name, f"{self.iri.id}{name}/")
         self.counts: dict[str, int] = defaultdict(int)
+        # facts read from the text: places, organisation facts, recognitions, targets (graph/factgraph.py)
+        self.facts = FactWriter(self, gazetteer) if gazetteer is not None else None
 
     # -- helpers ---------------------------------------------------------------
     def add(self, s, p, o):
@@ -116,6 +121,8 @@ class GraphBuilder:
     def build(self) -> Graph:
         self.collection_node()
         self.vocabularies()
+        if self.facts:
+            self.facts.vocabulary()
         self.organisations()
         for case in self.c.cases:
             self.case(case)
@@ -359,6 +366,8 @@ class GraphBuilder:
             add(ev, CKG.evidenceFor, c)
             add(ev, CKG.mentionCount, Literal(len(mentions)))
             self.provenance(ev, case, key, pi, para, start, end)
+        if self.facts:
+            self.facts.case(case, c, cm.org)
 
     def outcome(self, case: Case, c, key, pi, para: Paragraph, q: Quantity, n: int):
         o = self.iri.outcome(case.id, n)
@@ -401,8 +410,8 @@ def unit_node_triples(g: Graph, iris: Iris):
 
 
 def build_graph(collection: Collection, metadata: Metadata, vocab: Vocabulary, base_iri: str,
-                ontology_graphs: list[Graph]) -> tuple[Graph, dict[str, int]]:
-    b = GraphBuilder(collection, metadata, vocab, base_iri)
+                ontology_graphs: list[Graph], gazetteer: Gazetteer | None = None) -> tuple[Graph, dict[str, int]]:
+    b = GraphBuilder(collection, metadata, vocab, base_iri, gazetteer)
     g = b.build()
     unit_node_triples(g, b.iri)
     for og in ontology_graphs:

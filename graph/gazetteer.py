@@ -64,6 +64,15 @@ def _data_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "resources"
 
 
+def gazetteer_inputs() -> list[Path]:
+    """The division data files (their content is part of what a built graph was made from)."""
+    try:
+        d = _data_dir()
+    except GazetteerError:
+        return []
+    return [p for p in (d / "adcodes.csv", d / "56_nations.csv") if p.is_file()]
+
+
 def _strip_ethnic(name: str, nations: tuple[str, ...]) -> str:
     changed = True
     while changed:

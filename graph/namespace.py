@@ -34,6 +34,7 @@ class CKG(DefinedNamespace):
     Cumulative: URIRef
     Evidence: URIRef
     Indicator: URIRef
+    Listing: URIRef
     Organisation: URIRef
     Paragraph: URIRef
     PartType: URIRef
@@ -41,12 +42,17 @@ class CKG(DefinedNamespace):
     Place: URIRef
     QuantifiedOutcome: URIRef
     Recognition: URIRef
+    RecognitionEvent: URIRef
     Section: URIRef
     Standard: URIRef
+    StockExchange: URIRef
+    Target: URIRef
+    TargetKind: URIRef
     Technology: URIRef
     # concept schemes
     SectionScheme: URIRef
     PartTypeScheme: URIRef
+    TargetKindScheme: URIRef
     # properties
     approximate: URIRef
     caseId: URIRef
@@ -87,3 +93,29 @@ class CKG(DefinedNamespace):
     unitSymbol: URIRef
     usesTechnology: URIRef
     year: URIRef
+    # facts read from the text (places, organisation facts, recognitions, targets)
+    adminCode: URIRef
+    baselineYear: URIRef
+    exchange: URIRef
+    headquarters: URIRef
+    inProvince: URIRef
+    issuer: URIRef
+    issuerName: URIRef
+    listing: URIRef
+    listingYear: URIRef
+    mentionsPlace: URIRef
+    nameSource: URIRef
+    placeRole: URIRef
+    projectProvince: URIRef
+    projectSite: URIRef
+    receivedRecognition: URIRef
+    recognises: URIRef
+    recognitionKind: URIRef
+    recognitionTitle: URIRef
+    statesTarget: URIRef
+    stockCode: URIRef
+    targetKind: URIRef
+    targetPercentage: URIRef
+    targetScope: URIRef
+    targetYear: URIRef
+    targetYearText: URIRef

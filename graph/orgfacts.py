@@ -50,7 +50,7 @@ PARENT_PATTERNS = (
     ("shareholder", re.compile(rf"({ORG_CHARS}{{2,40}}?)(?:出资|出实物|出资金|入股)")),
 )
 LEAD_TRIM = re.compile(r"^.*?(?:是|为|系|由|属于|隶属于|作为|与|和|及|、)(?=.)")
-HQ = re.compile(r"总部(?:位于|设在|设于|坐落于|在)")
+HQ = re.compile(r"总部(?:位于|设在|设于|坐落于|在)|位于(?=[^，。；]{2,12}?的总部)")
 
 
 @dataclass(frozen=True)

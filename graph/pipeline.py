@@ -20,6 +20,7 @@ from ..corpus.metadata import load_metadata
 from ..corpus.model import Collection
 from ..corpus.parse import CorpusError, parse_file
 from .build import build_graph
+from .gazetteer import GazetteerError, load_gazetteer
 from .vocab import load_vocabulary
 
 DEFAULT_BASE = "https://w3id.org/climatekg/"
@@ -110,7 +111,11 @@ def make_graph(settings, progress: Callable[[str], None] = print) -> GraphBuild:
     onto = ontology_graphs(settings)
     tech = vocab.technology_graph
     vocab.technology_graph = _rebase(tech, settings.base_iri)
-    graph, counts = build_graph(collection, metadata, vocab, settings.base_iri, onto)
+    try:
+        gazetteer = load_gazetteer(settings.entities.parent / "provinces_en.toml")
+    except GazetteerError as e:
+        raise BuildError(str(e)) from None
+    graph, counts = build_graph(collection, metadata, vocab, settings.base_iri, onto, gazetteer)
     progress(f"  {len(graph):,} triples, {counts.get('outcomes', 0)} quantified outcomes")
     progress("validating with SHACL (ontology/shapes.ttl)")
     shacl_validate(graph, settings.ontology_dir / "shapes.ttl", onto)
@@ -179,6 +184,7 @@ def build(settings, progress: Callable[[str], None] = print) -> dict:
         "cases": len(gb.collection.cases),
         **stats,
         "links": {k.split(":", 1)[1]: v for k, v in sorted(gb.counts.items()) if k.startswith("links:")},
+        "facts": {k.split(":", 1)[1]: v for k, v in sorted(gb.counts.items()) if k.startswith("facts:")},
         "quantified_outcomes": gb.counts.get("outcomes", 0),
         "files": {name: len(data) for name, data in files.items()},
     }

@@ -158,3 +158,20 @@ def case_places(case: Case, gazetteer: Gazetteer) -> CasePlaces:
             sites.setdefault(m.division.code, []).append(m)
     mentioned = {c: ms for c, ms in every.items() if c not in sites}
     return CasePlaces(sites, mentioned)
+
+
+def headquarters_place(facts, gazetteer: Gazetteer) -> Division | None:
+    """The finest division named right after 总部位于 (or before 的总部) in the organisation facts."""
+    span = facts.headquarters
+    if span is None:
+        return None
+    hits = gazetteer.find(span.para.text[span.start:span.end])
+    if not hits:
+        return None
+    chain = [d for *_, d, _full in hits]
+    # 中国内蒙古自治区呼和浩特市: the last of a chain of nested names is the finest
+    best = chain[0]
+    for d in chain[1:]:
+        if any(a.code == best.code for a in gazetteer.chain(d)):
+            best = d
+    return best
