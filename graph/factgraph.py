@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from ..corpus.model import Case
 from .gazetteer import Division, Gazetteer, romanise
-from .namespace import CKG, SCHEMA
-from .orgfacts import EXCHANGES, Span, company_parent, extract_org_facts
+from .namespace import CKG, PROV, SCHEMA
+from .orgfacts import EXCHANGES, Span, extract_org_facts
 from .places import case_places, headquarters_place
 from .recognitions import extract_recognitions
 from .targets import KIND_LABELS, extract_targets
@@ -131,6 +131,23 @@ class FactWriter:
         return ev
 
     def _provenance(self, node, case: Case, span: Span):
+        if span.part_key in ("title", "company"):  # the case's title or company line is the paragraph quoted
+            c = self.b.iri.case(case.id)
+            text, (l0, l1) = (case.title, case.title_lines) if span.part_key == "title" else \
+                (case.company, (case.company_line, case.company_line))
+            t = URIRef(f"{c}/{span.part_key}")
+            add = self.b.add
+            add(t, RDF.type, CKG.Paragraph)
+            add(t, DCTERMS.isPartOf, c)
+            add(t, CKG.text, Literal(text, lang="zh"))
+            add(t, CKG.startLine, Literal(l0))
+            add(t, CKG.endLine, Literal(l1))
+            add(node, CKG.inPart, self.b.iri.part(case.id, "overview"))
+            add(node, PROV.wasDerivedFrom, t)
+            add(node, CKG.startLine, Literal(l0))
+            add(node, CKG.endLine, Literal(l1))
+            add(node, CKG.quote, Literal(text, lang="zh"))
+            return
         self.b.provenance(node, case, span.part_key, self.b.iri.para(case.id, span.para_no), span.para, span.start,
                           max(span.start + 1, span.end))
 
@@ -224,6 +241,11 @@ class FactWriter:
             if rel == "shareholder":
                 add(o, CKG.shareholder, other)
                 self.evidence(case, c, o, "shareholder", CKG.shareholder, other, str(other).rsplit("/", 1)[-1], span)
+            elif rel == "subsidiary":
+                if next(self.b.g.objects(other, CKG.parentOrganisation), None) is None:
+                    add(other, CKG.parentOrganisation, o)
+                    self.evidence(case, c, other, "parentOrganisation", CKG.parentOrganisation, o,
+                                  str(o).rsplit("/", 1)[-1], span)
             elif rel == "parent":
                 if (meta and meta.parent) or next(self.b.g.objects(o, CKG.parentOrganisation), None) is not None:
                     continue  # one parent: the curated one, or the first the text names
@@ -231,12 +253,6 @@ class FactWriter:
                 self.evidence(case, c, o, "parentOrganisation", CKG.parentOrganisation, other,
                               str(other).rsplit("/", 1)[-1], span)
             self.b.counts[f"facts:{rel}"] += 1
-        parent_name = company_parent(case.company)
-        if parent_name and not (meta and meta.parent) and next(self.b.g.objects(o, CKG.parentOrganisation), None) is None:
-            other = self.org_for(parent_name, own)
-            if other != o:
-                add(o, CKG.parentOrganisation, other)
-                self.b.counts["facts:parent"] += 1
         hq = headquarters_place(facts, self.gaz)
         if hq is not None and next(self.b.g.objects(o, CKG.headquarters), None) is None:
             p = self.place(hq)

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .orgfacts import same_org
+
 PLACE_SUFFIX = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|特别行政区|自治区|经济技术开发区|经济开发区|高新技术产业园区|"
                           r"省|市|区|县|镇)$")
 KIND_WORDS = {  # our target kinds → words a gold kind may use
@@ -108,17 +110,6 @@ def norm_place(s: str) -> str:
 def same_place(a: str, b: str) -> bool:
     a, b = norm_place(a), norm_place(b)
     return bool(a and b) and (a == b or (len(a) >= 2 and a in b) or (len(b) >= 2 and b in a))
-
-
-ORG_NOISE = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团公司|（集团）|\(集团\)|集团|股份|公司|中国|控股|科技)")
-
-
-def same_org(a: str, b: str) -> bool:
-    a0, b0 = re.sub(r"\s", "", a), re.sub(r"\s", "", b)
-    if a0 == b0 or a0 in b0 or b0 in a0:
-        return True
-    ca, cb = ORG_NOISE.sub("", a0), ORG_NOISE.sub("", b0)
-    return len(ca) >= 2 and len(cb) >= 2 and (ca in cb or cb in ca)
 
 
 def _bigrams(s: str) -> set[str]:

@@ -166,6 +166,14 @@ class Gazetteer:
         if not candidates:
             return []
         bounds = _word_bounds(text)
+        starts_at = {c[0] for c in candidates}
+        ends_at = {c[1] for c in candidates}
+
+        def listed(a, b):
+            """In a list of places: 扬州、义乌、合肥 / 义乌等地."""
+            return (a >= 1 and text[a - 1] == "、" and a - 1 in ends_at) or \
+                (text[b:b + 1] == "、" and b + 1 in starts_at) or text[b:b + 2] in ("等地", "等市", "等县")
+
         out = []
 
         def lab_of(a, b):
@@ -178,7 +186,8 @@ class Gazetteer:
                 starts = start in bounds or (text[max(0, start - 2):start] == "中国" and start - 2 in bounds)
                 if not full and not (starts and end in bounds):
                     continue  # a short name inside a longer word
-                if d.level == "county" and not full and not self._confirmed(d, context, lab_of(start, end)):
+                if d.level == "county" and not full and not (self._confirmed(d, context, lab_of(start, end))
+                                                              or listed(start, end)):
                     continue
                 kept.append((d, full))
             if not kept:

@@ -45,12 +45,13 @@ PARENT_PATTERNS = (
     # X 是 Y 的全资子公司 / Y 下属子公司 / Y 旗下
     ("parent", re.compile(rf"({ORG_CHARS}{{2,40}}?)(?:的)?(?:全资|控股|下属)?(?:子公司|二级单位|下属企业|下属单位|成员企业)")),
     ("parent", re.compile(rf"隶属于?({ORG_CHARS}{{2,40}})")),
+    ("parent", re.compile(rf"是({ORG_CHARS}{{2,30}}?)旗下")),
     ("shareholder", re.compile(rf"由({ORG_CHARS}{{2,40}}?)(?:控股|全资控股|绝对控股)")),
     ("shareholder", re.compile(rf"(?:战略股东|控股股东|第一大股东|大股东|股东)(?:为|是|包括)?({ORG_CHARS}{{2,40}})")),
     ("shareholder", re.compile(rf"({ORG_CHARS}{{2,40}}?)(?:出资|出实物|出资金|入股)")),
 )
 LEAD_TRIM = re.compile(r"^.*?(?:是|为|系|由|属于|隶属于|作为|与|和|及|、)(?=.)")
-HQ = re.compile(r"总部(?:位于|设在|设于|坐落于|在)|位于(?=[^，。；]{2,12}?的总部)")
+HQ = re.compile(r"总部(?:位于|设在|设于|坐落于|在)|位于(?=[^，。；]{2,12}?的总部)|(?:整体)?(?:搬迁|迁)至")
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,38 @@ class OrgFacts:
 @dataclass
 class Segment:
     """Consecutive paragraphs of one part joined where a paragraph stops mid-sentence (a page break in the
-    source), with the way back from an offset in the joined text to a paragraph and an offset in it."""
+    source), with the letter-spacing of the PDF extraction removed (携 程 集 团 → 携程集团; a space stays only
+    between two Latin letters or digits), and the way back from an offset in the text to a paragraph."""
 
     part_key: str
-    text: str
-    pieces: list[tuple[int, int, Paragraph]]  # (offset in text, paragraph number, paragraph)
+    text: str = ""
+    back: list[tuple[int, int]] = field(default_factory=list)  # per character: (piece, offset in its paragraph)
+    pieces: list[tuple[int, Paragraph]] = field(default_factory=list)  # (paragraph number, paragraph)
+
+    def append(self, n: int, para: Paragraph) -> None:
+        self.pieces.append((n, para))
+        k = len(self.pieces) - 1
+        out = []
+        t = para.text
+        for i, ch in enumerate(t):
+            if ch.isspace():
+                prev = self.text[-1:] if not out else out[-1][0]
+                nxt = next((c for c in t[i + 1:] if not c.isspace()), "")
+                if prev and nxt and prev.isascii() and prev.isalnum() and nxt.isascii() and nxt.isalnum() \
+                        and (not out or out[-1][0] != " "):
+                    out.append((" ", i))
+                continue
+            out.append((ch, i))
+        self.text += "".join(c for c, _ in out)
+        self.back.extend((k, i) for _, i in out)
 
     def span(self, start: int, end: int) -> Span:
-        off, n, para = next(p for p in reversed(self.pieces) if p[0] <= start)
-        return Span(self.part_key, n, para, start - off, min(len(para.text), end - off))
+        start = min(max(start, 0), len(self.back) - 1)
+        k, a = self.back[start]
+        last = min(max(end - 1, start), len(self.back) - 1)
+        k2, b = self.back[last]
+        n, para = self.pieces[k]
+        return Span(self.part_key, n, para, a, b + 1 if k2 == k else len(para.text))
 
 
 def segments(case: Case, order: tuple[str, ...] = ORDER) -> list[Segment]:
@@ -100,14 +124,11 @@ def segments(case: Case, order: tuple[str, ...] = ORDER) -> list[Segment]:
     for part, para in case.paragraphs():
         n += 1
         segs = by_part.setdefault(part.key, [])
-        if segs and segs[-1].text and segs[-1].text.rstrip()[-1] not in "。！？!?；;":
-            seg = segs[-1]
-            seg.pieces.append((len(seg.text), n, para))
-            seg.text += para.text
-        else:
-            segs.append(Segment(part.key, para.text, [(0, n, para)]))
+        if not (segs and segs[-1].text and segs[-1].text[-1] not in "。！？!?；;"):
+            segs.append(Segment(part.key))
+        segs[-1].append(n, para)
     for key in order:
-        out.extend(by_part.get(key, []))
+        out.extend(s for s in by_part.get(key, []) if s.text)
     return out
 
 
@@ -241,8 +262,45 @@ def _code_exchange_guess(code: str | None, ex: str | None) -> str | None:
     return ex if guess is None or guess == ex else guess
 
 
-def find_relations(text: str) -> list[tuple[str, str, int, int]]:
-    """(relation, organisation name, start, end) for parents and shareholders stated in ``text``."""
+ORG_NOISE = re.compile(r"(集团|股份|科技|中国|控股|（|）|\(|\))")
+
+
+def same_org(a: str, b: str) -> bool:
+    """Two names of one organisation: the same name without legal form (有限公司 …) and brackets, one inside the
+    other (阿里巴巴本地生活 ~ 阿里巴巴本地生活集团), or the same once 集团/科技/股份/中国 are dropped (京东方集团 ~
+    京东方科技集团) — but not a group and its unit (阿里巴巴集团 ≁ 阿里巴巴本地生活集团)."""
+    ca, cb = _legal_core(a), _legal_core(b)
+    if not ca or not cb:
+        return False
+    if ca == cb or (min(len(ca), len(cb)) >= 3 and (ca in cb or cb in ca)):
+        return True
+    na, nb = ORG_NOISE.sub("", ca), ORG_NOISE.sub("", cb)
+    return len(na) >= 2 and na == nb
+
+
+def _legal_core(name: str) -> str:
+    x = re.sub(r"\s|[（(][^）)]*[）)]$", "", name)
+    return re.sub(r"(股份有限公司|有限责任公司|有限公司|公司)$", "", x)
+
+
+def is_self(name: str, company: str) -> bool:
+    """``name`` is the case's organisation itself (晶澳太阳能有限公司 ~ 晶澳太阳能科技股份有限公司), not its group
+    (京东方科技集团 for 福州京东方光电科技有限公司, 先正达集团 for 先正达集团中国)."""
+    a, b = _legal_core(name), _legal_core(company)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return long_.startswith(short) and not company_parent(company) and len(short) >= 3
+
+
+SUBJECT = re.compile(rf"({ORG_CHARS}{{2,40}}?(?:股份有限公司|有限责任公司|有限公司|集团公司|公司|集团|银行))(?:成立于|是|为|系|隶属)")
+
+
+def find_relations(text: str, company: str = "") -> list[tuple[str, str, int, int]]:
+    """(relation, organisation name, start, end) for parents and shareholders stated in ``text``; a
+    "X是Y的全资子公司" whose Y is ``company`` (the case's organisation) gives X as its subsidiary."""
     out = []
     for rel, pat in PARENT_PATTERNS:
         for m in pat.finditer(text):
@@ -258,16 +316,21 @@ def find_relations(text: str) -> list[tuple[str, str, int, int]]:
                 continue
             if "——" in text[m.end(1):m.end(1) + 3] and rel == "parent" and raw.endswith(("子公司",)):
                 pass
+            if rel == "parent" and company and is_self(name, company):
+                s0, _ = _sentence_bounds(text, m.start(1))
+                subj = SUBJECT.search(text[s0:m.start(1)])
+                if subj and not same_org(subj.group(1), company):
+                    out.append(("subsidiary", clean_org_name(subj.group(1)), s0 + subj.start(1), m.end(1)))
+                continue
             # split "A和B" / "A、B" lists of shareholders
             parts = re.split(r"[、和及与]", name) if rel == "shareholder" else [name]
             for p in parts:
                 p = clean_org_name(p)
                 if len(p) >= 2 and (ORG_TAIL.search(p) or re.search(r"(集团|公司|银行)", p)):
                     out.append((rel, p, start, m.end(1)))
-    seen, uniq = set(), []
+    uniq: list[tuple[str, str, int, int]] = []
     for rel, name, a, b in out:
-        if name not in seen:
-            seen.add(name)
+        if not any(same_org(name, u[1]) for u in uniq):
             uniq.append((rel, name, a, b))
     return uniq
 
@@ -275,11 +338,14 @@ def find_relations(text: str) -> list[tuple[str, str, int, int]]:
 def company_parent(company: str) -> str | None:
     """'国网浙江省电力有限公司杭州市余杭区供电公司' → '国网浙江省电力有限公司' (a unit named after its parent)."""
     c = re.sub(r"\s+", "", company)
+    paren = re.search(r"[（(]([^）)]*)[）)]$", c)
+    if paren and re.search(r"(集团|控股)$", paren.group(1)) and not re.search(r"简称|以下", paren.group(1)):
+        return paren.group(1)  # 饿了么（阿里巴巴本地生活集团）: the group the brand belongs to
     c = re.sub(r"[（(][^）)]*[）)]$", "", c)
     for m in re.finditer(r"(有限公司|集团公司|集团)", c):
         rest = c[m.end():]
         unit = re.sub(r"(股份有限公司|有限责任公司|有限公司|公司)$", "", rest)
-        if len(unit) >= 2 and not rest.startswith(("）", ")")) and re.search(r"(公司|分行|支行|厂)$", rest):
+        if len(unit) >= 2 and not rest.startswith(("）", ")")) and re.search(r"(公司|分行|支行|厂|中国|中国区)$", rest):
             return c[:m.end()]
     return None
 
@@ -289,21 +355,31 @@ def extract_org_facts(case: Case) -> OrgFacts:
     for seg in segments(case):
         key, text = seg.part_key, seg.text
         if facts.founded is None and key in ("profile", "overview"):
-            found = find_founding(text)
-            if found:
-                y, a, b = found[0]
+            for y, a, b in find_founding(text):
+                # "北京晶鸿节能科技有限公司成立于2015年" in 晶澳's profile: another organisation's founding
+                s0, _ = _sentence_bounds(text, a)
+                subj = SUBJECT.search(text[s0:a + 6])
+                if subj and not any(same_org(subj.group(1), x) for x in (case.company, company_parent(case.company)) if x) \
+                        and "前身" not in text[s0:a]:
+                    continue
                 facts.founded = (y, seg.span(a, b))
+                break
         if key in ("profile", "overview"):
             for ex, code, year, a, b in find_listings(text):
                 if not any(lst.exchange == ex for lst in facts.listings):
                     facts.listings.append(Listing(ex, code, year, seg.span(a, b)))
-            for rel, name, a, b in find_relations(text):
-                if not any(r[1] == name for r in facts.relations):
+            for rel, name, a, b in find_relations(text, case.company):
+                if not any(same_org(r[1], name) for r in facts.relations) and not is_self(name, case.company):
                     facts.relations.append((rel, name, seg.span(a, b)))
-            if facts.headquarters is None:
-                m = HQ.search(text)
-                if m:
-                    facts.headquarters = seg.span(m.end(), min(len(text), m.end() + 30))
+        if facts.headquarters is None:  # the profile first, then wherever the text says where the head office is
+            m = HQ.search(text)
+            if m and (key == "profile" or "总部" in text[m.start():m.end() + 16]):
+                facts.headquarters = seg.span(m.end(), min(len(text), m.end() + 30))
+    parent = company_parent(case.company)
+    if parent and not any(same_org(r[1], parent) for r in facts.relations):
+        line = Segment("company")
+        line.append(-1, Paragraph(case.company, ((0, case.company_line),)))
+        facts.relations.append(("parent", parent, line.span(0, len(line.text))))
     # the code of an exchange-less listing goes to the one other listing, if there is exactly one
     loose = [lst for lst in facts.listings if lst.exchange is None]
     named = [lst for lst in facts.listings if lst.exchange is not None]

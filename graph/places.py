@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..corpus.model import Case, Paragraph
+from ..corpus.model import PART_KEYS, Case, Paragraph
 from .gazetteer import Division, Gazetteer
+from .orgfacts import Segment, segments
 
 CLAUSE_END = "，,；;。！？!?：:\n"
 # a location verb right before the place (allowing a province/city prefix in between)
@@ -30,7 +31,9 @@ BUILD = re.compile(r"(建设|建成|新建|投产|投运|并网|开工|竣工|�
 ORG_SUFFIX = re.compile(
     r"^[\u4e00-\u9fffA-Za-z0-9（）()·]{0,16}?(股份有限公司|有限责任公司|有限公司|公司|集团|银行|分行|支行|大学|学院|"
     r"研究院|研究所|研究中心|交易所|协会|联合会|商会|人民政府|政府|委员会|发改委|经信厅|住建厅|工信厅|工信局|厅|局)")
-EVENT = re.compile(r"^[^，,；;。]{0,10}?(亚运会|运动会|奥运会|博览会|大会|论坛|峰会|展会|展览|会议|生活季|活动周|比赛|大赛)")
+EVENT = re.compile(r"^[^，,；;。]{0,10}?(亚运会|运动会|奥运会|博览会|大会|论坛|峰会|展会|展览|会议|生活季|活动周|比赛|大赛|地震|灾害|洪水)")
+HISTORY = re.compile(r"(始建于|创建于|创立于|成立于|注册于|诞生于|前身|原址|搬迁前)$")
+JOINED = re.compile(r"(参加|参与|加入|对接|入选|签约)")
 RECOGNITION = re.compile(r"^[^，,；;。]{0,16}?(示范|试点|标杆|称号|典型案例|重点项目|样板|荣誉|奖|全连接工厂|绿色工厂|专精特新|单项冠军|科技型企业|优质)")
 PROGRAMME = re.compile(r"^[^，,；;。]{0,8}?(碳普惠|碳排放权|碳市场|生态环境|地方政府|政府)")
 MARKET = re.compile(r"(市场|销往|出口|消费者|用户|覆盖)")
@@ -49,6 +52,7 @@ class PlaceMention:
     para: Paragraph
     start: int
     end: int
+    chain: bool = False  # right after another place name (山东省济南…)
 
 
 def _clause(text: str, start: int, end: int) -> tuple[str, str]:
@@ -82,9 +86,12 @@ def classify(text: str, start: int, end: int, part_key: str, places_before: str 
     if places_before and lead.endswith(places_before):
         lead = lead[: -len(places_before)]
     if HQ.search(before[-8:]) or HQ.search(after[:4]):
-        return "headquarters"
+        # the headquarters itself retrofitted or built is a site (对位于上海的总部进行节能改造)
+        return "site" if part_key not in PROFILE_PARTS and BUILD.search(sentence) else "headquarters"
     if LISTING.search(after[:8]) or ("上市" in sentence and re.search(r"在(中国)?$", lead)):
         return "listing"
+    if HISTORY.search(lead):
+        return "history"
     located = bool(LOCATED.search(lead))
     facility = bool(FACILITY.match(after))
     if EVENT.match(after):
@@ -94,7 +101,7 @@ def classify(text: str, start: int, end: int, part_key: str, places_before: str 
     org = ORG_SUFFIX.match(after)
     if org and not (facility and FACILITY.match(after).end() <= org.start(1)):
         return "organisation"
-    if PROGRAMME.match(after):
+    if PROGRAMME.match(after) or (JOINED.search(before) and not located):
         return "programme"
     if part_key in PROFILE_PARTS:
         return "site" if located else "other"
@@ -107,28 +114,34 @@ def classify(text: str, start: int, end: int, part_key: str, places_before: str 
     return "other"
 
 
+def title_segment(case: Case) -> Segment:
+    """The case's title as a segment of its own (part key "title", paragraph number 0): 宁晋空压机改造项目
+    names its site nowhere else."""
+    seg = Segment("title")
+    seg.append(0, Paragraph(case.title, ((0, case.title_lines[0]),)))
+    return seg
+
+
 def case_place_mentions(case: Case, gazetteer: Gazetteer) -> list[PlaceMention]:
-    context = "".join(p.text for _, p in case.paragraphs())
+    segs = [title_segment(case), *segments(case, PART_KEYS)]
+    context = "".join(seg.text for seg in segs)
     out: list[PlaceMention] = []
-    for n, (part, para) in enumerate(case.paragraphs(), start=1):
-        hits = gazetteer.find(para.text, context)
+    for seg in segs:
+        text = seg.text
         prev_end, chain = -1, ""
-        for start, end, d, _full in hits:
-            gap = para.text[prev_end:start] if prev_end >= 0 else None
-            chain = (chain + gap + para.text[start:end]) if gap is not None and gap.strip() == "" else para.text[start:end]
-            before_chain = chain[: -len(para.text[start:end])]
-            role = classify(para.text, start, end, part.key, before_chain.replace(" ", ""))
-            out.append(PlaceMention(d, role, part.key, n, para, start, end))
+        for start, end, d, _full in gazetteer.find(text, context):
+            name = text[start:end]
+            chain = chain + name if prev_end == start else name
+            role = classify(text, start, end, seg.part_key, chain[: -len(name)])
+            sp = seg.span(start, end)
+            out.append(PlaceMention(d, role, sp.part_key, sp.para_no, sp.para, sp.start, sp.end, chain=len(chain) > len(name)))
             prev_end = end
     # a chained prefix takes the role of the place it qualifies (山东省 in 位于山东省济南经济开发区)
-    fixed: list[PlaceMention] = []
-    for i, m in enumerate(out):
-        nxt = out[i + 1] if i + 1 < len(out) else None
-        if (m.role == "other" and nxt and nxt.para is m.para and m.para.text[m.end:nxt.start].strip() == ""
-                and nxt.role == "site"):
-            m = PlaceMention(m.division, "site", m.part_key, m.para_no, m.para, m.start, m.end)
-        fixed.append(m)
-    return fixed
+    for i in range(len(out) - 2, -1, -1):
+        m, nxt = out[i], out[i + 1]
+        if m.role == "other" and nxt.chain and nxt.role == "site":
+            out[i] = PlaceMention(m.division, "site", m.part_key, m.para_no, m.para, m.start, m.end, m.chain)
+    return out
 
 
 @dataclass
@@ -156,7 +169,9 @@ def case_places(case: Case, gazetteer: Gazetteer) -> CasePlaces:
         every.setdefault(m.division.code, []).append(m)
         if m.role == "site":
             sites.setdefault(m.division.code, []).append(m)
-    mentioned = {c: ms for c, ms in every.items() if c not in sites}
+    # a site's province is not a separate mention (福建省 beside a site in 福州)
+    above = {gazetteer.get(c).province for c in sites}
+    mentioned = {c: ms for c, ms in every.items() if c not in sites and c not in above}
     return CasePlaces(sites, mentioned)
 
 

@@ -16,10 +16,19 @@ from dataclasses import dataclass
 from ..corpus.model import Case
 from .orgfacts import Segment, Span, segments
 
-RECEIVE = re.compile(r"(荣获|获评|获得|获颁|荣登|蝉联|被评为|评为|被认定为|认定为|成功入选|入选|取得|通过了|通过|获(?![取悉知得益]))")
+RECEIVE = re.compile(r"(荣获|获评|获得|获颁|荣登|蝉联|被评为|评为|被认定为|认定为|成功入选|入选|取得|通过了|通过|全面实现|实现|成为|"
+                     r"获(?![取悉知得益]))")
+# verbs that say receiving only with a certificate-like object (通过…认证, 实现…认证, 成为…500强)
+WEAK_VERBS = {"通过": r"(认证|证书|标识|评价)", "通过了": r"(认证|证书|标识|评价)", "取得": r"(认证|证书|标识|资格)",
+              "实现": r"认证$", "全面实现": r"认证$", "成为": r"(\d+强|榜)$"}
+RANKING = re.compile(r"在(?P<issuer>[^，。；“”]{2,24}?)\s*[“\"《](?P<what>[^”\"》]{2,40})[”\"》]\s*(?:榜单|排名|排行榜)?中"
+                     r"(?:排|居|位列|位居|排名|名列)第\s*(?P<rank>\d+)\s*(?:位|名)")
+ISSUER_LIST = re.compile(r"^\s*(?:\d{1,2}[.．、]\s*)?(?P<issuer>[\u4e00-\u9fffA-Za-z（）()]{2,20}?(?:会|委|厅|局|政府|部|院|协会|中心|集团|公司|组织))\s*[:：]\s*"
+                         r"(?P<what>[^:：]{2,50})$")
 # what is received ends with one of these (after its quotes): a title, certificate, award, list …
-CERT_END = re.compile(r"(认证|证书|标识|称号|奖|大奖|荣誉|评级|榜|榜单|强|案例|工厂|企业|示范|试点|基地|单位|先锋|领袖|之星|"
-                      r"冠军|样板|场景|成果|名录|目录|报告|伙伴|服务商|品牌|示范区|示范工程|标杆|项目)$")
+CERT_END = re.compile(r"(认证|证书|标识|称号|奖|大奖|荣誉|评级|评价|榜|榜单|强|案例|工厂|企业|示范|试点|基地|单位|先锋|领袖|"
+                      r"之星|冠军|样板|场景|成果|名录|目录|报告|伙伴|服务商|品牌|示范区|示范工程|标杆|项目|工程|建筑|"
+                      r"第一|第一的位置|首位|成分股)$")
 CERT_WORD = re.compile(r"(认证|证书|证|标识|称号|奖|荣誉|评级|榜|强|案例|工厂|企业|示范|试点|基地|单位|先锋|领袖|之星|冠军|样板|场景|成果|名录|目录|资格|报告|伙伴|服务商)")
 ISSUE = re.compile(r"(颁发|授予|签发|发布|评选|组织评审|评审|认定|编发|认证|举办|主办)(?:的)?$")
 QUOTED = re.compile(r"[“\"《]([^”\"》]{2,40})[”\"》]")
@@ -45,7 +54,7 @@ def _kind(what: str) -> str:
     return "designation"
 
 
-ENUMERATOR = re.compile(r"(?<![\d.A-Za-z])\d{1,2}(?:[.．](?=\s|[\u4e00-\u9fff“])|、)")
+ENUMERATOR = re.compile(r"(?<![\d.A-Za-z])\d{1,2}(?:[.．](?=\s|[\u4e00-\u9fff“]|(?:19|20)\d{2}\s*年)|、)")
 
 
 def _clauses(text: str):
@@ -92,7 +101,16 @@ def _split_items(obj: str) -> list[str]:
     quoted = QUOTED.findall(obj)
     if len(quoted) >= 2 and len("".join(quoted)) >= 0.6 * len(re.sub(r"[“”\"《》、]", "", obj)):
         return quoted
-    items = [x for x in re.split(r"[、]", obj) if x.strip()]
+    items, depth, cur = [], 0, ""
+    for ch in obj:  # split on 、 and 以及 outside quotes and brackets
+        depth += ch in "“《（(" and 1 or 0
+        depth -= ch in "”》）)" and 1 or 0
+        cur += ch
+        if depth <= 0 and (ch == "、" or cur.endswith("以及")):
+            items.append(cur[:-2] if cur.endswith("以及") else cur[:-1])
+            cur, depth = "", 0
+    items.append(cur)
+    items = [x for x in items if x.strip()]
     return items if all(len(x) <= 40 for x in items) else [obj]
 
 
@@ -108,8 +126,15 @@ def extract_recognitions(case: Case) -> list[Recognition]:
             if ly:  # "2023年，获…": the year leads the next clause
                 item_year = int(ly.group(1))
                 continue
+            lm = ISSUER_LIST.match(clause) if seg.part_key in ("highlights", "results") else None
+            if lm and CERT_END.search(lm.group("what").strip().rstrip("”\"》")):  # 省发改委：山东省重大项目
+                sp = seg.span(a, b)
+                out.append(Recognition(lm.group("what").strip("“”\"《》 "), lm.group("issuer"), item_year, sp,
+                                       _kind(lm.group("what"))))
+                item_year = None
+                continue
             m = RECEIVE.search(clause)
-            if not m and carried and CERT_END.search(clause.strip().rstrip("”\"》")) and len(clause.strip()) <= 40:
+            if not m and carried and not clause.lstrip().startswith("成为") and CERT_END.search(clause.strip().rstrip("”\"》")) and len(clause.strip()) <= 40:
                 m = re.match(r"\s*", clause)  # "…二等奖，中国酒业协会科技进步三等奖": the list goes on
             carried = False
             if not m:
@@ -144,7 +169,7 @@ def extract_recognitions(case: Case) -> list[Recognition]:
             before = list(YEAR.finditer(text[max(0, a - 200):a]))
             year = int(ym.group(1)) if ym else item_year or (int(before[-1].group(1)) if before else None)
             verb = m.group(0).strip()
-            if re.match(r"^(此|该|这|其|的)", obj) or (verb in ("通过", "通过了", "取得") and not re.search(r"(认证|证书|标识|评价)", obj)):
+            if re.match(r"^(此|该|这|其|的|更|首家|第一)", obj) or (verb in WEAK_VERBS and not re.search(WEAK_VERBS[verb], obj)):
                 continue
             for item in _split_items(obj):
                 item = item.strip()
@@ -163,10 +188,14 @@ def extract_recognitions(case: Case) -> list[Recognition]:
                 out.append(Recognition(what, issuer, year, seg.span(a, b), _kind(what)))
                 carried = True
             item_year = None
+        for rm in RANKING.finditer(text):
+            what = f"{rm.group('what')}第{rm.group('rank')}位"
+            out.append(Recognition(what, rm.group("issuer").strip(), None, seg.span(rm.start(), rm.end()), "award"))
     # one recognition per title: repeated mentions fill in each other's issuer and year
     uniq: dict[str, Recognition] = {}
     for r in out:
-        key = re.sub(r"[\s“”\"《》]", "", r.what)
+        key = re.sub(r"[\s“”\"《》]|(荣誉称号|称号|认证)$", "", r.what)
+        key = next((k for k in uniq if len(k) >= 4 and len(key) >= 4 and (k in key or key in k)), key)
         old = uniq.get(key)
         if old is None:
             uniq[key] = r
