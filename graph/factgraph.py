@@ -30,6 +30,7 @@ TARGET_KIND_ALT = {  # alternative labels of the target kinds (zh, en) — the q
     "renewable-share": (("绿电占比", "清洁能源占比", "可再生能源比例"), ("renewable share", "green electricity share")),
     "energy-intensity": (("单位能耗", "能耗强度"), ("energy intensity", "energy efficiency")),
     "capacity": (("装机容量", "产能目标"), ("installed capacity", "production capacity")),
+    "renewable-energy": (("绿电", "绿色电力", "沼气", "生物质能"), ("green electricity", "biogas", "biomass energy")),
     "other": ((), ()),
 }
 PLACE_KIND = {"province": "province", "prefecture": "city", "county": "county"}

@@ -36,6 +36,7 @@ KIND_WORDS = {  # our target kinds → words a gold kind may use
     "emission-reduction": ("emission", "reduction", "ghg", "carbon"),
     "carbon-intensity": ("intensity",),
     "renewable-share": ("renewable", "green electricity", "clean"),
+    "renewable-energy": ("renewable", "green electricity", "clean", "biomass", "biogas", "solar"),
     "energy-intensity": ("energy",),
     "capacity": ("capacity", "solar", "pv", "install"),
 }

@@ -19,6 +19,9 @@ from .orgfacts import Span, segments
 REPORTING_YEAR = 2023  # the collection's edition: later years are in the future for its text
 
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*[/／]\s*(\d{2,4}))?\s*(?:财年|年度|年)")
+# a horizon counted from the reporting year: 未来三年, 今后5年, 三年内
+HORIZON = re.compile(r"(?:未来|今后|接下来的?)\s*([一二两三四五六七八九十]|\d{1,2})\s*年|([一二两三四五六七八九十]|\d{1,2})\s*年内")
+CN_NUMBER = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 COMMIT = re.compile(r"(目标|承诺|力争|争取|计划|规划|预计|将|到|至|前|之前|以前|实现|达到|达成|减少|降低|提升|提高)")
 PROGRESS = re.compile(r"(截至|截止|已|进度|累计|以来|自.{0,6}起)")
 KINDS = (  # (kind, pattern) — the first that matches the clause, in this order
@@ -28,6 +31,7 @@ KINDS = (  # (kind, pattern) — the first that matches the clause, in this orde
     ("carbon-intensity", re.compile(r"碳强度|单位碳排放|排放强度")),
     ("emission-reduction", re.compile(r"减碳|减排|(排放|温室气体).{0,24}(减少|降低|下降)|(减少|降低|下降).{0,12}排放")),
     ("renewable-share", re.compile(r"(可再生|绿电|绿色电力|清洁能源|非化石).{0,10}(占比|比例|比重|使用率|%)")),
+    ("renewable-energy", re.compile(r"绿电|绿色电力|沼气|生物质|可再生能源|清洁能源|清洁电力")),
     ("energy-intensity", re.compile(r"能耗|能源强度|能效")),
     ("capacity", re.compile(r"装机|产能|规模")),
 )
@@ -48,6 +52,7 @@ KIND_LABELS = {  # kind → (zh, en)
     "emission-reduction": ("减排", "emission reduction"),
     "carbon-intensity": ("碳强度下降", "carbon intensity reduction"),
     "renewable-share": ("可再生能源占比", "renewable energy share"),
+    "renewable-energy": ("可再生能源利用", "renewable energy use"),
     "energy-intensity": ("能耗下降", "energy intensity reduction"),
     "capacity": ("装机或产能", "capacity"),
     "other": ("其他目标", "other target"),
@@ -110,6 +115,16 @@ def extract_targets(case: Case) -> list[Target]:
             if a == 0 or text[a - 1] in "。！？!?\n；;":
                 sentence_start = a
             clause = text[a:b]
+            hm = HORIZON.search(clause)
+            if hm and not YEAR.search(clause):
+                n = hm.group(1) or hm.group(2)
+                year = REPORTING_YEAR + (int(n) if n.isdigit() else CN_NUMBER[n])
+                kind = next((k for k, pat in KINDS if pat.search(clause)), None)
+                if kind and re.search(r"(达|增加|提升|提高|突破|减少|降低|实现)", clause[hm.end():]):
+                    pm = PERCENT.search(clause)
+                    out.append(Target(kind, year, hm.group(0), _scope(clause), None,
+                                      float(pm.group(1)) if pm else None, seg.span(a, b)))
+                continue
             for ym in YEAR.finditer(clause):
                 pos = a + ym.start()
                 if any(t0 <= pos < t1 for t0, t1 in titles):
@@ -138,19 +153,26 @@ def extract_targets(case: Case) -> list[Target]:
                 pct = float(pm.group(1)) if pm and kind not in ("net-zero", "carbon-neutrality", "carbon-peak") else None
                 out.append(Target(kind, year, ym.group(0).replace(" ", ""), scope, baseline, pct, seg.span(a, b)))
                 break  # one target per clause
-    # one target per (kind, year): a repeated statement fills in what the first one left out
+    # one target per (kind, year, figure): a repeated statement fills in what the first one left out
     uniq: dict[tuple, Target] = {}
     for t in out:
-        old = uniq.get((t.kind, t.year))
+        key = (t.kind, t.year, _figure(t))
+        old = uniq.get(key)
         if old is None:
-            uniq[(t.kind, t.year)] = t
-        elif old.percentage and t.percentage and old.percentage != t.percentage:
-            uniq[(t.kind, t.year, t.percentage)] = t
+            uniq[key] = t
         else:
             old.scope = old.scope or t.scope
             old.baseline_year = old.baseline_year or t.baseline_year
-            old.percentage = old.percentage or t.percentage
+            old.percentage = old.percentage if old.percentage is not None else t.percentage
     return list(uniq.values())
+
+
+def _figure(t: Target) -> str | None:
+    """The first number of the target's clause other than years and percentages (its amount), if any."""
+    text = t.span.para.text[t.span.start:t.span.end]
+    text = YEAR.sub("", PERCENT.sub("", text))
+    m = re.search(r"\d+(?:\.\d+)?", re.sub(r"\s", "", text))
+    return m.group(0) if m else None
 
 
 def _sentence_end(text: str, i: int) -> int:
