@@ -240,6 +240,8 @@ class FactWriter:
             if other == o:
                 continue
             if rel == "shareholder":
+                if (o, CKG.shareholder, other) in self.b.g:
+                    continue  # the curated link has its evidence already
                 add(o, CKG.shareholder, other)
                 self.evidence(case, c, o, "shareholder", CKG.shareholder, other, str(other).rsplit("/", 1)[-1], span)
             elif rel == "subsidiary":

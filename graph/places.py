@@ -85,7 +85,8 @@ def classify(text: str, start: int, end: int, part_key: str, places_before: str 
     lead = before.rstrip()
     if places_before and lead.endswith(places_before):
         lead = lead[: -len(places_before)]
-    if HQ.search(before[-8:]) or HQ.search(after[:4]):
+    lead = lead[:-2] if lead.endswith("中国") else lead  # 位于中国内蒙古…
+    if HQ.search(lead[-8:]) or HQ.search(after[:4]):
         # the headquarters itself retrofitted or built is a site (对位于上海的总部进行节能改造)
         return "site" if part_key not in PROFILE_PARTS and BUILD.search(sentence) else "headquarters"
     if LISTING.search(after[:8]) or ("上市" in sentence and re.search(r"在(中国)?$", lead)):
