@@ -33,7 +33,7 @@ TARGET_KIND_ALT = {  # alternative labels of the target kinds (zh, en) — the q
     "renewable-energy": (("绿电", "绿色电力", "沼气", "生物质能"), ("green electricity", "biogas", "biomass energy")),
     "other": ((), ()),
 }
-PLACE_KIND = {"province": "province", "prefecture": "city", "county": "county"}
+PLACE_KIND = {"country": "country", "province": "province", "prefecture": "city", "county": "county"}
 
 
 class FactWriter:
@@ -84,6 +84,8 @@ class FactWriter:
         if vocab_id:  # the curated entry is the same place: one node, its curated labels and parent kept
             iri = self.b.iri.place(vocab_id)
             self.place_iris[d.code] = iri
+            if d.level == "country":
+                return iri
             add(iri, CKG.adminCode, Literal(d.code))
             if d.level != "province":
                 add(iri, CKG.inProvince, self.place(self.gaz.province_of(d)))
@@ -106,6 +108,8 @@ class FactWriter:
                 add(iri, SKOS.altLabel, Literal(rom, lang="en"))  # 内蒙古: Inner Mongolia, also Neimenggu
         add(iri, RDF.type, CKG.Place)
         add(iri, CKG.placeKind, Literal(PLACE_KIND[d.level]))
+        if d.level == "country":
+            return iri
         add(iri, CKG.adminCode, Literal(d.code))
         if d.lat is not None and d.lon is not None:
             add(iri, SCHEMA.latitude, Literal(f"{d.lat:.2f}", datatype=XSD.decimal))

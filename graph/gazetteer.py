@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-LEVELS = ("province", "prefecture", "county")
+LEVELS = ("country", "province", "prefecture", "county")
+IN_DIVISIONS = {"CN", "HK", "MO", "TW"}  # countries of pycountry that are China or its divisions here
 PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 # (suffix, English type word); the first that ends the name is used
 TYPE_WORDS = (
@@ -38,10 +39,10 @@ class GazetteerError(RuntimeError):
 
 @dataclass(frozen=True)
 class Division:
-    code: str  # six digits, e.g. "330110"
+    code: str  # six digits, e.g. "330110"; a foreign country: "C-" and its ISO 3166 code, e.g. "C-DE"
     name: str  # full Chinese name, e.g. 余杭区
     short: str  # usual short name, e.g. 余杭 ("" when the full name is the only form)
-    level: str  # province | prefecture | county
+    level: str  # country | province | prefecture | county
     parent: str | None  # code of the containing division
     en: str
     en_source: str  # "conventional" | "pinyin"
@@ -49,8 +50,8 @@ class Division:
     lon: float | None = None
 
     @property
-    def province(self) -> str:
-        return self.code[:2] + "0000"
+    def province(self) -> str | None:
+        return self.code[:2] + "0000" if self.code.isdigit() else None
 
     @property
     def slug(self) -> str:
@@ -65,12 +66,36 @@ def _data_dir() -> Path:
 
 
 def gazetteer_inputs() -> list[Path]:
-    """The division data files (their content is part of what a built graph was made from)."""
+    """The division and country data files (their content is part of what a built graph was made from)."""
     try:
         d = _data_dir()
     except GazetteerError:
         return []
-    return [p for p in (d / "adcodes.csv", d / "56_nations.csv") if p.is_file()]
+    out = [p for p in (d / "adcodes.csv", d / "56_nations.csv") if p.is_file()]
+    spec = importlib.util.find_spec("pycountry")
+    if spec and spec.submodule_search_locations:
+        mo = Path(list(spec.submodule_search_locations)[0]) / "locales" / "zh_CN" / "LC_MESSAGES" / "iso3166-1.mo"
+        out += [mo] if mo.is_file() else []
+    return out
+
+
+def countries() -> list[Division]:
+    """Foreign countries with their Chinese names (pycountry's ISO 3166 list and its zh_CN translation)."""
+    import gettext
+
+    import pycountry
+
+    zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
+    out = []
+    for c in pycountry.countries:
+        if c.alpha_2 in IN_DIVISIONS:
+            continue
+        name = zh.gettext(c.name)
+        if name == c.name or not re.fullmatch(r"[\u4e00-\u9fff]{2,12}", name):
+            continue  # no Chinese name in the translation
+        out.append(Division(f"C-{c.alpha_2}", name, "", "country", None, getattr(c, "common_name", None) or c.name,
+                            "conventional"))
+    return out
 
 
 def _strip_ethnic(name: str, nations: tuple[str, ...]) -> str:
@@ -142,8 +167,8 @@ class Gazetteer:
             out.append(self.divisions[out[-1].parent])
         return out
 
-    def province_of(self, d: Division) -> Division:
-        return self.divisions[d.province]
+    def province_of(self, d: Division) -> Division | None:
+        return self.divisions.get(d.province) if d.province else None
 
     def find(self, text: str, context: str | None = None) -> list[tuple[int, int, Division, bool]]:
         """(start, end, division, full_name) for the place names in ``text``, longest match first.
@@ -184,8 +209,8 @@ class Gazetteer:
             for d, full in options:
                 # "中国香港": a short name right after 中国 starts a word too
                 starts = start in bounds or (text[max(0, start - 2):start] == "中国" and start - 2 in bounds)
-                if not full and not (starts and end in bounds):
-                    continue  # a short name inside a longer word
+                if (not full or d.level == "country") and not (starts and end in bounds):
+                    continue  # a short name (or a country's name) inside a longer word
                 if d.level == "county" and not full and not (self._confirmed(d, context, lab_of(start, end))
                                                               or listed(start, end)):
                     continue
@@ -260,4 +285,6 @@ def load_gazetteer(provinces_en: Path) -> Gazetteer:
         else:
             en, src = _english(name, short, level, nations), "pinyin"
         divisions[code] = Division(code, name, short, level, parent, en, src, lat, lon)
+    for d in countries():
+        divisions[d.code] = d
     return Gazetteer(divisions)

@@ -153,7 +153,8 @@ class CasePlaces:
     def site_provinces(self, gazetteer: Gazetteer) -> dict[str, list[PlaceMention]]:
         out: dict[str, list[PlaceMention]] = {}
         for code, ms in self.sites.items():
-            out.setdefault(gazetteer.get(code).province, []).extend(ms)
+            if gazetteer.get(code).province:
+                out.setdefault(gazetteer.get(code).province, []).extend(ms)
         return out
 
     def finest_sites(self, gazetteer: Gazetteer) -> list[str]:
@@ -171,7 +172,7 @@ def case_places(case: Case, gazetteer: Gazetteer) -> CasePlaces:
         if m.role == "site":
             sites.setdefault(m.division.code, []).append(m)
     # a site's province is not a separate mention (福建省 beside a site in 福州)
-    above = {gazetteer.get(c).province for c in sites}
+    above = {gazetteer.get(c).province for c in sites} - {None}
     mentioned = {c: ms for c, ms in every.items() if c not in sites and c not in above}
     return CasePlaces(sites, mentioned)
 

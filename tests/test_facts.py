@@ -29,6 +29,7 @@ def gaz(settings):
     ("在河北宁晋建设光伏电站", ["130000", "130528"]),  # … but with its province named
     ("公司先后在扬州、义乌、合肥等地推广", ["321000", "330782", "340100"]),  # … or in a list of places
     ("朝阳区的项目", []),  # two 朝阳区 (Beijing, Changchun) and nothing to tell them apart
+    ("成功收购整合德国麦德龙、英国百安居的中国业务", ["C-DE", "C-GB"]),  # foreign countries (pycountry, zh_CN names)
 ])
 def test_gazetteer_finds_divisions(gaz, text, expected):
     assert [d.code for *_, d, _full in gaz.find(text)] == expected
@@ -38,6 +39,7 @@ def test_gazetteer_english_names_and_province_roll_up(gaz):
     assert (gaz.get("150000").en, gaz.get("150000").en_source) == ("Inner Mongolia", "conventional")
     assert (gaz.get("330110").en, gaz.get("330110").en_source) == ("Yuhang District", "pinyin")
     assert gaz.get("130528").en == "Ningjin County"
+    assert (gaz.get("C-NL").name, gaz.get("C-NL").en, gaz.get("C-NL").province) == ("荷兰", "Netherlands", None)
     assert [d.name for d in gaz.chain(gaz.get("510183"))] == ["邛崃市", "成都市", "四川省"]
     assert gaz.province_of(gaz.get("330110")).name == "浙江省"
     assert gaz.province_of(gaz.get("110106")).name == "北京市"  # a municipality's district
