@@ -108,12 +108,17 @@ class Segment:
         self.back.extend((k, i) for _, i in out)
 
     def span(self, start: int, end: int) -> Span:
+        """The paragraph span of text[start:end]; a span across a paragraph break is cut to the paragraph that
+        holds most of it (a heading line joined to its sentence stays out of the quote)."""
         start = min(max(start, 0), len(self.back) - 1)
-        k, a = self.back[start]
         last = min(max(end - 1, start), len(self.back) - 1)
-        k2, b = self.back[last]
+        counts: dict[int, int] = {}
+        for k, _ in self.back[start:last + 1]:
+            counts[k] = counts.get(k, 0) + 1
+        k = max(counts, key=lambda x: (counts[x], -x))
+        offsets = [o for kk, o in self.back[start:last + 1] if kk == k]
         n, para = self.pieces[k]
-        return Span(self.part_key, n, para, a, b + 1 if k2 == k else len(para.text))
+        return Span(self.part_key, n, para, offsets[0], offsets[-1] + 1)
 
 
 def segments(case: Case, order: tuple[str, ...] = ORDER) -> list[Segment]:

@@ -34,6 +34,8 @@ ISSUE = re.compile(r"(颁发|授予|签发|发布|评选|组织评审|评审|认
 QUOTED = re.compile(r"[“\"《]([^”\"》]{2,40})[”\"》]")
 YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)")
 NOT_RECOGNITION = re.compile(r"(收益|补贴|资金|扶持|专利|积分|减碳量|奖励|认可|关注|支持|曝光|流量|增长|效益|成效|授权|许可|资质|审批)")
+LEADING_ISSUER = re.compile(r"^([\u4e00-\u9fffA-Za-z]{1,8}?(?:网|部|社|报|杂志|组织|协会|委员会|联合会|商会|厅|局|财经|论坛)"
+                            r"|[\u4e00-\u9fffA-Za-z]{2,6}?(?<![省市县区国级])(?=(?:19|20)\d{2}\s*年))")
 ISSUER_CHARS = r"[\u4e00-\u9fffA-Za-zÜü0-9（）()·&\- ]"
 
 
@@ -183,9 +185,14 @@ def extract_recognitions(case: Case) -> list[Recognition]:
                 else:
                     what = item.strip("“”\"《》 ")
                 what = re.sub(r"(荣誉称号|称号)$", "", what) if q else what
+                lead_issuer = None
+                if issuer is None:  # 福布斯2023年碳中和年度行动企业, 新华网信用杯ESG优秀案例: the issuer leads the title
+                    lm2 = LEADING_ISSUER.match(what)
+                    if lm2 and len(what) - lm2.end() >= 4:
+                        lead_issuer = lm2.group(1)
                 if len(what) < 2 or not (CERT_END.search(what.strip("“”\"《》")) or q):
                     continue
-                out.append(Recognition(what, issuer, year, seg.span(a, b), _kind(what)))
+                out.append(Recognition(what, issuer or lead_issuer, year, seg.span(a, b), _kind(what)))
                 carried = True
             item_year = None
         for rm in RANKING.finditer(text):

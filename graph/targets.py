@@ -40,6 +40,9 @@ SCOPES = (
     ("supply chain", re.compile(r"供应链")),
     ("operations", re.compile(r"运营|自身")),
     ("group", re.compile(r"集团")),
+    ("factories", re.compile(r"工厂")),
+    ("farms", re.compile(r"牧场|农场|养殖场")),
+    ("stores", re.compile(r"门店")),
 )
 SCOPE_NUMBERS = re.compile(r"范围\s*([1-3一二三])(?:\s*[、,，和及与+]\s*(?:范围)?\s*([1-3一二三]))?(?:\s*[、,，和及与+]\s*(?:范围)?\s*([1-3一二三]))?")
 BASELINE = re.compile(r"(?:较|相比|相较于?|比|从|以)\s*((?:19|20)\d{2})(?:\s*[/／]\s*(\d{2,4}))?\s*(?:财年|年度|年)?\s*(?:基线|基准|水平|为基准)?")
@@ -169,9 +172,9 @@ def extract_targets(case: Case) -> list[Target]:
 
 def _figure(t: Target) -> str | None:
     """The first number of the target's clause other than years and percentages (its amount), if any."""
-    text = t.span.para.text[t.span.start:t.span.end]
+    text = re.sub(r"\s", "", t.span.para.text[t.span.start:t.span.end])
     text = YEAR.sub("", PERCENT.sub("", text))
-    m = re.search(r"\d+(?:\.\d+)?", re.sub(r"\s", "", text))
+    m = re.search(r"\d+(?:\.\d+)?", text)
     return m.group(0) if m else None
 
 
