@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
@@ -20,7 +20,7 @@ from ..corpus.clean import squash
 from ..corpus.metadata import Metadata
 from ..corpus.model import PART_EN, PART_KEYS, PART_ZH, Case, Collection, Paragraph
 from .namespace import CKG, CUR, PROV, QUDT, SCHEMA, UNIT
-from .quantities import YEAR, Quantity, extract, sentence_span
+from .quantities import YEAR, Quantity, case_figures, sentence_span
 from .vocab import Entity, Matcher, Vocabulary
 
 UNIT_IRIS = {
@@ -298,8 +298,6 @@ class GraphBuilder:
         linkable = [e for e in self.vocab.all() if not (e.kind == "org" and e.id in own)]
         matcher = Matcher(linkable)
         seen: dict[tuple, list] = {}
-        found: list = []
-        outcome_n = 0
         n = 0
         for key in PART_KEYS:
             part = case.parts[key]
@@ -329,15 +327,8 @@ class GraphBuilder:
                     y = int(ym.group(1))
                     if 2000 <= y <= 2060:
                         seen.setdefault(("year", str(y)), []).append((key, pi, para, ym.start(1), ym.end(1), y))
-                for q in extract(para.text):
-                    found.append((key, pi, para, q))
-        # a figure the text calls cumulative once is cumulative wherever the case repeats it
-        cumulative = {(q.value, q.unit, q.indicator) for *_, q in found if q.period == "cumulative"}
-        for key, pi, para, q in found:
-            if q.period is None and (q.value, q.unit, q.indicator) in cumulative:
-                q = replace(q, period="cumulative")
-            outcome_n += 1
-            self.outcome(case, c, key, pi, para, q, outcome_n)
+        for outcome_n, f in enumerate(case_figures(case), start=1):
+            self.outcome(case, c, f.part, self.iri.para(case.id, f.para_index), f.paragraph, f.quantity, outcome_n)
 
         preds = {"technology": ("usesTechnology", CKG.usesTechnology), "place": ("locatedIn", CKG.locatedIn),
                  "org": ("partner", CKG.partner), "award": ("recognition", CKG.recognition),

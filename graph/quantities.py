@@ -12,7 +12,11 @@ with a Chinese or Latin multiplier and an optional unit (十万吨, 100k t, 0.1 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..corpus.model import Case, Paragraph
 
 # -- numbers -------------------------------------------------------------------
 
@@ -384,6 +388,38 @@ def extract(text: str) -> list[Quantity]:
         )
     out.sort(key=lambda q: q.start)
     return out
+
+
+# -- the figures of one case ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFigure:
+    """A figure as the graph reports it: where it stands in the case and what it is."""
+
+    part: str  # part key (overview, profile, results …)
+    para_index: int  # 1-based position of its paragraph in the case, in document order
+    paragraph: "Paragraph"
+    quantity: Quantity
+
+    @property
+    def line(self) -> int:
+        return self.paragraph.line_at(self.quantity.start)
+
+
+def case_figures(case: "Case") -> list[CaseFigure]:
+    """Every figure of a case in document order — the outcomes the graph holds."""
+    found: list[CaseFigure] = []
+    for n, (part, para) in enumerate(case.paragraphs(), start=1):
+        for q in extract(para.text):
+            found.append(CaseFigure(part.key, n, para, q))
+    # a figure the text calls cumulative once is cumulative wherever the case repeats it
+    cumulative = {(f.quantity.value, f.quantity.unit, f.quantity.indicator) for f in found if f.quantity.period == "cumulative"}
+    return [
+        replace(f, quantity=replace(f.quantity, period="cumulative"))
+        if f.quantity.period is None and (f.quantity.value, f.quantity.unit, f.quantity.indicator) in cumulative else f
+        for f in found
+    ]
 
 
 # -- amounts typed by a user (question understanding) -----------------------------
