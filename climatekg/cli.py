@@ -141,7 +141,8 @@ def _print_blind(coll, args) -> int:
     if args.verbose:
         for r in s.rows:
             g, x, ok = r["gold"], r["system"], r["right"]
-            bad = [k for k in BLIND_FIELDS if not ok.get(k)]
+            bad = [k for k in BLIND_FIELDS if not ok.get(k) and not (
+                k in ("year", "baseline_year") and x is not None and x[k] is None and g[k] is None)]
             if not bad:
                 continue
             sys_s = "no outcome" if x is None else (

@@ -38,6 +38,8 @@ class CKG(DefinedNamespace):
     Paragraph: URIRef
     PartType: URIRef
     Period: URIRef
+    Point: URIRef
+    Projected: URIRef
     Place: URIRef
     QuantifiedOutcome: URIRef
     Recognition: URIRef
@@ -49,6 +51,11 @@ class CKG(DefinedNamespace):
     PartTypeScheme: URIRef
     # properties
     approximate: URIRef
+    asOf: URIRef
+    baselineYear: URIRef
+    countedThing: URIRef
+    measureLabel: URIRef
+    reportedInUnit: URIRef
     caseId: URIRef
     caseNumber: URIRef
     endLine: URIRef
