@@ -296,7 +296,7 @@ def _unit_factor(unit_text: str) -> tuple[str, float] | None:
 # ("founding", "source"). Only time, asof and target years can be a figure's year; none is guessed.
 
 REPORT_YEAR = 2023  # the collection reports up to 2023; a later year is a target or forecast
-YEAR_MENTION = re.compile(r"(?P<y>(?:19|20)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?)(?:\s?(?P<mo>\d{1,2})\s?月)?")
+YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?)(?:\s?(?P<mo>\d{1,2})\s?月)?")
 
 
 @dataclass(frozen=True)
@@ -322,7 +322,8 @@ def year_mentions(text: str) -> list[YearMention]:
                 r"\s?(?:\d{1,2}\s?日)?\s?(?:正式)?(?:成立|创立|创建|始建|创办|组建|建厂|注册成立|诞生|改制|上市|挂牌|开业|进入中国)", after):
             role = "founding"
         elif (re.search(r"(?:较|比|相比|相较|相对于?|对比|同比)\s?$", before)
-              or (re.search(r"(?:与|同|以|从|和)\s?$", before) and re.match(r"[^，。；]{0,12}?(?:相比|相较|比较|为基准|基准|基线|为基数|水平)", after))
+              or (re.search(r"(?:与|同|从|和)\s?$", before) and re.match(r"[^，。；]{0,12}?(?:相比|相较|比较|为基准|基准|基线|为基数|水平)", after))
+              or (re.search(r"以\s?$", before) and re.match(r"[^，。；计]{0,8}?(?:为基准|为基数|为基线|基准|基线)", after))
               or re.match(r"\s?(?:的)?(?:基准|基线)", after)):
             role = "baseline"
         elif y > REPORT_YEAR:
@@ -344,15 +345,20 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int) -> tuple[Yea
     """(the year the figure refers to, the baseline year of a change) — from its own sentence only."""
     ms = [y for y in year_mentions(text[s0:s1])]
     ms = [YearMention(y.start + s0, y.end + s0, y.year, y.role, y.month) for y in ms if not (y.start + s0 <= start < y.end + s0)]
-    usable = [y for y in ms if y.role in ("time", "asof", "target")]
     c0 = _clause_start(text, start, s0)
+    # a target year in an earlier clause does not reach past a result (2030 年…目标，目前已有数百家…)
+    usable = [y for y in ms if y.role in ("time", "asof") or (y.role == "target" and not (
+        y.end <= start and REALISED.search(text, y.end, start)))]
     before = [y for y in usable if y.end <= start]
     same = [y for y in before if y.start >= c0]
     year = (same or before or [None])[-1]
     if year is None:
         c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
         year = next((y for y in usable if end <= y.start < c1), None)
-    bases = [y for y in ms if y.role == "baseline"]
+    c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
+    # a baseline belongs to its clause, or leads the sentence up to the figure (与2019年相比，用电量降低8.5%)
+    bases = [y for y in ms if y.role == "baseline" and (c0 <= y.start < c1 or (
+        y.end <= start and not re.search(r"\d", text[y.end : start])))]
     base = min(bases, key=lambda y: abs(y.start - start)) if bases else None
     return year, base
 
@@ -366,7 +372,7 @@ REALISED = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如�
 def _projected(text: str, s0: int, start: int, end: int, year: YearMention | None) -> bool:
     """A target, plan, forecast or hypothesis: a cue earlier in the sentence with nothing realised in between,
     a target named right after the figure (减少 50% 目标), or a year after the collection's."""
-    if year is not None and year.role == "target":
+    if year is not None and year.role == "target" and not REALISED.search(text, year.end, start):
         return True
     cues = list(PROJECTION_CUE.finditer(text, s0, start))
     if cues and not REALISED.search(text, cues[-1].end(), start):
@@ -412,7 +418,7 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     if CUMULATIVE_NEAR.search(near) or re.search(r"生命周期|寿命期|\d+\s?年(?:内|间|算)", text[c0:start]):
         # a total over one stated year (2022 年累计生产沼气) is that year's figure
         return "annual" if year is not None and year.role == "time" and flow else "cumulative"
-    if ANNUAL_NEAR.search(near) or ANNUAL_CHANGE.search(text, max(s0, start - 30), start):
+    if ANNUAL_NEAR.search(near) or (unit in ("%", "倍") and ANNUAL_CHANGE.search(text, max(s0, start - 30), start)):
         return "annual"
     # a list of results opened by a yearly figure (年节能量 …，减少二氧化碳 …) is yearly throughout
     if flow and (ANNUAL_SENTENCE.search(text, s0, start) or ANNUAL_NEAR.search(text, s0, _clause_start(text, start, s0))):
