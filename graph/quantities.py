@@ -435,7 +435,7 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
 _NOUN_STOP = re.compile(
     r"[，。；、：:（）()“”\"《》\s,;]|的|等|已|均|被|将|在|于|获得|参与|签署|加入|提供|实现|开展|推动|推广|落地|投产|投运|入选|"
     r"选择|关注|预订|使用|安装|组成|组织|完成|达到|覆盖|拥有|发放|开发|建设|建成|同时|全部|以及|及其|累计|进行|支持|带动|"
-    r"吸引|踊跃|通过|可以|可|能够|为|共同|发起|表示|设置|制定|开始|采取|实施|持续|提升|分布|遍布|计|以上|左右|多|余|之|就|"
+    r"吸引|踊跃|通过|可以|可|能够|为|共同|发起|表示|设置|制定|开始|采取|实施|持续|提升|分布|遍布|计算|以上|左右|多|余|之|就|"
     r"包括|包含|相当|满足|同|与下游|成功|正式|各")
 _TAIL_STOP = re.compile(r"[，。；、：:（）()“”\"《》\s,;]|的|在|于|了|和|与|及|有|共|为|达到?|超过?|约|近|逾|已|现有|拥有|"
                         r"负责|运维|管辖|下辖|设有|建设|累计|带动|带来|吸引|影响|培训|触达|覆盖|发起|选择|共计|合计|总计|其中|还|是|使用|参与|实现")
@@ -449,16 +449,17 @@ def counted_thing(text: str, start: int, end: int, unit_word: str, c0: int) -> t
     classifier = unit_word[-2:] if unit_word.endswith("人次") else (unit_word[-1:] if unit_word else "")
     after = text[end : end + 24]
     after = re.sub(r"^\s?(?:多|余|以上|左右|\+)?\s?的?", "", after)
-    after = re.sub(r"^(?:以[^，。；]{0,12}?为主的|\d+(?:\.\d+)?\s?(?:千伏|kV|KV|kW|KW|kWh|年树龄)的?)", lambda m: m.group(0) if "千伏" in m.group(0) or "kV" in m.group(0).upper() and "KW" not in m.group(0).upper() else "", after)
+    # skip what qualifies the thing (以渔光一体为主的电站, 233kWh 储能一体柜, 30 年树龄的冷杉树); a voltage class
+    # names it (220 千伏变电所)
+    after = re.sub(r"^(?:以[^，。；]{0,12}?为主的|\d+(?:\.\d+)?\s?(?:[kKMG][Ww][Hh]|[kKMG][Ww]p?|年树龄)的?)", "", after)
     stop = _NOUN_STOP.search(after)
-    noun = _noun_prefix(after[: stop.start() if stop else 10][:10])
+    noun = _noun_prefix(after[: stop.start() if stop else 14][:14])
     if noun and _nounish(noun) and not re.fullmatch(r"[\d.]+|[A-Za-z]", noun) and not YEAR_MENTION.match(noun):
         return noun, counted_en(noun, classifier)
     tail = text[c0:start]
     tail = re.sub(r"(?:数量|总数|人数|数)?\s?(?:已达到|已达|达到|达|为|超过|超|约|近|逾|共|合计|共计|总计|已有|有|是)*\s?$", "", tail)
     stops = list(_TAIL_STOP.finditer(tail))
-    noun = tail[stops[-1].end() :] if stops else tail[-8:]
-    noun = noun[-10:]
+    noun = _noun_suffix((tail[stops[-1].end() :] if stops else tail)[-12:])
     if noun and re.search(r"[\u4e00-\u9fff]", noun) and not re.search(r"\d(?!\d*\s?(?:千伏|kV))", noun) and _nounish(noun):
         return noun, counted_en(noun, classifier)
     if classifier in CLASSIFIER_THING:
@@ -473,6 +474,9 @@ def _noun_prefix(phrase: str) -> str:
 
     from .units import COUNTED_WORDS
 
+    volt = re.match(r"\d+\s?(?:千伏|kV)", phrase)  # a voltage class names the thing: 14 千伏充电桩
+    lead = volt.group(0) if volt else ""
+    phrase = phrase[len(lead):]
     head = next((w for w in sorted(COUNTED_WORDS, key=len, reverse=True) if phrase.startswith(w)), "")
     acc = head
     for t in pseg.lcut(phrase[len(head):]):
@@ -480,7 +484,26 @@ def _noun_prefix(phrase: str) -> str:
             acc += t.word
         else:
             break
-    return acc.rstrip("和与及、") if acc else phrase
+    acc = acc.rstrip("和与及、")
+    return lead + acc if acc else ""
+
+
+def _noun_suffix(phrase: str) -> str:
+    """The noun a phrase ends with: 提供充电车位 → 充电车位, 获政府科技进步奖 → 政府科技进步奖."""
+    import jieba.posseg as pseg
+
+    from .units import COUNTED_WORDS
+
+    tail = next((w for w in sorted(COUNTED_WORDS, key=len, reverse=True) if phrase.endswith(w)), "")
+    acc = tail
+    for t in reversed(pseg.lcut(phrase[: len(phrase) - len(tail)])):
+        if t.word in COUNTED_WORDS or t.flag[0] in "nj" or t.flag in ("vn", "b", "eng") or (acc and t.word in "和与及、"):
+            acc = t.word + acc
+        else:
+            break
+    acc = acc.lstrip("和与及、")
+    volt = re.search(r"\d+\s?(?:千伏|kV)$", phrase[: len(phrase) - len(acc)])
+    return (volt.group(0) + acc) if volt and acc else acc  # a voltage class names the thing: 220 千伏变电所
 
 
 def _nounish(phrase: str) -> bool:

@@ -261,7 +261,8 @@ COUNTED_WORDS = {
     "功能模块": "function modules", "模块": "modules", "控制塔": "control towers", "国内航班": "domestic flights",
     "国际航班": "international flights", "航班": "flights", "渔光一体": "fishery-PV", "低碳": "low-carbon", "绿色": "green",
     "新能源": "new-energy", "光伏": "PV", "储能": "storage", "智能": "smart", "高效": "high-efficiency", "全球": "global",
-    "国际国内产学研机构": "research partners at home and abroad", "产学研机构": "research partners",
+    "国际国内产学研机构": "research partners at home and abroad", "插电式混合动力": "plug-in hybrid",
+    "混合动力": "hybrid", "小型": "small", "和": "and", "及": "and", "与": "and", "、": "and", "产学研机构": "research partners",
 }
 
 
@@ -292,8 +293,14 @@ def counted_en(zh: str, classifier: str | None = None) -> str | None:
     if not pieces or pieces[-1] is None:
         return CLASSIFIER_THING.get(classifier or "", (None, None))[1]
     known = [p for p in pieces if p]
-    # modifiers stay singular: "power supply companies", not "power supplies companies"
-    return " ".join(known)
+    # a modifier stays singular (heavy-truck battery-swap stations); words joined by "and" keep their plural
+    out = []
+    for i, p in enumerate(known):
+        nxt = known[i + 1] if i + 1 < len(known) else None
+        if nxt not in (None, "and") and p != "and":
+            p = _re.sub(r"(?<=[a-z]{2})(?:ies)$", "y", p) if p.endswith("ies") else _re.sub(r"(?<=[a-z]{2}[^s])s$", "", p)
+        out.append(p)
+    return " ".join(out)
 
 
 def measure_label(indicator: str, counted: tuple[str | None, str | None] | None, lang: str) -> str:
