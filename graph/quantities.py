@@ -138,7 +138,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "emissions"
         if re.search(r"水", near):
             return "water"
-        if re.search(r"塑料|垃圾|废弃|废物|固废|餐盒|包装|回收|粪|污泥|秸秆|材料|凝固物|渣", c):
+        if re.search(r"塑料|垃圾|废弃|废物|固废|餐盒|包装|回收|粪|污泥|秸秆|材料|凝固物|渣|浪费|筷子|餐具", c):
             return "waste"
         if re.search(r"产能|产量|生产|年产|处理|蒸汽|饲料|小麦|产出|销量|产热", c):
             return "production"
@@ -185,7 +185,9 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "water"
         if re.search(r"费用|成本|电费", cc) and re.search(r"降|节|省|减", cc):
             return "cost-saving"
-        if re.search(r"绿电|绿色电力|清洁能源|可再生|光伏|新能源|绿色能源|非化石|清洁电力", cc) and re.search(r"占|比例|比重|使用率|率|达|覆盖|提供|抵消|替代|供应|供给|使用|为|来自|自产", cc):
+        if re.search(r"利用率|效率|转化率|自动化率|覆盖率|渗透率", near[-8:]):
+            return "efficiency-rate"
+        if re.search(r"绿电|绿色电力|清洁能源|可再生|光伏|新能源(?!车|汽车)|绿色能源|非化石|清洁电力", cc) and re.search(r"占|比例|比重|使用率|率|达|覆盖|提供|抵消|替代|供应|供给|使用|为|来自|自产", cc):
             return "renewable-share"
         if re.search(r"发电", c) and re.search(r"占.{0,12}用电", c):
             return "renewable-share"
@@ -254,7 +256,7 @@ class Quantity:
         return "projected" if self.projected else (self.period or "point")
 
 
-COMPOSITE = re.compile(r"(?:/(?:[a-zA-Z²³㎡]+|[年天日月时]|万度|平方米|吨|人|户|辆|台)){1,2}")
+COMPOSITE = re.compile(r"(?:/(?:[a-zA-Z²³㎡]+|[年天日月时度]|万度|平方米|吨|人|户|辆|台)){1,2}")
 _CANON = {"kwh": "kWh", "kw": "kW", "m3": "m³", "t": "t"}
 
 
@@ -328,8 +330,9 @@ def year_mentions(text: str) -> list[YearMention]:
             role = "baseline"
         elif y > REPORT_YEAR:
             role = "target"
-        elif re.search(r"(?:截至|截止|截止到|截至到|到|至)\s?$", before):
-            role = "asof"
+        elif re.search(r"(?:截至|截止|截止到|截至到|到|至)\s?$", before) or re.search(
+                r"(?:19|20)\d{2}\s?年?(?:\s?\d{1,2}\s?月)?\s?[-—–~～至到]\s?$", before):
+            role = "asof"  # the end of a period (2020-2022 年累计…) dates a running total
         else:
             role = "time"
         out.append(YearMention(m.start(), m.end(), y, role, int(m.group("mo")) if m.group("mo") else None))
