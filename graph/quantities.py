@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .units import QUESTION_UNITS, TEXT_UNITS
+
 if TYPE_CHECKING:
     from ..corpus.model import Case, Paragraph
 
@@ -52,57 +54,8 @@ NUMBER = rf"(?P<num>{ARABIC}|{CHINESE})(?:\s?[-—–~～至到]\s?(?P<num2>{ARA
 MULT = r"(?P<mult>万亿|千万|百万|万|亿)?"
 FUZZ = r"(?P<fuzz>多|余|几|\+)?"
 
-# -- units: (pattern, base unit, factor) — longest first -------------------------
-
-_UNITS: list[tuple[str, str, float]] = [
-    # mass / CO2
-    (r"吨二氧化碳当量|吨二氧化碳|吨CO2e?|吨CO₂e?|tCO2e?|tCO₂e?", "t", 1),
-    (r"吨标准煤|吨标煤|吨标准|tce", "tce", 1),
-    (r"蒸吨", "t", 1),
-    (r"斤", "kg", 0.5),
-    (r"千克|公斤|kg", "kg", 1),
-    (r"吨|t(?![a-zA-Z])", "t", 1),
-    # energy
-    (r"太瓦时|[Tt][Ww][Hh]", "kWh", 1e9),  # energy in any case: a storage size printed 9.6MWH is energy, not power
-    (r"吉瓦时|[Gg][Ww][Hh]", "kWh", 1e6),
-    (r"兆瓦时|[Mm][Ww][Hh]", "kWh", 1e3),
-    (r"千瓦时|[Kk][Ww][Hh]|度", "kWh", 1),
-    # power
-    (r"吉瓦|GWp|GW", "kW", 1e6),
-    (r"兆瓦|MWp|MW", "kW", 1e3),
-    (r"千瓦|kWp|kW|KW|kw(?!h)", "kW", 1),
-    (r"Wp|W(?![a-zA-Z])", "kW", 1e-3),
-    (r"千伏|kV", "kV", 1),
-    # money
-    (r"万亿元", "CNY", 1e12),
-    (r"亿元|亿人民币", "CNY", 1e8),
-    (r"万元", "CNY", 1e4),
-    (r"元(?!素)", "CNY", 1),
-    (r"美元", "USD", 1),
-    (r"欧元", "EUR", 1),
-    # area
-    (r"平方公里|km²|km2", "m2", 1e6),
-    (r"公顷", "m2", 1e4),
-    (r"平方米|平米|㎡|m²|m2", "m2", 1),
-    (r"亩", "m2", 10000 / 15),
-    # volume
-    (r"Nm3|Nm³|立方米|m³|m3|方(?![面式法案向针式位])", "m3", 1),
-    (r"升(?![级高至温])|L(?![a-zA-Z])", "L", 1),
-    # distance, time
-    (r"公里|千米|km", "km", 1),
-    (r"米|m(?![a-zA-Z²³0-9])", "m", 1),
-    (r"小时|h(?![a-zA-Z])", "h", 1),
-    (r"天(?![然气])", "d", 1),
-    (r"℃", "℃", 1),
-    (r"倍", "倍", 1),
-    # percent
-    (r"%|％", "%", 1),
-    # counts
-    (r"人次|万人次", "count", 1),
-    (r"个|家|台|辆|人(?![民工])|户|座|项(?![目])|单(?![位])|棵|块|名|所|条|套|张|批|部|头|只|栋|间|次|种|盏|根|把|组|场", "count", 1),
-]
-UNIT_RE = "|".join(f"(?:{p})" for p, _, _ in _UNITS)
-_UNIT_COMPILED = [(re.compile(rf"^(?:{p})$"), u, f) for p, u, f in _UNITS]
+UNIT_RE = "|".join(f"(?:{p})" for p, _, _ in TEXT_UNITS)
+_UNIT_COMPILED = [(re.compile(rf"^(?:{p})$"), u, f) for p, u, f in TEXT_UNITS]
 
 QUANTITY = re.compile(
     rf"(?P<pre>约|近|超过|超|逾|达|达到|累计|共|合计|余|以上)?\s?{NUMBER}\s?{FUZZ}\s?{MULT}"
@@ -730,27 +683,10 @@ def case_figures(case: "Case") -> list[CaseFigure]:
 
 # -- amounts typed by a user (question understanding) -----------------------------
 
-_USER_UNITS: list[tuple[str, str, float]] = [  # longest first: 千瓦时 before 千瓦, mwh before mw
-    (r"mt|million tonnes?|million tons?|百万吨", "t", 1e6),
-    (r"kt|thousand tonnes?|千吨", "t", 1e3),
-    (r"t|tonnes?|tons?|吨|tco2e?|吨二氧化碳", "t", 1),
-    (r"gwh|亿千瓦时", "kWh", 1e6),
-    (r"mwh|兆瓦时", "kWh", 1e3),
-    (r"kwh|千瓦时|度", "kWh", 1),
-    (r"gw|吉瓦", "kW", 1e6),
-    (r"mwp?|megawatts?|兆瓦", "kW", 1e3),
-    (r"kwp?|kilowatts?|千瓦", "kW", 1),
-    (r"亿元|亿", "CNY", 1e8),
-    (r"万元", "CNY", 1e4),
-    (r"yuan|rmb|cny|元", "CNY", 1),
-    (r"%|percent|per cent", "%", 1),
-    (r"mu|亩", "m2", 10000 / 15),
-    (r"m2|square met(?:re|er)s?|平方米", "m2", 1),
-]
 _EN_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
 AMOUNT = re.compile(
     rf"(?<![A-Za-z0-9.])(?P<num>{ARABIC}|{CHINESE})\s*(?P<mult>万亿|千万|百万|万|亿|thousand|million|billion|bn|mn|k|m|b)?\s*"
-    rf"(?P<unit>{'|'.join(p for p, _, _ in _USER_UNITS)})?(?![a-z])",
+    rf"(?P<unit>{'|'.join(p for p, _, _ in QUESTION_UNITS)})?(?![a-z])",
     re.IGNORECASE,
 )
 
@@ -769,7 +705,7 @@ def parse_amount(text: str) -> tuple[float, str | None, tuple[int, int]] | None:
                 continue
         mult = MULTIPLIERS.get(mult_s, _EN_MULT.get(mult_s, 1.0))
         unit, factor = None, 1.0
-        for p, u, f in _USER_UNITS:
+        for p, u, f in QUESTION_UNITS:
             if unit_s and re.fullmatch(p, unit_s, re.IGNORECASE):
                 unit, factor = u, f
                 break

@@ -1,7 +1,9 @@
 """Units and indicators: the one table every layer uses.
 
 * **Units** — each base unit a figure is normalised to (t, kWh, kW, CNY, m2 …): its QUDT IRI, its zh/en
-  label and its dimension (so energy kWh and power kW are never confused).
+  label and its dimension (so energy kWh and power kW are never confused), and how units are spelled in the
+  case text (``TEXT_UNITS``) and in questions (``QUESTION_UNITS``).
+* **Things counted** — the glossary that names what a count counts in English (``COUNTED_WORDS``).
 * **Indicators** — what a figure measures. The scheme lives in ``ontology/indicators.ttl`` (labels and
   alternative labels in both languages, the units an indicator is reported in); this module reads it once.
   An indicator's id is the local name of its IRI (``co2-reduction``) everywhere: extractor, graph,
@@ -63,6 +65,74 @@ UNITS: dict[str, Unit] = {
         Unit("倍", "倍", "×", "ratio", UNIT["UNITLESS"]),
     )
 }
+
+# How units are written: (pattern, base unit, factor), longest first. In the case text …
+TEXT_UNITS: list[tuple[str, str, float]] = [
+    # mass / CO2
+    (r"吨二氧化碳当量|吨二氧化碳|吨CO2e?|吨CO₂e?|tCO2e?|tCO₂e?", "t", 1),
+    (r"吨标准煤|吨标煤|吨标准|tce", "tce", 1),
+    (r"蒸吨", "t", 1),
+    (r"斤", "kg", 0.5),
+    (r"千克|公斤|kg", "kg", 1),
+    (r"吨|t(?![a-zA-Z])", "t", 1),
+    # energy
+    (r"太瓦时|[Tt][Ww][Hh]", "kWh", 1e9),  # energy in any case: a storage size printed 9.6MWH is energy, not power
+    (r"吉瓦时|[Gg][Ww][Hh]", "kWh", 1e6),
+    (r"兆瓦时|[Mm][Ww][Hh]", "kWh", 1e3),
+    (r"千瓦时|[Kk][Ww][Hh]|度", "kWh", 1),
+    # power
+    (r"吉瓦|GWp|GW", "kW", 1e6),
+    (r"兆瓦|MWp|MW", "kW", 1e3),
+    (r"千瓦|kWp|kW|KW|kw(?!h)", "kW", 1),
+    (r"Wp|W(?![a-zA-Z])", "kW", 1e-3),
+    (r"千伏|kV", "kV", 1),
+    # money
+    (r"万亿元", "CNY", 1e12),
+    (r"亿元|亿人民币", "CNY", 1e8),
+    (r"万元", "CNY", 1e4),
+    (r"元(?!素)", "CNY", 1),
+    (r"美元", "USD", 1),
+    (r"欧元", "EUR", 1),
+    # area
+    (r"平方公里|km²|km2", "m2", 1e6),
+    (r"公顷", "m2", 1e4),
+    (r"平方米|平米|㎡|m²|m2", "m2", 1),
+    (r"亩", "m2", 10000 / 15),
+    # volume
+    (r"Nm3|Nm³|立方米|m³|m3|方(?![面式法案向针式位])", "m3", 1),
+    (r"升(?![级高至温])|L(?![a-zA-Z])", "L", 1),
+    # distance, time
+    (r"公里|千米|km", "km", 1),
+    (r"米|m(?![a-zA-Z²³0-9])", "m", 1),
+    (r"小时|h(?![a-zA-Z])", "h", 1),
+    (r"天(?![然气])", "d", 1),
+    (r"℃", "℃", 1),
+    (r"倍", "倍", 1),
+    # percent
+    (r"%|％", "%", 1),
+    # counts
+    (r"人次|万人次", "count", 1),
+    (r"个|家|台|辆|人(?![民工])|户|座|项(?![目])|单(?![位])|棵|块|名|所|条|套|张|批|部|头|只|栋|间|次|种|盏|根|把|组|场", "count", 1),
+]
+# … and in a question typed by a user
+QUESTION_UNITS: list[tuple[str, str, float]] = [  # longest first: 千瓦时 before 千瓦, mwh before mw
+    (r"mt|million tonnes?|million tons?|百万吨", "t", 1e6),
+    (r"kt|thousand tonnes?|千吨", "t", 1e3),
+    (r"t|tonnes?|tons?|吨|tco2e?|吨二氧化碳", "t", 1),
+    (r"gwh|亿千瓦时", "kWh", 1e6),
+    (r"mwh|兆瓦时", "kWh", 1e3),
+    (r"kwh|千瓦时|度", "kWh", 1),
+    (r"gw|吉瓦", "kW", 1e6),
+    (r"mwp?|megawatts?|兆瓦", "kW", 1e3),
+    (r"kwp?|kilowatts?|千瓦", "kW", 1),
+    (r"亿元|亿", "CNY", 1e8),
+    (r"万元", "CNY", 1e4),
+    (r"yuan|rmb|cny|元", "CNY", 1),
+    (r"%|percent|per cent", "%", 1),
+    (r"mu|亩", "m2", 10000 / 15),
+    (r"m2|square met(?:re|er)s?|平方米", "m2", 1),
+]
+
 UNIT_IRIS = {s: u.qudt for s, u in UNITS.items() if u.qudt is not None}
 UNIT_LABELS = {s: (u.zh, u.en) for s, u in UNITS.items()}  # (zh, en) names of the base units
 
