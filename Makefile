@@ -59,6 +59,7 @@ test-all: build $(VENV)/.browser
 
 eval: build
 	$(BIN)/climatekg extraction
+	$(BIN)/climatekg extraction --blind dev
 	$(BIN)/climatekg eval
 
 bench: build

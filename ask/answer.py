@@ -18,7 +18,7 @@ import numpy as np
 from climatekg.corpus.model import PART_EN, PART_ZH
 from climatekg.embeddings.lexical import CJK
 from climatekg.embeddings.search import SearchEngine, detect_language
-from climatekg.graph.build import UNIT_LABELS
+from climatekg.graph.units import UNIT_LABELS
 from climatekg.graph.quantities import extract
 
 from .intents import Question, parse
@@ -224,7 +224,7 @@ class Answerer:
                 lines.append('  FILTER(CONTAINS(?quote, "充电"))')
             if ind == "employees":
                 lines.append('  FILTER(CONTAINS(?quote, "员工") || CONTAINS(?quote, "雇员"))')
-            if ind == "energy_saved" and not q.unit:
+            if ind == "energy-saved" and not q.unit:
                 lines.append('  FILTER(?unit IN ("kWh", "tce"))')
             else:
                 lines.append(f'  FILTER(?unit = "{unit}")')

@@ -20,24 +20,24 @@ import re
 from dataclasses import dataclass, field
 
 from climatekg.graph.quantities import parse_amount
+from climatekg.graph.units import UNIT_DEFAULT_INDICATOR
 
 # indicator keywords → (indicator code, base unit)
 INDICATORS: list[tuple[str, str, str | None]] = [
-    (r"碳排放强度|碳强度|排放强度|carbon intensity|emission intensity", "carbon_intensity", None),
-    (r"标准煤|标煤|standard coal|coal equivalent", "energy_saved", "tce"),
-    (r"减排|减碳|碳减排|减少.{0,6}(二氧化碳|碳排放|排放)|降碳|cut.{0,20}(co2|co₂|carbon|emission)|(co2|co₂|carbon|emissions?|ghg) (reduction|cut|saving)s?|reduc\w* .{0,20}(co2|co₂|carbon|emission)|avoid\w* .{0,12}emission|(co2|co₂|carbon|emissions?|ghg)\b.{0,30}(avoid|sav|cut|reduc|abat)", "co2_reduction", "t"),
+    (r"碳排放强度|碳强度|排放强度|carbon intensity|emission intensity", "carbon-intensity", None),
+    (r"标准煤|标煤|standard coal|coal equivalent", "energy-saved", "tce"),
+    (r"减排|减碳|碳减排|减少.{0,6}(二氧化碳|碳排放|排放)|降碳|cut.{0,20}(co2|co₂|carbon|emission)|(co2|co₂|carbon|emissions?|ghg) (reduction|cut|saving)s?|reduc\w* .{0,20}(co2|co₂|carbon|emission)|avoid\w* .{0,12}emission|(co2|co₂|carbon|emissions?|ghg)\b.{0,30}(avoid|sav|cut|reduc|abat)", "co2-reduction", "t"),
     (r"装机|光伏容量|capacity|install\w*|how many (mw|kw|gw)|多少(兆瓦|千瓦|MW)", "capacity", "kW"),
-    (r"发电量|发电|generat\w*|electricity output", "power_generation", "kWh"),
+    (r"发电量|发电|generat\w*|electricity output", "power-generation", "kWh"),
     (r"投资|投入|invest\w*|capex", "investment", "CNY"),
     (r"贷款余额|绿色贷款|信贷|融资|贷款|loans?|credit|financ\w*", "financing", "CNY"),
     (r"营收|营业收入|收入|revenue|sales", "revenue", "CNY"),
-    (r"节能|节电|节约.{0,4}电|energy sav\w*|electricity sav\w*|sav\w* .{0,10}(energy|electricity)", "energy_saved", None),
-    (r"绿电|绿色电力|green (power|electricity)|renewable electricity", "green_power", "kWh"),
+    (r"节能|节电|节约.{0,4}电|energy sav\w*|electricity sav\w*|sav\w* .{0,10}(energy|electricity)", "energy-saved", None),
+    (r"绿电|绿色电力|green (power|electricity)|renewable electricity", "green-power", "kWh"),
     (r"员工|雇员|employees|staff|workforce", "employees", "count"),
     (r"充电桩|充电车位|充电枪|charging (points?|piles?|guns?|spaces?|stations?)", "charging", "count"),
 ]
 
-UNIT_DEFAULT_INDICATOR = {"kW": "capacity", "kWh": "power_generation", "t": "co2_reduction", "CNY": "investment", "m2": "area"}
 CMP_GT = r"超过|大于|高于|多于|不少于|不低于|以上|逾|至少|more than|over|above|greater than|exceed\w*|at least|bigger than|larger than|higher than"
 CMP_LT = r"低于|少于|小于|不到|不足|以下|less than|below|under|fewer than|smaller than|lower than|at most"
 SUPER_MAX = r"最大|最多|最高|最长|更高|更多|更大|largest|biggest|most|highest|greatest|maximum|top|higher|larger|bigger"
@@ -165,7 +165,7 @@ def parse(text: str, lang: str, mentions: list) -> Question:
             q.indicator, q.unit = UNIT_DEFAULT_INDICATOR[amount[1]], amount[1]  # "more than 10 MW" is a capacity
     if not q.indicator:
         amount = None
-    if amount and (amount[1] in (None, q.unit) or (q.indicator == "energy_saved")):
+    if amount and (amount[1] in (None, q.unit) or (q.indicator == "energy-saved")):
         value, unit, _ = amount
         q.kind, q.amount = "compare", value
         if unit:

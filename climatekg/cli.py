@@ -149,6 +149,8 @@ def cmd_extraction(args, settings) -> int:
     from .config import ROOT
 
     coll = parse_file(settings.source, settings.source_sha256)
+    if args.blind:
+        return _print_blind(coll, args)
     s = evaluate(coll, Path(args.gold) if args.gold else ROOT / "data" / "eval" / "quantities_gold.tsv")
     print(f"quantity extraction vs hand-checked sample ({s.gold} figures)")
     print(f"  recall    {s.recall:.3f}  ({s.matched_gold}/{s.gold} with the right value and unit)")
@@ -162,6 +164,38 @@ def cmd_extraction(args, settings) -> int:
             print(f"  MISS {g['case']} line {g['line']}: {g['surface']} ({g['value']} {g['unit']}) {g['note']}")
         for x in s.false_positives:
             print(f"  EXTRA {x['case']} line {x['line']}: {x['surface']} ({x['value']} {x['unit']})")
+    return 0
+
+
+def _print_blind(coll, args) -> int:
+    from pathlib import Path
+
+    from climatekg.graph.extraction_eval import BLIND_FIELDS, evaluate_blind
+
+    from .config import ROOT
+
+    path = Path(args.blind)
+    if args.blind in ("dev", "test"):
+        path = ROOT / "data" / "eval" / "blind" / f"figures-{args.blind}.jsonl"
+    s = evaluate_blind(coll, path)
+    print(f"figures vs the blind set {path.name} ({s.figures} figures, {s.aligned} aligned with an outcome)")
+    print(f"  {'field':<14} {'precision':>9} {'recall':>7}   right/stated/gold")
+    for k in BLIND_FIELDS:
+        f = s.fields[k]
+        print(f"  {k:<14} {f.precision:>9.3f} {f.recall:>7.3f}   {f.right}/{f.stated}/{f.gold}")
+    if args.verbose:
+        for r in s.rows:
+            g, x, ok = r["gold"], r["system"], r["right"]
+            bad = [k for k in BLIND_FIELDS if not ok.get(k) and not (
+                k in ("year", "baseline_year") and x is not None and x[k] is None and g[k] is None)]
+            if not bad:
+                continue
+            sys_s = "no outcome" if x is None else (
+                f"{x['surface']} = {x['value']:g} {x['unit']} [{x['indicator']}|{x['counted_zh'] or ''}|{x['counted_en'] or ''}]"
+                f" year={x['year']} base={x['baseline_year']} {x['period']}")
+            print(f"  {g['id']} case {g['case']} line {g['line']} {g['printed']!r} = {g['value']:g} {g['base_unit']} "
+                  f"[{g['measure_zh']}|{g['counted'] or ''}] year={g['year']} base={g['baseline_year']} {g['period']}"
+                  f"\n      got {sys_s}\n      wrong: {', '.join(bad)}")
     return 0
 
 
@@ -188,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
 
     e = sub.add_parser("extraction", help="measure quantity extraction against the hand-checked sample")
     e.add_argument("--gold", help="gold TSV (default data/eval/quantities_gold.tsv)")
+    e.add_argument("--blind", metavar="dev|test|FILE",
+                   help="score against a blind figure set instead (per-field precision and recall)")
     e.add_argument("-v", "--verbose", action="store_true")
     e.set_defaults(func=cmd_extraction)
 

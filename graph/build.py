@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
@@ -22,21 +22,9 @@ from ..corpus.model import PART_EN, PART_KEYS, PART_ZH, Case, Collection, Paragr
 from .namespace import CKG, CUR, PROV, QUDT, SCHEMA, UNIT
 from .factgraph import FactWriter
 from .gazetteer import Gazetteer
-from .quantities import YEAR, Quantity, extract, sentence_span
+from .quantities import YEAR, Quantity, case_figures, sentence_span
+from .units import UNIT_IRIS, indicator_id, measure_label
 from .vocab import Entity, Matcher, Vocabulary
-
-UNIT_IRIS = {
-    "t": UNIT["TONNE"], "kg": UNIT["KiloGM"], "kWh": UNIT["KiloW-HR"], "kW": UNIT["KiloW"], "kV": UNIT["KiloV"],
-    "CNY": CUR["CNY"], "USD": CUR["USD"], "EUR": CUR["EUR"], "m2": UNIT["M2"], "m3": UNIT["M3"], "L": UNIT["L"],
-    "km": UNIT["KiloM"], "m": UNIT["M"], "h": UNIT["HR"], "d": UNIT["DAY"], "%": UNIT["PERCENT"],
-    "count": UNIT["NUM"], "℃": UNIT["DEG_C"], "倍": UNIT["UNITLESS"],
-}
-UNIT_LABELS = {  # (zh, en) names of the base units, for answers and pages
-    "t": ("吨", "t"), "kg": ("千克", "kg"), "kWh": ("千瓦时", "kWh"), "kW": ("千瓦", "kW"), "kV": ("千伏", "kV"),
-    "tce": ("吨标准煤", "tce"), "CNY": ("元", "CNY"), "USD": ("美元", "USD"), "EUR": ("欧元", "EUR"),
-    "m2": ("平方米", "m²"), "m3": ("立方米", "m³"), "L": ("升", "L"), "km": ("公里", "km"), "m": ("米", "m"),
-    "h": ("小时", "h"), "d": ("天", "d"), "%": ("%", "%"), "count": ("", ""), "℃": ("℃", "°C"), "倍": ("倍", "×"),
-}
 
 MAX_QUOTE = 240
 
@@ -61,7 +49,7 @@ class Iris:
     def technology(self, tid): return URIRef(f"{self.id}technology/{tid}")
     def award(self, aid): return URIRef(f"{self.id}award/{aid}")
     def standard(self, sid): return URIRef(f"{self.id}standard/{sid}")
-    def indicator(self, code): return URIRef(f"{self.id}indicator/{code.replace('_', '-')}")
+    def indicator(self, code): return URIRef(f"{self.id}indicator/{indicator_id(code)}")
     def unit(self, sym): return URIRef(f"{self.id}unit/{sym}")
 
     def entity(self, e: Entity) -> URIRef:
@@ -305,8 +293,6 @@ class GraphBuilder:
         linkable = [e for e in self.vocab.all() if not (e.kind == "org" and e.id in own)]
         matcher = Matcher(linkable)
         seen: dict[tuple, list] = {}
-        found: list = []
-        outcome_n = 0
         n = 0
         for key in PART_KEYS:
             part = case.parts[key]
@@ -336,15 +322,8 @@ class GraphBuilder:
                     y = int(ym.group(1))
                     if 2000 <= y <= 2060:
                         seen.setdefault(("year", str(y)), []).append((key, pi, para, ym.start(1), ym.end(1), y))
-                for q in extract(para.text):
-                    found.append((key, pi, para, q))
-        # a figure the text calls cumulative once is cumulative wherever the case repeats it
-        cumulative = {(q.value, q.unit, q.indicator) for *_, q in found if q.period == "cumulative"}
-        for key, pi, para, q in found:
-            if q.period is None and (q.value, q.unit, q.indicator) in cumulative:
-                q = replace(q, period="cumulative")
-            outcome_n += 1
-            self.outcome(case, c, key, pi, para, q, outcome_n)
+        for outcome_n, f in enumerate(case_figures(case), start=1):
+            self.outcome(case, c, f.part, self.iri.para(case.id, f.para_index), f.paragraph, f.quantity, outcome_n)
 
         preds = {"technology": ("usesTechnology", CKG.usesTechnology), "place": ("locatedIn", CKG.locatedIn),
                  "org": ("partner", CKG.partner), "award": ("recognition", CKG.recognition),
@@ -381,16 +360,29 @@ class GraphBuilder:
         elif q.unit == "tce":
             add(o, QUDT.unit, self.iri.unit("tce"))
         add(o, CKG.measures, self.iri.indicator(q.indicator))
+        counted = (q.counted_zh, q.counted_en)
+        if q.counted_zh:
+            add(o, CKG.countedThing, Literal(q.counted_zh, lang="zh"))
+        if q.counted_en:
+            add(o, CKG.countedThing, Literal(q.counted_en, lang="en"))
+        add(o, CKG.measureLabel, Literal(measure_label(q.indicator, counted, "zh"), lang="zh"))
+        add(o, CKG.measureLabel, Literal(measure_label(q.indicator, counted, "en"), lang="en"))
         add(o, CKG.surface, Literal(q.surface))
-        if q.period:
-            add(o, CKG.period, CKG.Annual if q.period == "annual" else CKG.Cumulative)
+        add(o, CKG.period, PERIODS[q.period_kind])
         if q.year:
             add(o, CKG.year, Literal(str(q.year), datatype=XSD.gYear))
+        if q.baseline_year:
+            add(o, CKG.baselineYear, Literal(str(q.baseline_year), datatype=XSD.gYear))
+        if q.as_of:
+            add(o, CKG.asOf, Literal(q.as_of, datatype=XSD.gYearMonth if "-" in q.as_of else XSD.gYear))
         add(o, CKG.approximate, Literal(q.approximate))
         add(o, CKG.projected, Literal(q.projected))
         self.provenance(o, case, key, pi, para, q.start, q.end)
         self.labels(o, q.surface, None)
         self.counts["outcomes"] += 1
+
+
+PERIODS = {"annual": CKG.Annual, "cumulative": CKG.Cumulative, "point": CKG.Point, "projected": CKG.Projected}
 
 
 def _decimal(v: float) -> str:

@@ -39,6 +39,8 @@ class CKG(DefinedNamespace):
     Paragraph: URIRef
     PartType: URIRef
     Period: URIRef
+    Point: URIRef
+    Projected: URIRef
     Place: URIRef
     QuantifiedOutcome: URIRef
     Recognition: URIRef
@@ -55,6 +57,11 @@ class CKG(DefinedNamespace):
     TargetKindScheme: URIRef
     # properties
     approximate: URIRef
+    asOf: URIRef
+    baselineYear: URIRef
+    countedThing: URIRef
+    measureLabel: URIRef
+    reportedInUnit: URIRef
     caseId: URIRef
     caseNumber: URIRef
     endLine: URIRef

@@ -1,9 +1,14 @@
 """Find the figures in clean Chinese (and mixed) text and normalise them.
 
 ``extract(text)`` returns :class:`Quantity` objects: the value in a base unit
-(t, kWh, kW, tce, CNY, m2, m3, %, count …), what is measured (an indicator
-code, see ontology/indicators.ttl), annual/cumulative when the clause says so,
-the year the sentence names, and the character span of the figure.
+(t, kWh, kW, tce, CNY, m2, m3, %, count …; see graph/units.py), what is measured
+(an indicator id from ontology/indicators.ttl, and for a count the thing counted
+in Chinese and English), its period (annual, cumulative, point, or projected for
+targets and forecasts), its years (the year it refers to, the baseline year of a
+change, the reporting date — each only when its sentence states it, never a
+founding year or a factor table's year) and the character span of the figure.
+``case_figures(case)`` adds what a case states beyond one sentence (a part's
+"data as of" note, a paragraph's reporting date) and is what the graph holds.
 
 ``parse_amount`` is shared with question understanding: it reads a number
 with a Chinese or Latin multiplier and an optional unit (十万吨, 100k t, 0.1 Mt).
@@ -12,7 +17,13 @@ with a Chinese or Latin multiplier and an optional unit (十万吨, 100k t, 0.1 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from .units import QUESTION_UNITS, TEXT_UNITS
+
+if TYPE_CHECKING:
+    from ..corpus.model import Case, Paragraph
 
 # -- numbers -------------------------------------------------------------------
 
@@ -43,60 +54,13 @@ NUMBER = rf"(?P<num>{ARABIC}|{CHINESE})(?:\s?[-—–~～至到]\s?(?P<num2>{ARA
 MULT = r"(?P<mult>万亿|千万|百万|万|亿)?"
 FUZZ = r"(?P<fuzz>多|余|几|\+)?"
 
-# -- units: (pattern, base unit, factor) — longest first -------------------------
-
-_UNITS: list[tuple[str, str, float]] = [
-    # mass / CO2
-    (r"吨二氧化碳当量|吨二氧化碳|吨CO2e?|吨CO₂e?|tCO2e?|tCO₂e?", "t", 1),
-    (r"吨标准煤|吨标煤|吨标准|tce", "tce", 1),
-    (r"蒸吨", "t", 1),
-    (r"斤", "kg", 0.5),
-    (r"千克|公斤|kg", "kg", 1),
-    (r"吨|t(?![a-zA-Z])", "t", 1),
-    # energy
-    (r"太瓦时|TWh", "kWh", 1e9),
-    (r"吉瓦时|GWh", "kWh", 1e6),
-    (r"兆瓦时|MWh", "kWh", 1e3),
-    (r"千瓦时|kWh|KWh|kwh|度", "kWh", 1),
-    # power
-    (r"吉瓦|GWp|GW", "kW", 1e6),
-    (r"兆瓦|MWp|MW", "kW", 1e3),
-    (r"千瓦|kWp|kW|KW|kw(?!h)", "kW", 1),
-    (r"Wp|W(?![a-zA-Z])", "kW", 1e-3),
-    (r"千伏|kV", "kV", 1),
-    # money
-    (r"万亿元", "CNY", 1e12),
-    (r"亿元|亿人民币", "CNY", 1e8),
-    (r"万元", "CNY", 1e4),
-    (r"元(?!素)", "CNY", 1),
-    (r"美元", "USD", 1),
-    (r"欧元", "EUR", 1),
-    # area
-    (r"平方公里|km²|km2", "m2", 1e6),
-    (r"公顷", "m2", 1e4),
-    (r"平方米|平米|㎡|m²|m2", "m2", 1),
-    (r"亩", "m2", 10000 / 15),
-    # volume
-    (r"Nm3|Nm³|立方米|m³|m3|方(?![面式法案向针式位])", "m3", 1),
-    (r"升(?![级高至温])|L(?![a-zA-Z])", "L", 1),
-    # distance, time
-    (r"公里|千米|km", "km", 1),
-    (r"米|m(?![a-zA-Z²³0-9])", "m", 1),
-    (r"小时|h(?![a-zA-Z])", "h", 1),
-    (r"天(?![然气])", "d", 1),
-    (r"℃", "℃", 1),
-    (r"倍", "倍", 1),
-    # percent
-    (r"%|％", "%", 1),
-    # counts
-    (r"人次|万人次", "count", 1),
-    (r"个|家|台|辆|人(?![民工])|户|座|项(?![目])|单(?![位])|棵|块|名|所|条|套|张|批|部|头|只|栋|间|次|种|盏|根|把|组|场", "count", 1),
-]
-UNIT_RE = "|".join(f"(?:{p})" for p, _, _ in _UNITS)
-_UNIT_COMPILED = [(re.compile(rf"^(?:{p})$"), u, f) for p, u, f in _UNITS]
+UNIT_RE = "|".join(f"(?:{p})" for p, _, _ in TEXT_UNITS)
+_UNIT_COMPILED = [(re.compile(rf"^(?:{p})$"), u, f) for p, u, f in TEXT_UNITS]
 
 QUANTITY = re.compile(
-    rf"(?P<pre>约|近|超过|超|逾|达|达到|累计|共|合计|余|以上)?\s?{NUMBER}\s?{FUZZ}\s?{MULT}\s?(?P<fuzz2>多|余)?\s?(?P<unit>{UNIT_RE})?"
+    rf"(?P<pre>约|近|超过|超|逾|达|达到|累计|共|合计|余|以上)?\s?{NUMBER}\s?{FUZZ}\s?{MULT}"
+    rf"(?:\s?(?P<sub>[1-9])\s?(?P<subm>千|百)(?=\s?(?:{UNIT_RE})))?"  # 1 万 6 千平方米 = 16,000 m²
+    rf"\s?(?P<fuzz2>多|余)?\s?(?P<unit>{UNIT_RE})?"
 )
 PERCENT_CN = re.compile(r"百分之(?P<num>[一二两三四五六七八九十百]+|\d+(?:\.\d+)?)")
 
@@ -107,64 +71,64 @@ APPROX_MARKS = ("约", "近", "超", "逾", "多", "余", "左右", "以上", "�
 MONEY_CONTEXT = re.compile(r"投资|投入|资金|费用|成本|收益|效益|节省|节约|营收|收入|销售额|贷款|融资|余额|授信|债券|金额|资产|补贴|回报|利润|电费|价值")
 
 
-def _indicator(unit: str, clause: str, after: str) -> str:
-    """What a figure measures, from its unit, the clause before it and the words after it."""
+def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
+    """What a figure measures (an indicator id), from its unit, the clause before it and the words after it."""
     c, nxt = clause, after[:10]
     near = c[-14:]
     if re.match(r"\s?(?:的)?(二氧化硫|氮氧化物|烟尘|粉尘|颗粒物|SO2|NOx)", nxt):
         return "other"  # other pollutants
     if re.search(r"(二氧化硫|氮氧化物|烟尘|粉尘|颗粒物)$", c):
         return "other"
-    ghg_after = re.match(r"\s?(?:的)?(二氧化碳|CO2|CO₂|tCO2|温室气体|碳排放|碳)", nxt)
+    ghg_after = re.match(r"\s?(?:的)?(二氧化碳|CO2|CO₂|tCO2|温室气体|碳排放|碳)", nxt) or re.search(r"二氧化碳|CO2|CO₂", unit_text)
     if unit in ("t", "kg"):
         if re.search(r"用水|节水|水量|水耗", near):
             return "water"
         if re.search(r"减排|减碳|碳减排|减少.{0,10}(二氧化碳|碳|排放)|降低.{0,10}(排放|温室气体)|降碳|抵消|碳汇|避免.{0,6}排放|减少温室气体", c) or (
             ghg_after and re.search(r"减|降|抵|避免|替代", c)
         ):
-            return "co2_reduction"
+            return "co2-reduction"
         if re.search(r"排放", c) or ghg_after:
             return "emissions"
         if re.search(r"水", near):
             return "water"
-        if re.search(r"塑料|垃圾|废弃|废物|固废|餐盒|包装|回收|粪|污泥|秸秆|材料|凝固物|渣", c):
+        if re.search(r"塑料|垃圾|废弃|废物|固废|餐盒|包装|回收|粪|污泥|秸秆|材料|凝固物|渣|浪费|筷子|餐具", c):
             return "waste"
         if re.search(r"产能|产量|生产|年产|处理|蒸汽|饲料|小麦|产出|销量|产热", c):
             return "production"
         return "other"
     if unit == "tce":
-        return "energy_saved" if re.search(r"节约|节省|节能|减少|替代|降低", c) else "energy_consumption"
+        return "energy-saved" if re.search(r"节约|节省|节能|减少|替代|降低", c) else "energy-consumption"
     if unit == "kWh":
         if re.match(r"\s?(?:的)?(储能|电池)", nxt) or (re.search(r"储能|电池", near) and not re.search(r"发电", near)):
-            return "storage_capacity"
+            return "storage-capacity"
         if re.search(r"节约|节省|节电|节能|减少.{0,6}(用电|电|能耗)|降低.{0,6}(用电|电耗|能耗)", c):
-            return "energy_saved"
+            return "energy-saved"
         if re.search(r"发电|发绿电|输送|上网", c) and not re.search(r"购|交易", near):
-            return "power_generation"
+            return "power-generation"
         if re.search(r"绿电|绿色电力|清洁能源|可再生|交易|购电|绿证|清洁电", c + nxt):
-            return "green_power"
+            return "green-power"
         if re.search(r"供电|产生", c):
-            return "power_generation"
+            return "power-generation"
         if re.search(r"用电|耗电|能耗|消耗|充电|用能", c):
-            return "energy_consumption"
+            return "energy-consumption"
         return "other"
     if unit == "kW":
         if re.match(r"\s?(单晶|组件|逆变器|充电桩|储能一体柜)", nxt):
             return "other"  # an equipment rating
         if re.search(r"储能", near) and not re.search(r"光伏|风电|装机", near):
-            return "storage_capacity"
+            return "storage-capacity"
         return "capacity"
     if unit in ("CNY", "USD", "EUR"):
         if re.search(r"贷款|融资|信贷|债|授信|余额|发放|放款|金融|资金支持|投放", c):
             return "financing"
         if re.search(r"(节约|节省|减少|降低|省)[^，。；]{0,10}$", c):
-            return "cost_saving"
+            return "cost-saving"
         if re.search(r"投资|投入|总投|造价|建设资金|建设成本|综合成本", c):
             return "investment"
         if re.search(r"营收|营业收入|收入|销售额|产值|营业额", c):
             return "revenue"
         if re.search(r"节省|节约|降低|减少|收益|效益|回报|利润|增收|创收|省|节支|补贴|奖励", c):
-            return "cost_saving"
+            return "cost-saving"
         return "other"
     if unit == "%":
         cc = c + nxt
@@ -173,21 +137,31 @@ def _indicator(unit: str, clause: str, after: str) -> str:
         if re.search(r"节水|水耗|用水", cc):
             return "water"
         if re.search(r"费用|成本|电费", cc) and re.search(r"降|节|省|减", cc):
-            return "cost_saving"
-        if re.search(r"绿电|绿色电力|清洁能源|可再生|光伏|新能源|绿色能源|非化石|清洁电力", cc) and re.search(r"占|比例|比重|使用率|率|达|覆盖|提供|抵消|替代", cc):
-            return "renewable_share"
+            return "cost-saving"
+        if re.search(r"利用率|效率|转化率|自动化率|覆盖率|渗透率", near[-8:]):
+            return "efficiency-rate"
+        if re.search(r"绿电|绿色电力|清洁能源|可再生|光伏|新能源(?!车|汽车)|绿色能源|非化石|清洁电力", cc) and re.search(r"占|比例|比重|使用率|率|达|覆盖|提供|抵消|替代|供应|供给|使用|为|来自|自产", cc):
+            return "renewable-share"
         if re.search(r"发电", c) and re.search(r"占.{0,12}用电", c):
-            return "renewable_share"
+            return "renewable-share"
         if re.search(r"碳排放强度|排放强度|碳强度|碳排强度", c):
-            return "carbon_intensity"
+            return "carbon-intensity"
+        if re.search(r"(?:节能|节电)率", near):
+            return "energy-saved"  # the words before the figure name it before those after
+        if re.search(r"省电|节电", near[-6:]):
+            return "energy-saved"
         if re.search(r"减排|减碳|碳排放|温室气体|排放量", cc) and re.search(r"降|减|下降|减少", cc):
-            return "co2_reduction"
+            return "co2-reduction"
         if re.search(r"节能率|节电率|节能|节电", cc):
-            return "energy_saved"
-        if re.search(r"产量|产能", c) and re.search(r"提高|增|提升", c):
-            return "production"
-        if re.search(r"下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药", cc):
-            return "reduction_rate"
+            return "energy-saved"
+        if re.match(r"\s?(?:以上|左右)?的[\u4e00-\u9fff]", nxt):
+            return "share"  # 92% 的国内航班: a share of something
+        up = [m.end() for m in re.finditer(r"提高|增长|增加|提升|增幅|增速|扩大", near)]
+        down = [m.end() for m in re.finditer(r"下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药", near)]
+        if up and (not down or up[-1] > down[-1]):
+            return "growth-rate"  # a relative increase (yield up 7.5 %, bookings up 166 %)
+        if down or re.search(r"下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药", cc):
+            return "reduction-rate"
         return "other"
     if unit in ("m2",):
         return "area"
@@ -197,7 +171,7 @@ def _indicator(unit: str, clause: str, after: str) -> str:
         if re.search(r"沼渣|废|污", c + nxt):
             return "waste"
         if re.search(r"沼气|天然气|燃气|氢", c):
-            return "production" if re.search(r"产|利用|生产", c) else "energy_consumption"
+            return "production" if re.search(r"产|利用|生产", c) else "energy-consumption"
         return "water" if re.search(r"水", c) else "other"
     if unit == "count":
         if re.match(r"\s?(?:[^，。；]{0,2})(用户|会员|消费者|师生|学生|居民|员工|游客|旅客|志愿者|参与者)", nxt) or re.search(r"[人名户]$|人次$|(用户|人数|参与者|会员|消费者)[^，。；]{0,12}$", clause):
@@ -206,18 +180,7 @@ def _indicator(unit: str, clause: str, after: str) -> str:
     return "other"
 
 
-def _period(before: str, after: str) -> str | None:
-    """Annual or cumulative, when the words next to the figure say so."""
-    near = before[-16:]
-    if re.search(r"累计|累积|共计|总计|合计|截至|截止", near):
-        return "cumulative"
-    if re.match(r"\s?/年|\s?每年", after) or re.search(r"每年|年均|全年|一年|(?<!\d)年度|年平均|(?<!\d)年[发减节产用供处可降消省收耗输提]", near):
-        return "annual"
-    return None
-
-
 YEAR = re.compile(r"((?:19|20)\d{2})\s?年")
-PROJECTED = re.compile(r"预计|计划|目标|有望|可望|预期|将达到|将实现|将超过|将提升|如果|若|假如|(?:到|至)\s?20(?:2[4-9]|[3-9]\d)\s?年")
 
 
 @dataclass(frozen=True)
@@ -234,9 +197,19 @@ class Quantity:
     approximate: bool
     sentence: tuple[int, int]  # span of the sentence it stands in
     projected: bool = False  # a target or forecast (预计, 到2025年, 有望 …), not a reported result
+    baseline_year: int | None = None  # the year a change is measured against (较2019年, 与2004年相比)
+    as_of: str | None = None  # the reporting date of a running total or state (截至2023年6月 → "2023-06")
+    counted_zh: str | None = None  # the thing a count counts (供应商, 换电站), in Chinese
+    counted_en: str | None = None  # … and in English
+    flow: bool = False  # an amount over time (t, kWh, yuan earned); otherwise a stock or state (kW, m², %)
+
+    @property
+    def period_kind(self) -> str:
+        """annual, cumulative, point or projected — projected first: a target is never a result."""
+        return "projected" if self.projected else (self.period or "point")
 
 
-COMPOSITE = re.compile(r"(?:/(?:[a-zA-Z²³㎡]+|[年天日月时]|万度|平方米|吨|人|户|辆|台)){1,2}")
+COMPOSITE = re.compile(r"(?:/(?:[a-zA-Z²³㎡]+|[年天日月时度]|万度|平方米|吨|人|户|辆|台)){1,2}")
 _CANON = {"kwh": "kWh", "kw": "kW", "m3": "m³", "t": "t"}
 
 
@@ -271,13 +244,298 @@ def _unit_factor(unit_text: str) -> tuple[str, float] | None:
     return None
 
 
+# -- the years of a figure -----------------------------------------------------------------
+# A year in the sentence has a role: the time the figure refers to ("time"), a reporting date ("asof", 截至),
+# the baseline of a change ("baseline", 较2019年), a target ("target", after the collection's year), or it
+# belongs to something else — a founding date, or the title or edition of a document or factor table
+# ("founding", "source"). Only time, asof and target years can be a figure's year; none is guessed.
+
+REPORT_YEAR = 2023  # the collection reports up to 2023; a later year is a target or forecast
+YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?)(?:\s?(?P<mo>\d{1,2})\s?月)?")
+
+
+@dataclass(frozen=True)
+class YearMention:
+    start: int
+    end: int
+    year: int
+    role: str
+    month: int | None = None
+
+
+def year_mentions(text: str) -> list[YearMention]:
+    out = []
+    for m in YEAR_MENTION.finditer(text):
+        y = int(m.group("y"))
+        if m.group("fy"):  # fiscal year 2049/50 ends in 2050
+            y = y // 100 * 100 + int(m.group("fy")) + (100 if int(m.group("fy")) < y % 100 else 0)
+        before, after = text[max(0, m.start() - 10) : m.start()], text[m.end() : m.end() + 16]
+        in_title = text.rfind("《", 0, m.start()) > text.rfind("》", 0, m.start())
+        if in_title or re.match(r"[^，。；]{0,10}?(?:排放因子|基准线排放|因子)", after):
+            role = "source"
+        elif re.search(r"(?:成立|创立|创建|始建|创办|组建|建立|注册|诞生|改制|上市|开业)于?\s?$", before) or re.match(
+                r"\s?(?:\d{1,2}\s?日)?\s?(?:正式)?(?:成立|创立|创建|始建|创办|组建|建厂|注册成立|诞生|改制|上市|挂牌|开业|进入中国)", after):
+            role = "founding"
+        elif (re.search(r"(?:较|比|相比|相较|相对于?|对比|同比)\s?$", before)
+              or (re.search(r"(?:与|同|从|和)\s?$", before) and re.match(r"[^，。；]{0,12}?(?:相比|相较|比较|为基准|基准|基线|为基数|水平)", after))
+              or (re.search(r"以\s?$", before) and re.match(r"[^，。；计]{0,8}?(?:为基准|为基数|为基线|基准|基线)", after))
+              or re.match(r"\s?(?:的)?(?:基准|基线)", after)):
+            role = "baseline"
+        elif y > REPORT_YEAR:
+            role = "target"
+        elif re.search(r"(?:截至|截止|截止到|截至到|到|至)\s?$", before) or re.search(
+                r"(?:19|20)\d{2}\s?年?(?:\s?\d{1,2}\s?月)?\s?[-—–~～至到]\s?$", before):
+            role = "asof"  # the end of a period (2020-2022 年累计…) dates a running total
+        else:
+            role = "time"
+        out.append(YearMention(m.start(), m.end(), y, role, int(m.group("mo")) if m.group("mo") else None))
+    return out
+
+
+def _clause_start(text: str, pos: int, floor: int) -> int:
+    i = max(text.rfind(c, floor, pos) for c in "，,：:")
+    return i + 1 if i >= 0 else floor
+
+
+def figure_years(text: str, s0: int, s1: int, start: int, end: int) -> tuple[YearMention | None, YearMention | None]:
+    """(the year the figure refers to, the baseline year of a change) — from its own sentence only."""
+    ms = [y for y in year_mentions(text[s0:s1])]
+    ms = [YearMention(y.start + s0, y.end + s0, y.year, y.role, y.month) for y in ms if not (y.start + s0 <= start < y.end + s0)]
+    c0 = _clause_start(text, start, s0)
+    # a target year in an earlier clause does not reach past a result (2030 年…目标，目前已有数百家…)
+    usable = [y for y in ms if y.role in ("time", "asof") or (y.role == "target" and not (
+        y.end <= start and REALISED.search(text, y.end, start)))]
+    before = [y for y in usable if y.end <= start]
+    same = [y for y in before if y.start >= c0]
+    year = (same or before or [None])[-1]
+    if year is None:
+        c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
+        year = next((y for y in usable if end <= y.start < c1), None)
+    c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
+    # a baseline belongs to its clause, or leads the sentence up to the figure (与2019年相比，用电量降低8.5%)
+    bases = [y for y in ms if y.role == "baseline" and (c0 <= y.start < c1 or (
+        y.end <= start and not re.search(r"\d", text[y.end : start])))]
+    base = min(bases, key=lambda y: abs(y.start - start)) if bases else None
+    return year, base
+
+
+# -- projected, annual, cumulative, point ---------------------------------------------------
+
+PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力")
+REALISED = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如今|现已|累计")
+
+
+def _projected(text: str, s0: int, start: int, end: int, year: YearMention | None) -> bool:
+    """A target, plan, forecast or hypothesis: a cue earlier in the sentence with nothing realised in between,
+    a target named right after the figure (减少 50% 目标), or a year after the collection's."""
+    if year is not None and year.role == "target" and not REALISED.search(text, year.end, start):
+        return True
+    cues = list(PROJECTION_CUE.finditer(text, s0, start))
+    if cues and not REALISED.search(text, cues[-1].end(), start):
+        return True
+    return bool(re.match(r"\s?(?:的|以上|左右)?[^，。；\d]{0,4}目标", text[end : end + 10])) and not re.search(
+        r"实现了?|达成|完成|已", text[s0:start])  # 实现了…5% 的目标: a target met is a result
+
+
+FLOW_UNITS = {"t", "kg", "tce", "kWh", "m3", "L"}
+STOCK_INDICATORS = {"capacity", "storage-capacity", "equipment-rating", "assets", "brand-value", "area", "voltage",
+                    "temperature", "length", "facilities", "places-covered", "employees", "charging-points", "products",
+                    "patents-standards", "market-share", "financial-ratio", "share", "renewable-share", "efficiency-rate"}
+
+
+def _is_flow(unit: str, indicator: str, clause: str) -> bool:
+    """An amount that accumulates over time (tonnes avoided, kWh generated, yuan saved, people reached)."""
+    if indicator in STOCK_INDICATORS and not (indicator == "area" and re.search(r"推广|种植|播种|施肥|造林|植树|修复|治理|新增", clause)):
+        return False
+    if re.search(r"余额|规模|资产|总额", clause[-10:]):
+        return False
+    if unit in FLOW_UNITS or indicator == "area":
+        return True
+    if unit in ("CNY", "USD", "EUR"):
+        return indicator in ("revenue", "cost-saving", "profit", "energy-cost", "operating-cost", "financing")
+    if unit == "count":
+        return indicator in ("users", "vehicles", "activities", "trees-equivalent")
+    return False
+
+
+ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<!\d)\s?年度|年平均|"
+                         r"(?<![\d\s一二三四五六七八九十两几多数年上下])年(?![底末初中前后来间代份月内龄限至到以度])[\u4e00-\u9fff]")
+ANNUAL_CHANGE = re.compile(r"同比(?:增|提|下|减|上|降)|增速|较上一?年|比上一?年|上一年度|环比上年")  # a change over a year
+ANNUAL_SENTENCE = re.compile(r"每年|年均|全年|每一年")
+CUMULATIVE_NEAR = re.compile(r"累计|累积|共计|总计|合计")
+
+
+def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool, flow: bool,
+               year: YearMention | None, unit: str = "") -> str:
+    """annual, cumulative or point (projected is decided separately and takes precedence)."""
+    near = text[max(c0, start - 16) : start]
+    if per_year or re.match(r"\s?/\s?年|\s?每年|\s?/yr|\s?/a\b", text[end : end + 5]) or re.search(r"/(?:yr|年|a|year)$", unit):
+        return "annual"
+    if CUMULATIVE_NEAR.search(near) or re.search(r"生命周期|寿命期|\d+\s?年(?:内|间|算)", text[c0:start]):
+        # a total over one stated year (2022 年累计生产沼气) is that year's figure
+        return "annual" if year is not None and year.role == "time" and flow else "cumulative"
+    if ANNUAL_NEAR.search(near) or (unit in ("%", "倍") and ANNUAL_CHANGE.search(text, max(s0, start - 30), start)):
+        return "annual"
+    # a list of results opened by a yearly figure (年节能量 …，减少二氧化碳 …) is yearly throughout
+    if flow and (ANNUAL_SENTENCE.search(text, s0, start) or ANNUAL_NEAR.search(text, s0, _clause_start(text, start, s0))):
+        return "annual"
+    if year is not None and year.role == "asof":
+        return "cumulative" if flow else "point"
+    if year is not None and year.role == "time" and flow:
+        return "annual"
+    return "point"
+
+
+# -- the thing a count counts --------------------------------------------------------------
+
+_NOUN_STOP = re.compile(
+    r"[，。；、：:（）()“”\"《》\s,;]|的|等|已|均|被|将|在|于|获得|参与|签署|加入|提供|实现|开展|推动|推广|落地|投产|投运|入选|"
+    r"选择|关注|预订|使用|安装|组成|组织|完成|达到|覆盖|拥有|发放|开发|建设|建成|同时|全部|以及|及其|累计|进行|支持|带动|"
+    r"吸引|踊跃|通过|可以|可|能够|为|共同|发起|表示|设置|制定|开始|采取|实施|持续|提升|分布|遍布|计算|以上|左右|多|余|之|就|"
+    r"包括|包含|相当|满足|同|与下游|成功|正式|各")
+_TAIL_STOP = re.compile(r"[，。；、：:（）()“”\"《》\s,;]|的|在|于|了|和|与|及|有|共|为|达到?|超过?|约|近|逾|已|现有|拥有|"
+                        r"负责|运维|管辖|下辖|设有|建设|累计|带动|带来|吸引|影响|培训|触达|覆盖|发起|选择|共计|合计|总计|其中|还|是|使用|参与|实现")
+
+
+def counted_thing(text: str, start: int, end: int, unit_word: str, c0: int) -> tuple[str | None, str | None]:
+    """(zh, en) of what a count counts: the noun after its measure word (5 家工厂), else the noun the clause
+    ends with before it (员工近 5000 人, 用户数量达 46.3 万), else what the measure word itself counts (人次)."""
+    from .units import CLASSIFIER_THING, counted_en
+
+    classifier = unit_word[-2:] if unit_word.endswith("人次") else (unit_word[-1:] if unit_word else "")
+    after = text[end : end + 24]
+    after = re.sub(r"^\s?(?:多|余|以上|左右|\+)?\s?的?", "", after)
+    # skip what qualifies the thing (以渔光一体为主的电站, 233kWh 储能一体柜, 30 年树龄的冷杉树); a voltage class
+    # names it (220 千伏变电所)
+    after = re.sub(r"^(?:以[^，。；]{0,12}?为主的|\d+(?:\.\d+)?\s?(?:[kKMG][Ww][Hh]|[kKMG][Ww]p?|年树龄)的?)", "", after)
+    stop = _NOUN_STOP.search(after)
+    noun = _noun_prefix(after[: stop.start() if stop else 14][:14])
+    if noun and _nounish(noun) and not re.fullmatch(r"[\d.]+|[A-Za-z]", noun) and not YEAR_MENTION.match(noun):
+        return noun, counted_en(noun, classifier)
+    tail = text[c0:start]
+    tail = re.sub(r"(?:数量|总数|人数|数)?\s?(?:已达到|已达|达到|达|为|超过|超|约|近|逾|共|合计|共计|总计|已有|有|是)*\s?$", "", tail)
+    stops = list(_TAIL_STOP.finditer(tail))
+    noun = _noun_suffix((tail[stops[-1].end() :] if stops else tail)[-12:])
+    if noun and re.search(r"[\u4e00-\u9fff]", noun) and not re.search(r"\d(?!\d*\s?(?:千伏|kV))", noun) and _nounish(noun):
+        return noun, counted_en(noun, classifier)
+    if classifier in CLASSIFIER_THING:
+        zh, en = CLASSIFIER_THING[classifier]
+        return zh, en
+    return None, None
+
+
+def _noun_prefix(phrase: str) -> str:
+    """The noun a phrase starts with: 消费者践行绿色低碳行 → 消费者 (glossary words first, then jieba's tags)."""
+    import jieba.posseg as pseg
+
+    from .units import COUNTED_WORDS
+
+    volt = re.match(r"\d+\s?(?:千伏|kV)", phrase)  # a voltage class names the thing: 14 千伏充电桩
+    lead = volt.group(0) if volt else ""
+    phrase = phrase[len(lead):]
+    head = next((w for w in sorted(COUNTED_WORDS, key=len, reverse=True) if phrase.startswith(w)), "")
+    acc = head
+    for t in pseg.lcut(phrase[len(head):]):
+        if t.word in COUNTED_WORDS or t.flag[0] in "nj" or t.flag in ("vn", "b", "eng") or (acc and t.word in "和与及、"):
+            acc += t.word
+        else:
+            break
+    acc = acc.rstrip("和与及、")
+    return lead + acc if acc else ""
+
+
+def _noun_suffix(phrase: str) -> str:
+    """The noun a phrase ends with: 提供充电车位 → 充电车位, 获政府科技进步奖 → 政府科技进步奖."""
+    import jieba.posseg as pseg
+
+    from .units import COUNTED_WORDS
+
+    tail = next((w for w in sorted(COUNTED_WORDS, key=len, reverse=True) if phrase.endswith(w)), "")
+    acc = tail
+    for t in reversed(pseg.lcut(phrase[: len(phrase) - len(tail)])):
+        if t.word in COUNTED_WORDS or t.flag[0] in "nj" or t.flag in ("vn", "b", "eng") or (acc and t.word in "和与及、"):
+            acc = t.word + acc
+        else:
+            break
+    acc = acc.lstrip("和与及、")
+    volt = re.search(r"\d+\s?(?:千伏|kV)$", phrase[: len(phrase) - len(acc)])
+    return (volt.group(0) + acc) if volt and acc else acc  # a voltage class names the thing: 220 千伏变电所
+
+
+def _nounish(phrase: str) -> bool:
+    """Whether a phrase ends in a noun (工厂, 充电车位 yes; 带来, 设置 no), by jieba's part-of-speech tags."""
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(60)
+    toks = [t for t in pseg.lcut(phrase) if t.word.strip()]
+    if not toks:
+        return False
+    from .units import COUNTED_WORDS
+
+    last = toks[-1]
+    return phrase in COUNTED_WORDS or last.word in COUNTED_WORDS or last.flag[0] in "nj" or last.flag in ("vn", "eng", "b") or (len(toks) > 1 and len(last.word) == 1)
+
+
+# -- what a figure is --------------------------------------------------------------------------
+
+
+def _describe(text: str, start: int, end: int, surface: str, number: float, value: float, unit: str, indicator: str,
+              approx: bool, per_year: bool, clause_start: int, unit_word: str) -> "Quantity":
+    from .units import classify_measure
+
+    s0, s1 = sentence_span(text, start)
+    c0 = _clause_start(text, start, s0)
+    clause = text[max(clause_start, start - 40) : start]
+    counted = (None, None)
+    if unit == "count":
+        counted = counted_thing(text, start, end, unit_word, c0)
+        if indicator == "count" or indicator == "users":
+            by_thing = classify_measure(counted[0] or "", counted[1] or "", "count") if counted[0] else None
+            if by_thing:
+                indicator = by_thing
+    elif indicator == "other":
+        indicator = _by_unit(unit) or classify_measure(text[c0:start] + text[end : end + 8], "", unit) or "other"
+    year, base = figure_years(text, s0, s1, start, end)
+    projected = _projected(text, s0, start, end, year)
+    if projected and year is not None and year.role == "asof":
+        year = None  # a reporting date is not the year of a target
+    flow = _is_flow(unit, indicator, clause)
+    period = _period_of(text, s0, c0, start, end, per_year, flow, year, unit)
+    as_of = None
+    if year is not None and year.role == "asof":
+        as_of = f"{year.year}-{year.month:02d}" if year.month else str(year.year)
+    return Quantity(start=start, end=end, surface=surface, number=number, value=value, unit=unit, indicator=indicator,
+                    period=period, year=year.year if year else None, approximate=approx, sentence=(s0, s1),
+                    projected=projected, baseline_year=base.year if base else None, as_of=as_of,
+                    counted_zh=counted[0], counted_en=counted[1], flow=flow)
+
+
+def _by_unit(unit: str) -> str | None:
+    """Indicators a unit alone decides."""
+    if unit == "℃":
+        return "temperature"
+    if unit in ("h", "d"):
+        return "duration"
+    if unit in ("m", "km"):
+        return "length"
+    if unit == "kV":
+        return "voltage"
+    if re.match(r"(?:kWh|kwh|KWh|千瓦时|度)/(?:㎡|m2|m²|平方米)", unit):
+        return "energy-intensity"
+    if re.match(r"(?:元|万元|CNY)/", unit):
+        return "unit-cost"
+    return None
+
+
+
 def extract(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     for m in QUANTITY.finditer(text):
         num_s = m.group("num")
         start = m.start("num")
-        # a number glued to Latin letters or digits is a code (ISO 50001, PAS2060, 7R)
-        if start > 0 and re.match(r"[A-Za-z0-9.\-/]", text[start - 1]):
+        # a number glued to Latin letters or digits is a code (ISO 50001, PAS2060, 7R); 第 makes it a rank
+        if start > 0 and re.match(r"[A-Za-z0-9.\-/第]", text[start - 1]):
             continue
         unit_s = m.group("unit")
         mult_s = m.group("mult")
@@ -299,7 +557,7 @@ def extract(text: str) -> list[Quantity]:
         clause_start = max(
             [0] + [mm.end() for mm in re.finditer(r"[。！？；\n]", text[: m.start()])]
         )
-        clause = text[max(clause_start, m.start() - 40) : m.start()]
+        clause = text[max(clause_start, start - 40) : start]  # up to the number: 节约 is no 约 (about)
         per_year = False
         if unit_s:
             uf = _unit_factor(unit_s)
@@ -334,6 +592,8 @@ def extract(text: str) -> list[Quantity]:
         mult = MULTIPLIERS.get(mult_s or "", 1.0)
         if unit_s and unit_s.startswith("万") and unit_s != "万元":
             mult = 1.0  # handled by the unit itself (万人次)
+        if m.group("sub") and mult_s in ("万", "亿"):
+            number += float(m.group("sub")) * {"千": 1e3, "百": 1e2}[m.group("subm")] / mult
         value = number * mult * factor
         # a count or percentage with a wild value is a code or a year, not a figure
         if unit == "count" and (number >= 1000 and not mult_s and "," not in num_s and re.fullmatch(r"(19|20)\d{2}", num_s)):
@@ -341,74 +601,92 @@ def extract(text: str) -> list[Quantity]:
         if unit == "%" and value > 1000:
             continue
         pre = m.group("pre") or ""
+        if pre == "约" and m.start() > 0 and text[m.start() - 1] in "节制预合签":
+            pre = ""  # 节约 (save), 预约 (book): not "about"
         surface_start = start
         surface = text[surface_start:end].strip()
         s0, s1 = sentence_span(text, start)
-        sent = text[s0:s1]
-        years = [
-            (abs(ym.start() + s0 - start), int(ym.group(1)))
-            for ym in YEAR.finditer(sent)
-            if not (s0 + ym.start() <= start < s0 + ym.end())
-        ]
-        year = min(years)[1] if years else None
         approx = bool(pre and pre in APPROX_MARKS) or bool(m.group("fuzz") or m.group("fuzz2")) or text[end : end + 2] in ("左右", "以上")
         if not approx:
             approx = bool(re.search(r"(约|近|超过|超|逾|大约|将近)\s?$", text[max(0, start - 4) : start]))
-        projected = bool(PROJECTED.search(text[s0:start])) or bool(year and year > 2023)
-        indicator = _indicator(unit, clause + (text[start:end] if unit == "count" else ""), text[end : end + 12])
-        period = "annual" if per_year else _period(text[clause_start:start], text[end : end + 4])
-        out.append(
-            Quantity(
-                start=start,
-                end=end,
-                surface=surface,
-                number=number * (mult if unit != "count" or mult_s else 1.0),
-                value=round(value, 6),
-                unit=unit,
-                indicator=indicator,
-                period=period,
-                year=year,
-                approximate=approx,
-                sentence=(s0, s1),
-                projected=projected,
-            )
-        )
+        indicator = _indicator(unit, clause + (text[start:end] if unit == "count" else ""), text[end : end + 12], unit_s or "")
+        unit_word = (unit_s or "").strip()
+        out.append(_describe(text, start, end, surface, number * (mult if unit != "count" or mult_s else 1.0),
+                             round(value, 6), unit, indicator, approx, per_year, clause_start, unit_word))
     for m in PERCENT_CN.finditer(text):
         n = _to_number(m.group("num"))
         if n is None:
             continue
         s0, s1 = sentence_span(text, m.start())
+        clause_start = max([s0] + [mm.end() for mm in re.finditer(r"[。！？；\n]", text[: m.start()])])
         clause = text[max(s0, m.start() - 40) : m.start()]
-        out.append(
-            Quantity(m.start(), m.end(), m.group(0), n, n, "%", _indicator("%", clause, text[m.end() : m.end() + 12]), _period(clause, ""), None, False, (s0, s1))
-        )
+        ind = _indicator("%", clause, text[m.end() : m.end() + 12])
+        out.append(_describe(text, m.start(), m.end(), m.group(0), n, n, "%", ind, False, False, clause_start, ""))
     out.sort(key=lambda q: q.start)
     return out
 
 
+# -- the figures of one case ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFigure:
+    """A figure as the graph reports it: where it stands in the case and what it is."""
+
+    part: str  # part key (overview, profile, results …)
+    para_index: int  # 1-based position of its paragraph in the case, in document order
+    paragraph: "Paragraph"
+    quantity: Quantity
+
+    @property
+    def line(self) -> int:
+        return self.paragraph.line_at(self.quantity.start)
+
+
+NOTE_AS_OF = re.compile(r"(?:注|说明)\s?[：:][^。\n]{0,24}?截[至止]\s?(?P<y>(?:19|20)\d{2})\s?年(?:\s?(?P<mo>\d{1,2})\s?月)?")
+
+
+def _dated(q: Quantity, year: int, month: str | None) -> Quantity:
+    """A figure given the reporting date stated elsewhere: a running total (flow) becomes cumulative."""
+    period = "cumulative" if q.flow and q.period == "point" else q.period
+    return replace(q, year=year, as_of=f"{year}-{int(month):02d}" if month else str(year), period=period)
+
+
+def case_figures(case: "Case") -> list[CaseFigure]:
+    """Every figure of a case in document order — the outcomes the graph holds.
+
+    Beyond one sentence: a part's note giving the date of its figures (注：成果数据截至2023年8月) dates the
+    figures of that part that have no year; a running total with no year of its own takes the reporting date
+    stated earlier in its paragraph (截至2022年底，… 。… 累计减少二氧化碳 703.24 万吨); and a figure the text
+    calls cumulative once is cumulative wherever the case repeats it.
+    """
+    found: list[CaseFigure] = []
+    for n, (part, para) in enumerate(case.paragraphs(), start=1):
+        note = next((m for p in part.paragraphs for m in [NOTE_AS_OF.search(p.text)] if m), None)
+        for q in extract(para.text):
+            if q.year is None and not q.projected:
+                if q.period == "cumulative":
+                    asof = [y for y in year_mentions(para.text[: q.sentence[0]]) if y.role == "asof"]
+                    if asof:
+                        q = _dated(q, asof[-1].year, str(asof[-1].month) if asof[-1].month else None)
+                if q.year is None and note:
+                    q = _dated(q, int(note.group("y")), note.group("mo"))
+            found.append(CaseFigure(part.key, n, para, q))
+    cumulative = {(f.quantity.value, f.quantity.unit, f.quantity.indicator) for f in found if f.quantity.period == "cumulative"}
+    return [
+        replace(f, quantity=replace(f.quantity, period="cumulative"))
+        if f.quantity.period in (None, "point") and f.quantity.flow
+        and (f.quantity.value, f.quantity.unit, f.quantity.indicator) in cumulative else f
+        for f in found
+    ]
+
+
 # -- amounts typed by a user (question understanding) -----------------------------
 
-_USER_UNITS: list[tuple[str, str, float]] = [  # longest first: 千瓦时 before 千瓦, mwh before mw
-    (r"mt|million tonnes?|million tons?|百万吨", "t", 1e6),
-    (r"kt|thousand tonnes?|千吨", "t", 1e3),
-    (r"t|tonnes?|tons?|吨|tco2e?|吨二氧化碳", "t", 1),
-    (r"gwh|亿千瓦时", "kWh", 1e6),
-    (r"mwh|兆瓦时", "kWh", 1e3),
-    (r"kwh|千瓦时|度", "kWh", 1),
-    (r"gw|吉瓦", "kW", 1e6),
-    (r"mwp?|megawatts?|兆瓦", "kW", 1e3),
-    (r"kwp?|kilowatts?|千瓦", "kW", 1),
-    (r"亿元|亿", "CNY", 1e8),
-    (r"万元", "CNY", 1e4),
-    (r"yuan|rmb|cny|元", "CNY", 1),
-    (r"%|percent|per cent", "%", 1),
-    (r"mu|亩", "m2", 10000 / 15),
-    (r"m2|square met(?:re|er)s?|平方米", "m2", 1),
-]
 _EN_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
 AMOUNT = re.compile(
     rf"(?<![A-Za-z0-9.])(?P<num>{ARABIC}|{CHINESE})\s*(?P<mult>万亿|千万|百万|万|亿|thousand|million|billion|bn|mn|k|m|b)?\s*"
-    rf"(?P<unit>{'|'.join(p for p, _, _ in _USER_UNITS)})?(?![a-z])",
+    rf"(?P<unit>{'|'.join(p for p, _, _ in QUESTION_UNITS)})?(?![a-z])",
     re.IGNORECASE,
 )
 
@@ -427,7 +705,7 @@ def parse_amount(text: str) -> tuple[float, str | None, tuple[int, int]] | None:
                 continue
         mult = MULTIPLIERS.get(mult_s, _EN_MULT.get(mult_s, 1.0))
         unit, factor = None, 1.0
-        for p, u, f in _USER_UNITS:
+        for p, u, f in QUESTION_UNITS:
             if unit_s and re.fullmatch(p, unit_s, re.IGNORECASE):
                 unit, factor = u, f
                 break

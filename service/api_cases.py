@@ -12,7 +12,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from climatekg.corpus.model import PART_EN, PART_KEYS, PART_ZH
-from climatekg.graph.build import UNIT_LABELS, Iris
+from climatekg.graph.build import Iris
+from climatekg.graph.units import UNIT_LABELS
 
 from .api_search import check_params
 from .deref import graph_base, local_path

@@ -32,6 +32,8 @@ from flask import Blueprint, current_app, g, jsonify, render_template, request, 
 from markupsafe import Markup, escape
 
 from climatekg.graph.store import PREFIXES
+from climatekg.graph.units import CHART_INDICATORS
+from climatekg.graph.units import unit_label as _unit_label
 
 from .errors import ApiError, NotFound
 from .resources import get_cases, get_store
@@ -361,12 +363,6 @@ TRY_QUESTIONS = {
            "green finance"],
 }
 
-# indicators a case page compares with other cases, in order of preference: (indicator id, unit)
-CHART_INDICATORS = [
-    ("co2-reduction", "t"), ("capacity", "kW"), ("power-generation", "kWh"), ("green-power", "kWh"),
-    ("energy-saved", "tce"), ("financing", "CNY"), ("investment", "CNY"), ("cost-saving", "CNY"),
-    ("production", "t"), ("users", "count"), ("area", "m2"),
-]
 KEY_OUTCOME_ORDER = [i for i, _ in CHART_INDICATORS]
 
 
@@ -594,13 +590,6 @@ def all_outcomes() -> list[dict]:
             })
         cache["outcomes"] = out
     return cache["outcomes"]
-
-
-def _unit_label(unit: str | None, which: str) -> str:
-    from climatekg.graph.build import UNIT_LABELS
-
-    zh, en = UNIT_LABELS.get(unit, (unit, unit))
-    return zh if which == "zh" else en
 
 
 def _not_found(message: str):

@@ -37,7 +37,7 @@ def test_answer_is_in_the_question_language_and_the_sparql_runs(answerer, store)
 
 def test_comparisons_parse_numbers_and_units_in_both_languages(answerer):
     q = parse("每年减排二氧化碳不到1000吨的项目有哪些？", "zh", [])
-    assert (q.kind, q.indicator, q.comparator, q.amount, q.period) == ("compare", "co2_reduction", "<", 1000, "annual")
+    assert (q.kind, q.indicator, q.comparator, q.amount, q.period) == ("compare", "co2-reduction", "<", 1000, "annual")
     q = parse("cases that cut more than 0.1 Mt of CO2 a year", "en", [])
     assert (q.kind, q.comparator, q.amount) == ("compare", ">", 100000)
 

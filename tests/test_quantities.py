@@ -9,19 +9,23 @@ from climatekg.graph.quantities import extract, parse_amount
 @pytest.mark.parametrize(
     "text, value, unit, indicator, period",
     [
-        ("以2022年产量计，碳减排量达18万吨。", 180000, "t", "co2_reduction", None),
-        ("总装机容量达到13.26 MWp，最高年发电量可达11,400兆瓦时", 13260, "kW", "capacity", None),
-        ("最高年发电量可达11,400兆瓦时。", 11400000, "kWh", "power_generation", "annual"),
-        ("2022年能链智电的电力交易购电量为4.39亿千瓦时。", 439000000, "kWh", "green_power", None),
-        ("生产基地内绿色能源平均使用率达66.3%。", 66.3, "%", "renewable_share", None),
-        ("项目基建投资约1.2亿元。", 120000000, "CNY", "investment", None),
-        ("投入费用：3500万。", 35000000, "CNY", "investment", None),
-        ("每年可节约标准煤1374吨。", 1374, "tce", "energy_saved", "annual"),
+        ("以2022年产量计，碳减排量达18万吨。", 180000, "t", "co2-reduction", "annual"),
+        ("总装机容量达到13.26 MWp，最高年发电量可达11,400兆瓦时", 13260, "kW", "capacity", "point"),
+        ("最高年发电量可达11,400兆瓦时。", 11400000, "kWh", "power-generation", "annual"),
+        ("2022年能链智电的电力交易购电量为4.39亿千瓦时。", 439000000, "kWh", "green-power", "annual"),
+        ("生产基地内绿色能源平均使用率达66.3%。", 66.3, "%", "renewable-share", "point"),
+        ("项目基建投资约1.2亿元。", 120000000, "CNY", "investment", "point"),
+        ("投入费用：3500万。", 35000000, "CNY", "investment", "point"),
+        ("每年可节约标准煤1374吨。", 1374, "tce", "energy-saved", "annual"),
         ("折合51.9万吨/年。", 519000, "t", "other", "annual"),
         ("累计节水超218万吨。", 2180000, "t", "water", "cumulative"),
-        ("种植面积500亩。", 500 * 10000 / 15, "m2", "area", None),
-        ("利用沼气0.25亿m³，发电4700万度。", 25000000, "m3", "production", None),
-        ("截至2022年底，使用碳账户用户数量达46.3万。", 463000, "count", "users", None),
+        ("种植面积500亩。", 500 * 10000 / 15, "m2", "area", "point"),
+        ("利用沼气0.25亿m³，发电4700万度。", 25000000, "m3", "production", "point"),
+        ("截至2022年底，使用碳账户用户数量达46.3万。", 463000, "count", "users", "cumulative"),
+        ("储能电站规模为9.6MWH。", 9600, "kWh", "storage-capacity", "point"),  # MWH is energy, never power
+        ("预估年发电量86.46万KWh。", 864600, "kWh", "power-generation", "projected"),
+        ("占地面积约1万6千平方米。", 16000, "m2", "area", "point"),
+        ("每年可节约3万度电。", 30000, "kWh", "energy-saved", "annual"),
     ],
 )
 def test_golden_quantities(text, value, unit, indicator, period):
@@ -31,7 +35,7 @@ def test_golden_quantities(text, value, unit, indicator, period):
     assert q.value == pytest.approx(value, rel=1e-6)
     assert q.unit == unit
     assert q.indicator == indicator
-    assert q.period == period
+    assert q.period_kind == period
 
 
 def test_years_dates_and_codes_are_not_quantities():
