@@ -73,7 +73,7 @@ MONEY_CONTEXT = re.compile(r"投资|投入|资金|费用|成本|收益|效益|�
 
 def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
     """What a figure measures (an indicator id), from its unit, the clause before it and the words after it."""
-    c, nxt = clause, after[:10]
+    c, nxt = clause, re.split(r"[。；！？\n]", after[:10])[0]  # the words after, up to the sentence's end
     near = c[-14:]
     if re.match(r"\s?(?:的)?(二氧化硫|氮氧化物|烟尘|粉尘|颗粒物|SO2|NOx)", nxt):
         return "other"  # other pollutants
@@ -113,8 +113,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "energy-consumption"
         return "other"
     if unit == "kW":
-        if re.match(r"\s?(单晶|组件|逆变器|充电桩|储能一体柜)", nxt):
-            return "other"  # an equipment rating
+        if re.match(r"\s?(单晶|组件|逆变器|充电桩|储能一体柜|机组|电机|风机|水泵|压缩机)", nxt) or re.search(r"功率[^，。；]{0,6}$", near):
+            return "equipment-rating"  # the power of one device, not installed capacity
         if re.search(r"储能", near) and not re.search(r"光伏|风电|装机", near):
             return "storage-capacity"
         return "capacity"
@@ -140,6 +140,12 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "cost-saving"
         if re.search(r"利用率|效率|转化率|自动化率|覆盖率|渗透率", near[-8:]):
             return "efficiency-rate"
+        of = re.match(r"\s?(?:以上|左右)?的([\u4e00-\u9fff]{1,6})", nxt)
+        if of and not re.search(r"占|比例|比重|降|减|节|省|提|增", near[-8:]) and not re.search(
+                r"电|能源|排放|碳|水|成本|费用", of.group(1)):
+            return "share"  # 72% 的供应商: a share of something (not 30% 的清洁电力, 降低 40% 以上的碳排放)
+        if re.search(r"(?:提高|增长|增加|提升|增幅|增速|扩大)了?(?:约|近|超过?|达到?)?\s?$", near):
+            return "growth-rate"  # 较2021年提升106.22%: the verb right before the figure decides
         if re.search(r"绿电|绿色电力|清洁能源|可再生|光伏|新能源(?!车|汽车)|绿色能源|非化石|清洁电力", cc) and re.search(r"占|比例|比重|使用率|率|达|覆盖|提供|抵消|替代|供应|供给|使用|为|来自|自产", cc):
             return "renewable-share"
         if re.search(r"发电", c) and re.search(r"占.{0,12}用电", c):
