@@ -55,15 +55,16 @@ def cmd_build(args, settings) -> int:
 
 
 def cmd_query(args, settings) -> int:
-    from climatekg.graph.store import GraphMissing, QueryError, open_store
+    from climatekg.graph.store import GraphMissing, QueryError, RemoteUnavailable, open_store
 
     sparql = args.sparql
     if sparql == "-":
         sparql = sys.stdin.read()
-    try:
-        store = open_store(settings.build_dir, args.engine or settings.sparql_engine)
+    try:  # --engine picks an in-process engine; otherwise the settings decide (sparql_endpoint first)
+        store = open_store(settings.build_dir, args.engine or settings.sparql_engine,
+                           "" if args.engine else settings.sparql_endpoint)
         res = store.query(sparql, max_rows=args.limit)
-    except GraphMissing as e:
+    except (GraphMissing, RemoteUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except QueryError as e:

@@ -355,7 +355,11 @@ def load_remote(build_dir: Path, endpoint: str, graph_store: str = "", timeout: 
     return int(res.rows[0][0].value)
 
 
-def open_store(build_dir: Path, engine: str = "oxigraph"):
+def open_store(build_dir: Path, engine: str = "oxigraph", endpoint: str = ""):
+    """The store to query: the SPARQL server at ``endpoint`` when one is given, else the built graph loaded
+    into ``engine`` in this process."""
+    if endpoint:
+        return RemoteStore(endpoint)
     if engine == "oxigraph":
         return OxigraphStore(build_dir)
     if engine == "rdflib":

@@ -221,3 +221,19 @@ def test_out_of_memory_over_http(built_settings):
     finally:
         with app.app_context():
             get_service().pool.stop()
+
+
+def test_the_pool_starts_when_the_service_is_made_not_on_the_first_query(built_settings):
+    """At boot `service.serve.warm` makes the SPARQL service: its workers load the store from then on."""
+    from climatekg.service.app import create_app
+    from climatekg.service.sparql import get_service
+
+    app = create_app(replace(built_settings, sparql_workers=2))
+    with app.app_context():
+        pool = get_service().pool
+    try:
+        assert len(pool.pids) == 2  # started, before any query was asked
+        assert pool.wait_ready(120) and pool.busy == 0
+        assert app.test_client().get("/sparql", query_string={"query": ASK_TRUE}).get_json()["boolean"] is True
+    finally:
+        pool.stop()

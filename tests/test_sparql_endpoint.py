@@ -764,19 +764,23 @@ def live_server(graph_build_dir):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/sparql"
     deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"gunicorn exited ({proc.returncode}):\n{proc.stdout.read().decode(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "?query=" + urllib.parse.quote(ASK_TRUE), timeout=5) as r:
-                if r.status == 200:
-                    break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):  # a loaded machine may take a while
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("gunicorn did not answer within 60 s")
-        time.sleep(0.2)
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"gunicorn exited ({proc.returncode}):\n{proc.stdout.read().decode(errors='replace')}")
+            try:
+                with urllib.request.urlopen(url + "?query=" + urllib.parse.quote(ASK_TRUE), timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):  # a loaded machine may take a while
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("gunicorn did not answer within 60 s")
+            time.sleep(0.2)
+    except BaseException:  # never leave the server running
+        proc.kill()
+        proc.wait()
+        raise
     yield url
     workers = _children(proc.pid)
     query_workers = [pid for w in workers for pid in _children(w)]

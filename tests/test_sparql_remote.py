@@ -200,6 +200,16 @@ def test_remote_runaway_is_abandoned_at_the_timeout(remote_app):
     assert _get(remote_app, BANKS).status_code == 200
 
 
+def test_case_pages_read_the_graph_from_the_server(remote_app, local_app):
+    remote, local = remote_app.test_client().get("/api/cases/case-15"), local_app.test_client().get("/api/cases/case-15")
+    assert remote.status_code == local.status_code == 200
+    assert remote.get_json() == local.get_json() and remote.get_json()["outcomes"]
+    with remote_app.app_context():
+        from climatekg.service.resources import get_store
+
+        assert get_store().name == "remote"
+
+
 def test_an_unreachable_server_is_a_503_naming_it(built_settings):
     from climatekg.service.app import create_app
     from climatekg.service.sparql import get_service

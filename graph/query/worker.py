@@ -378,6 +378,10 @@ def isolate_network() -> bool:
 _isolated = False
 
 
+def _import_rdflib_parser() -> None:
+    from rdflib.plugins.sparql import parser  # noqa: F401
+
+
 def main(conn, config: dict) -> None:
     """A worker process: cut off the network, load the store once, then answer jobs until the pipe closes."""
     import signal
@@ -389,8 +393,6 @@ def main(conn, config: dict) -> None:
     if not remote:
         _isolated = isolate_network()  # first: unshare needs a single-threaded process
     try:
-        from rdflib.plugins.sparql import parser  # noqa: F401  (builds the grammar now, not on the first query)
-
         from ..store import RemoteStore, open_store
 
         store = RemoteStore(remote) if remote else open_store(Path(config["build_dir"]), config["engine"])
@@ -400,6 +402,9 @@ def main(conn, config: dict) -> None:
         return
     sys.setrecursionlimit(WORKER_RECURSION_LIMIT)
     threading.stack_size(WORKER_STACK_BYTES)
+    # rdflib's SPARQL grammar (the thorough check, error messages) takes a second or two to build: in the
+    # background, so the worker is ready without it
+    threading.Thread(target=_import_rdflib_parser, name="grammar", daemon=True).start()
     jobs = threading.Thread(target=_serve_jobs, name="jobs",
                             args=(conn, store, set(config["dataset_iris"]), int(config.get("memory_mb") or 0)))
     jobs.start()
