@@ -223,3 +223,23 @@ def test_an_unreachable_server_is_a_503_naming_it(built_settings):
     finally:
         with app.app_context():
             get_service().runner.stop()
+
+
+def test_settings_check_the_endpoint_and_the_limits():
+    from climatekg.config import SettingsError, load_settings
+
+    assert load_settings(sparql_endpoint="http://127.0.0.1:7878/query").sparql_endpoint.endswith("/query")
+    for bad in ({"sparql_endpoint": "file:///etc/passwd"}, {"sparql_endpoint": "127.0.0.1:7878"},
+                {"sparql_workers": 0}, {"sparql_queue_wait": -1}):
+        with pytest.raises(SettingsError):
+            load_settings(**bad)
+
+
+def test_the_graph_store_url_follows_oxigraphs_layout_or_the_setting():
+    from climatekg.graph.store import graph_store_url
+
+    assert graph_store_url("http://h:7878/query") == "http://h:7878/store"
+    assert graph_store_url("http://h/ds/sparql") == "http://h/ds/store"
+    assert graph_store_url("http://h:8890/sparql", "http://h:8890/sparql-graph-crud") == "http://h:8890/sparql-graph-crud"
+    with pytest.raises(ValueError, match="sparql_graph_store"):
+        graph_store_url("http://h:7001/")
