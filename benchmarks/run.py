@@ -1,4 +1,5 @@
-"""`make bench`: build times, index sizes, query latencies, memory, SPARQL engines, HTTP throughput, 100× corpus.
+"""`make bench`: build times, index sizes, query latencies, memory, SPARQL engines, HTTP throughput, 100× corpus,
+and /sparql side by side with rdflib-endpoint and the bare Oxigraph server (benchmarks/sparql_endpoints.py).
 
 Prints a report and writes it as JSON to test-output/bench.json. Everything runs on this machine
 (2 cores; torch pinned to settings.threads); load is generated from a second process on loopback only.
@@ -190,6 +191,12 @@ def main() -> int:
     except ImportError:
         pass
     steps.append(("http_load", bench_http))
+    try:
+        from benchmarks import sparql_endpoints
+
+        steps.append(("sparql_endpoints", lambda s: sparql_endpoints.run(s.build_dir, with_runaways=True)))
+    except ImportError:
+        pass
     for name, fn in steps:
         print(f"== {name}", flush=True)
         t = time.perf_counter()

@@ -5,7 +5,7 @@ on numeric values, a text CONTAINS, a reification join) run on Oxigraph and on
 rdflib's engine — the ``OxigraphStore`` / ``RdflibStore`` of ``graph/store.py``,
 called directly, each loaded once and warmed up — N times each; the table gives
 p50/p99 per query and engine. ``--runner`` adds the same queries through the
-endpoint's ``QueryRunner`` (worker process, policy check, IPC), to show what the
+endpoint's ``QueryPool`` (worker process, policy check, IPC), to show what the
 process pool costs on top of the engine.
 
 ``run(build_dir) -> dict`` returns the numbers for a top-level benchmark.
@@ -80,7 +80,7 @@ def run(build_dir: Path | str | None = None, repeat: int = 30, engines=ENGINES, 
             out["queries"][name]["rows"][engine] = rows
         del store
     if runner:
-        from climatekg.service.query_runner import QueryRunner
+        from climatekg.graph.query import QueryRunner
 
         with QueryRunner(build_dir, "oxigraph", pool_size=1) as pool:
             pool.wait_ready()

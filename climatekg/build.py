@@ -15,6 +15,10 @@ from pathlib import Path
 from .config import ROOT, Settings
 
 
+class BuildError(RuntimeError):
+    """A step could not be done; the message names the fix."""
+
+
 def _progress(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -77,9 +81,46 @@ def build_index(settings: Settings, force: bool = False) -> bool:
     return build_indexes(settings, force=force, progress=lambda m: _progress("  " + m))
 
 
+def load_remote_store(settings: Settings, force: bool = False) -> bool:
+    """With ``sparql_endpoint`` set: load the built graph into that server's default graph, unless the server
+    already holds this very graph (recorded in ``remote-store.json`` and checked by counting its triples)."""
+    if not settings.sparql_endpoint:
+        return False
+    from climatekg.graph.store import RemoteStore, RemoteUnavailable, graph_file, load_remote
+
+    graph = graph_file(settings.build_dir)
+    marker = settings.build_dir / "remote-store.json"
+    digest = hashlib.sha256(graph.read_bytes()).hexdigest()
+    recorded = _read_manifest(marker)
+    try:
+        if not force and recorded.get("endpoint") == settings.sparql_endpoint \
+                and recorded.get("graph_sha256") == digest:
+            res = RemoteStore(settings.sparql_endpoint).query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                                                              prefixes=False)
+            if int(res.rows[0][0].value) == recorded.get("triples"):
+                _progress(f"remote store: up to date ({settings.sparql_endpoint})")
+                return False
+        _progress(f"remote store: loading {graph.name} into {settings.sparql_endpoint}")
+        triples = load_remote(settings.build_dir, settings.sparql_endpoint, settings.sparql_graph_store)
+    except (RemoteUnavailable, ValueError) as e:
+        raise BuildError(f"{e} — start the SPARQL server, or set sparql_graph_store / sparql_endpoint") from None
+    expected = sum(1 for line in graph.open(encoding="utf-8") if line.strip())
+    if triples != expected:
+        raise BuildError(f"the SPARQL server at {settings.sparql_endpoint} holds {triples} triples after loading, "
+                         f"the graph has {expected} — is its default graph the union of named graphs?")
+    marker.write_text(json.dumps({"endpoint": settings.sparql_endpoint, "graph_sha256": digest,
+                                  "triples": triples}, indent=1) + "\n")
+    _progress(f"  {triples} triples loaded")
+    return True
+
+
 def build_all(settings: Settings, force: bool = False, only: str | None = None) -> None:
     if only in (None, "graph"):
-        build_graph(settings, force)
+        changed = build_graph(settings, force)
+        if settings.sparql_endpoint and only is None:
+            load_remote_store(settings, force or changed)
+    if only == "remote":
+        load_remote_store(settings, force)
     if only in (None, "model"):
         build_model(settings, force and only == "model")
     if only in (None, "index"):

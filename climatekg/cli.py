@@ -44,22 +44,27 @@ def format_table(variables: list[str], rows: list[list], max_col: int = 60) -> s
 
 
 def cmd_build(args, settings) -> int:
-    from .build import build_all
+    from .build import BuildError, build_all
 
-    build_all(settings, force=args.force, only=args.only)
+    try:
+        build_all(settings, force=args.force, only=args.only)
+    except BuildError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 
 def cmd_query(args, settings) -> int:
-    from climatekg.graph.store import GraphMissing, QueryError, open_store
+    from climatekg.graph.store import GraphMissing, QueryError, RemoteUnavailable, open_store
 
     sparql = args.sparql
     if sparql == "-":
         sparql = sys.stdin.read()
-    try:
-        store = open_store(settings.build_dir, args.engine or settings.sparql_engine)
+    try:  # --engine picks an in-process engine; otherwise the settings decide (sparql_endpoint first)
+        store = open_store(settings.build_dir, args.engine or settings.sparql_engine,
+                           "" if args.engine else settings.sparql_endpoint)
         res = store.query(sparql, max_rows=args.limit)
-    except GraphMissing as e:
+    except (GraphMissing, RemoteUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except QueryError as e:
@@ -206,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
 
     b = sub.add_parser("build", help="build whatever is missing: graph, model, search indexes")
     b.add_argument("--force", action="store_true", help="rebuild even if up to date")
-    b.add_argument("--only", choices=["graph", "model", "index"], help="build one artifact only")
+    b.add_argument("--only", choices=["graph", "model", "index", "remote"],
+                   help="build one artifact only (remote: load the graph into the sparql_endpoint server)")
     b.set_defaults(func=cmd_build)
 
     q = sub.add_parser("query", help="run a SPARQL query against the built graph (common prefixes predeclared)")

@@ -50,6 +50,13 @@ class Settings:
     sparql_timeout: float = 10.0
     sparql_max_rows: int = 10000
     sparql_max_query_bytes: int = 20000
+    sparql_workers: int = 2  # query worker processes per serving process
+    sparql_worker_memory_mb: int = 1024  # address space a query worker may add to what loading the store took
+    sparql_queue: int = 16  # queries that may wait for a worker at once, per serving process
+    sparql_queue_wait: float = 0.75  # seconds a query waits for a worker before it is refused (503 + Retry-After)
+    sparql_client_queries: int = 4  # queries one client may have running or waiting, per serving process (0: any)
+    sparql_endpoint: str = ""  # a SPARQL 1.1 server holding the graph ("" = the built graph, in process)
+    sparql_graph_store: str = ""  # its Graph Store Protocol URL, for `climatekg build` ("" = derived, Oxigraph-style)
 
     @property
     def graph_path(self) -> Path:
@@ -120,6 +127,12 @@ def load_settings(config_file: str | Path | None = None, **overrides) -> Setting
         raise SettingsError(f"index_type must be flat, hnsw or ivf, got {s.index_type!r}")
     if s.sparql_engine not in ("oxigraph", "rdflib"):
         raise SettingsError(f"sparql_engine must be oxigraph or rdflib, got {s.sparql_engine!r}")
+    if s.sparql_endpoint and not s.sparql_endpoint.startswith(("http://", "https://")):
+        raise SettingsError(f"sparql_endpoint must be an http:// or https:// URL, got {s.sparql_endpoint!r}")
+    if s.sparql_workers < 1:
+        raise SettingsError(f"sparql_workers must be at least 1, got {s.sparql_workers}")
+    if s.sparql_queue_wait < 0 or s.sparql_queue < 0 or s.sparql_client_queries < 0:
+        raise SettingsError("sparql_queue, sparql_queue_wait and sparql_client_queries cannot be negative")
     if not s.base_iri.endswith("/"):
         s = replace(s, base_iri=s.base_iri + "/")
     return s

@@ -1,13 +1,20 @@
 """Read-only SPARQL over the built graph, behind one small interface.
 
-Two engines answer the same queries: Oxigraph (``pyoxigraph``, compiled, the
-default) and rdflib's pure-Python engine (the reference). Both load the
-N-Triples export written by ``climatekg build``.
+Two engines answer the same queries in this process: Oxigraph
+(``pyoxigraph``, compiled, the default) and rdflib's pure-Python engine (the
+reference). Both load the N-Triples export written by ``climatekg build``.
+A third store, ``RemoteStore``, sends the queries to any SPARQL 1.1 server
+holding the graph (setting ``sparql_endpoint``; ``climatekg build`` loads
+the graph into it with ``load_remote``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode, urlsplit, urlunsplit
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,7 +201,165 @@ class RdflibStore:
                       truncated=truncated, seconds=time.perf_counter() - t0)
 
 
-def open_store(build_dir: Path, engine: str = "oxigraph"):
+class RemoteUnavailable(ConnectionError):
+    """The SPARQL server of ``sparql_endpoint`` could not be reached or refused the request."""
+
+
+class RemoteStore:
+    """A SPARQL 1.1 server holding the graph in its default graph (SPARQL 1.1 Protocol, POST form-encoded).
+
+    Results come back as SPARQL JSON (SELECT/ASK) or N-Triples (CONSTRUCT/DESCRIBE) and are read lazily by
+    pyoxigraph's parsers, so a result cut at a row limit stops reading the response there.
+    """
+
+    name = "remote"
+
+    def __init__(self, endpoint: str, timeout: float = 60.0):
+        import pyoxigraph as ox
+
+        if urlsplit(endpoint).scheme not in ("http", "https"):
+            raise ValueError(f"sparql_endpoint must be an http(s) URL, got {endpoint!r}")
+        self.ox, self.endpoint, self.timeout = ox, endpoint, timeout
+
+    @contextlib.contextmanager
+    def open_query(self, sparql: str, form: str, timeout: float | None = None):
+        """(form, lazy pyoxigraph result) of one query: QuerySolutions/QueryBoolean or an iterator of Triples."""
+        ox = self.ox
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        accept = "application/n-triples" if graph else "application/sparql-results+json"
+        req = urllib.request.Request(self.endpoint, data=urlencode({"query": _with_prefixes(sparql)}).encode(),
+                                     headers={"Accept": accept,
+                                              "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            resp = urllib.request.urlopen(req, timeout=timeout or self.timeout)  # noqa: S310 - configured URL
+        except urllib.error.HTTPError as e:
+            body = e.read(2000).decode("utf-8", "replace").strip()
+            if e.code == 400:
+                raise QueryError(f"the SPARQL server refused the query: {body}") from None
+            raise RemoteUnavailable(f"the SPARQL server at {self.endpoint} answered {e.code}: {body[:300]}") from None
+        except (urllib.error.URLError, OSError) as e:
+            raise RemoteUnavailable(f"the SPARQL server at {self.endpoint} cannot be reached: "
+                                    f"{getattr(e, 'reason', e)}") from None
+        try:
+            if graph:
+                yield form, (q.triple for q in ox.parse(resp, format=ox.RdfFormat.N_TRIPLES))
+            else:
+                yield form, ox.parse_query_results(resp, format=ox.QueryResultsFormat.JSON)
+        finally:
+            resp.close()  # abandons the rest of a long answer
+
+    def query(self, sparql: str, max_rows: int | None = None, prefixes: bool = True) -> Result:
+        """The same interface as OxigraphStore.query, answered by the server."""
+        ox = self.ox
+        t0 = time.perf_counter()
+        text = (PREFIXES + sparql) if prefixes else sparql
+        form = _form_of(text)
+        with self.open_query(text, form) as (_, res):
+            if isinstance(res, (ox.QueryBoolean, bool)):
+                return Result("ASK", [], [], boolean=bool(res), seconds=time.perf_counter() - t0)
+            rows, truncated = [], False
+            if isinstance(res, ox.QuerySolutions):
+                variables = [v.value for v in res.variables]
+                for sol in res:
+                    if max_rows is not None and len(rows) >= max_rows:
+                        truncated = True
+                        break
+                    rows.append([_ox_to_term(ox, sol[v]) for v in variables])
+                return Result("SELECT", variables, rows, truncated=truncated, seconds=time.perf_counter() - t0)
+            triples = []
+            for tr in res:
+                if max_rows is not None and len(triples) >= max_rows:
+                    truncated = True
+                    break
+                triples.append((_ox_to_term(ox, tr.subject), _ox_to_term(ox, tr.predicate),
+                                _ox_to_term(ox, tr.object)))
+            return Result("CONSTRUCT", ["subject", "predicate", "object"], [list(t) for t in triples],
+                          triples=triples, truncated=truncated, seconds=time.perf_counter() - t0)
+
+
+def _ox_to_term(ox, t) -> Term | None:
+    if t is None:
+        return None
+    if isinstance(t, ox.NamedNode):
+        return Term("uri", t.value)
+    if isinstance(t, ox.BlankNode):
+        return Term("bnode", t.value)
+    if isinstance(t, ox.Literal):
+        return Term("literal", t.value, t.language, None if t.language else t.datatype.value)
+    return Term("literal", str(t))
+
+
+def _form_of(sparql: str) -> str:
+    from .query.policy import FORMS, canonical_query, tokens
+
+    for kind, tok, _ in tokens(canonical_query(sparql)):
+        if kind == "word" and tok.upper() in FORMS:
+            return tok.upper()
+    return "SELECT"
+
+
+def _with_prefixes(sparql: str) -> str:
+    """The query with the predeclared prefixes it uses but does not declare written out (a remote server does
+    not know ours); a query's own declarations are left as they are."""
+    from .query.policy import PREFIX_MAP, tokens
+
+    declared, used = set(), set()
+    try:
+        toks = list(tokens(sparql))
+    except Exception:  # noqa: BLE001 - an unlexable text goes as it is; the server says what is wrong
+        return sparql
+    for i, (kind, tok, _) in enumerate(toks):
+        if kind == "pname":
+            prefix = tok.partition(":")[0]
+            if i and toks[i - 1][0] == "word" and toks[i - 1][1].upper() == "PREFIX":
+                declared.add(prefix)
+            else:
+                used.add(prefix)
+    missing = [p for p in sorted(used - declared) if p in PREFIX_MAP]
+    return "".join(f"PREFIX {p}: <{PREFIX_MAP[p]}>\n" for p in missing) + sparql
+
+
+def graph_store_url(endpoint: str, graph_store: str = "") -> str:
+    """The SPARQL 1.1 Graph Store HTTP Protocol URL of a server: ``graph_store`` when given, else Oxigraph's
+    convention (the query endpoint's ``/query`` or ``/sparql`` replaced by ``/store``)."""
+    if graph_store:
+        return graph_store
+    parts = urlsplit(endpoint)
+    path = parts.path.rstrip("/")
+    for tail in ("/query", "/sparql"):
+        if path.endswith(tail):
+            return urlunsplit(parts._replace(path=path[: -len(tail)] + "/store", query=""))
+    raise ValueError(f"cannot tell the Graph Store Protocol URL of {endpoint} — set sparql_graph_store")
+
+
+def load_remote(build_dir: Path, endpoint: str, graph_store: str = "", timeout: float = 600.0) -> int:
+    """Replace the default graph of the server with the built graph (Graph Store Protocol ``PUT ?default``,
+    N-Triples), then count its triples through the query endpoint; returns that count."""
+    path = graph_file(build_dir)
+    url = graph_store_url(endpoint, graph_store)
+    target = url + ("&" if "?" in url else "?") + "default"
+    with open(path, "rb") as body:
+        req = urllib.request.Request(target, data=body, method="PUT",
+                                     headers={"Content-Type": "application/n-triples",
+                                              "Content-Length": str(path.stat().st_size)})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - configured URL
+                resp.read()
+        except urllib.error.HTTPError as e:
+            raise RemoteUnavailable(f"loading the graph into {url} failed: {e.code} "
+                                    f"{e.read(500).decode('utf-8', 'replace')}") from None
+        except (urllib.error.URLError, OSError) as e:
+            raise RemoteUnavailable(f"the SPARQL server's graph store at {url} cannot be reached: "
+                                    f"{getattr(e, 'reason', e)}") from None
+    res = RemoteStore(endpoint).query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", prefixes=False)
+    return int(res.rows[0][0].value)
+
+
+def open_store(build_dir: Path, engine: str = "oxigraph", endpoint: str = ""):
+    """The store to query: the SPARQL server at ``endpoint`` when one is given, else the built graph loaded
+    into ``engine`` in this process."""
+    if endpoint:
+        return RemoteStore(endpoint)
     if engine == "oxigraph":
         return OxigraphStore(build_dir)
     if engine == "rdflib":

@@ -231,9 +231,13 @@ SPARQL_RESPONSES = {
                   "timeout, a dataset other than this one, or a query string that is not valid UTF-8"),
     "403": _error("a query the service refuses: SPARQL Update, SERVICE, FROM another dataset"),
     "405": NOT_ALLOWED, "406": _error("no acceptable result format (the message lists them)"),
-    "413": _error("the query is larger than sparql_max_query_bytes"),
+    "413": _error("the query (or the body, chunked or not) is larger than sparql_max_query_bytes"),
     "415": _error("a POST body that is neither application/sparql-query nor a form"),
-    "503": _error("the query ran past the time limit"),
+    "429": {**_error("this client already has sparql_client_queries queries running or waiting (code "
+                     "too_many_requests)"), "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
+    "503": {**_error("the query ran past the time limit (code timeout) or the memory limit (out_of_memory), or "
+                     "every query worker stayed busy past sparql_queue_wait (busy, with Retry-After)"),
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
 }
 
 

@@ -41,7 +41,7 @@ def resources() -> Resources:
 def _store(settings):
     from climatekg.graph.store import open_store
 
-    return open_store(settings.build_dir, settings.sparql_engine)
+    return open_store(settings.build_dir, settings.sparql_engine, settings.sparql_endpoint)
 
 
 def _cases(settings):
@@ -58,7 +58,8 @@ def _search(settings):
 
 
 def get_store():
-    """The read-only graph store (Oxigraph or rdflib, per settings.sparql_engine)."""
+    """The read-only graph store (Oxigraph or rdflib, per settings.sparql_engine; the SPARQL server of
+    settings.sparql_endpoint when one is set)."""
     return resources().get("store", _store)
 
 

@@ -19,49 +19,54 @@ small HTML page for a browser.
 
 What is refused, and how (every error has the one JSON shape of
 ``service/errors.py``): SPARQL Update → 403; ``SERVICE`` or a ``FROM`` naming
-another dataset → 403 (checked on the syntax tree, see ``query_runner``);
+another dataset → 403 (decided on the query's tokens, see ``graph/query/policy``);
 ``default-graph-uri``/``named-graph-uri`` other than this dataset → 400;
 syntax error → 400 with the parser's message, line and column; query larger
 than ``sparql_max_query_bytes`` → 413; empty query → 400; nothing acceptable
 → 406 listing the available types; past ``sparql_timeout`` seconds (a lower
 ``timeout`` parameter is honoured) → the query's worker process is killed and
-the answer is 503 ``timeout``. At most ``sparql_max_rows`` rows/triples come
+the answer is 503 ``timeout``; a query past the worker's memory cap
+(``sparql_worker_memory_mb``) → 503 ``out_of_memory`` (the worker is
+replaced); every worker busy for longer than ``sparql_queue_wait`` seconds,
+or ``sparql_queue`` queries already waiting → 503 ``busy`` with
+``Retry-After``; a client (by remote address) with ``sparql_client_queries``
+queries already running or waiting → 429 with ``Retry-After``; a body over the
+size limit → 413, chunked or not. At most ``sparql_max_rows`` rows/triples come
 back; a cut result says so in the header ``X-Result-Truncated: true`` and, in
 SPARQL JSON, in a top-level ``"truncated": true``.
 
 CORS is open (``Access-Control-Allow-Origin: *``, preflight answered) so
 browser tools such as YASGUI can query the endpoint.
 
-Queries run in the per-process ``QueryRunner`` pool (``service/query_runner``),
-created on first use and kept on ``app.extensions``; its size is
-``app.config["SPARQL_WORKERS"]`` (default 2).
+Queries run in the per-process ``QueryPool`` (``graph/query/pool``), started
+at boot (``get_service()``) and kept on ``app.extensions``; its size is the
+setting ``sparql_workers`` (``app.config["SPARQL_WORKERS"]`` overrides it).
+The engine writes the answer itself where it can (``graph/query/worker``).
+With ``sparql_endpoint`` set, the workers send the checked queries to that
+SPARQL server instead of holding the graph: this service stays the policy,
+limit and format front.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
-import re
 import threading
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, g, request, url_for
 from werkzeug.datastructures import CombinedMultiDict, MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from climatekg.graph.query import (PREFIX_MAP, FormNotAcceptable, Overloaded, QueryFailed, QueryOutOfMemory,
+                                   QueryPool, QueryRefused, QuerySyntaxError, QueryTimeout, RunnerUnavailable)
+from climatekg.graph.query.formats import GRAPH_FORMS, RESULT_FORMS
+
 from .errors import (ApiError, BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, Timeout, Unavailable,
                      UnsupportedMediaType)
-from .query_runner import (PREFIX_MAP, FormNotAcceptable, QueryFailed, QueryRefused, QueryRunner,
-                           QuerySyntaxError, QueryTimeout, RunnerUnavailable)
 from .resources import resources
 
 bp = Blueprint("sparql", __name__)
-
-DEFAULT_WORKERS = 2
-
 
 class SparqlSyntaxError(BadRequest):
     code = "syntax_error"
@@ -71,6 +76,22 @@ class QueryFailedError(ApiError):
     """The engine failed on a valid, allowed query — a bug (ours or the engine's), hence 500."""
 
     status, code = 500, "query_failed"
+
+
+class Busy(Unavailable):
+    """Every query worker is busy and the wait would pass its deadline, or too many queries wait (503)."""
+
+    code = "busy"
+
+
+class TooManyQueries(ApiError):
+    """This client already has as many queries running or waiting as it may (429)."""
+
+    status, code = 429, "too_many_requests"
+
+
+class OutOfMemory(Unavailable):
+    code = "out_of_memory"
 
 
 # --------------------------------------------------------------------------- formats and negotiation
@@ -111,7 +132,6 @@ FORMAT_NAMES = {
     "rdfxml": {"rdfxml"}, "rdf+xml": {"rdfxml"}, "rdf": {"rdfxml"},
     "html": {"html"},
 }
-RESULT_FORMS, GRAPH_FORMS = {"SELECT", "ASK"}, {"CONSTRUCT", "DESCRIBE"}
 
 
 def _accept() -> MIMEAccept:
@@ -155,147 +175,37 @@ def _not_acceptable(what: str, offers) -> NotAcceptable:
                          f"(or format={'|'.join(keys)})", detail={"available": types, "format": keys})
 
 
-# --------------------------------------------------------------------------- serialisers
-
-
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _xml_text(s: str) -> str:
-    return escape(_XML_INVALID.sub("\ufffd", s))
-
-
-def results_json(result: dict) -> bytes:
-    if result["kind"] == "ASK":
-        doc = {"head": {}, "boolean": result["boolean"]}
-    else:
-        variables = result["variables"]
-        doc = {"head": {"vars": variables},
-               "results": {"bindings": [{v: t for v, t in zip(variables, row) if t is not None}
-                                        for row in result["rows"]]}}
-    if result["truncated"]:
-        doc["truncated"] = True
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _xml_term(t: dict) -> str:
-    if t["type"] == "uri":
-        return f"<uri>{_xml_text(t['value'])}</uri>"
-    if t["type"] == "bnode":
-        return f"<bnode>{_xml_text(t['value'])}</bnode>"
-    attrs = ""
-    if "xml:lang" in t:
-        attrs = f" xml:lang={quoteattr(t['xml:lang'])}"
-    elif "datatype" in t:
-        attrs = f" datatype={quoteattr(t['datatype'])}"
-    return f"<literal{attrs}>{_xml_text(t['value'])}</literal>"
-
-
-def results_xml(result: dict) -> bytes:
-    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n']
-    if result["kind"] == "ASK":
-        out.append(f"  <head/>\n  <boolean>{'true' if result['boolean'] else 'false'}</boolean>\n")
-    else:
-        variables = result["variables"]
-        out.append("  <head>\n" + "".join(f"    <variable name={quoteattr(v)}/>\n" for v in variables) + "  </head>\n")
-        out.append("  <results>\n")
-        for row in result["rows"]:
-            out.append("    <result>")
-            out.extend(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                       for v, t in zip(variables, row) if t is not None)
-            out.append("</result>\n")
-        out.append("  </results>\n")
-    out.append("</sparql>\n")
-    return "".join(out).encode("utf-8")
-
-
-def _csv_value(t: dict | None) -> str:
-    if t is None:
-        return ""
-    return "_:" + t["value"] if t["type"] == "bnode" else t["value"]
-
-
-def results_csv(result: dict) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    if result["kind"] == "ASK":
-        w.writerow(["true" if result["boolean"] else "false"])
-    else:
-        w.writerow(result["variables"])
-        w.writerows([_csv_value(t) for t in row] for row in result["rows"])
-    return buf.getvalue().encode("utf-8")
-
-
-_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def _tsv_value(t: dict | None) -> str:
-    if t is None:
-        return ""
-    if t["type"] == "uri":
-        return f"<{t['value']}>"
-    if t["type"] == "bnode":
-        return f"_:{t['value']}"
-    s = '"' + t["value"].translate(_TSV_ESCAPES) + '"'
-    if "xml:lang" in t:
-        return f"{s}@{t['xml:lang']}"
-    if "datatype" in t:
-        return f"{s}^^<{t['datatype']}>"
-    return s
-
-
-def results_tsv(result: dict) -> bytes:
-    if result["kind"] == "ASK":
-        return b"true\n" if result["boolean"] else b"false\n"
-    lines = ["\t".join("?" + v for v in result["variables"])]
-    lines += ["\t".join(_tsv_value(t) for t in row) for row in result["rows"]]
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-RESULT_SERIALISERS = {"json": results_json, "xml": results_xml, "csv": results_csv, "tsv": results_tsv}
-
-
-def _ox_term(ox, t: dict):
-    if t["type"] == "uri":
-        return ox.NamedNode(t["value"])
-    if t["type"] == "bnode":
-        return ox.BlankNode(t["value"])
-    if "xml:lang" in t:
-        return ox.Literal(t["value"], language=t["xml:lang"])
-    if "datatype" in t:
-        return ox.Literal(t["value"], datatype=ox.NamedNode(t["datatype"]))
-    return ox.Literal(t["value"])
-
-
-def graph_body(result: dict, fmt: Format) -> bytes:
-    """Serialise CONSTRUCT/DESCRIBE triples with pyoxigraph (Turtle, JSON-LD, N-Triples, RDF/XML)."""
-    import pyoxigraph as ox
-
-    rdf_format = {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD,
-                  "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML}[fmt.key]
-    triples = [ox.Triple(_ox_term(ox, s), _ox_term(ox, p), _ox_term(ox, o)) for s, p, o in result["rows"]]
-    prefixes = None if fmt.key == "ntriples" else PREFIX_MAP
-    return ox.serialize(triples, format=rdf_format, prefixes=prefixes) or b""
-
-
 # --------------------------------------------------------------------------- the per-process service
 
 
 class SparqlService:
-    """The query runner of this process plus the (cached) VoID statistics of the dataset."""
+    """The query pool of this process plus the (cached) VoID statistics of the dataset.
 
-    def __init__(self, settings, workers: int = DEFAULT_WORKERS):
+    The pool holds the store of ``build_dir`` (engine ``sparql_engine``), or — with ``sparql_endpoint`` set —
+    talks to that SPARQL server; either way the policy, limits and formats are this service's.
+    """
+
+    def __init__(self, settings, workers: int | None = None):
         self.settings = settings
         self.dataset_iri = settings.base_iri + "graph"
-        self.runner = QueryRunner(settings.build_dir, settings.sparql_engine, pool_size=workers,
-                                  dataset_iris={self.dataset_iri})
+        self.runner = QueryPool(settings.build_dir, settings.sparql_engine,
+                                size=workers or settings.sparql_workers, dataset_iris={self.dataset_iri},
+                                endpoint=settings.sparql_endpoint, memory_mb=settings.sparql_worker_memory_mb,
+                                queue_wait=settings.sparql_queue_wait, max_queue=settings.sparql_queue,
+                                per_client=settings.sparql_client_queries)
         self._stats: dict | None = None
         self._stats_lock = threading.Lock()
 
-    def run(self, query: str, timeout: float, max_rows: int | None, forms=None) -> dict:
-        """Run through the pool, turning the runner's exceptions into ApiErrors."""
+    @property
+    def pool(self) -> QueryPool:
+        return self.runner
+
+    def run(self, query: str, timeout: float, max_rows: int | None, forms=None, formats: dict | None = None,
+            client: str | None = None) -> dict:
+        """Run through the pool, turning the pool's exceptions into ApiErrors."""
         try:
-            return self.runner.run(query, max_rows=max_rows, timeout=timeout, forms=forms)
+            return self.runner.run(query, max_rows=max_rows, timeout=timeout, forms=forms, formats=formats,
+                                   client=client)
         except QuerySyntaxError as e:
             where = f" at line {e.line}, column {e.column}" if e.line is not None else ""
             raise SparqlSyntaxError(f"SPARQL syntax error{where}: {e.message}",
@@ -307,6 +217,14 @@ class SparqlService:
             raise Timeout(f"query stopped after {e.timeout:g} s (the limit; a lower `timeout` parameter may be "
                           f"given, at most {self.settings.sparql_timeout:g} s) — add a LIMIT or make it more "
                           "selective", detail={"timeout_s": e.timeout}) from None
+        except QueryOutOfMemory as e:
+            raise OutOfMemory(f"{e} — the worker running it was replaced; make the query more selective or add "
+                              "a LIMIT", detail={"limit_mb": e.limit_mb} if e.limit_mb else None) from None
+        except Overloaded as e:
+            g.retry_after = e.retry_after
+            if e.per_client:
+                raise TooManyQueries(str(e), detail={"retry_after_s": e.retry_after}) from None
+            raise Busy(str(e), detail={"retry_after_s": e.retry_after}) from None
         except RunnerUnavailable as e:
             raise Unavailable(str(e)) from None
         except QueryFailed as e:
@@ -342,11 +260,15 @@ class SparqlService:
 
 
 def _make_service(settings) -> SparqlService:
-    return SparqlService(settings, int(current_app.config.get("SPARQL_WORKERS", DEFAULT_WORKERS)))
+    workers = current_app.config.get("SPARQL_WORKERS")  # a test's override of the setting
+    svc = SparqlService(settings, int(workers) if workers else None)
+    svc.runner.start()  # workers load the store in the background from now on
+    return svc
 
 
 def get_service() -> SparqlService:
-    """The SparqlService of this app in this process (created on first use; its workers too)."""
+    """The SparqlService of this app in this process, its pool started (created on first use: at boot,
+    ``service.serve.warm`` calls it; ``get_service().pool.warm_up()`` waits for warm workers)."""
     return resources().get("sparql", _make_service)
 
 
@@ -354,10 +276,33 @@ def get_service() -> SparqlService:
 
 
 def _limit_body(max_body: int) -> None:
-    if request.content_length is not None and request.content_length > max_body:
-        raise PayloadTooLarge(f"request body is {request.content_length} bytes; the limit for a query is "
+    """Refuse a body over ``max_body`` bytes with 413 — a declared length at once, a chunked one (no
+    Content-Length) after reading at most one byte past the limit: never cut it and run the rest."""
+    if request.content_length is not None:
+        if request.content_length > max_body:
+            raise PayloadTooLarge(f"request body is {request.content_length} bytes; the limit for a query is "
+                                  f"{max_body} bytes", detail={"limit_bytes": max_body})
+        return
+    stream = request.environ.get("wsgi.input")
+    data, size = [], 0
+    while stream is not None and size <= max_body:
+        chunk = stream.read(min(65536, max_body + 1 - size))
+        if not chunk:
+            break
+        data.append(chunk)
+        size += len(chunk)
+    if size > max_body:
+        raise PayloadTooLarge(f"request body is over {max_body} bytes (sent chunked); the limit for a query is "
                               f"{max_body} bytes", detail={"limit_bytes": max_body})
-    request.max_content_length = max_body  # also bounds a chunked body (werkzeug answers 413)
+    import io
+
+    body = b"".join(data)  # hand the whole body back to werkzeug, with its length now known
+    request.environ["wsgi.input"] = io.BytesIO(body)
+    request.environ["CONTENT_LENGTH"] = str(len(body))
+    request.environ.pop("HTTP_TRANSFER_ENCODING", None)
+    request.environ["wsgi.input_terminated"] = False
+    request.__dict__.pop("stream", None)
+    request.__dict__.pop("content_length", None)
 
 
 def _read_request(max_bytes: int):
@@ -447,17 +392,16 @@ def endpoint():
     forms = (RESULT_FORMS if results_fmt else set()) | (GRAPH_FORMS if graph_fmt else set())
     if not forms:
         raise _not_acceptable("any query result", RESULT_FORMATS + GRAPH_FORMATS)
+    formats = {"results": (results_fmt or RESULT_FORMATS[0]).key, "graph": (graph_fmt or GRAPH_FORMATS[0]).key}
     try:
-        result = svc.run(query, timeout=timeout, max_rows=settings.sparql_max_rows, forms=forms)
+        result = svc.run(query, timeout=timeout, max_rows=settings.sparql_max_rows, forms=forms, formats=formats,
+                         client=request.remote_addr)
     except FormNotAcceptable as e:
         offers = RESULT_FORMATS if e.form in RESULT_FORMS else GRAPH_FORMATS
         raise _not_acceptable(f"{e.form} results", offers) from None
 
-    if result["form"] in RESULT_FORMS:
-        fmt, body = results_fmt, RESULT_SERIALISERS[results_fmt.key](result)
-    else:
-        fmt, body = graph_fmt, graph_body(result, graph_fmt)
-    resp = Response(body, content_type=fmt.content_type)
+    fmt = results_fmt if result["form"] in RESULT_FORMS else graph_fmt
+    resp = Response(result["body"], content_type=fmt.content_type)
     resp.headers["X-Result-Truncated"] = "true" if result["truncated"] else "false"
     resp.headers["Server-Timing"] = f"query;dur={result['seconds'] * 1000:.1f}"
     resp.headers["Vary"] = "Accept"
@@ -468,7 +412,10 @@ def endpoint():
 def _cors(resp: Response) -> Response:
     """Open CORS (read-only public data): any origin, preflight answered for GET/POST."""
     resp.headers["Access-Control-Allow-Origin"] = "*"
-    resp.headers["Access-Control-Expose-Headers"] = "X-Result-Truncated, Server-Timing"
+    resp.headers["Access-Control-Expose-Headers"] = "X-Result-Truncated, Server-Timing, Retry-After"
+    retry_after = g.get("retry_after")
+    if retry_after and resp.status_code in (429, 503):
+        resp.headers["Retry-After"] = str(retry_after)
     if request.method == "OPTIONS":
         resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         resp.headers["Access-Control-Allow-Headers"] = (request.headers.get("Access-Control-Request-Headers")

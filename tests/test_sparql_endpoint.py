@@ -8,6 +8,7 @@ SPARQLWrapper and urllib. Limits are lowered for the module (100 rows, 4000-byte
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import os
@@ -686,7 +687,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_runner_kills_a_timed_out_worker_and_replaces_it(graph_build_dir):
-    from climatekg.service.query_runner import QueryRunner, QueryTimeout
+    from climatekg.graph.query import QueryRunner, QueryTimeout
 
     with QueryRunner(graph_build_dir[0], pool_size=1) as runner:
         assert runner.run(ASK_TRUE)["boolean"] is True
@@ -704,7 +705,7 @@ def test_runner_kills_a_timed_out_worker_and_replaces_it(graph_build_dir):
 
 def test_runner_workers_are_cut_off_from_the_network(graph_build_dir):
     """Defence in depth: where Linux allows unprivileged namespaces, workers have no network at all."""
-    from climatekg.service.query_runner import QueryRunner
+    from climatekg.graph.query import QueryRunner
 
     with QueryRunner(graph_build_dir[0], pool_size=1) as runner:
         runner.run(ASK_TRUE)
@@ -712,7 +713,7 @@ def test_runner_workers_are_cut_off_from_the_network(graph_build_dir):
             pytest.skip("this kernel/container does not allow unprivileged network namespaces")
         assert runner.network_isolated is True
     probe = subprocess.run(
-        [sys.executable, "-c", "import socket, sys\nfrom climatekg.service.query_runner import isolate_network\n"
+        [sys.executable, "-c", "import socket, sys\nfrom climatekg.graph.query.worker import isolate_network\n"
          "assert isolate_network()\ntry:\n    socket.create_connection(('127.0.0.1', 9), timeout=2)\n"
          "except OSError as e:\n    print(e.errno)\n"], capture_output=True, text=True, timeout=30)
     assert probe.returncode == 0, probe.stderr
@@ -720,7 +721,7 @@ def test_runner_workers_are_cut_off_from_the_network(graph_build_dir):
 
 
 def test_runner_reports_a_missing_graph(tmp_path):
-    from climatekg.service.query_runner import QueryRunner, RunnerUnavailable
+    from climatekg.graph.query import QueryRunner, RunnerUnavailable
 
     runner = QueryRunner(tmp_path, pool_size=1)
     with pytest.raises(RunnerUnavailable, match="climatekg build"):
@@ -763,19 +764,23 @@ def live_server(graph_build_dir):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/sparql"
     deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"gunicorn exited ({proc.returncode}):\n{proc.stdout.read().decode(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "?query=" + urllib.parse.quote(ASK_TRUE), timeout=5) as r:
-                if r.status == 200:
-                    break
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("gunicorn did not answer within 60 s")
-        time.sleep(0.2)
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"gunicorn exited ({proc.returncode}):\n{proc.stdout.read().decode(errors='replace')}")
+            try:
+                with urllib.request.urlopen(url + "?query=" + urllib.parse.quote(ASK_TRUE), timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):  # a loaded machine may take a while
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("gunicorn did not answer within 60 s")
+            time.sleep(0.2)
+    except BaseException:  # never leave the server running
+        proc.kill()
+        proc.wait()
+        raise
     yield url
     workers = _children(proc.pid)
     query_workers = [pid for w in workers for pid in _children(w)]
@@ -865,6 +870,46 @@ def test_live_refusals_and_limits(live_server):
         assert status == 413 and json.loads(body)["error"]["code"] == "payload_too_large"
     status, headers, body = _http(live_server, ALL_TRIPLES)
     assert status == 200 and headers["X-Result-Truncated"] == "true" and json.loads(body)["truncated"] is True
+
+
+def test_live_chunked_body_over_the_limit_is_413_never_cut(live_server):
+    """A body sent with Transfer-Encoding: chunked has no Content-Length to check up front: it is still refused
+    whole (413), not cut at the limit and run; one at the limit is run as sent."""
+    parts = urllib.parse.urlsplit(live_server)
+
+    def post_chunked(body: bytes):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        conn.putrequest("POST", parts.path)
+        conn.putheader("Content-Type", "application/sparql-query")
+        conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        for i in range(0, len(body), 1000):
+            chunk = body[i:i + 1000]
+            conn.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+        conn.send(b"0\r\n\r\n")
+        resp = conn.getresponse()
+        out = resp.status, resp.read()
+        conn.close()
+        return out
+
+    # a query of exactly MAX_BYTES bytes ending in LIMIT 25; one more byte makes it LIMIT 255 (and too big)
+    head = "SELECT ?s WHERE { ?s ?p ?o }\n#" + "x" * 100 + "\n"
+    query = head + " " * (MAX_BYTES - len(head) - len("LIMIT 25")) + "LIMIT 25"
+    assert len(query.encode()) == MAX_BYTES
+    status, body = post_chunked(query.encode())
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 25
+    status, body = post_chunked((query + "5").encode())  # LIMIT 255, one byte over
+    assert status == 413 and json.loads(body)["error"]["code"] == "payload_too_large"
+    form = urllib.parse.urlencode({"query": "ASK {}\n#" + "x" * (3 * MAX_BYTES + 4096)}).encode()
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.putrequest("POST", parts.path)
+    conn.putheader("Content-Type", "application/x-www-form-urlencoded")
+    conn.putheader("Transfer-Encoding", "chunked")
+    conn.endheaders()
+    conn.send(f"{len(form):x}\r\n".encode() + form + b"\r\n0\r\n\r\n")
+    resp = conn.getresponse()
+    assert resp.status == 413
+    conn.close()
 
 
 def test_live_cors_preflight(live_server):

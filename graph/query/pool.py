@@ -1,0 +1,438 @@
+"""The query pool of a serving process: persistent worker processes, admission, kill-on-timeout.
+
+    pool = QueryPool(build_dir, engine="oxigraph", size=2, dataset_iris={"https://w3id.org/climatekg/graph"})
+    pool.start()            # at boot: workers load the store in the background
+    pool.warm_up()          # optional: block until every worker has answered a first query
+    result = pool.run("SELECT ?c WHERE { ?c a ckg:Case }", max_rows=100, timeout=5)
+    result = pool.run(query, timeout=5, formats={"results": "json", "graph": "turtle"})  # ["body"]: bytes
+    pool.stop()
+
+``run`` returns a plain dict: ``form`` (SELECT | ASK | CONSTRUCT | DESCRIBE),
+``kind`` (SELECT | ASK | CONSTRUCT, as graph.store.Result.kind),
+``truncated``, ``seconds``, ``engine``, and either the answer written in the
+asked format (``formats`` given: ``body``, ``format``) or the rows
+(``variables``, ``rows`` of SPARQL-JSON-shaped terms — ``{"type": "uri",
+"value": …}`` or None; CONSTRUCT/DESCRIBE: [s, p, o] rows — and ``boolean``).
+
+Each worker (``worker.py``) is a fresh interpreter (``python -m
+climatekg.graph.query``, like multiprocessing's ``spawn`` without
+re-importing the parent's ``__main__``) holding the store, so a threaded or
+forked parent (gunicorn, torch) is safe; a pool inherited through a fork
+forgets the parent's workers and starts its own. On timeout the parent kills
+the worker (SIGKILL), starts a replacement in the background and raises
+``QueryTimeout``; a worker that dies of its memory cap is answered
+``QueryOutOfMemory`` and replaced; the other workers keep answering meanwhile.
+
+Admission (so a request is served or refused fast, never left hanging behind
+others' runaway queries): a query waits for an idle worker at most ``wait``
+seconds (``queue_wait``, never past its own timeout); at most ``max_queue``
+queries wait at once; one client (``client=``, e.g. the remote address) may
+have at most ``per_client`` queries running or waiting in this process. A
+refusal is ``Overloaded`` with ``retry_after`` seconds (when the soonest busy
+worker will be free, at least 1).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from .errors import (FormNotAcceptable, Overloaded, QueryFailed, QueryOutOfMemory, QueryRefused, QuerySyntaxError,
+                     QueryTimeout, RunnerUnavailable)
+from .worker import decode_reply
+
+#: seconds a worker may run past its job's timeout before it terminates itself
+HARD_LIMIT_GRACE = 5
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: subprocess.Popen
+    conn: Connection
+    number: int
+    busy_until: float = 0.0  # monotonic deadline of the job it runs (0: idle)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def _kill(worker: _Worker) -> None:
+    try:
+        worker.conn.close()
+    except OSError:
+        pass
+    if worker.process.poll() is None:
+        worker.process.kill()
+    try:
+        worker.process.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _kill_all(registry: set) -> None:
+    for w in list(registry):
+        _kill(w)
+    registry.clear()
+
+
+_pools: weakref.WeakSet = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for pool in list(_pools):
+        pool._forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class QueryPool:
+    """``size`` worker processes, each holding the store of ``build_dir`` (or a client of ``endpoint``).
+
+    Thread-safe: each ``run`` takes one idle worker for itself. ``start`` at
+    boot (``run`` starts missing workers too); ``stop`` kills them all.
+    """
+
+    def __init__(self, build_dir: Path | str, engine: str = "oxigraph", size: int = 2, dataset_iris=(),
+                 start_timeout: float = 120.0, *, endpoint: str = "", memory_mb: int = 0,
+                 queue_wait: float | None = None, max_queue: int = 16, per_client: int = 0,
+                 pool_size: int | None = None):
+        if pool_size is not None:  # the former name
+            size = pool_size
+        if engine not in ("oxigraph", "rdflib"):
+            raise ValueError(f"unknown SPARQL engine {engine!r} (oxigraph or rdflib)")
+        if size < 1:
+            raise ValueError("the pool size must be at least 1")
+        self.build_dir = Path(build_dir)
+        self.engine = engine
+        self.endpoint = endpoint
+        self.size = size
+        self.dataset_iris = sorted(dataset_iris)  # the IRIs FROM / FROM NAMED may name (this dataset)
+        self.start_timeout = start_timeout
+        self.memory_mb = memory_mb
+        self.queue_wait = queue_wait
+        self.max_queue = max_queue
+        self.per_client = per_client
+        #: whether the workers run without network access (see worker.isolate_network); None until one is ready
+        self.network_isolated: bool | None = None
+        self._counter = itertools.count(1)
+        self._registry: set[_Worker] = set()  # live or starting workers of this process
+        self._init_state()
+        self._finalizer = weakref.finalize(self, _kill_all, self._registry)
+        _pools.add(self)
+
+    @property
+    def pool_size(self) -> int:
+        return self.size
+
+    def _init_state(self) -> None:
+        self._cond = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
+        self._starting = 0
+        self._waiting = 0
+        self._clients: dict[str, int] = {}
+        self._failure: str | None = None
+        self._owner_pid = os.getpid()
+
+    def _forget_after_fork(self) -> None:
+        """In a forked child: the workers belong to the parent — drop our handles, leave them running."""
+        for w in list(self._registry):
+            try:
+                w.conn.close()
+            except OSError:
+                pass
+            w.process.returncode = -1  # so this copy never waits on or signals the parent's child
+        self._registry.clear()
+        self._init_state()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> "QueryPool":
+        """Start workers up to the pool size (returns at once; they get ready in the background)."""
+        if self._owner_pid != os.getpid():  # forked without the at-fork hook
+            self._forget_after_fork()
+        with self._cond:
+            for _ in range(self.size - len(self._registry)):
+                self._spawn_locked()
+        return self
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until no worker is starting; True when every worker is ready and idle."""
+        deadline = time.monotonic() + (self.start_timeout if timeout is None else timeout)
+        with self._cond:
+            while self._starting:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return len(self._idle) >= self.size
+
+    def warm_up(self, timeout: float | None = None) -> bool:
+        """Start the pool, wait for every worker, and have each answer a first query (so the first request
+        meets warm workers). True when all are ready; never raises."""
+        self.start()
+        if not self.wait_ready(timeout):
+            return False
+        try:
+            threads = [threading.Thread(target=self.run, args=("ASK { ?s ?p ?o }",),
+                                        kwargs={"timeout": 30, "wait": 30}) for _ in range(self.size)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        except Exception:  # noqa: BLE001 - warming is best effort; run() reports real failures
+            return False
+        return True
+
+    def stop(self) -> None:
+        """Kill every worker. The pool can be used again (``run`` restarts it)."""
+        with self._cond:
+            workers = list(self._registry)
+            self._registry.clear()
+            self._idle.clear()
+            self._busy.clear()
+            self._cond.notify_all()
+        for w in workers:
+            _kill(w)
+
+    close = stop
+
+    def __enter__(self) -> "QueryPool":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def busy(self) -> int:
+        """How many workers are running a query now."""
+        with self._cond:
+            return len(self._busy)
+
+    @property
+    def waiting(self) -> int:
+        """How many queries wait for a worker now."""
+        with self._cond:
+            return self._waiting
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the live or starting workers."""
+        with self._cond:
+            return sorted(w.pid for w in self._registry)
+
+    # -- internals ---------------------------------------------------------
+
+    def _spawn_locked(self) -> None:
+        ours, theirs = socket.socketpair()
+        number = next(self._counter)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)  # as multiprocessing's spawn does
+        config = {"build_dir": str(self.build_dir), "engine": self.engine, "endpoint": self.endpoint,
+                  "dataset_iris": self.dataset_iris, "memory_mb": self.memory_mb}
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "climatekg.graph.query", str(theirs.fileno()), json.dumps(config)],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env)
+        finally:
+            theirs.close()
+        w = _Worker(proc, Connection(ours.detach()), number)
+        self._registry.add(w)
+        self._starting += 1
+        threading.Thread(target=self._await_ready, args=(w,), name=f"climatekg-sparql-start-{number}",
+                         daemon=True).start()
+
+    def _await_ready(self, w: _Worker) -> None:
+        ok, failure = False, None
+        try:
+            if w.conn.poll(self.start_timeout):
+                header, _ = decode_reply(w.conn.recv_bytes())
+                if header["status"] == "ready":
+                    ok = True
+                    self.network_isolated = bool(header.get("isolated"))
+                else:
+                    failure = header["args"][0]
+            else:
+                failure = f"a SPARQL worker did not load the graph within {self.start_timeout:g} s"
+        except (EOFError, OSError):
+            failure = f"a SPARQL worker exited while starting (exit code {w.process.poll()})"
+        with self._cond:
+            self._starting -= 1
+            if ok and w in self._registry:
+                self._failure = None
+                self._idle.append(w)
+                self._cond.notify_all()
+                return
+            if failure:
+                self._failure = failure
+            self._registry.discard(w)
+            self._cond.notify_all()
+        _kill(w)
+
+    def _discard(self, w: _Worker, replace: bool = True) -> None:
+        """Kill a worker that timed out or died and (by default) start its replacement."""
+        with self._cond:
+            was_ours = w in self._registry
+            self._registry.discard(w)
+            self._busy.discard(w)
+            if replace and was_ours and self._owner_pid == os.getpid():
+                self._spawn_locked()
+        _kill(w)
+
+    def _retry_after_locked(self) -> int:
+        now = time.monotonic()
+        soonest = min((w.busy_until for w in self._busy if w.busy_until), default=now + 1)
+        return max(1, math.ceil(soonest - now))
+
+    def _acquire(self, wait: float, timeout: float, client: str | None) -> _Worker:
+        now = time.monotonic()
+        deadline, start_deadline = now + wait, now + wait + self.start_timeout
+        with self._cond:
+            if self._owner_pid != os.getpid():
+                self._forget_after_fork()
+            if not self._idle and self._waiting >= self.max_queue:
+                raise Overloaded(f"too many SPARQL queries are waiting ({self._waiting}) — try again in a few "
+                                 "seconds", self._retry_after_locked())
+            self._waiting += 1
+            try:
+                while True:
+                    while self._idle:
+                        w = self._idle.pop()
+                        if w.alive():
+                            w.busy_until = time.monotonic() + timeout
+                            self._busy.add(w)
+                            return w
+                        self._registry.discard(w)
+                        if self._owner_pid == os.getpid():
+                            self._spawn_locked()
+                        threading.Thread(target=_kill, args=(w,), daemon=True).start()
+                    if not self._registry:
+                        if self._failure:
+                            raise RunnerUnavailable(self._failure)
+                        for _ in range(self.size):  # stopped, or every worker died: start again
+                            self._spawn_locked()
+                    now = time.monotonic()
+                    if now >= deadline and not (self._starting and not self._busy and now < start_deadline):
+                        raise Overloaded(f"all {self.size} SPARQL workers of this process are busy — try again "
+                                         "in a few seconds", self._retry_after_locked())
+                    limit = deadline if now < deadline else start_deadline
+                    self._cond.wait(max(0.001, min(limit - now, 0.5)))
+            finally:
+                self._waiting -= 1
+
+    def _release(self, w: _Worker) -> None:
+        with self._cond:
+            self._busy.discard(w)
+            w.busy_until = 0.0
+            if w in self._registry:
+                self._idle.append(w)
+                self._cond.notify()
+
+    # -- the one public operation -------------------------------------------
+
+    def run(self, query: str, max_rows: int | None = None, timeout: float = 10.0, wait: float | None = None,
+            forms=None, formats: dict | None = None, client: str | None = None) -> dict:
+        """Run ``query`` in a worker; at most ``max_rows`` rows (``truncated`` says if more existed).
+
+        ``timeout`` bounds checking and evaluation (past it the worker is
+        killed: QueryTimeout). ``wait`` bounds the wait for an idle worker
+        (default: ``queue_wait``, else ``timeout``; at boot, workers still
+        starting extend it by up to start_timeout). ``forms``: the query forms
+        the caller can take (e.g. {"SELECT", "ASK"}); another form raises
+        FormNotAcceptable before anything is evaluated. ``formats``
+        ({"results": "json", "graph": "turtle"}): write the answer (``body``)
+        instead of returning rows. ``client``: who asks, for the per-client cap.
+        Raises QuerySyntaxError, QueryRefused, FormNotAcceptable, QueryTimeout,
+        QueryOutOfMemory, Overloaded, RunnerUnavailable or QueryFailed.
+        """
+        if wait is None:
+            wait = timeout if self.queue_wait is None else min(self.queue_wait, timeout)
+        if client is not None and self.per_client:
+            with self._cond:
+                running = self._clients.get(client, 0)
+                if running >= self.per_client:
+                    raise Overloaded(f"this client already has {running} SPARQL queries running or waiting (the "
+                                     f"limit is {self.per_client}) — wait for one to finish",
+                                     self._retry_after_locked(), per_client=True)
+                self._clients[client] = running + 1
+        try:
+            return self._run(query, max_rows, timeout, wait, forms, formats)
+        finally:
+            if client is not None and self.per_client:
+                with self._cond:
+                    left = self._clients.get(client, 1) - 1
+                    if left > 0:
+                        self._clients[client] = left
+                    else:
+                        self._clients.pop(client, None)
+
+    def _run(self, query, max_rows, timeout, wait, forms, formats) -> dict:
+        self.start()
+        w = self._acquire(wait, timeout, None)
+        job = {"query": query, "max_rows": max_rows, "forms": None if forms is None else sorted(forms),
+               "results": (formats or {}).get("results"), "graph": (formats or {}).get("graph"),
+               "hard_limit": int(math.ceil(timeout)) + HARD_LIMIT_GRACE}
+        try:
+            w.conn.send_bytes(json.dumps(job, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+            if not w.conn.poll(timeout):
+                self._discard(w)
+                raise QueryTimeout(timeout)
+            header, body = decode_reply(w.conn.recv_bytes())
+        except QueryTimeout:
+            raise
+        except (EOFError, OSError):
+            try:
+                code = w.process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                code = None
+            self._discard(w)
+            if code is not None and code in (-signal.SIGABRT, -signal.SIGKILL) and self.memory_mb:
+                raise QueryOutOfMemory(self.memory_mb) from None
+            raise RunnerUnavailable(
+                "the SPARQL worker running this query died"
+                + (f" (exit code {code})" if code is not None else "")
+                + " — a replacement is starting") from None
+        except BaseException:  # interrupted mid-job: the worker's state is unknown
+            self._discard(w)
+            raise
+        status = header.pop("status")
+        if status == "memory":  # a MemoryError in Python: the worker may be in a bad state; replace it
+            self._discard(w)
+            raise QueryOutOfMemory(self.memory_mb or None)
+        self._release(w)
+        if status == "ok":
+            if header.pop("rows_json", False):
+                return json.loads(body)
+            header["body"] = body
+            return header
+        args = header.get("args", [])
+        if status == "syntax":
+            raise QuerySyntaxError(*args)
+        if status == "refused":
+            raise QueryRefused(*args)
+        if status == "not_acceptable":
+            raise FormNotAcceptable(*args)
+        if status == "unavailable":
+            raise RunnerUnavailable(*args)
+        raise QueryFailed(*args)
+
+
+QueryRunner = QueryPool  # the former name
