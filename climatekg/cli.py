@@ -146,10 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("-v", "--verbose", action="store_true")
     e.set_defaults(func=cmd_extraction)
 
-    from . import cli_search, cli_service
+    from . import cli_export, cli_search, cli_service
 
     cli_search.register(sub)
     cli_service.register(sub)
+    cli_export.register(sub)
 
     args = p.parse_args(argv)
     try:
