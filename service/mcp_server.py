@@ -33,7 +33,7 @@ from pydantic import Field
 
 from climatekg import __version__
 
-from .errors import ApiError
+from .errors import ApiError, BadRequest
 
 SERVER_NAME = "climatekg"
 CASE_ID_PATTERN = r"^case-\d{2}$"
@@ -60,7 +60,7 @@ def create_mcp_server(app):
     from mcp.server.mcpserver.resources import FunctionResource
     from mcp.types import ToolAnnotations
 
-    from . import api_outcomes, api_search
+    from . import api_outcomes
     from .api_cases import case_detail
     from .api_search import MAX_FILTER_CHARS, MAX_QUERY_CHARS, MAX_TEXT_CHARS, SEARCH_K, SIMILAR_K, engine
     from .api_search import _call as search_call
@@ -120,7 +120,7 @@ def create_mcp_server(app):
             try:
                 return get_answerer().ask(q)
             except SearchInputError as e:
-                raise api_search.BadRequest(str(e)) from None
+                raise BadRequest(str(e)) from None
 
         return call(run)
 
@@ -171,7 +171,7 @@ def create_mcp_server(app):
 
         def run():
             if (case_id is None) == (text is None or not text.strip()):
-                raise api_search.BadRequest("give exactly one of case_id and text")
+                raise BadRequest("give exactly one of case_id and text")
             kk = int_param("k", 5, *SIMILAR_K, value=k)
             if case_id is not None:
                 find_case(case_id)  # a NotFound naming the valid ids
