@@ -148,7 +148,6 @@ def run_serve(settings, host: str | None = None, port: int | None = None, worker
 
         def load(self):  # runs in each worker (preload_app is off)
             from .app import create_app
-
             from .asgi import create_asgi_app
 
             app = create_app(settings)

@@ -599,10 +599,8 @@ def case_page(case_id: str):
     parts, hl_found = _render_parts(detail, hl)
     similar, similar_error = _similar(case_id)
     outcomes = detail["outcomes"]
-    projected = {o["iri"] for o in all_outcomes() if o["projected"]}
     for o in outcomes:
         o["href"] = hl_link(case_id, o["quote"], o["start_line"])
-        o.setdefault("projected", o["iri"] in projected)
     return render_template(
         "ui/case.html", case=detail, parts=parts, hl=hl, hl_found=hl_found, similar=similar,
         similar_error=similar_error, neighbourhood=neighbourhood_svg(detail), chart=outcome_chart(detail),
