@@ -241,10 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     fe.add_argument("-v", "--verbose", action="store_true", help="list every case's gold and prediction")
     fe.set_defaults(func=cmd_facts_eval)
 
-    from . import cli_search, cli_service
+    from . import cli_export, cli_search, cli_service
 
     cli_search.register(sub)
     cli_service.register(sub)
+    cli_export.register(sub)
 
     args = p.parse_args(argv)
     try:

@@ -13,7 +13,6 @@ from flask import Blueprint, jsonify
 
 from climatekg.corpus.model import PART_EN, PART_KEYS, PART_ZH
 from climatekg.graph.build import Iris
-from climatekg.graph.units import UNIT_LABELS
 
 from .api_search import check_params
 from .deref import graph_base, local_path
@@ -32,7 +31,6 @@ LINK_KINDS = {
     "refersToStandard": "standards",
     "mentionsYear": "years",
 }
-PERIODS = {CKG + "Annual": "annual", CKG + "Cumulative": "cumulative"}
 
 
 def find_case(case_id: str):
@@ -70,15 +68,6 @@ def _summary(case, meta, iris: Iris) -> dict:
 
 # -- graph facts -----------------------------------------------------------------------------------
 
-def _num(text: str):
-    """xsd:decimal lexical form → int when whole, else float."""
-    try:
-        f = float(text)
-    except ValueError:
-        return text
-    return int(f) if f.is_integer() and "e" not in text.lower() else f
-
-
 def _part_of(part_iri: str | None) -> dict:
     key = part_iri.rsplit("/", 1)[-1] if part_iri else None
     return {"part": key, "part_zh": PART_ZH.get(key), "part_en": PART_EN.get(key)}
@@ -94,42 +83,11 @@ def _rows(res) -> list[dict]:
 
 
 def outcomes(store, case_iri: str) -> list[dict]:
-    res = store.query(f"""
-        SELECT ?o ?value ?unit ?qudt ?ind ?indZh ?indEn ?period ?year ?approx ?surface ?quote ?start ?end ?part WHERE {{
-          <{case_iri}> ckg:reportsOutcome ?o .
-          ?o schema:value ?value ; ckg:unitSymbol ?unit ; ckg:measures ?ind ; ckg:surface ?surface ;
-             ckg:quote ?quote ; ckg:startLine ?start ; ckg:endLine ?end ; ckg:inPart ?part .
-          OPTIONAL {{ ?o qudt:unit ?qudt }}
-          OPTIONAL {{ ?ind skos:prefLabel ?indZh FILTER(lang(?indZh) = "zh") }}
-          OPTIONAL {{ ?ind skos:prefLabel ?indEn FILTER(lang(?indEn) = "en") }}
-          OPTIONAL {{ ?o ckg:period ?period }}
-          OPTIONAL {{ ?o ckg:year ?year }}
-          OPTIONAL {{ ?o ckg:approximate ?approx }}
-        }} ORDER BY ?o""")
-    out, seen = [], set()
-    for r in _rows(res):
-        iri = _val(r, "o")
-        if iri in seen:
-            continue
-        seen.add(iri)
-        unit = _val(r, "unit")
-        zh, en = UNIT_LABELS.get(unit, (unit, unit))
-        ind = _val(r, "ind")
-        year = _val(r, "year")
-        out.append({
-            "iri": iri,
-            "value": _num(_val(r, "value")),
-            "unit": unit, "unit_zh": zh, "unit_en": en, "unit_iri": _val(r, "qudt"),
-            "indicator": {"id": ind.rsplit("/", 1)[-1], "iri": ind, "zh": _val(r, "indZh"), "en": _val(r, "indEn")},
-            "period": PERIODS.get(_val(r, "period")),
-            "year": int(year) if year else None,
-            "approximate": _val(r, "approx") == "true",
-            "surface": _val(r, "surface"),
-            "quote": _val(r, "quote"),
-            "start_line": int(_val(r, "start")), "end_line": int(_val(r, "end")),
-            **_part_of(_val(r, "part")),
-        })
-    return out
+    """The case's quantified outcomes, as /api/outcomes?case=… gives them (graph/outcomes.py)."""
+    from climatekg.graph.outcomes import OutcomeFilters, Term, query_outcomes
+
+    case = Term(case_iri, case_iri.rsplit("/", 1)[-1])
+    return query_outcomes(store, OutcomeFilters(cases=(case,))).outcomes
 
 
 def links(store, case_iri: str) -> dict[str, list[dict]]:

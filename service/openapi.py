@@ -94,6 +94,7 @@ SCHEMAS: dict = {
                                                            "zh": NULLABLE_STR, "en": NULLABLE_STR}},
             "period": {"type": ["string", "null"], "enum": ["annual", "cumulative", None]},
             "year": NULLABLE_INT, "approximate": BOOL,
+            "projected": {**BOOL, "description": "a projection or target rather than a figure achieved"},
             "surface": {**STR, "description": "the figure as printed", "examples": ["13.26 MWp"]},
             "quote": STR, **LINES, **PART,
         },
@@ -185,9 +186,28 @@ SCHEMAS: dict = {
                             "rows": {"type": "array", "items": {"type": "array"}}}},
                         "intent": STR,
                         "unknown": {"type": "array", "items": STR}}},
+    "OutcomeSource": {"type": "object", "required": ["case_id", "title_zh", "title_en", "start_line", "end_line"],
+                      "properties": {"case_id": STR, "number": INT, "iri": STR, "title_zh": STR, "title_en": STR,
+                                     "company_id": STR, "company_zh": STR, "company_en": STR, "section": STR,
+                                     "section_zh": STR, "section_en": STR, **LINES,
+                                     "outcomes": {**INT, "description": "outcomes of this case in the response"}}},
+    "OutcomeList": {"type": "object", "required": ["count", "filters", "outcomes", "cases", "source"], "properties": {
+        "count": INT, "total": INT, "truncated": BOOL,
+        "filters": {"type": "object", "description": "the filters as resolved (ids, IRIs and labels)",
+                    "additionalProperties": True},
+        "outcomes": {"type": "array", "items": _ref("OutcomeRow")},
+        "cases": {"type": "array", "items": _ref("OutcomeSource")},
+        "source": {"type": "object", "properties": {"file": STR, "sha256": STR, "title_zh": STR, "title_en": STR}},
+        "urls": {"type": "object", "description": "the same selection as json, csv and xlsx",
+                 "additionalProperties": STR}}},
     "SparqlResults": {"type": "object", "description": "SPARQL 1.1 Query Results JSON Format",
                       "properties": {"head": {"type": "object"}, "results": {"type": "object"}, "boolean": BOOL}},
 }
+
+SCHEMAS["OutcomeRow"] = {
+    **SCHEMAS["Outcome"], "description": "An outcome with the id of its case (GET /api/outcomes).",
+    "required": [*SCHEMAS["Outcome"]["required"], "case_id", "projected"],
+    "properties": {**SCHEMAS["Outcome"]["properties"], "case_id": {**STR, "examples": ["case-07"]}}}
 
 BAD = _error("a malformed or unknown parameter, or a query string that is not valid UTF-8")
 NOT_FOUND = _error("no such resource")
@@ -241,6 +261,28 @@ SPARQL_RESPONSES = {
 }
 
 
+def _download_params() -> list[dict]:
+    return [
+        _param("query", "query", {**STR, "maxLength": 20000}, "the SPARQL query (common prefixes predeclared)",
+               required=True),
+        _param("format", "query", {**STR, "enum": ["csv", "xlsx"], "default": "csv"}, "the file format"),
+        _param("timeout", "query", {**NUM, "exclusiveMinimum": 0}, "seconds; capped at sparql_timeout"),
+    ]
+
+
+DOWNLOAD_RESPONSES = {
+    "200": {"description": "the result table as an attachment; X-Result-Truncated says whether sparql_max_rows cut it",
+            "headers": {"X-Result-Truncated": {"schema": {**STR, "enum": ["true", "false"]}}},
+            "content": {"text/csv": {"schema": STR},
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                            "schema": {**STR, "format": "binary"}}}},
+    "400": _error("no query, a syntax error, an unknown parameter or format"),
+    "403": _error("a query the service refuses: SPARQL Update, SERVICE, FROM another dataset"),
+    "405": NOT_ALLOWED, "413": _error("the query is larger than sparql_max_query_bytes"),
+    "503": _error("the query ran past the time limit"),
+}
+
+
 ASK_RESPONSES = {"200": _json("AskResponse"), "400": _error("no question, or a malformed body"),
                  "405": NOT_ALLOWED, "413": _error("a question longer than 1000 characters"), "503": NO_INDEX}
 
@@ -279,6 +321,9 @@ def document() -> dict:
             "summary": "Bilingual (zh/en) knowledge graph and semantic search over the 2023 China Corporate Climate "
                        "Action case collection (26 cases).",
             "license": {"name": "MIT", "identifier": "MIT"},
+            "description": "`climatekg serve` also offers a Model Context Protocol server (streamable HTTP, "
+                           "stateless) at /mcp, with the tools search, ask, sparql, get_case, similar_cases and "
+                           "list_outcomes; `climatekg mcp` offers the same over stdio.",
         },
         "paths": {
             "/api/cases": {"get": {
@@ -341,6 +386,55 @@ def document() -> dict:
                              "application/x-www-form-urlencoded": {"schema": {
                                  "type": "object", "required": ["q"], "properties": {"q": STR}}}}},
                          "responses": {**ASK_RESPONSES, "415": _error("a body that is neither JSON nor a form")}},
+            },
+            "/api/outcomes": {"get": {
+                "operationId": "listOutcomes", "tags": ["cases"],
+                "summary": "Quantified outcomes (value in a base unit, unit, indicator, period, year, projected, the "
+                           "figure as printed, quote and source lines), filtered; as JSON or as a CSV or XLSX "
+                           "download",
+                "description": "Filter values are ids or zh/en labels. XLSX has number cells with the unit in its own "
+                               "column, a frozen header row and a second sheet 'Sources' with the cases and the "
+                               "source text's sha256; CSV is UTF-8 with a BOM and prefixes text that would start a "
+                               "formula (=, +, -, @) with an apostrophe. An empty selection is an empty table.",
+                "parameters": [
+                    _param("case", "query", {**STR, "examples": ["case-07", "case-07,case-12"]},
+                           "only these cases (ids separated by commas)"),
+                    _param("indicator", "query", {**STR, "examples": ["capacity", "装机容量"]},
+                           "only this indicator: an id or its zh/en label"),
+                    _param("section", "query", {**STR, "examples": ["s4"]}, "only cases of this section: s1 … s5 "
+                           "or its zh/en name"),
+                    _param("technology", "query", {**STR, "examples": ["solar-pv"]},
+                           "only cases using this technology or a narrower one: an id or a label"),
+                    _param("place", "query", {**STR, "examples": ["zhejiang"]},
+                           "only cases linked to this place or a place inside it: an id or a label"),
+                    _param("year", "query", {**INT, "minimum": 1900, "maximum": 2100},
+                           "only figures that refer to this year"),
+                    _param("projected", "query", {"type": "boolean"},
+                           "true: only projections and targets; false: only figures reported as achieved"),
+                    _param("format", "query", {**STR, "enum": ["json", "csv", "xlsx"], "default": "json"},
+                           "json, or a csv / xlsx download (Content-Disposition: attachment)"),
+                ],
+                "responses": {"200": {"description": "the outcomes", "content": {
+                    "application/json": {"schema": _ref("OutcomeList")},
+                    "text/csv": {"schema": STR},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                        "schema": {**STR, "format": "binary"}}}},
+                    "400": _error("a filter value that names nothing (detail.parameter and detail.valid say which "
+                                  "and what is accepted), an unknown parameter or format"),
+                    "405": NOT_ALLOWED}}},
+            "/api/sparql/download": {
+                "get": {"operationId": "sparqlDownloadGet", "tags": ["sparql"],
+                        "summary": "A SPARQL query's results as a CSV or XLSX download — run exactly as /sparql runs "
+                                   "it (read-only, same limits); numeric literals become number cells",
+                        "parameters": _download_params(),
+                        "responses": DOWNLOAD_RESPONSES},
+                "post": {"operationId": "sparqlDownloadPost", "tags": ["sparql"],
+                         "summary": "As GET, with the query in a form body (long queries)",
+                         "requestBody": {"required": True, "content": {
+                             "application/x-www-form-urlencoded": {"schema": {
+                                 "type": "object", "required": ["query"],
+                                 "properties": {p["name"]: p["schema"] for p in _download_params()}}}}},
+                         "responses": {**DOWNLOAD_RESPONSES, "415": _error("a body that is not a form")}},
             },
             "/sparql": {
                 "get": {"operationId": "sparqlGet", "tags": ["sparql"],

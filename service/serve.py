@@ -21,8 +21,10 @@ environment variables; the command-line flags override them:
 Before it starts, ``run_serve`` checks that the build exists and matches the
 settings — the graph file and the search index — and otherwise says which
 command to run. Each worker process loads the graph store, the parsed cases
-and the search engine (model, FAISS, BM25) once, before it takes requests;
-workers are ``gthread`` workers with ``THREADS`` threads each, so SPARQL and
+and the search engine (model, FAISS, BM25) once, before it takes requests.
+Workers are gunicorn's ``asgi`` workers serving ``service/asgi.py``'s
+composition: the MCP endpoint (streamable HTTP) at ``/mcp`` and the Flask app,
+run in a pool of ``asgi.WSGI_THREADS`` threads, everywhere else — so SPARQL and
 case requests run concurrently while the encoder takes one query at a time per
 process.
 """
@@ -34,7 +36,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-THREADS = 4
 WORKER_TIMEOUT = 120  # seconds: a worker loading the model must not be taken for a hung one
 
 
@@ -105,8 +106,7 @@ def gunicorn_options(settings, access_log: bool = False) -> dict:
     return {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
-        "worker_class": "gthread",
-        "threads": THREADS,
+        "worker_class": "asgi",  # service/asgi.py: /mcp (MCP) + the Flask app through a WSGI adapter
         "timeout": WORKER_TIMEOUT,
         "graceful_timeout": 10,
         "keepalive": 5,
@@ -148,13 +148,17 @@ def run_serve(settings, host: str | None = None, port: int | None = None, worker
 
         def load(self):  # runs in each worker (preload_app is off)
             from .app import create_app
+            from .asgi import create_asgi_app
 
             app = create_app(settings)
             warm(app)
-            return app
+            return create_asgi_app(app)
+
+    from .asgi import MCP_PATH, WSGI_THREADS
 
     print(f"climatekg: serving on http://{settings.host}:{settings.port}/ ({settings.workers} worker"
-          f"{'s' if settings.workers != 1 else ''} × {THREADS} threads, SPARQL engine {settings.sparql_engine}); "
-          f"API at /api/…, SPARQL at /sparql, IRIs at /id/…; docs at /openapi.json", file=sys.stderr, flush=True)
+          f"{'s' if settings.workers != 1 else ''} × {WSGI_THREADS} threads, SPARQL engine {settings.sparql_engine}); "
+          f"API at /api/…, SPARQL at /sparql, IRIs at /id/…, MCP at {MCP_PATH}; docs at /openapi.json",
+          file=sys.stderr, flush=True)
     Server().run()
     return 0

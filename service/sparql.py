@@ -337,13 +337,19 @@ def _read_request(max_bytes: int):
         raise BadRequest("more than one query given — send exactly one `query`")
     query = queries[0] if queries else None
     if query is not None:
-        size = len(query.encode("utf-8", "surrogatepass"))
-        if size > max_bytes:
-            raise PayloadTooLarge(f"query is {size} bytes; the limit is {max_bytes} bytes (sparql_max_query_bytes)",
-                                  detail={"size_bytes": size, "limit_bytes": max_bytes})
-        if not query.strip():
-            raise BadRequest("empty query — send a SPARQL query in `query`")
+        check_query_text(query, max_bytes)
     return params, query
+
+
+def check_query_text(query: str, max_bytes: int) -> None:
+    """413 for a query over ``max_bytes`` (sparql_max_query_bytes), 400 for an empty one — every way in
+    (/sparql, the spreadsheet download, the MCP tool) applies the same limits."""
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise PayloadTooLarge(f"query is {size} bytes; the limit is {max_bytes} bytes (sparql_max_query_bytes)",
+                              detail={"size_bytes": size, "limit_bytes": max_bytes})
+    if not query.strip():
+        raise BadRequest("empty query — send a SPARQL query in `query`")
 
 
 def effective_timeout(raw: str | None, limit: float) -> float:

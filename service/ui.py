@@ -264,6 +264,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ask_false": ("ASK 的结果：否（false）", "ASK result: false"),
     "no_rows": ("查询没有返回任何结果。", "The query returned no results."),
     "download_csv": ("下载 CSV", "Download CSV"),
+    "download_xlsx": ("下载 XLSX", "Download XLSX"),
+    "dl_case": ("下载本案例的量化成果：", "Download these outcomes:"),
+    "dl_cases": ("下载这 {n} 个案例的全部量化成果：", "Download all outcomes of these {n} cases:"),
+    "dl_results": ("下载这些案例的量化成果：", "Download the outcomes of these cases:"),
     "err_syntax": ("SPARQL 语法错误", "SPARQL syntax error"),
     "err_forbidden": ("不允许的查询（只读端点：不能更新数据，也不能使用 SERVICE）",
                       "Query refused (read-only endpoint: no updates, no SERVICE)"),
@@ -529,14 +533,6 @@ def _v(row: dict, name: str):
     return None if term is None else term.value
 
 
-def _num(text):
-    try:
-        f = float(text)
-    except (TypeError, ValueError):
-        return text
-    return int(f) if f.is_integer() and abs(f) < 1e15 else f
-
-
 def case_index() -> dict[str, dict]:
     """Per case id: number, titles, company names and section (from the parsed collection and its metadata)."""
     cache = _cache()
@@ -556,39 +552,12 @@ def case_index() -> dict[str, dict]:
 
 
 def all_outcomes() -> list[dict]:
-    """Every quantified outcome of the graph (for charts and entity pages), read once."""
+    """Every quantified outcome of the graph (for charts and entity pages), read once (graph/outcomes.py)."""
+    from climatekg.graph.outcomes import query_outcomes
+
     cache = _cache()
     if "outcomes" not in cache:
-        res = get_store().query("""
-            SELECT ?case ?o ?value ?unit ?ind ?indZh ?indEn ?period ?year ?surface ?quote ?start ?end ?projected WHERE {
-              ?case ckg:reportsOutcome ?o .
-              ?o schema:value ?value ; ckg:unitSymbol ?unit ; ckg:measures ?ind ; ckg:quote ?quote ;
-                 ckg:startLine ?start ; ckg:endLine ?end .
-              OPTIONAL { ?o ckg:surface ?surface }
-              OPTIONAL { ?ind skos:prefLabel ?indZh FILTER(lang(?indZh) = "zh") }
-              OPTIONAL { ?ind skos:prefLabel ?indEn FILTER(lang(?indEn) = "en") }
-              OPTIONAL { ?o ckg:period ?period }
-              OPTIONAL { ?o ckg:year ?year }
-              OPTIONAL { ?o ckg:projected ?projected }
-            } ORDER BY ?o""")
-        out, seen = [], set()
-        for r in _rows(res):
-            if _v(r, "o") in seen:
-                continue
-            seen.add(_v(r, "o"))
-            unit = _v(r, "unit")
-            year = _v(r, "year")
-            period = _v(r, "period")
-            out.append({
-                "case_id": _v(r, "case").rsplit("/", 1)[-1], "iri": _v(r, "o"), "value": _num(_v(r, "value")),
-                "unit": unit, "unit_zh": _unit_label(unit, "zh"), "unit_en": _unit_label(unit, "en"),
-                "indicator": {"id": _v(r, "ind").rsplit("/", 1)[-1], "zh": _v(r, "indZh"), "en": _v(r, "indEn")},
-                "period": period.rsplit("#", 1)[-1].lower() if period else None,
-                "year": int(float(year)) if year else None, "surface": _v(r, "surface"), "quote": _v(r, "quote"),
-                "start_line": int(_v(r, "start")), "end_line": int(_v(r, "end")),
-                "projected": _v(r, "projected") == "true",
-            })
-        cache["outcomes"] = out
+        cache["outcomes"] = query_outcomes(get_store()).outcomes
     return cache["outcomes"]
 
 
@@ -626,10 +595,8 @@ def case_page(case_id: str):
     parts, hl_found = _render_parts(detail, hl)
     similar, similar_error = _similar(case_id)
     outcomes = detail["outcomes"]
-    projected = {o["iri"] for o in all_outcomes() if o["projected"]}
     for o in outcomes:
         o["href"] = hl_link(case_id, o["quote"], o["start_line"])
-        o.setdefault("projected", o["iri"] in projected)
     return render_template(
         "ui/case.html", case=detail, parts=parts, hl=hl, hl_found=hl_found, similar=similar,
         similar_error=similar_error, neighbourhood=neighbourhood_svg(detail), chart=outcome_chart(detail),
@@ -648,8 +615,9 @@ def entity_page(kind: str, entity_id: str):
         return _not_found(f"no {kind} {entity_id!r} in the graph")
     cases = entity_cases(iri, kind)
     outcomes, more = entity_outcomes(info, cases)
+    download = {kind: entity_id} if kind in ("technology", "place") else {"case": ",".join(c["case_id"] for c in cases)}
     return render_template("ui/entity.html", kind=kind, entity_id=entity_id, iri=iri, info=info, cases=cases,
-                           outcomes=outcomes, more_outcomes=more, index=case_index(),
+                           outcomes=outcomes, more_outcomes=more, index=case_index(), download_filter=download,
                            rdf_href="/id/" + iri[len(_graph_base() + "id/"):])
 
 

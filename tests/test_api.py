@@ -261,7 +261,7 @@ def test_serve_accepts_the_session_build(built_settings, search_engine):
 
     assert check_build(built_settings) == []
     opts = gunicorn_options(built_settings)
-    assert opts["bind"] == f"{built_settings.host}:{built_settings.port}" and opts["worker_class"] == "gthread"
+    assert opts["bind"] == f"{built_settings.host}:{built_settings.port}" and opts["worker_class"] == "asgi"
 
 
 @pytest.mark.slow

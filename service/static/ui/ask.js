@@ -242,6 +242,15 @@
       });
       results.appendChild(li);
     });
+    // the outcomes of the cases listed, as a spreadsheet (/api/outcomes)
+    var ids = data.results.map(function (r) { return r.case_id; }).join(",");
+    var dl = el("p", { class: "downloads note", id: "results-downloads" }, S.dl_results + " ");
+    ["csv", "xlsx"].forEach(function (fmt, j) {
+      if (j) dl.appendChild(document.createTextNode(" · "));
+      dl.appendChild(el("a", { class: "download", download: "",
+        href: "/api/outcomes?" + new URLSearchParams({ case: ids, format: fmt }).toString() }, fmt.toUpperCase()));
+    });
+    searchStatus.appendChild(dl);
   }
 
   // -- facets ----------------------------------------------------------------------------------

@@ -144,14 +144,16 @@
     });
   }
 
-  function downloadCsv() {
+  // the table as a spreadsheet: /api/sparql/download runs the query as /sparql does and writes CSV (text that
+  // looks like a formula is neutralised) or XLSX (number cells, frozen header)
+  function download(fmt) {
     var query = getQuery();
     if (!query.trim()) { showStatus(el("p", { class: "notice warn" }, S.query_empty)); return; }
     showStatus(el("p", { class: "note" }, U.spinner(S.running)));
-    fetch(cfg.endpoint, {
+    fetch("/api/sparql/download", {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8", Accept: "text/csv" },
-      body: new URLSearchParams({ query: query }).toString(),
+      headers: { "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
+      body: new URLSearchParams({ query: query, format: fmt }).toString(),
     }).then(function (resp) {
       if (!resp.ok) {
         return resp.json().catch(function () { return null; }).then(function (body) {
@@ -160,7 +162,7 @@
       }
       return resp.blob().then(function (blob) {
         showStatus(null);
-        var a = el("a", { href: URL.createObjectURL(blob), download: "climatekg-results.csv" });
+        var a = el("a", { href: URL.createObjectURL(blob), download: "climatekg-results." + fmt });
         document.body.appendChild(a);
         a.click();
         setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
@@ -206,7 +208,8 @@
     }
     document.getElementById("sparql-form").addEventListener("submit", function (ev) { ev.preventDefault(); run(); });
     document.getElementById("insert-prefixes").addEventListener("click", insertPrefixes);
-    document.getElementById("download-csv").addEventListener("click", downloadCsv);
+    document.getElementById("download-csv").addEventListener("click", function () { download("csv"); });
+    document.getElementById("download-xlsx").addEventListener("click", function () { download("xlsx"); });
     Array.prototype.forEach.call(document.querySelectorAll("button.example"), function (b) {
       b.addEventListener("click", function () {
         var id = b.getAttribute("data-example");
