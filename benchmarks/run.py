@@ -1,4 +1,5 @@
-"""`make bench`: build times, index sizes, query latencies, memory, SPARQL engines, HTTP throughput, 100× corpus.
+"""`make bench`: build times, index sizes, query latencies, memory, SPARQL engines, HTTP throughput, 100× corpus,
+and serving under slow clients, runaway queries and a distinct-query mixed load, from a cold start (serving.py).
 
 Prints a report and writes it as JSON to test-output/bench.json. Everything runs on this machine
 (2 cores; torch pinned to settings.threads); load is generated from a second process on loopback only.
@@ -151,7 +152,7 @@ def _free_port() -> int:
 
 
 def bench_http(settings, seconds: float = 10, concurrency: int = 8) -> dict:
-    """Throughput of /sparql and /api/search under load from a second process, production server (gunicorn)."""
+    """Throughput of /sparql and /api/search under load from a second process, production server (climatekg serve)."""
     port = _free_port()
     env = dict(os.environ, CLIMATEKG_BUILD_DIR=str(settings.build_dir), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "climatekg.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -190,6 +191,9 @@ def main() -> int:
     except ImportError:
         pass
     steps.append(("http_load", bench_http))
+    from benchmarks import serving
+
+    steps.append(("serving", lambda s: serving.run(workers=2, seconds=60)))
     for name, fn in steps:
         print(f"== {name}", flush=True)
         t = time.perf_counter()

@@ -44,9 +44,15 @@ def format_table(variables: list[str], rows: list[list], max_col: int = 60) -> s
 
 
 def cmd_build(args, settings) -> int:
-    from .build import build_all
+    from climatekg.graph.pipeline import BuildError
 
-    build_all(settings, force=args.force, only=args.only)
+    from .build import BuildFailed, build_all
+
+    try:
+        build_all(settings, force=args.force, only=args.only)
+    except (BuildError, BuildFailed) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -257,15 +257,18 @@ def test_serve_says_what_to_build_when_the_build_is_missing(built_settings, tmp_
 
 
 def test_serve_accepts_the_session_build(built_settings, search_engine):
-    from climatekg.service.serve import check_build, gunicorn_options
+    from climatekg.service.front import GuardedH11Protocol, target_limit
+    from climatekg.service.serve import check_build, uvicorn_options
 
     assert check_build(built_settings) == []
-    opts = gunicorn_options(built_settings)
-    assert opts["bind"] == f"{built_settings.host}:{built_settings.port}" and opts["worker_class"] == "gthread"
+    opts = uvicorn_options(built_settings)
+    assert (opts["host"], opts["port"], opts["workers"]) == (built_settings.host, built_settings.port,
+                                                             built_settings.workers)
+    assert opts["http"] is GuardedH11Protocol and opts["h11_max_incomplete_event_size"] > target_limit(built_settings)
 
 
 @pytest.mark.slow
-def test_serve_under_gunicorn_and_generate_load(built_settings, search_engine, tmp_path):
+def test_serve_and_generate_load(built_settings, search_engine, tmp_path):
     """`climatekg serve` in a subprocess, then benchmarks.load against it: no errors on either endpoint."""
     import os
     import socket
