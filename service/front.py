@@ -205,6 +205,10 @@ class Front:
         if target > self.max_target:
             return await send_error(send, 414, "uri_too_long", f"the request target is {target} bytes; the limit is "
                                     f"{self.max_target} — send a long query in a POST body")
+        header_bytes = sum(len(k) + len(v) + 4 for k, v in scope["headers"])
+        if header_bytes > MAX_HEADER_BYTES:
+            return await send_error(send, 431, "request_header_fields_too_large",
+                                    f"the request headers are {header_bytes} bytes; the limit is {MAX_HEADER_BYTES}")
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             return await send_error(send, 413, "payload_too_large",

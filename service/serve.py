@@ -71,7 +71,7 @@ def check_build(settings) -> list[str]:
                      f"the service serves the graph's IRIs — run 'climatekg build --force' to rebuild with the new base")
     index = build / "index" / "manifest.json"
     if not index.is_file():
-        raise BuildMissing(f"no search index at {index.parent} — run 'climatekg build'")
+        raise BuildMissing(f"no search index at {index.parent} ({index.name} is missing) — run 'climatekg build'")
     damaged = problems(index.parent, index.name)
     if damaged:
         raise BuildMissing(f"the search index in {index.parent} is not intact: {'; '.join(damaged)} — run "
@@ -162,6 +162,7 @@ def uvicorn_options(settings, access_log: bool = False) -> dict:
         "factory": True, "http": GuardedH11Protocol, "ws": "none", "lifespan": "on", "interface": "asgi3",
         "h11_max_incomplete_event_size": target_limit(settings) + MAX_HEADER_BYTES,
         "timeout_keep_alive": 5, "timeout_graceful_shutdown": 10,
+        "timeout_worker_healthcheck": 60,  # a worker starting on a busy machine is not a hung one
         "limit_concurrency": 1000,  # connections + requests per worker, past which uvicorn answers 503
         "backlog": 2048, "access_log": access_log, "log_level": "info", "server_header": False,
     }

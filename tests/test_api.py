@@ -240,6 +240,7 @@ def test_search_without_an_index_is_503_naming_the_command(graph_build_dir, buil
 # -- climatekg serve -------------------------------------------------------------------------------
 
 def test_serve_says_what_to_build_when_the_build_is_missing(built_settings, tmp_path, capsys):
+    import shutil
     from dataclasses import replace
 
     from climatekg.cli import main
@@ -248,8 +249,11 @@ def test_serve_says_what_to_build_when_the_build_is_missing(built_settings, tmp_
     with pytest.raises(BuildMissing, match="run 'climatekg build'"):
         check_build(replace(built_settings, build_dir=tmp_path))
     (tmp_path / "graph.nt").write_text("", encoding="utf-8")
-    with pytest.raises(BuildMissing, match="no search index .* run 'climatekg build'"):
+    with pytest.raises(BuildMissing, match="graph-manifest.json is missing .* run 'climatekg build'"):
         check_build(replace(built_settings, build_dir=tmp_path))
+    shutil.copytree(built_settings.build_dir, tmp_path / "copy", ignore=shutil.ignore_patterns("index"))
+    with pytest.raises(BuildMissing, match="no search index .* run 'climatekg build'"):
+        check_build(replace(built_settings, build_dir=tmp_path / "copy"))
     config = tmp_path / "climatekg.toml"
     config.write_text(f'build_dir = "{tmp_path / "empty"}"\n', encoding="utf-8")
     assert main(["--config", str(config), "serve", "--port", "5999"]) == 2
