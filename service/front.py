@@ -51,6 +51,7 @@ BODY_TIMEOUT = 30.0  # seconds to deliver the whole body once the headers are in
 SEND_TIMEOUT = 30.0  # seconds a client may read nothing of its response before it is cut off
 MAX_HEADER_BYTES = 16 * 1024  # header lines after the request line
 MAX_BODY_BYTES = 1024 * 1024  # any body, any route (routes have tighter limits of their own)
+LINGER_SECONDS = 2.0  # after an error answer on a connection the client is still writing to
 
 log = logging.getLogger("climatekg.front")
 Scope = dict
@@ -98,6 +99,7 @@ class GuardedH11Protocol(H11Protocol):
     def connection_made(self, transport) -> None:
         self._header_deadline = None
         self._bytes_since_armed = False
+        self._discarding = False
         super().connection_made(transport)
         self._arm()
 
@@ -112,6 +114,8 @@ class GuardedH11Protocol(H11Protocol):
             self._header_deadline = None
 
     def data_received(self, data: bytes) -> None:
+        if self._discarding:  # after an error answer: the rest of what the client sends is read and dropped
+            return
         self._bytes_since_armed = True
         super().data_received(data)
 
@@ -161,7 +165,15 @@ class GuardedH11Protocol(H11Protocol):
         head = (b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
                 % (status, _REASONS.get(status, b"Error"), len(body)))
         self.transport.write(head + body)
-        self.transport.close()
+        # a lingering close: stop sending, but read (and drop) what the client is still sending for a moment
+        # — closing at once would reset the connection and the client might never read the answer
+        self._discarding = True
+        try:
+            self.transport.write_eof()
+        except (NotImplementedError, OSError, RuntimeError):
+            self.transport.close()
+            return
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
 
 # -- the front: routing, buffered bodies, decoupled responses, lifespans ---------------------------
