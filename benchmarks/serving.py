@@ -206,17 +206,31 @@ def bench_slow_clients(port: int, n_slow: int = 64, n: int = 200) -> dict:
 
 def bench_runaways(port: int, seconds: float = 20.0, n_runaway: int = 4) -> dict:
     def measure(duration: float) -> dict:
+        """A search client and a simple-SPARQL client, each on its own, for ``duration`` seconds."""
         search, simple, simple_statuses = [], [], {}
         deadline = time.perf_counter() + duration
-        i = 0
-        while time.perf_counter() < deadline:
-            status, s = request(port, search_path(f"{SEARCHES[i % len(SEARCHES)]} {i}"))
-            if status == 200:
-                search.append(s)
-            status, s = request(port, sparql_path(SIMPLE + f" # {i}"), headers={"Accept": "application/json"})
-            simple_statuses[status] = simple_statuses.get(status, 0) + 1
-            simple.append(s)  # answered or refused: the time to a reply either way
-            i += 1
+
+        def searches():
+            i = 0
+            while time.perf_counter() < deadline:
+                status, s = request(port, search_path(f"{SEARCHES[i % len(SEARCHES)]} {i}"))
+                if status == 200:
+                    search.append(s)
+                i += 1
+
+        def simples():
+            i = 0
+            while time.perf_counter() < deadline:
+                status, s = request(port, sparql_path(SIMPLE + f" # {i}"), headers={"Accept": "application/json"})
+                simple_statuses[status] = simple_statuses.get(status, 0) + 1
+                simple.append(s)  # answered or refused: the time to a reply either way
+                i += 1
+
+        clients = [threading.Thread(target=searches), threading.Thread(target=simples)]
+        for t in clients:
+            t.start()
+        for t in clients:
+            t.join()
         return {"search": summary(search), "simple_sparql_reply": summary(simple), "simple_statuses": simple_statuses}
 
     alone = measure(seconds / 2)
@@ -251,6 +265,7 @@ def bench_mixed(svc: Service, seconds: float) -> dict:
     res["errors"] = sum(r["errors"] for r in res["endpoints"].values())
     res["memory_before"] = {k: before[k] for k in ("processes", "rss_mb", "pss_mb")}
     res["memory_after"] = {k: after[k] for k in ("processes", "rss_mb", "pss_mb")}
+    res["memory_after"]["each"] = [{k: p[k] for k in ("pid", "rss_mb", "cmd")} for p in after["each"]]
     return res
 
 
