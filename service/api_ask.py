@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from .api_search import check_params, json_object, text_param
-from .errors import BadRequest, UnsupportedMediaType
+from .api_search import call_mapped, check_params, json_object, text_param
+from .errors import UnsupportedMediaType
 from .resources import get_answerer
 
 bp = Blueprint("api_ask", __name__)
@@ -33,10 +33,5 @@ def _question() -> str:
 
 @bp.route("/api/ask", methods=["GET", "POST"])
 def ask():
-    from climatekg.embeddings.search import SearchInputError
-
     q = _question()
-    try:
-        return jsonify(get_answerer().ask(q))
-    except SearchInputError as e:
-        raise BadRequest(str(e)) from None
+    return jsonify(call_mapped(lambda: get_answerer().ask(q)))

@@ -11,7 +11,8 @@ engine (``embeddings/search.py``), mapping its exceptions: ``SearchInputError``
 503 naming the command to run.
 
 The helpers below (``check_params``, ``int_param``, ``text_param``,
-``json_object``) are used by the other API blueprints too. ``reject_bad_encoding``
+``json_object``, ``parse_json``, ``call_mapped``) are used by the other API
+blueprints too. ``reject_bad_encoding``
 runs before every request of the app: a query string that is not valid UTF-8
 is a 400 instead of being silently decoded with replacement characters.
 """
@@ -205,7 +206,9 @@ def engine():
         raise Unavailable(str(e)) from None
 
 
-def _call(fn, *args, **kwargs):
+def call_mapped(fn, *args, **kwargs):
+    """``fn(...)`` with the search stack's exceptions as HTTP errors (the embedding process gone → 503)."""
+    from climatekg.embeddings.encoder import ModelUnavailable
     from climatekg.embeddings.search import SearchInputError, UnknownCase
 
     try:
@@ -214,6 +217,8 @@ def _call(fn, *args, **kwargs):
         raise NotFound(str(e)) from None
     except SearchInputError as e:
         raise BadRequest(str(e)) from None
+    except ModelUnavailable as e:
+        raise Unavailable(str(e)) from None
 
 
 # -- routes ----------------------------------------------------------------------------------------
@@ -225,7 +230,7 @@ def search():
     k = int_param("k", 10, *SEARCH_K)
     year = int_param("year", None, 1900, 2100)
     filters = {name: text_param(name, MAX_FILTER_CHARS) for name in ("section", "technology", "location")}
-    result = _call(engine().search, q, k=k, year=year, **filters)
+    result = call_mapped(engine().search, q, k=k, year=year, **filters)
     return jsonify(result)
 
 
@@ -236,7 +241,7 @@ def similar_to_case(case_id: str):
     from .api_cases import find_case
 
     find_case(case_id)  # 404 naming the valid ids
-    return jsonify(_call(engine().similar, case_id=case_id, k=k))
+    return jsonify(call_mapped(engine().similar, case_id=case_id, k=k))
 
 
 @bp.post("/api/similar")
@@ -245,4 +250,4 @@ def similar_to_text():
     body = json_object(("text", "k"))
     text = text_param("text", MAX_TEXT_CHARS, required=True, value=body.get("text"))
     k = int_param("k", 5, *SIMILAR_K, value=body.get("k"))
-    return jsonify(_call(engine().similar, text=text, k=k))
+    return jsonify(call_mapped(engine().similar, text=text, k=k))
