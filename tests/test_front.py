@@ -17,7 +17,8 @@ import urllib.parse
 import pytest
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-THREADS = 4  # the Flask thread pool in these tests: fewer than the slow clients each test opens
+RUNAWAY_SECONDS = 60  # the SPARQL time limit of these tests: runaways end when the test stops them
+THREADS = 8  # the Flask thread pool in these tests: more than the 4 runaways, fewer than the 64 slow clients
 SLOW_CLIENTS = 64
 
 
@@ -44,7 +45,28 @@ def _mounted_echo(flask_app):
 
 
 @pytest.fixture(scope="module")
-def server(app, built_settings):
+def front_app(built_settings, search_engine):
+    """The app with a long SPARQL time limit (runaway queries stay in flight while the tests look), sharing the
+    session's search engine."""
+    from dataclasses import replace
+
+    from climatekg.service.app import create_app
+    from climatekg.service.serve import boot
+
+    app = create_app(replace(built_settings, sparql_timeout=RUNAWAY_SECONDS))
+    app.config["TESTING"] = True
+    app.config["SPARQL_WORKERS"] = 2
+    app.extensions["climatekg"].get("search", lambda settings: search_engine)
+    boot(app, background=False)
+    yield app
+    with app.app_context():
+        from climatekg.service.sparql import get_service
+
+        get_service().runner.stop()
+
+
+@pytest.fixture(scope="module")
+def server(front_app, built_settings):
     import asyncio
 
     import uvicorn
@@ -54,10 +76,7 @@ def server(app, built_settings):
     class Quick(GuardedH11Protocol):
         header_timeout = 1.0
 
-    app.config["SPARQL_WORKERS"] = 2
-    from climatekg.service.serve import boot
-
-    boot(app, background=False)
+    app = front_app
     front = build_front(app, built_settings, mounts=[("/echo", f"{__name__}:_mounted_echo")], threads=THREADS,
                         body_timeout=1.0, send_timeout=2.0)
     config = uvicorn.Config(front, http=Quick, lifespan="on", log_level="warning", ws="none",
@@ -158,7 +177,7 @@ def test_a_header_trickled_every_few_tenths_is_cut_off(server):
 def test_slow_bodies_hold_no_thread_and_get_408(server):
     head = (b"POST /api/similar HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: 100\r\n\r\n{\"text\": ")
-    slow = _open_slow(server, SLOW_CLIENTS, head)  # 64 bodies started, more than the 4 Flask threads
+    slow = _open_slow(server, SLOW_CLIENTS, head)  # 64 bodies started, more than the Flask threads
     status, _, body = get(server, "/api/cases")
     assert status == 200 and json.loads(body)["count"] == 26
     status, _, _ = get(server, "/api/similar", method="POST", body=json.dumps({"text": "沼气"}),
@@ -186,29 +205,36 @@ def test_clients_that_do_not_read_their_responses_hold_no_thread(server):
 
 # -- runaway queries -------------------------------------------------------------------------------
 
-def test_runaway_queries_do_not_hold_up_search_or_health(server):
+def test_runaway_queries_do_not_hold_up_search_or_health(server, front_app):
+    """Four runaway queries (two running, two waiting for a query worker) hold four of the eight Flask threads; search
+    and health are answered meanwhile. The runaways are then ended by stopping the query workers."""
+    from climatekg.service.sparql import get_service
+
     results = []
 
     def runaway():
-        q = urllib.parse.urlencode({"query": RUNAWAY, "timeout": "8"})
-        status, headers, body = get(server, f"/sparql?{q}")
+        q = urllib.parse.urlencode({"query": RUNAWAY})
+        status, headers, body = get(server, f"/sparql?{q}", timeout=2 * RUNAWAY_SECONDS)
         results.append((status, json.loads(body)["error"]["code"] if status != 200 else None))
 
     threads = [threading.Thread(target=runaway) for _ in range(4)]
     for t in threads:
         t.start()
-    time.sleep(0.5)  # the runaways are in flight (two run, two wait for a query worker)
+    time.sleep(0.5)  # the runaways are in flight
     served = []
     for q in ("biogas", "光伏", "bank loans", "储能"):
         status, _, body = get(server, "/api/search?" + urllib.parse.urlencode({"q": q, "k": 3}))
         served.append(status)
         assert json.loads(body)["results"]
     assert get(server, "/health")[0] == 200
-    still_running = sum(t.is_alive() for t in threads)
-    for t in threads:
-        t.join(60)
+    assert all(t.is_alive() for t in threads), "the searches were answered only after a runaway query ended"
     assert served == [200] * 4
-    assert still_running > 0, "the searches were answered only after the runaway queries ended"
+    with front_app.app_context():
+        runner = get_service().runner
+    deadline = time.monotonic() + 2 * RUNAWAY_SECONDS
+    while any(t.is_alive() for t in threads) and time.monotonic() < deadline:
+        runner.stop()  # kills the running ones; a waiting one gets a fresh worker, which the next round kills
+        time.sleep(0.5)
     assert len(results) == 4 and all(status == 503 for status, _ in results), results
 
 
