@@ -1,4 +1,5 @@
-"""``GET /health``: this web worker is serving; which of its resources are loaded (it never waits for one)."""
+"""``GET /health``: this web worker is serving; which of its resources are loaded (it never waits for one);
+``ready`` once all of them are (`climatekg serve` loads them in the background at start)."""
 
 from __future__ import annotations
 
@@ -18,4 +19,5 @@ RESOURCES = ("store", "cases", "search", "answerer", "sparql")
 def health():
     check_params(())
     res = resources()
-    return jsonify({"status": "ok", "pid": os.getpid(), "loaded": {name: res.loaded(name) for name in RESOURCES}})
+    loaded = {name: res.loaded(name) for name in RESOURCES}
+    return jsonify({"status": "ok", "pid": os.getpid(), "ready": all(loaded.values()), "loaded": loaded})

@@ -415,8 +415,10 @@ def document() -> dict:
                 "operationId": "health", "tags": ["meta"],
                 "summary": "This web worker is serving; which of its resources (store, cases, search, answerer, "
                            "SPARQL pool) are loaded. Never waits for one.",
-                "responses": {"200": _json({"type": "object", "required": ["status", "pid", "loaded"], "properties": {
+                "responses": {"200": _json({"type": "object", "required": ["status", "pid", "ready", "loaded"],
+                                            "properties": {
                     "status": {**STR, "enum": ["ok"]}, "pid": INT,
+                    "ready": {**BOOL, "description": "every resource is loaded"},
                     "loaded": {"type": "object", "additionalProperties": BOOL}}}),
                     "400": BAD, "405": NOT_ALLOWED}}},
             "/openapi.json": {"get": {
