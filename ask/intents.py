@@ -16,6 +16,7 @@ stock exchanges. Anything else is left to extractive answering.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -38,6 +39,7 @@ INDICATORS: list[tuple[str, str, str | None]] = [
     (r"充电桩|充电车位|充电枪|charging (points?|piles?|guns?|spaces?|stations?)", "charging", "count"),
 ]
 
+MAX_AMOUNT = 1e300  # largest amount (base units) a question compares with; larger ones, even inf, are clamped to it
 CMP_GT = r"超过|大于|高于|多于|不少于|不低于|以上|逾|至少|more than|over|above|greater than|exceed\w*|at least|bigger than|larger than|higher than"
 CMP_LT = r"低于|少于|小于|不到|不足|以下|less than|below|under|fewer than|smaller than|lower than|at most"
 SUPER_MAX = r"最大|最多|最高|最长|更高|更多|更大|largest|biggest|most|highest|greatest|maximum|top|higher|larger|bigger"
@@ -167,6 +169,8 @@ def parse(text: str, lang: str, mentions: list) -> Question:
         amount = None
     if amount and (amount[1] in (None, q.unit) or (q.indicator == "energy-saved")):
         value, unit, _ = amount
+        # a bound: a 320-digit number parses as inf; beyond MAX_AMOUNT every recorded figure compares the same
+        value = max(-MAX_AMOUNT, min(MAX_AMOUNT, value)) if math.isfinite(value) else math.copysign(MAX_AMOUNT, value)
         q.kind, q.amount = "compare", value
         if unit:
             q.unit = unit

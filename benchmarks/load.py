@@ -5,9 +5,10 @@
 Runs ``concurrency`` client threads (standard library only: threads +
 http.client, one keep-alive connection per thread) for ``seconds`` or until
 ``max_requests`` requests have been sent, alternating between a few typical
-SPARQL queries and a list of Chinese and English search queries (the service
-caches query vectors, so repeated queries skip the encoder; ``--distinct``
-appends a request number to every search query so each one is encoded).
+SPARQL queries and a list of Chinese and English search queries (and, with
+``--endpoints sparql,search,ask``, questions); the service caches query
+vectors and parsed queries, so repeated text skips work: ``--distinct`` makes
+every request's text unique (a numbered SPARQL comment or query suffix).
 Prints, per
 endpoint, requests/s, p50/p99 latency and the error count (a non-2xx answer,
 a connection error or a timeout). ``run(url, seconds, concurrency)`` returns
@@ -56,16 +57,32 @@ SEARCH_QUERIES = [
     "sustainable packaging", "储能 虚拟电厂", "carbon footprint of food delivery",
 ]
 
-ENDPOINTS = ("sparql", "search")
+ASK_QUESTIONS = [
+    "哪些案例涉及沼气？", "Which companies are banks?", "光伏装机超过10 MW的项目有哪些？", "达能的屋顶光伏装机容量是多少？",
+    "Which cases are in Zhejiang?", "哪些企业使用了储能技术？", "How much CO2 did Bank of Beijing's projects avoid?",
+    "有多少个案例？",
+]
+
+ENDPOINTS = ("sparql", "search", "ask")
+DEFAULT_ENDPOINTS = ("sparql", "search")
 
 
 def _requests(endpoint: str, distinct: bool = False, worker: int = 0):
-    """An endless iterator of (path, headers) for one endpoint."""
+    """An endless iterator of (path, headers) for one endpoint; ``distinct``: no two request texts are equal
+    (a SPARQL query gets a numbered comment, a search or a question a numbered suffix)."""
     if endpoint == "sparql":
-        items = [("/sparql?" + urlencode({"query": q}), {"Accept": "application/sparql-results+json"})
-                 for q in SPARQL_QUERIES]
-        return itertools.cycle(items)
+        headers = {"Accept": "application/sparql-results+json"}
+        if not distinct:
+            return itertools.cycle([("/sparql?" + urlencode({"query": q}), headers) for q in SPARQL_QUERIES])
+        return (("/sparql?" + urlencode({"query": f"{q}\n# {worker}-{n}"}), headers)
+                for n, q in enumerate(itertools.cycle(SPARQL_QUERIES)))
     headers = {"Accept": "application/json"}
+    if endpoint == "ask":
+        if not distinct:
+            return itertools.cycle([("/api/ask?" + urlencode({"q": q}, quote_via=quote), headers)
+                                    for q in ASK_QUESTIONS])
+        return (("/api/ask?" + urlencode({"q": f"{q} ({worker}-{n})"}, quote_via=quote), headers)
+                for n, q in enumerate(itertools.cycle(ASK_QUESTIONS)))
     if not distinct:
         return itertools.cycle([("/api/search?" + urlencode({"q": q, "k": 5}, quote_via=quote), headers)
                                 for q in SEARCH_QUERIES])
@@ -151,7 +168,7 @@ class _Budget:
 
 
 def run(url: str, seconds: float = 10.0, concurrency: int = 8, max_requests: int | None = 100_000,
-        endpoints: tuple[str, ...] = ENDPOINTS, timeout: float = 30.0, distinct: bool = False) -> dict:
+        endpoints: tuple[str, ...] = DEFAULT_ENDPOINTS, timeout: float = 30.0, distinct: bool = False) -> dict:
     """Generate load against ``url`` and return per-endpoint figures (latencies in milliseconds)."""
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname:
@@ -207,9 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=10.0, help="how long to run (default %(default)s)")
     p.add_argument("--concurrency", type=int, default=8, help="client threads (default %(default)s)")
     p.add_argument("--max-requests", type=int, default=100_000, help="stop after this many requests in all")
-    p.add_argument("--endpoints", default=",".join(ENDPOINTS), help="comma-separated: sparql,search")
+    p.add_argument("--endpoints", default=",".join(DEFAULT_ENDPOINTS), help="comma-separated: sparql,search,ask")
     p.add_argument("--distinct", action="store_true",
-                   help="make every search query unique (measures the encoder, not the query-vector cache)")
+                   help="make every request text unique (measures the encoder and the SPARQL parser, not caches)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = p.parse_args(argv)
     try:

@@ -1,5 +1,6 @@
 """`make bench`: build times, index sizes, query latencies, memory, SPARQL engines, HTTP throughput, 100× corpus,
-and /sparql side by side with rdflib-endpoint and the bare Oxigraph server (benchmarks/sparql_endpoints.py).
+and /sparql side by side with rdflib-endpoint and the bare Oxigraph server (benchmarks/sparql_endpoints.py),
+and serving under slow clients, runaway queries and a distinct-query mixed load, from a cold start (serving.py).
 
 Prints a report and writes it as JSON to test-output/bench.json. Everything runs on this machine
 (2 cores; torch pinned to settings.threads); load is generated from a second process on loopback only.
@@ -152,7 +153,7 @@ def _free_port() -> int:
 
 
 def bench_http(settings, seconds: float = 10, concurrency: int = 8) -> dict:
-    """Throughput of /sparql and /api/search under load from a second process, production server (gunicorn)."""
+    """Throughput of /sparql and /api/search under load from a second process, production server (climatekg serve)."""
     port = _free_port()
     env = dict(os.environ, CLIMATEKG_BUILD_DIR=str(settings.build_dir), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "climatekg.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -197,6 +198,9 @@ def main() -> int:
         steps.append(("sparql_endpoints", lambda s: sparql_endpoints.run(s.build_dir, with_runaways=True)))
     except ImportError:
         pass
+    from benchmarks import serving
+
+    steps.append(("serving", lambda s: serving.run(workers=2, seconds=60)))
     for name, fn in steps:
         print(f"== {name}", flush=True)
         t = time.perf_counter()

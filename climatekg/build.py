@@ -1,8 +1,10 @@
 """`climatekg build`: make whatever is missing or stale — graph, model, search indexes.
 
-Each artifact records a fingerprint of what it was made from; an artifact whose
-fingerprint still matches is left alone, so `make serve` on a built checkout
-starts at once.
+Each artifact records a fingerprint of what it was made from and the sha256 of
+each file it wrote (``climatekg.artifacts``); an artifact whose fingerprint
+still matches and whose files are intact is left alone, so `make serve` on a
+built checkout starts at once, and one with a file damaged or missing is
+rebuilt (saying which file).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import sys
 from pathlib import Path
 
+from .artifacts import problems
 from .config import ROOT, Settings
 
 
@@ -53,9 +56,12 @@ def build_graph(settings: Settings, force: bool = False) -> bool:
     fp = fingerprint(graph_inputs(settings)) + ":" + settings.base_iri  # a new base IRI means new IRIs
     manifest_path = settings.build_dir / "graph-manifest.json"
     stamp = settings.build_dir / "graph.inputs"
-    if not force and stamp.is_file() and stamp.read_text().strip() == fp and (settings.build_dir / "graph.nt").is_file():
-        _progress(f"graph: up to date ({manifest_path})")
-        return False
+    if not force and stamp.is_file() and stamp.read_text().strip() == fp:
+        damaged = problems(settings.build_dir, manifest_path.name)
+        if not damaged:
+            _progress(f"graph: up to date ({manifest_path})")
+            return False
+        _progress(f"graph: rebuilding — {'; '.join(damaged)}")
     _progress("graph: building")
     build(settings, progress=lambda m: _progress("  " + m))
     stamp.write_text(fp + "\n")
@@ -73,11 +79,19 @@ def build_model(settings: Settings, force: bool = False) -> Path | None:
     return materialise(target, force=force, progress=lambda m: _progress("  " + m))
 
 
+class BuildFailed(RuntimeError):
+    """A build step cannot run; the message names the fix."""
+
+
 def build_index(settings: Settings, force: bool = False) -> bool:
     try:
         from climatekg.embeddings.build import build_indexes
     except ImportError:
         return False
+    damaged = problems(settings.build_dir, "graph-manifest.json")
+    if damaged:  # the index is made from the graph: never from a damaged one
+        raise BuildFailed(f"the graph in {settings.build_dir} is not intact ({'; '.join(damaged)}) — "
+                          "run 'climatekg build' (or 'climatekg build --only graph') first")
     return build_indexes(settings, force=force, progress=lambda m: _progress("  " + m))
 
 

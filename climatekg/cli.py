@@ -44,13 +44,15 @@ def format_table(variables: list[str], rows: list[list], max_col: int = 60) -> s
 
 
 def cmd_build(args, settings) -> int:
-    from .build import BuildError, build_all
+    from climatekg.graph.pipeline import BuildError
+
+    from .build import BuildFailed, build_all
 
     try:
         build_all(settings, force=args.force, only=args.only)
-    except BuildError as e:
+    except (BuildError, BuildFailed) as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
+        return 1
     return 0
 
 

@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..artifacts import CHECKSUMS, digests, problems
 from ..config import ROOT
 from ..corpus.parse import sha256_file
 from .chunks import CHUNKER_VERSION, chunks_checksum, make_chunks, sentences
@@ -238,9 +239,12 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
             old = json.loads(manifest_path.read_text())
         except ValueError:
             old = {}
-        if old.get("fingerprint") == fp:
+        damaged = problems(out, "manifest.json")
+        if old.get("fingerprint") == fp and not damaged:
             progress(f"index: up to date ({out})")
             return False
+        if old.get("fingerprint") == fp:
+            progress(f"index: rebuilding — {'; '.join(damaged)}")
 
     t0 = time.perf_counter()
     progress("index: building")
@@ -325,6 +329,7 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
         "sizes_bytes": {p.name: (p.stat().st_size if p.is_file() else sum(q.stat().st_size for q in p.rglob("*")))
                         for p in sorted(tmp.iterdir())},
     }
+    manifest[CHECKSUMS] = digests(tmp)
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     old = out.parent / f".index.old-{os.getpid()}"
     if out.exists():

@@ -2,11 +2,13 @@
 
 Everything is checked before anything is written, and the files are written
 to temporary names and renamed into place only when all of them are ready, so
-a failed build leaves the previous build untouched.
+a failed build leaves the previous build untouched. ``graph-manifest.json``
+(renamed into place last) records each file's sha256 (``climatekg.artifacts``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -16,6 +18,7 @@ from typing import Callable
 
 from rdflib import Graph, URIRef
 
+from ..artifacts import CHECKSUMS
 from ..corpus.metadata import load_metadata
 from ..corpus.model import Collection
 from ..corpus.parse import CorpusError, parse_file
@@ -187,6 +190,7 @@ def build(settings, progress: Callable[[str], None] = print) -> dict:
         "facts": {k.split(":", 1)[1]: v for k, v in sorted(gb.counts.items()) if k.startswith("facts:")},
         "quantified_outcomes": gb.counts.get("outcomes", 0),
         "files": {name: len(data) for name, data in files.items()},
+        CHECKSUMS: {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     files["graph-manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
     write_atomically(settings.build_dir, files)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from .api_search import call_mapped, check_params, json_object, text_param
+from .errors import UnsupportedMediaType
 from .resources import get_answerer
 
 bp = Blueprint("api_ask", __name__)
@@ -16,32 +17,21 @@ MAX_QUESTION = 1000
 
 
 def _question() -> str:
+    """The question from the query string, a JSON body or a form — with the checks every API route applies
+    (JSON decoding and depth, NUL, size)."""
     if request.method == "GET":
+        check_params(("q",))
         q = request.args.get("q")
-    elif request.mimetype == "application/json":
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise BadRequest("the body must be a JSON object like {\"q\": \"…\"}")
-        q = body.get("q")
-        if q is not None and not isinstance(q, str):
-            raise BadRequest("'q' must be a string")
+    elif request.mimetype == "application/json" or request.mimetype.endswith("+json"):
+        q = json_object(("q",), example='{"q": "…"}').get("q")
     elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         q = request.form.get("q")
     else:
         raise UnsupportedMediaType(f"send the question as JSON or a form, not {request.mimetype or 'no content type'}")
-    if q is None or not q.strip():
-        raise BadRequest("parameter 'q' (the question) is required")
-    if len(q) > MAX_QUESTION:
-        raise PayloadTooLarge(f"the question is {len(q)} characters; at most {MAX_QUESTION} are accepted")
-    return q
+    return text_param("q", MAX_QUESTION, required=True, value=q)
 
 
 @bp.route("/api/ask", methods=["GET", "POST"])
 def ask():
-    from climatekg.embeddings.search import SearchInputError
-
     q = _question()
-    try:
-        return jsonify(get_answerer().ask(q))
-    except SearchInputError as e:
-        raise BadRequest(str(e)) from None
+    return jsonify(call_mapped(lambda: get_answerer().ask(q)))

@@ -11,7 +11,8 @@ engine (``embeddings/search.py``), mapping its exceptions: ``SearchInputError``
 503 naming the command to run.
 
 The helpers below (``check_params``, ``int_param``, ``text_param``,
-``json_object``) are used by the other API blueprints too. ``reject_bad_encoding``
+``json_object``, ``parse_json``, ``call_mapped``) are used by the other API
+blueprints too. ``reject_bad_encoding``
 runs before every request of the app: a query string that is not valid UTF-8
 is a 400 instead of being silently decoded with replacement characters.
 """
@@ -33,6 +34,7 @@ MAX_QUERY_CHARS = 1000  # q of /api/search
 MAX_TEXT_CHARS = 5000  # text of /api/similar
 MAX_FILTER_CHARS = 200  # section / technology / location values
 MAX_BODY_BYTES = 64 * 1024  # JSON bodies
+MAX_JSON_DEPTH = 32  # nesting of a JSON body
 SEARCH_K = (1, 50)
 SIMILAR_K = (1, 25)  # there are 25 other cases
 SEARCH_PARAMS = ("q", "k", "section", "technology", "location", "year")
@@ -43,19 +45,32 @@ _ARGS = object()  # "read the value from the query string"
 
 @bp.before_app_request
 def reject_bad_encoding():
-    """Every route: the query string must be valid UTF-8 (after percent-decoding)."""
+    """Every route: the path and the query string must be valid UTF-8 (after percent-decoding) without NUL
+    characters, and so must the fields of a form body."""
+    if "\x00" in request.path:
+        raise BadRequest("the path must not contain NUL characters")
     raw = request.query_string
-    if not raw:
-        return None
-    for pair in raw.split(b"&"):
+    for pair in raw.split(b"&") if raw else ():
         for piece in pair.split(b"=", 1):
             try:
-                unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8")
+                decoded = unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8")
             except UnicodeDecodeError as e:
                 raise BadRequest(f"the query string is not valid UTF-8 ({e.reason} at byte {e.start} of "
                                  f"{piece[:40].decode('ascii', 'replace')!r}); percent-encode UTF-8 text",
                                  detail={"code": "bad_encoding"}) from None
+            if "\x00" in decoded:
+                raise BadRequest(f"parameter {_shown(pair.split(b'=', 1)[0])} must not contain NUL characters")
+    if request.mimetype == "application/x-www-form-urlencoded":
+        for name, value in request.form.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise BadRequest(f"form field {name[:40]!r} must not contain NUL characters",
+                                 detail={"parameter": name[:40]})
     return None
+
+
+def _shown(raw: bytes) -> str:
+    text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8", "replace").replace("\x00", "\\0")
+    return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
 def check_params(known: tuple[str, ...] | set[str]) -> None:
@@ -109,7 +124,7 @@ def text_param(name: str, max_chars: int, required: bool = False, value=_ARGS) -
     return text
 
 
-def json_object(known: tuple[str, ...]) -> dict:
+def json_object(known: tuple[str, ...], example: str = '{"text": "…", "k": 5}') -> dict:
     """The request body as a JSON object: 415 unless application/json, 413 when too big, 400 when not UTF-8/JSON."""
     mimetype = request.mimetype
     if mimetype != "application/json" and not (mimetype.startswith("application/") and mimetype.endswith("+json")):
@@ -129,19 +144,55 @@ def json_object(known: tuple[str, ...]) -> dict:
         raise BadRequest(f"the body is not valid UTF-8 ({e.reason} at byte {e.start})",
                          detail={"code": "bad_encoding"}) from None
     if not text.strip():
-        raise BadRequest("the body is empty; send a JSON object, e.g. {\"text\": \"…\", \"k\": 5}")
-    try:
-        body = json.loads(text)
-    except ValueError as e:
-        raise BadRequest(f"the body is not valid JSON: {e}") from None
+        raise BadRequest(f"the body is empty; send a JSON object, e.g. {example}")
+    body = parse_json(text)
     if not isinstance(body, dict):
         raise BadRequest(f"the body must be a JSON object, got {type(body).__name__}")
-    for key in body:
+    for key, value in body.items():
         if key not in known:
             hint = difflib.get_close_matches(key, list(known), n=1)
-            raise BadRequest(f"unknown field '{key}'" + (f" — did you mean '{hint[0]}'?" if hint else "") +
-                             f" (known: {', '.join(known)})", detail={"field": key})
+            raise BadRequest(f"unknown field {key[:40]!r}" + (f" — did you mean '{hint[0]}'?" if hint else "") +
+                             f" (known: {', '.join(known)})", detail={"field": key[:40]})
+        if value is None:
+            raise BadRequest(f"field '{key}' is null — leave it out or give it a value", detail={"field": key})
     return body
+
+
+def parse_json(text: str):
+    """JSON text → value: 400 when it is not JSON, nests deeper than MAX_JSON_DEPTH, or holds a string that
+    is not Unicode text (a lone surrogate escape such as \\ud800) or contains NUL."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise BadRequest(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as e:
+        raise BadRequest(f"the body is not valid JSON: {e}") from None
+    stack = [(value, 1)]
+    while stack:  # iterative: a deep body must not exhaust the stack here either
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            _check_text(node)
+            continue
+        if isinstance(node, dict):
+            children = [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequest(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in children)
+    return value
+
+
+def _check_text(text: str) -> None:
+    if "\x00" in text:
+        raise BadRequest("a string in the JSON body contains a NUL character (\\u0000)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise BadRequest(f"a string in the JSON body is not valid Unicode: a lone surrogate escape "
+                         f"(\\u{ord(text[e.start]):04x}) at character {e.start}") from None
 
 
 def engine():
@@ -155,7 +206,9 @@ def engine():
         raise Unavailable(str(e)) from None
 
 
-def _call(fn, *args, **kwargs):
+def call_mapped(fn, *args, **kwargs):
+    """``fn(...)`` with the search stack's exceptions as HTTP errors (the embedding process gone → 503)."""
+    from climatekg.embeddings.encoder import ModelUnavailable
     from climatekg.embeddings.search import SearchInputError, UnknownCase
 
     try:
@@ -164,6 +217,8 @@ def _call(fn, *args, **kwargs):
         raise NotFound(str(e)) from None
     except SearchInputError as e:
         raise BadRequest(str(e)) from None
+    except ModelUnavailable as e:
+        raise Unavailable(str(e)) from None
 
 
 # -- routes ----------------------------------------------------------------------------------------
@@ -175,7 +230,7 @@ def search():
     k = int_param("k", 10, *SEARCH_K)
     year = int_param("year", None, 1900, 2100)
     filters = {name: text_param(name, MAX_FILTER_CHARS) for name in ("section", "technology", "location")}
-    result = _call(engine().search, q, k=k, year=year, **filters)
+    result = call_mapped(engine().search, q, k=k, year=year, **filters)
     return jsonify(result)
 
 
@@ -186,7 +241,7 @@ def similar_to_case(case_id: str):
     from .api_cases import find_case
 
     find_case(case_id)  # 404 naming the valid ids
-    return jsonify(_call(engine().similar, case_id=case_id, k=k))
+    return jsonify(call_mapped(engine().similar, case_id=case_id, k=k))
 
 
 @bp.post("/api/similar")
@@ -195,4 +250,4 @@ def similar_to_text():
     body = json_object(("text", "k"))
     text = text_param("text", MAX_TEXT_CHARS, required=True, value=body.get("text"))
     k = int_param("k", 5, *SIMILAR_K, value=body.get("k"))
-    return jsonify(_call(engine().similar, text=text, k=k))
+    return jsonify(call_mapped(engine().similar, text=text, k=k))

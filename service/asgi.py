@@ -1,47 +1,25 @@
-"""The service as one ASGI application: MCP (streamable HTTP) at ``/mcp``, the Flask app everywhere else.
+"""The MCP endpoint (streamable HTTP) as an ASGI app mounted beside the Flask app at ``/mcp``.
 
-    asgi_app = create_asgi_app(create_app(settings))   # what `climatekg serve` hands to gunicorn's asgi worker
+``service/front.py`` lists it in ``MOUNTS``; the front calls :func:`mcp_app` once per web process with the
+Flask app, gives the sub-app the same limits and body buffering as every route, and runs its lifespan (which
+starts the MCP session manager) with the server's.
 
-This module is the only place that knows how the two are put together, so a different serving front can
-re-wire it in one spot:
-
-- ``/mcp`` is the route of the MCP SDK's own Starlette app (``MCPServer.streamable_http_app``; no auth, so
-  it has no middleware to carry over) in **stateless JSON** mode: each POST is answered on its own, with no session held in a process, so any worker of a
-  multi-process server can take any request;
-- every other path goes to the Flask app through a WSGI adapter (``a2wsgi``), which runs it in a thread
-  pool, as the threaded workers did;
-- the lifespan of this top-level app starts the MCP session manager (a mounted app's own lifespan never
-  runs).
-
-With ``host`` on the loopback interface the SDK refuses requests whose Host or Origin header is not a
-loopback address (DNS-rebinding protection); on another address it accepts any.
+- ``/mcp`` is the route of the MCP SDK's own Starlette app (no auth, so no middleware to carry over) in
+  **stateless JSON** mode: each POST is answered on its own, with no session held in a process, so any
+  worker of a multi-process server can take any request;
+- with ``host`` on the loopback interface the SDK refuses requests whose Host or Origin header is not a
+  loopback address (DNS-rebinding protection); on another address it accepts any.
 """
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-
 MCP_PATH = "/mcp"
-WSGI_THREADS = 8  # Flask requests handled at once per process
 
 
-def create_asgi_app(flask_app, mcp_path: str = MCP_PATH):
-    from a2wsgi import WSGIMiddleware
-    from starlette.applications import Starlette
-    from starlette.routing import Mount
-
+def mcp_app(flask_app, mcp_path: str = MCP_PATH):
+    """The MCP server's streamable-HTTP ASGI app for ``flask_app`` (tools run in its app context)."""
     from .mcp_server import create_mcp_server
 
     settings = flask_app.config["SETTINGS"]
-    mcp = create_mcp_server(flask_app)
-    mcp_app = mcp.streamable_http_app(streamable_http_path=mcp_path, stateless_http=True, json_response=True,
-                                      host=settings.host)
-
-    @asynccontextmanager
-    async def lifespan(_app):
-        async with mcp.session_manager.run():
-            yield
-
-    # the SDK app's routes (exactly `mcp_path`) first, then everything else to Flask
-    return Starlette(routes=[*mcp_app.routes, Mount("/", app=WSGIMiddleware(flask_app, workers=WSGI_THREADS))],
-                     lifespan=lifespan)
+    return create_mcp_server(flask_app).streamable_http_app(
+        streamable_http_path=mcp_path, stateless_http=True, json_response=True, host=settings.host)

@@ -7,7 +7,7 @@ import importlib
 from flask import Flask
 
 # (module, attribute) — each module defines a Blueprint named `bp`
-BLUEPRINTS: list[str] = ["api_ask", "sparql", "api_cases", "api_search", "api_outcomes", "deref", "openapi", "ui"]
+BLUEPRINTS: list[str] = ["api_ask", "sparql", "api_cases", "api_search", "api_outcomes", "deref", "openapi", "ui", "health"]
 
 
 def register(app: Flask) -> None:

@@ -48,6 +48,13 @@ PART = {"part": {**STR, "enum": ["overview", "profile", "results", "highlights",
 CASE_ID = _param("case_id", "path", {**STR, "pattern": "^case-[0-9]{2}$", "examples": ["case-01"]},
                  "a case id, case-01 … case-26")
 RDF_MEDIA = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
+JSONLD = {"type": ["object", "array"], "description": "a JSON-LD document (expanded or compacted)"}
+
+
+def _rdf_content() -> dict:
+    """Response content in each RDF format: JSON-LD is JSON, the others are text."""
+    return {m: {"schema": JSONLD if m == "application/ld+json" else STR} for m in RDF_MEDIA}
+
 FORMAT = _param("format", "query", {**STR, "enum": ["html", "ttl", "jsonld", "nt", "rdf"]},
                 "overrides the Accept header (turtle, json-ld, ntriples and xml are accepted as aliases)")
 
@@ -209,7 +216,7 @@ SCHEMAS["OutcomeRow"] = {
     "required": [*SCHEMAS["Outcome"]["required"], "case_id", "projected"],
     "properties": {**SCHEMAS["Outcome"]["properties"], "case_id": {**STR, "examples": ["case-07"]}}}
 
-BAD = _error("a malformed or unknown parameter, or a query string that is not valid UTF-8")
+BAD = _error("a malformed or unknown parameter, or a path or query string that is not valid UTF-8 or contains NUL")
 NOT_FOUND = _error("no such resource")
 NOT_ALLOWED = _error("wrong method; the Allow header lists the right ones")
 TOO_LARGE = _error("a parameter or body over its limit")
@@ -246,7 +253,7 @@ SPARQL_RESPONSES = {
                 "application/sparql-results+json": {"schema": _ref("SparqlResults")},
                 "application/sparql-results+xml": {"schema": STR},
                 "text/csv": {"schema": STR}, "text/tab-separated-values": {"schema": STR},
-                **{m: {"schema": STR} for m in RDF_MEDIA}, "text/html": {"schema": STR}}},
+                **_rdf_content(), "text/html": {"schema": STR}}},
     "400": _error("not valid SPARQL (the message gives line and column), an empty query, an unknown format or "
                   "timeout, a dataset other than this one, or a query string that is not valid UTF-8"),
     "403": _error("a query the service refuses: SPARQL Update, SERVICE, FROM another dataset"),
@@ -305,11 +312,37 @@ def _ui_pages() -> dict:
             "parameters": params,
             "responses": {"200": _json({"type": "object"}) if is_json else
                           {"description": "an HTML page", "content": {"text/html": {"schema": STR}}},
-                          "400": _error("a query string that is not valid UTF-8"), "405": NOT_ALLOWED}}}
+                          "400": _error("a lang other than zh or en, or a query string that is not valid UTF-8"),
+                          "405": NOT_ALLOWED}}}
         if "{" in path and not is_json:
             out[path]["get"]["responses"]["404"] = {"description": "an HTML page saying what was not found",
                                                     "content": {"text/html": {"schema": STR}}}
     return out
+
+
+def _edge_errors(max_target: int) -> dict:
+    """Errors any request can get from the front (service/front.py) before it reaches a route."""
+    return {
+        "408": _error("the request's headers or body did not arrive in time (10 s for the headers, 30 s for the "
+                      "body)"),
+        "414": _error(f"the request target (path and query string) is longer than {max_target} bytes: room for a "
+                      "percent-encoded query of sparql_max_query_bytes — send longer input in a POST body"),
+        "431": _error("the request's header fields are larger than 16 KiB"),
+    }
+
+
+def _with_edge_errors(paths: dict) -> dict:
+    from .front import target_limit
+
+    edge = _edge_errors(target_limit(current_app.config["SETTINGS"]))
+    for operations in paths.values():
+        for op in operations.values():
+            for status, response in edge.items():
+                op["responses"].setdefault(status, response)
+            if "requestBody" in op:
+                op["responses"].setdefault("413", _error("a body over the route's limit (at most 1 MiB on any "
+                                                         "route)"))
+    return paths
 
 
 def document() -> dict:
@@ -325,7 +358,7 @@ def document() -> dict:
                            "stateless) at /mcp, with the tools search, ask, sparql, get_case, similar_cases and "
                            "list_outcomes; `climatekg mcp` offers the same over stdio.",
         },
-        "paths": {
+        "paths": _with_edge_errors({
             "/api/cases": {"get": {
                 "operationId": "listCases", "tags": ["cases"], "summary": "All 26 cases, with titles, companies "
                 "and sections in Chinese and English",
@@ -466,7 +499,7 @@ def document() -> dict:
                 "responses": {
                     "200": {"description": "the resource's outgoing triples, its neighbours' labels and the triples "
                                            "pointing at it", "content": {"text/html": {"schema": STR},
-                                                                        **{m: {"schema": STR} for m in RDF_MEDIA}}},
+                                                                        **_rdf_content()}},
                     "400": _error("unknown format"), "404": _error("no such IRI in the graph"),
                     "405": NOT_ALLOWED, "406": _error("no acceptable format")}}},
             "/ontology": {"get": {
@@ -474,13 +507,23 @@ def document() -> dict:
                 "summary": "The climatekg ontology (ontology/climatekg.ttl): Turtle, other RDF formats or HTML",
                 "parameters": [FORMAT],
                 "responses": {"200": {"description": "the ontology", "content": {
-                    "text/html": {"schema": STR}, **{m: {"schema": STR} for m in RDF_MEDIA}}},
+                    "text/html": {"schema": STR}, **_rdf_content()}},
                     "400": _error("unknown format"), "405": NOT_ALLOWED, "406": _error("no acceptable format")}}},
+            "/health": {"get": {
+                "operationId": "health", "tags": ["meta"],
+                "summary": "This web worker is serving; which of its resources (store, cases, search, answerer, "
+                           "SPARQL pool) are loaded. Never waits for one.",
+                "responses": {"200": _json({"type": "object", "required": ["status", "pid", "ready", "loaded"],
+                                            "properties": {
+                    "status": {**STR, "enum": ["ok"]}, "pid": INT,
+                    "ready": {**BOOL, "description": "every resource is loaded"},
+                    "loaded": {"type": "object", "additionalProperties": BOOL}}}),
+                    "400": BAD, "405": NOT_ALLOWED}}},
             "/openapi.json": {"get": {
                 "operationId": "openapi", "tags": ["meta"], "summary": "This document",
                 "responses": {"200": _json({"type": "object"}), "405": NOT_ALLOWED}}},
             **_ui_pages(),
-        },
+        }),
         "components": {"schemas": SCHEMAS},
         "tags": [{"name": "cases"}, {"name": "search"}, {"name": "ask"}, {"name": "sparql"},
                  {"name": "linked data"}, {"name": "web interface"}, {"name": "meta"}],

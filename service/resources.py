@@ -1,8 +1,10 @@
 """Heavy resources — graph store, search engine, parsed cases — loaded once per process.
 
 They live on ``app.extensions["climatekg"]`` and are created lazily on first
-use (or eagerly with ``preload()``, as `climatekg serve` does before forking
-workers), never at import time.
+use (or ahead of it by ``serve.boot``, as `climatekg serve` does in each web
+worker), never at import time. With ``app.config["ENCODER_ADDRESS"]`` set (by
+`climatekg serve`) the search engine's encoder is the service's one embedding
+process instead of a model of its own.
 """
 
 from __future__ import annotations
@@ -11,23 +13,30 @@ import threading
 
 from flask import Flask, current_app
 
-_lock = threading.RLock()  # re-entrant: one resource may be built from another (the answerer uses the search engine)
-
-
 class Resources:
+    """Each resource is built once, under a lock of its own: a request never waits for another resource's load
+    (the answerer, built from the search engine, waits for that one only)."""
+
     def __init__(self, settings):
         self.settings = settings
         self._items: dict[str, object] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def get(self, name: str, factory):
         item = self._items.get(name)
         if item is None:
-            with _lock:
+            with self._guard:
+                lock = self._locks.setdefault(name, threading.Lock())
+            with lock:
                 item = self._items.get(name)
                 if item is None:
                     item = factory(self.settings)
                     self._items[name] = item
         return item
+
+    def loaded(self, name: str) -> bool:
+        return name in self._items
 
 
 def init_app(app: Flask, settings) -> None:
@@ -54,6 +63,11 @@ def _cases(settings):
 def _search(settings):
     from climatekg.embeddings.search import SearchEngine
 
+    address = current_app.config.get("ENCODER_ADDRESS")
+    if address:  # `climatekg serve`: the model lives in the one embedding process of the service
+        from climatekg.embeddings.encoder_service import RemoteEncoder
+
+        return SearchEngine.load(settings, encoder=RemoteEncoder(address))
     return SearchEngine.load(settings)
 
 

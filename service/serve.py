@@ -1,4 +1,4 @@
-"""Run the service under gunicorn (a production WSGI server, not Flask's development server).
+"""Run the service: uvicorn in front (an event loop, see ``service/front.py``), one embedding process, N web workers.
 
 ``climatekg serve`` calls ``run_serve(settings, ...)``. Settings come from the
 defaults, an optional TOML file (``--config`` or ``CLIMATEKG_CONFIG``, keys
@@ -7,7 +7,7 @@ environment variables; the command-line flags override them:
 
     host            CLIMATEKG_HOST            127.0.0.1    address to bind (--host)
     port            CLIMATEKG_PORT            5000         port (--port)
-    workers         CLIMATEKG_WORKERS         2            gunicorn worker processes (--workers)
+    workers         CLIMATEKG_WORKERS         2            web worker processes (--workers)
     sparql_engine   CLIMATEKG_SPARQL_ENGINE   oxigraph     oxigraph | rdflib (--engine)
     sparql_timeout  CLIMATEKG_SPARQL_TIMEOUT  10.0         seconds per SPARQL query
     sparql_max_rows CLIMATEKG_SPARQL_MAX_ROWS 10000        rows per SPARQL result
@@ -18,49 +18,64 @@ environment variables; the command-line flags override them:
                     --force`) to make every IRI in the graph resolve directly.
     model, index_type, threads                 the search model and index (must match the build)
 
-Before it starts, ``run_serve`` checks that the build exists and matches the
-settings — the graph file and the search index — and otherwise says which
-command to run. Each worker process loads the graph store, the parsed cases
-and the search engine (model, FAISS, BM25) once, before it takes requests.
-Workers are gunicorn's ``asgi`` workers serving ``service/asgi.py``'s
-composition: the MCP endpoint (streamable HTTP) at ``/mcp`` and the Flask app,
-run in a pool of ``asgi.WSGI_THREADS`` threads, everywhere else — so SPARQL and
-case requests run concurrently while the encoder takes one query at a time per
-process.
+Before anything starts, ``check_build`` checks that the build exists, is
+intact (every file's sha256 against its manifest) and fits the settings, and
+otherwise says which command to run — never a traceback.
+
+Processes::
+
+    climatekg serve                 uvicorn's supervisor: binds the socket, restarts a web worker that dies
+    ├── embedding process           the model, loaded once (embeddings/encoder_service.py), restarted if it dies
+    └── web worker × workers        uvicorn event loop → front (limits, buffering) → Flask in THREADS threads
+        └── SPARQL query workers    started at boot (service/query_runner.py)
+
+A web worker takes requests at once: it starts its SPARQL pool at boot and
+loads the store, the cases and the search engine (index, BM25; vectors come
+from the embedding process) on a background thread, so a request that needs
+one of them waits only for that one.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import sys
-from dataclasses import replace
+import threading
+from dataclasses import fields, replace
 from pathlib import Path
 
-WORKER_TIMEOUT = 120  # seconds: a worker loading the model must not be taken for a hung one
+from climatekg.artifacts import problems
 
 
 class BuildMissing(RuntimeError):
-    """The build is missing or does not match the settings; the message names the command to run."""
+    """The build is missing, damaged or does not match the settings; the message names the command to run."""
 
 
 def check_build(settings) -> list[str]:
-    """Raise BuildMissing unless the graph and the search index exist and fit the settings; returns notes."""
+    """Raise BuildMissing unless the graph and the search index exist, are intact and fit the settings; returns
+    notes."""
+    import json
+
     notes: list[str] = []
     build = Path(settings.build_dir)
     graph = build / "graph.nt"
     if not graph.is_file():
         raise BuildMissing(f"no graph at {graph} — run 'climatekg build' (or 'make serve', which builds first)")
+    damaged = problems(build, "graph-manifest.json")
+    if damaged:
+        raise BuildMissing(f"the graph in {build} is not intact: {'; '.join(damaged)} — run 'climatekg build', "
+                           "which rebuilds what is damaged or missing")
     manifest = build / "graph-manifest.json"
-    try:
-        base = json.loads(manifest.read_text(encoding="utf-8")).get("base_iri")
-    except (OSError, ValueError):
-        base = None
+    base = json.loads(manifest.read_text(encoding="utf-8")).get("base_iri")
     if base and base != settings.base_iri:
         notes.append(f"the graph was built with base_iri {base} but the settings say {settings.base_iri}; "
                      f"the service serves the graph's IRIs — run 'climatekg build --force' to rebuild with the new base")
     index = build / "index" / "manifest.json"
     if not index.is_file():
-        raise BuildMissing(f"no search index at {index.parent} — run 'climatekg build'")
+        raise BuildMissing(f"no search index at {index.parent} ({index.name} is missing) — run 'climatekg build'")
+    damaged = problems(index.parent, index.name)
+    if damaged:
+        raise BuildMissing(f"the search index in {index.parent} is not intact: {'; '.join(damaged)} — run "
+                           "'climatekg build', which rebuilds what is damaged or missing")
     try:
         from climatekg.embeddings.build import fingerprint
         from climatekg.embeddings.encoder import ModelUnavailable, resolve_model
@@ -70,10 +85,7 @@ def check_build(settings) -> list[str]:
         _, model_name = resolve_model(settings)
     except ModelUnavailable as e:
         raise BuildMissing(str(e)) from None
-    try:
-        recorded = json.loads(index.read_text(encoding="utf-8")).get("fingerprint", {})
-    except ValueError:
-        raise BuildMissing(f"{index} is not valid JSON — run 'climatekg build --only index --force'") from None
+    recorded = json.loads(index.read_text(encoding="utf-8")).get("fingerprint", {})
     expected = fingerprint(settings, model_name)
     stale = [k for k in ("model", "corpus_sha256", "graph_sha256", "metadata_sha256", "chunker", "index_type")
              if recorded.get(k) != expected.get(k)]
@@ -83,47 +95,89 @@ def check_build(settings) -> list[str]:
     return notes
 
 
+# -- a web worker ----------------------------------------------------------------------------------
+
+
 def warm(app) -> None:
     """Load the heavy resources of ``app`` now (store, cases, search engine, and — when those features are part
-    of the app — the question answerer and the SPARQL query runner) rather than on the first request."""
-    import importlib
-
+    of the app — the question answerer) rather than on the first request that needs them."""
     from . import resources
 
     with app.app_context():
         resources.get_store()
         resources.get_cases()
         resources.get_search()
-        if hasattr(resources, "get_answerer"):
-            resources.get_answerer()
-        if "sparql" in app.blueprints:
-            get_service = getattr(importlib.import_module("climatekg.service.sparql"), "get_service", None)
-            if get_service is not None:
-                get_service()
+        resources.get_answerer()
 
 
-def gunicorn_options(settings, access_log: bool = False) -> dict:
+def boot(app, background: bool = True) -> None:
+    """Start ``app``'s SPARQL query pool now and warm the rest (on a background thread unless told otherwise)."""
+    if "sparql" in app.blueprints:
+        from .sparql import get_service
+
+        with app.app_context():
+            get_service().runner.start()
+
+    def _warm():
+        try:
+            warm(app)
+        except Exception:  # noqa: BLE001 - a request that needs the resource reports it properly
+            app.logger.exception("warming up failed; requests that need the failed resource will say why")
+
+    if background:
+        threading.Thread(target=_warm, name="climatekg-warm", daemon=True).start()
+    else:
+        warm(app)
+
+
+def _settings_from_env():
+    from climatekg.config import load_settings
+
+    return load_settings()
+
+
+def worker_app():
+    """uvicorn's application factory in each web worker: the Flask app behind the front, booted."""
+    from climatekg.embeddings.encoder_service import ENV as ENCODER_ENV
+
+    from .app import create_app
+    from .front import build_front
+
+    settings = _settings_from_env()
+    app = create_app(settings)
+    if os.environ.get(ENCODER_ENV):
+        app.config["ENCODER_ADDRESS"] = os.environ[ENCODER_ENV]
+    boot(app)
+    return build_front(app, settings)
+
+
+# -- the serving process ---------------------------------------------------------------------------
+
+
+def uvicorn_options(settings, access_log: bool = False) -> dict:
+    from .front import MAX_HEADER_BYTES, GuardedH11Protocol, target_limit
+
     return {
-        "bind": f"{settings.host}:{settings.port}",
-        "workers": settings.workers,
-        "worker_class": "asgi",  # service/asgi.py: /mcp (MCP) + the Flask app through a WSGI adapter
-        "timeout": WORKER_TIMEOUT,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-        "accesslog": "-" if access_log else None,
-        "errorlog": "-",
-        "loglevel": "info",
-        "proc_name": "climatekg",
-        "control_socket_disable": True,  # gunicorn ≥ 24: no control socket (two services would share one path)
-        "preload_app": False,  # each worker loads torch/faiss itself: OpenMP state does not survive fork()
+        "host": settings.host, "port": settings.port, "workers": settings.workers,
+        "factory": True, "http": GuardedH11Protocol, "ws": "none", "lifespan": "on", "interface": "asgi3",
+        "h11_max_incomplete_event_size": target_limit(settings) + MAX_HEADER_BYTES,
+        "timeout_keep_alive": 5, "timeout_graceful_shutdown": 10,
+        "timeout_worker_healthcheck": 60,  # a worker starting on a busy machine is not a hung one
+        "limit_concurrency": 1000,  # connections + requests per worker, past which uvicorn answers 503
+        "backlog": 2048, "access_log": access_log, "log_level": "info", "server_header": False,
     }
+
+
+def _export(settings) -> None:
+    """Hand the settings to the worker processes (fresh interpreters) as CLIMATEKG_* variables."""
+    os.environ.pop("CLIMATEKG_CONFIG", None)
+    for f in fields(settings):
+        os.environ[f"CLIMATEKG_{f.name.upper()}"] = str(getattr(settings, f.name))
 
 
 def run_serve(settings, host: str | None = None, port: int | None = None, workers: int | None = None,
               engine: str | None = None, access_log: bool = False) -> int:
-    """Check the build, then serve ``create_app(settings)`` with gunicorn until interrupted."""
-    from gunicorn.app.base import BaseApplication
-
+    """Check the build, start the embedding process, then serve with uvicorn until interrupted."""
     overrides = {k: v for k, v in (("host", host), ("port", port), ("workers", workers), ("sparql_engine", engine))
                  if v is not None}
     settings = replace(settings, **overrides)
@@ -140,25 +194,22 @@ def run_serve(settings, host: str | None = None, port: int | None = None, worker
         print(f"error: {e}", file=sys.stderr)
         return 2
 
-    class Server(BaseApplication):
-        def load_config(self):
-            for key, value in gunicorn_options(settings, access_log).items():
-                if value is not None and key in self.cfg.settings:
-                    self.cfg.set(key, value)
+    import uvicorn
 
-        def load(self):  # runs in each worker (preload_app is off)
-            from .app import create_app
-            from .asgi import create_asgi_app
+    from climatekg.embeddings.encoder_service import ENV as ENCODER_ENV
+    from climatekg.embeddings.encoder_service import EncoderProcess
 
-            app = create_app(settings)
-            warm(app)
-            return create_asgi_app(app)
+    from .front import THREADS
 
-    from .asgi import MCP_PATH, WSGI_THREADS
-
-    print(f"climatekg: serving on http://{settings.host}:{settings.port}/ ({settings.workers} worker"
-          f"{'s' if settings.workers != 1 else ''} × {WSGI_THREADS} threads, SPARQL engine {settings.sparql_engine}); "
-          f"API at /api/…, SPARQL at /sparql, IRIs at /id/…, MCP at {MCP_PATH}; docs at /openapi.json",
-          file=sys.stderr, flush=True)
-    Server().run()
+    _export(settings)
+    encoder = EncoderProcess(settings).start()
+    os.environ[ENCODER_ENV] = encoder.address
+    print(f"climatekg: serving on http://{settings.host}:{settings.port}/ ({settings.workers} web worker"
+          f"{'s' if settings.workers != 1 else ''} × {THREADS} threads behind uvicorn, one embedding process, "
+          f"SPARQL engine {settings.sparql_engine}); API at /api/…, SPARQL at /sparql, IRIs at /id/…; "
+          "docs at /openapi.json", file=sys.stderr, flush=True)
+    try:
+        uvicorn.run("climatekg.service.serve:worker_app", **uvicorn_options(settings, access_log))
+    finally:
+        encoder.stop()
     return 0

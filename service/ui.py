@@ -35,7 +35,7 @@ from climatekg.graph.store import PREFIXES
 from climatekg.graph.units import CHART_INDICATORS
 from climatekg.graph.units import unit_label as _unit_label
 
-from .errors import ApiError, NotFound
+from .errors import ApiError, BadRequest, NotFound
 from .resources import get_cases, get_store
 
 bp = Blueprint("ui", __name__)
@@ -375,7 +375,10 @@ KEY_OUTCOME_ORDER = [i for i, _ in CHART_INDICATORS]
 def _pick_lang() -> tuple[str, bool]:
     """(language, whether ?lang= chose it)."""
     asked = (request.args.get("lang") or "").strip().lower()
-    if asked in LANGS:
+    if asked:
+        if asked not in LANGS:
+            shown = asked if len(asked) <= 20 else asked[:20] + "…"
+            raise BadRequest(f"lang must be one of {', '.join(LANGS)}, got {shown!r}", detail={"parameter": "lang"})
         return asked, True
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in LANGS:

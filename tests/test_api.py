@@ -240,6 +240,7 @@ def test_search_without_an_index_is_503_naming_the_command(graph_build_dir, buil
 # -- climatekg serve -------------------------------------------------------------------------------
 
 def test_serve_says_what_to_build_when_the_build_is_missing(built_settings, tmp_path, capsys):
+    import shutil
     from dataclasses import replace
 
     from climatekg.cli import main
@@ -248,8 +249,11 @@ def test_serve_says_what_to_build_when_the_build_is_missing(built_settings, tmp_
     with pytest.raises(BuildMissing, match="run 'climatekg build'"):
         check_build(replace(built_settings, build_dir=tmp_path))
     (tmp_path / "graph.nt").write_text("", encoding="utf-8")
-    with pytest.raises(BuildMissing, match="no search index .* run 'climatekg build'"):
+    with pytest.raises(BuildMissing, match="graph-manifest.json is missing .* run 'climatekg build'"):
         check_build(replace(built_settings, build_dir=tmp_path))
+    shutil.copytree(built_settings.build_dir, tmp_path / "copy", ignore=shutil.ignore_patterns("index"))
+    with pytest.raises(BuildMissing, match="no search index .* run 'climatekg build'"):
+        check_build(replace(built_settings, build_dir=tmp_path / "copy"))
     config = tmp_path / "climatekg.toml"
     config.write_text(f'build_dir = "{tmp_path / "empty"}"\n', encoding="utf-8")
     assert main(["--config", str(config), "serve", "--port", "5999"]) == 2
@@ -257,15 +261,18 @@ def test_serve_says_what_to_build_when_the_build_is_missing(built_settings, tmp_
 
 
 def test_serve_accepts_the_session_build(built_settings, search_engine):
-    from climatekg.service.serve import check_build, gunicorn_options
+    from climatekg.service.front import GuardedH11Protocol, target_limit
+    from climatekg.service.serve import check_build, uvicorn_options
 
     assert check_build(built_settings) == []
-    opts = gunicorn_options(built_settings)
-    assert opts["bind"] == f"{built_settings.host}:{built_settings.port}" and opts["worker_class"] == "asgi"
+    opts = uvicorn_options(built_settings)
+    assert (opts["host"], opts["port"], opts["workers"]) == (built_settings.host, built_settings.port,
+                                                             built_settings.workers)
+    assert opts["http"] is GuardedH11Protocol and opts["h11_max_incomplete_event_size"] > target_limit(built_settings)
 
 
 @pytest.mark.slow
-def test_serve_under_gunicorn_and_generate_load(built_settings, search_engine, tmp_path):
+def test_serve_and_generate_load(built_settings, search_engine, tmp_path):
     """`climatekg serve` in a subprocess, then benchmarks.load against it: no errors on either endpoint."""
     import os
     import socket
@@ -284,13 +291,14 @@ def test_serve_under_gunicorn_and_generate_load(built_settings, search_engine, t
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 120
+        deadline = time.time() + 300
         while True:
             assert proc.poll() is None, proc.stdout.read()
-            try:
-                with urllib.request.urlopen(url + "/api/cases", timeout=2) as r:
-                    assert json.loads(r.read())["count"] == 26
-                    break
+            try:  # it answers at once and loads in the background: wait until /health says ready
+                with urllib.request.urlopen(url + "/health", timeout=2) as r:
+                    if json.loads(r.read())["ready"]:
+                        break
+                    time.sleep(0.5)
             except OSError:
                 assert time.time() < deadline, "the service did not start"
                 time.sleep(0.5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import pytest
@@ -103,6 +104,31 @@ BAD = [
     ("POST", "/api/similar", {"json": {"text": "沼" * 5001}}, 413),
     ("POST", "/api/similar", {"json": {"text": HUGE}}, 413),
     ("POST", "/api/similar?k=5", {"json": {"text": "沼气"}}, 400),
+    # inputs that once were 500s: lone surrogate escapes, deep nesting, null, NUL on every route
+    ("POST", "/api/ask", {"data": '{"q": "\\ud800x"}', "content_type": JSON}, 400),
+    ("POST", "/api/similar", {"data": '{"text": "\\udc00abc"}', "content_type": JSON}, 400),
+    ("POST", "/api/similar", {"data": '{"text": "沼气", "\\ud800": 1}', "content_type": JSON}, 400),
+    ("POST", "/api/similar", {"data": "[" * 5000 + "]" * 5000, "content_type": JSON}, 400),
+    ("POST", "/api/similar", {"data": '{"text": "沼气", "k": ' + "[" * 5000 + "]" * 5000 + "}", "content_type": JSON},
+     400),
+    ("POST", "/api/similar", {"data": '{"text": ' + "{\"a\": " * 40 + "1" + "}" * 40 + "}", "content_type": JSON}, 400),
+    ("POST", "/api/ask", {"data": "[" * 5000 + "]" * 5000, "content_type": JSON}, 400),
+    ("POST", "/api/similar", {"json": {"text": "沼气", "k": None}}, 400),
+    ("POST", "/api/ask", {"json": {"q": None}}, 400),
+    ("POST", "/api/ask", {"json": {"q": "沼气\x00"}}, 400),
+    ("POST", "/api/ask", {"data": {"q": "沼气\x00"}}, 400),
+    ("POST", "/api/similar", {"json": {"text": "沼气\x00"}}, 400),
+    ("GET", "/api/ask?q=a%00b", {}, 400),
+    ("GET", "/api/ask?q=" + "a" * 1001, {}, 413),
+    ("GET", "/api/ask?q=solar&k=3", {}, 400),
+    ("GET", "/api/cases?x=%00", {}, 400),
+    ("GET", "/id/case/case-01%00", {}, 400),
+    ("GET", "/sparql?query=ASK%20%7B%7D%00", {}, 400),
+    ("POST", "/sparql", {"data": {"query": "ASK {}\x00"}}, 400),
+    # pages: lang is zh or en
+    ("GET", "/?lang=AAA", {}, 400),
+    ("GET", "/cases?lang=xx", {}, 400),
+    ("GET", "/cases/case-01?lang=" + "z" * 300, {}, 400),
     # /id/<path>
     ("GET", "/id/nope", {}, 404),
     ("GET", "/id/case/case-99", {}, 404),
@@ -199,3 +225,20 @@ def test_good_requests_still_work_after_the_bad_ones(client):
     assert client.get("/api/cases/case-15").get_json()["company"]["en"] == "Bank of Beijing"
     assert client.post("/api/similar", json={"text": "沼气", "k": 2}).status_code == 200
     assert client.get("/id/case/case-01", headers={"Accept": "text/turtle"}).status_code == 200
+
+
+def test_a_320_digit_number_in_a_question_is_answered(client):
+    """It used to become `inf` in the generated SPARQL (a 500): amounts parsed from questions are bounded."""
+    for q in ("光伏装机超过" + "9" * 320 + "MW的项目有哪些？", "Which projects have more than 1" + "0" * 320 + " MW of solar?"):
+        r = client.get("/api/ask", query_string={"q": q})
+        assert r.status_code == 200, r.get_data(as_text=True)[:300]
+        body = r.get_json()
+        assert body["answer"]
+        for amount in re.findall(r"FILTER\(\?value [<>] ([^)\s]+)\)", body.get("sparql") or ""):
+            assert math.isfinite(float(amount)), body["sparql"]
+    still_serving(client)
+
+
+def test_pages_take_either_language(client):
+    for lang in ("zh", "en", "EN", ""):
+        assert client.get("/cases", query_string={"lang": lang}).status_code == 200

@@ -95,3 +95,94 @@ def test_metadata_section_against_a_printed_label(settings, tmp_path, previous_b
     meta = _meta_copy(settings, tmp_path, move)
     with pytest.raises(BuildError, match=r"case 'case-20' is in section s5 '绿色交通', but the margin label at source line 5231 reads '4 能源转型'"):
         build(replace(settings, metadata=meta, build_dir=previous_build), progress=lambda m: None)
+
+
+# -- damaged build outputs: detected by `climatekg build` (and rebuilt) and by `climatekg serve` (and named) ----
+
+@pytest.fixture
+def built_copy(built_settings, search_engine, tmp_path):
+    """A copy of the session's complete build (graph + index) with the build's input stamp, as `climatekg build`
+    leaves it."""
+    from climatekg.build import fingerprint, graph_inputs
+
+    d = tmp_path / "build"
+    shutil.copytree(built_settings.build_dir, d)
+    (d / "graph.inputs").write_text(fingerprint(graph_inputs(built_settings)) + ":" + built_settings.base_iri + "\n")
+    return replace(built_settings, build_dir=d)
+
+
+def _damage(path, how):
+    if how == "truncate":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif how == "corrupt":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    else:
+        path.unlink()
+
+
+@pytest.mark.parametrize("name, how", [
+    ("index/vectors.faiss", "truncate"), ("index/bm25_zh/params.index.json", "corrupt"),
+    ("index/manifest.json", "delete"), ("graph.ttl", "corrupt"), ("graph.nt", "corrupt"),
+    ("graph-manifest.json", "delete"), ("graph.jsonld", "delete"),
+])
+def test_serve_names_a_damaged_artifact_and_the_fix(built_copy, name, how, capsys):
+    from climatekg.service.serve import BuildMissing, check_build
+
+    assert check_build(built_copy) == []
+    target = built_copy.build_dir / name
+    if not target.exists():  # the BM25 files are bm25s's: pick whichever file it wrote
+        target = sorted((built_copy.build_dir / "index" / "bm25_zh").iterdir())[0]
+        name = target.relative_to(built_copy.build_dir).as_posix()
+    _damage(target, how)
+    with pytest.raises(BuildMissing) as e:
+        check_build(built_copy)
+    msg = str(e.value)
+    assert "run 'climatekg build'" in msg
+    assert name.rsplit("/", 1)[-1] in msg or (name == "graph.nt" and "graph" in msg)
+
+
+def test_the_index_is_never_built_from_a_damaged_graph(built_copy, tmp_path, capsys):
+    from climatekg.cli import main
+
+    _damage(built_copy.build_dir / "graph.nt", "corrupt")
+    config = tmp_path / "climatekg.toml"
+    config.write_text(f'build_dir = "{built_copy.build_dir}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "build", "--only", "index"]) == 1
+    err = capsys.readouterr().err
+    assert "graph.nt is damaged" in err and "climatekg build" in err and "Traceback" not in err
+
+
+@pytest.mark.slow  # two graph builds
+def test_build_rebuilds_a_damaged_or_missing_graph_file_and_says_so(built_copy, capsys):
+    from climatekg.artifacts import problems
+    from climatekg.build import build_graph
+
+    _damage(built_copy.build_dir / "graph.ttl", "corrupt")
+    _damage(built_copy.build_dir / "graph-manifest.json", "delete")
+    assert build_graph(built_copy) is True
+    said = capsys.readouterr().err
+    assert "graph: rebuilding — graph-manifest.json is missing" in said, said
+    assert problems(built_copy.build_dir, "graph-manifest.json") == []
+    _damage(built_copy.build_dir / "graph.ttl", "corrupt")
+    assert build_graph(built_copy) is True
+    assert "graph.ttl is damaged" in capsys.readouterr().err
+    assert build_graph(built_copy) is False  # intact now: left alone
+    assert "graph: up to date" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # an index build (vectors from the cache)
+def test_build_rebuilds_a_truncated_index_and_says_so(built_copy):
+    from climatekg.artifacts import problems
+    from climatekg.embeddings.build import build_indexes
+    from climatekg.service.serve import check_build
+
+    _damage(built_copy.build_dir / "index" / "vectors.faiss", "truncate")
+    said = []
+    assert build_indexes(built_copy, progress=said.append) is True
+    assert any("rebuilding" in m and "vectors.faiss is damaged" in m for m in said), said
+    assert problems(built_copy.build_dir / "index", "manifest.json") == []
+    assert check_build(built_copy) == []
+    said.clear()
+    assert build_indexes(built_copy, progress=said.append) is False

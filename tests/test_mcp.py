@@ -204,7 +204,7 @@ def test_stdio_server_names_the_missing_build(tmp_path):
     assert p.returncode == 2 and "run 'climatekg build'" in p.stderr and p.stdout == ""
 
 
-# -- streamable HTTP: the service's ASGI composition on a free port ---------------------------------------------
+# -- streamable HTTP: the service's front with /mcp mounted, on a free port ---------------------------------------------
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -214,14 +214,15 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def http_service(app):
-    """service/asgi.py's app (Flask + /mcp) under uvicorn on a free loopback port, in a thread; stopped at the end."""
+    """The service's front (Flask + the MOUNTS, /mcp among them) under uvicorn on a free loopback port, in a
+    thread; stopped at the end."""
     import uvicorn
 
-    from climatekg.service.asgi import create_asgi_app
+    from climatekg.service.front import build_front
 
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_asgi_app(app), host="127.0.0.1", port=port, log_level="warning",
-                                        lifespan="on"))
+    srv = uvicorn.Server(uvicorn.Config(build_front(app, app.config["SETTINGS"]), host="127.0.0.1", port=port,
+                                        log_level="warning", lifespan="on"))
     thread = threading.Thread(target=srv.run, name="uvicorn-test", daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -260,7 +261,7 @@ def test_streamable_http_refuses_foreign_hosts(http_service):
 
 @pytest.mark.slow
 def test_climatekg_serve_offers_mcp(built_settings, search_engine):
-    """`climatekg serve` (gunicorn's asgi worker, service/asgi.py) in a subprocess: every tool over HTTP."""
+    """`climatekg serve` (uvicorn, the front with /mcp mounted) in a subprocess: every tool over HTTP."""
     port = _free_port()
     env = dict(os.environ, CLIMATEKG_BUILD_DIR=str(built_settings.build_dir), HF_HUB_OFFLINE="1",
                TRANSFORMERS_OFFLINE="1")

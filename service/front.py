@@ -1,0 +1,377 @@
+"""The ASGI front of the service: what stands between the network and the Flask app.
+
+`climatekg serve` runs uvicorn (an event-loop HTTP server) with this front as
+its application. Slow clients cannot hold a worker thread, by design:
+
+* **Headers** are read by the event loop. ``GuardedH11Protocol`` (uvicorn's h11
+  protocol) gives a connection ``HEADER_TIMEOUT`` seconds to deliver a
+  request's headers (uvicorn itself only times out *idle* keep-alive
+  connections, and resets that timer on every byte, so a client trickling a
+  header every few seconds would be kept forever); past it the answer is a
+  JSON 408 and the connection is closed. A request target longer than
+  ``target_limit`` is a JSON 414, headers beyond ``MAX_HEADER_BYTES`` a 431,
+  and a request h11 cannot parse a JSON 400 — never a plain-text page.
+* **Bodies** are read whole by the event loop (``Front``), within
+  ``BODY_TIMEOUT`` seconds (408) and ``MAX_BODY_BYTES`` (413, also for a
+  chunked body), before the request reaches a thread: the Flask app sees a
+  complete body with its ``Content-Length``.
+* **Responses** are taken from the app as fast as it produces them and written
+  to the client by the event loop, so a client that stops reading holds no
+  thread either; one that reads nothing for ``SEND_TIMEOUT`` seconds is cut off.
+* The Flask app runs in a pool of ``THREADS`` threads per process (a2wsgi's
+  WSGI→ASGI adapter); only complete requests ever occupy one.
+
+Mounting an ASGI app beside Flask: add ``(path prefix, "module:function")`` to
+``MOUNTS``. The function is called once per process with the Flask app and
+returns an ASGI app; requests for the prefix or anything under ``prefix/`` go
+to it with the same limits, body buffering and response decoupling, and its
+lifespan (startup/shutdown) runs with the server's. The sub-app sees the full
+path (nothing is stripped: FastMCP's ``streamable_http_app()`` serves its own
+``streamable_http_path``, ``/mcp`` by default, so mount it at ``/mcp``).
+Blocking work inside a sub-app belongs in a thread (``anyio.to_thread``), not
+on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+#: (path prefix, "module:function") — ASGI apps mounted beside the Flask app (see the module docstring)
+MOUNTS: list[tuple[str, str]] = [("/mcp", "climatekg.service.asgi:mcp_app")]
+
+THREADS = 16  # Flask request threads per process: only complete requests occupy one
+HEADER_TIMEOUT = 10.0  # seconds to deliver the request line and headers
+BODY_TIMEOUT = 30.0  # seconds to deliver the whole body once the headers are in
+SEND_TIMEOUT = 30.0  # seconds a client may read nothing of its response before it is cut off
+MAX_HEADER_BYTES = 16 * 1024  # header lines after the request line
+MAX_BODY_BYTES = 1024 * 1024  # any body, any route (routes have tighter limits of their own)
+LINGER_SECONDS = 2.0  # after an error answer on a connection the client is still writing to
+
+log = logging.getLogger("climatekg.front")
+Scope = dict
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+
+
+def target_limit(settings) -> int:
+    """Longest request target (path and query string) accepted: a GET carrying the largest query the SPARQL
+    endpoint accepts (sparql_max_query_bytes), percent-encoded (at most 3 bytes per byte), plus room for the
+    other parameters."""
+    return 3 * settings.sparql_max_query_bytes + 4096
+
+
+def error_bytes(status: int, code: str, message: str) -> bytes:
+    """The service's one JSON error shape (service/errors.py), encoded."""
+    return json.dumps({"error": {"status": status, "code": code, "message": message}},
+                      ensure_ascii=False).encode("utf-8")
+
+
+async def send_error(send: Send, status: int, code: str, message: str, close: bool = True) -> None:
+    body = error_bytes(status, code, message)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+# -- the protocol: header deadline, JSON errors for what h11 refuses -------------------------------
+
+_REASONS = {400: b"Bad Request", 408: b"Request Timeout", 414: b"URI Too Long",
+            431: b"Request Header Fields Too Large"}
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for each request's headers and JSON errors.
+
+    The deadline is armed when the connection opens and again when a response is complete (the next
+    request on a kept-alive connection), and disarmed as soon as a request's headers have been parsed.
+    """
+
+    header_timeout = HEADER_TIMEOUT
+
+    def connection_made(self, transport) -> None:
+        self._header_deadline = None
+        self._bytes_since_armed = False
+        self._discarding = False
+        super().connection_made(transport)
+        self._arm()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._bytes_since_armed = False
+        self._header_deadline = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _disarm(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def data_received(self, data: bytes) -> None:
+        if self._discarding:  # after an error answer: the rest of what the client sends is read and dropped
+            return
+        self._bytes_since_armed = True
+        super().data_received(data)
+
+    def handle_events(self) -> None:
+        before = self.cycle
+        super().handle_events()
+        if self.cycle is not before:  # a request's headers are in: the app (and the body deadline) take over
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm()
+
+    def connection_lost(self, exc) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _headers_too_slow(self) -> None:
+        self._header_deadline = None
+        if self.cycle is not None and not self.cycle.response_complete:
+            return  # a request is being answered (pipelining); its end re-arms the deadline
+        if self._bytes_since_armed:
+            self._write_error(408, "request_timeout",
+                              f"the request's headers did not arrive within {self.header_timeout:g} s")
+        else:  # an idle connection: just close it
+            self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:  # h11 could not parse the request
+        buffered = self.conn.trailing_data[0]
+        limit = self.conn._max_incomplete_event_size  # noqa: SLF001 - h11 exposes no accessor
+        if len(buffered) > limit:
+            line_end = buffered.find(b"\r\n")
+            if line_end < 0 or line_end > limit - MAX_HEADER_BYTES:
+                self._write_error(414, "uri_too_long", f"the request target is longer than {limit - MAX_HEADER_BYTES} "
+                                  "bytes — send a long query in a POST body")
+            else:
+                self._write_error(431, "request_header_fields_too_large",
+                                  f"the request headers are larger than {MAX_HEADER_BYTES} bytes")
+            return
+        self._write_error(400, "bad_request", "malformed HTTP request")
+
+    def _write_error(self, status: int, code: str, message: str) -> None:
+        if self.transport.is_closing():
+            return
+        body = error_bytes(status, code, message)
+        head = (b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
+                % (status, _REASONS.get(status, b"Error"), len(body)))
+        self.transport.write(head + body)
+        # a lingering close: stop sending, but read (and drop) what the client is still sending for a moment
+        # — closing at once would reset the connection and the client might never read the answer
+        self._discarding = True
+        try:
+            self.transport.write_eof()
+        except (NotImplementedError, OSError, RuntimeError):
+            self.transport.close()
+            return
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+
+# -- the front: routing, buffered bodies, decoupled responses, lifespans ---------------------------
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Disconnected(Exception):
+    pass
+
+
+class Front:
+    """The ASGI application: ``mounts`` (prefix → ASGI app) beside ``wsgi_app`` (the Flask app)."""
+
+    def __init__(self, wsgi_app, mounts: dict[str, object] | None = None, *, threads: int = THREADS,
+                 max_target: int = 64 * 1024, max_body: int = MAX_BODY_BYTES, body_timeout: float = BODY_TIMEOUT,
+                 send_timeout: float = SEND_TIMEOUT):
+        from a2wsgi import WSGIMiddleware
+
+        self.wsgi = WSGIMiddleware(wsgi_app, workers=threads)
+        self.mounts = {p.rstrip("/"): app for p, app in (mounts or {}).items()}
+        self.max_target, self.max_body = max_target, max_body
+        self.body_timeout, self.send_timeout = body_timeout, send_timeout
+        self._lifespans: list[_SubLifespan] = []
+
+    def route(self, path: str):
+        for prefix, app in self.mounts.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return app
+        return self.wsgi
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return await self._lifespan(scope, receive, send)
+        if scope["type"] != "http":  # websocket: nothing here speaks it
+            await send({"type": "websocket.close", "code": 1003})
+            return
+        target = len(scope.get("raw_path") or scope["path"].encode()) + len(scope["query_string"]) + 1
+        if target > self.max_target:
+            return await send_error(send, 414, "uri_too_long", f"the request target is {target} bytes; the limit is "
+                                    f"{self.max_target} — send a long query in a POST body")
+        header_bytes = sum(len(k) + len(v) + 4 for k, v in scope["headers"])
+        if header_bytes > MAX_HEADER_BYTES:
+            return await send_error(send, 431, "request_header_fields_too_large",
+                                    f"the request headers are {header_bytes} bytes; the limit is {MAX_HEADER_BYTES}")
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            return await send_error(send, 413, "payload_too_large",
+                                    f"the body is {int(declared)} bytes; the limit is {self.max_body}")
+        try:
+            body = await asyncio.wait_for(self._read_body(receive), self.body_timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            return await send_error(send, 408, "request_timeout",
+                                    f"the request body did not arrive within {self.body_timeout:g} s")
+        except _TooLarge:
+            return await send_error(send, 413, "payload_too_large", f"the body is larger than {self.max_body} bytes")
+        except _Disconnected:
+            return
+        scope = dict(scope)
+        scope["headers"] = [(k, v) for k, v in scope["headers"] if k not in (b"content-length", b"transfer-encoding")]
+        if body or scope["method"] not in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            scope["headers"].append((b"content-length", str(len(body)).encode()))
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: http.disconnect when the client goes away
+
+        writer = _Writer(send, self.send_timeout)
+        try:
+            await self.route(scope["path"])(scope, replay, writer.send)
+        finally:
+            await writer.close()
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _Disconnected
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise _TooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    for app in self.mounts.values():
+                        sub = _SubLifespan(app)
+                        if await sub.startup(scope):
+                            self._lifespans.append(sub)
+                except Exception as e:  # noqa: BLE001 - reported to the server, which stops
+                    await send({"type": "lifespan.startup.failed", "message": f"a mounted app failed to start: {e}"})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for sub in reversed(self._lifespans):
+                    await sub.shutdown()
+                self._lifespans.clear()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for k, v in scope["headers"]:
+        if k == name:
+            return v.decode("latin-1").strip()
+    return None
+
+
+class _Writer:
+    """Takes response messages from the app without waiting for the client; an event-loop task writes them."""
+
+    def __init__(self, send: Send, timeout: float):
+        self._send, self.timeout = send, timeout
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.stalled = False
+        self.task = asyncio.get_running_loop().create_task(self._drain())
+
+    async def send(self, message: dict) -> None:
+        if not self.stalled:  # once the client has stalled, the rest of the response is dropped
+            self.queue.put_nowait(message)
+
+    async def _drain(self) -> None:
+        while True:
+            message = await self.queue.get()
+            if message is None:
+                return
+            try:
+                await asyncio.wait_for(self._send(message), self.timeout)
+            except (asyncio.TimeoutError, TimeoutError):
+                self.stalled = True  # the app returns without completing the response: uvicorn drops the connection
+                log.warning("a client read nothing of its response for %g s; connection dropped", self.timeout)
+                return
+
+    async def close(self) -> None:
+        self.queue.put_nowait(None)
+        await self.task
+
+
+class _SubLifespan:
+    """Runs a mounted ASGI app's lifespan protocol (startup … shutdown) beside the server's."""
+
+    def __init__(self, app):
+        self.app = app
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.outbox: asyncio.Queue = asyncio.Queue()
+        self.task: asyncio.Task | None = None
+
+    async def startup(self, scope: Scope) -> bool:
+        """True when the app speaks lifespan and started; False when it does not take lifespan events."""
+        self.task = asyncio.get_running_loop().create_task(self._run(scope))
+        await self.inbox.put({"type": "lifespan.startup"})
+        reply = await self.outbox.get()
+        if reply is None:
+            return False
+        if reply["type"] == "lifespan.startup.failed":
+            raise RuntimeError(reply.get("message") or "startup failed")
+        return True
+
+    async def _run(self, scope: Scope) -> None:
+        try:
+            await self.app(scope, self.inbox.get, self.outbox.put)
+        except Exception:  # noqa: BLE001 - an app without lifespan support may raise on the lifespan scope
+            log.debug("mounted app does not support lifespan", exc_info=True)
+        finally:
+            await self.outbox.put(None)
+
+    async def shutdown(self) -> None:
+        await self.inbox.put({"type": "lifespan.shutdown"})
+        await self.outbox.get()
+        if self.task is not None:
+            await self.task
+
+
+# -- building it -----------------------------------------------------------------------------------
+
+
+def load_mounts(flask_app, mounts: list[tuple[str, str]] | None = None) -> dict[str, object]:
+    """{prefix: ASGI app} from MOUNTS (or ``mounts``): each "module:function" called with the Flask app."""
+    out = {}
+    for prefix, ref in MOUNTS if mounts is None else mounts:
+        module, _, name = ref.partition(":")
+        out[prefix] = getattr(importlib.import_module(module), name)(flask_app)
+    return out
+
+
+def build_front(flask_app, settings, mounts: list[tuple[str, str]] | None = None, **options) -> Front:
+    """The front for ``flask_app`` with the limits derived from ``settings`` and the ASGI apps of MOUNTS."""
+    return Front(flask_app, load_mounts(flask_app, mounts), max_target=target_limit(settings), **options)
