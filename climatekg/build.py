@@ -79,10 +79,6 @@ def build_model(settings: Settings, force: bool = False) -> Path | None:
     return materialise(target, force=force, progress=lambda m: _progress("  " + m))
 
 
-class BuildFailed(RuntimeError):
-    """A build step cannot run; the message names the fix."""
-
-
 def build_index(settings: Settings, force: bool = False) -> bool:
     try:
         from climatekg.embeddings.build import build_indexes
@@ -90,7 +86,7 @@ def build_index(settings: Settings, force: bool = False) -> bool:
         return False
     damaged = problems(settings.build_dir, "graph-manifest.json")
     if damaged:  # the index is made from the graph: never from a damaged one
-        raise BuildFailed(f"the graph in {settings.build_dir} is not intact ({'; '.join(damaged)}) — "
+        raise BuildError(f"the graph in {settings.build_dir} is not intact ({'; '.join(damaged)}) — "
                           "run 'climatekg build' (or 'climatekg build --only graph') first")
     return build_indexes(settings, force=force, progress=lambda m: _progress("  " + m))
 

@@ -44,13 +44,13 @@ def format_table(variables: list[str], rows: list[list], max_col: int = 60) -> s
 
 
 def cmd_build(args, settings) -> int:
-    from climatekg.graph.pipeline import BuildError
+    from climatekg.graph.pipeline import BuildError as GraphBuildError
 
-    from .build import BuildFailed, build_all
+    from .build import BuildError, build_all
 
     try:
         build_all(settings, force=args.force, only=args.only)
-    except (BuildError, BuildFailed) as e:
+    except (GraphBuildError, BuildError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0
