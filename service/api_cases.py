@@ -94,7 +94,8 @@ def _rows(res) -> list[dict]:
 
 def outcomes(store, case_iri: str) -> list[dict]:
     res = store.query(f"""
-        SELECT ?o ?value ?unit ?qudt ?ind ?indZh ?indEn ?period ?year ?approx ?surface ?quote ?start ?end ?part WHERE {{
+        SELECT ?o ?value ?unit ?qudt ?ind ?indZh ?indEn ?period ?year ?approx ?projected ?surface ?quote ?start ?end
+               ?part WHERE {{
           <{case_iri}> ckg:reportsOutcome ?o .
           ?o schema:value ?value ; ckg:unitSymbol ?unit ; ckg:measures ?ind ; ckg:surface ?surface ;
              ckg:quote ?quote ; ckg:startLine ?start ; ckg:endLine ?end ; ckg:inPart ?part .
@@ -104,6 +105,7 @@ def outcomes(store, case_iri: str) -> list[dict]:
           OPTIONAL {{ ?o ckg:period ?period }}
           OPTIONAL {{ ?o ckg:year ?year }}
           OPTIONAL {{ ?o ckg:approximate ?approx }}
+          OPTIONAL {{ ?o ckg:projected ?projected }}
         }} ORDER BY ?o""")
     out, seen = [], set()
     for r in _rows(res):
@@ -123,6 +125,7 @@ def outcomes(store, case_iri: str) -> list[dict]:
             "period": PERIODS.get(_val(r, "period")),
             "year": int(year) if year else None,
             "approximate": _val(r, "approx") == "true",
+            "projected": _val(r, "projected") == "true",
             "surface": _val(r, "surface"),
             "quote": _val(r, "quote"),
             "start_line": int(_val(r, "start")), "end_line": int(_val(r, "end")),

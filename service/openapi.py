@@ -94,6 +94,7 @@ SCHEMAS: dict = {
                                                            "zh": NULLABLE_STR, "en": NULLABLE_STR}},
             "period": {"type": ["string", "null"], "enum": ["annual", "cumulative", None]},
             "year": NULLABLE_INT, "approximate": BOOL,
+            "projected": {**BOOL, "description": "a target or forecast, not a reported result"},
             "surface": {**STR, "description": "the figure as printed", "examples": ["13.26 MWp"]},
             "quote": STR, **LINES, **PART,
         },
@@ -242,7 +243,8 @@ ASK_RESPONSES = {"200": _json("AskResponse"), "400": _error("no question, or a m
 
 
 def _ui_pages() -> dict:
-    """The HTML pages of ``service/ui.py`` (listed in its ``PAGES``), when its blueprint is part of the app."""
+    """The HTML pages of ``service/ui`` (listed in its ``PAGES``; its other routes in ``OPENAPI_PATHS``), when its
+    blueprint is part of the app."""
     if "ui" not in current_app.blueprints:
         return {}
     from . import ui
@@ -263,6 +265,7 @@ def _ui_pages() -> dict:
         if "{" in path and not is_json:
             out[path]["get"]["responses"]["404"] = {"description": "an HTML page saying what was not found",
                                                     "content": {"text/html": {"schema": STR}}}
+    out.update(getattr(ui, "OPENAPI_PATHS", {}))
     return out
 
 
