@@ -42,10 +42,13 @@ TIMING = """() => {
 
 def serve():
     """The app on a free loopback port in a thread; returns (url, stop)."""
+    import logging
+
     from werkzeug.serving import make_server
 
     from climatekg.service.app import create_app
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = create_app(load_settings())
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -59,7 +62,7 @@ def serve():
 
 
 def visit(pg, url: str) -> dict:
-    pg.goto(url, wait_until="load")
+    pg.goto(url, wait_until="load", timeout=300_000)  # the first visit loads the search model
     pg.wait_for_timeout(100)  # let loadEventEnd be set
     return pg.evaluate(TIMING)
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.related
 
-Runs /api/search's engine on the 100 search evaluation questions (every one about the collection) and on
+Runs /api/search's engine on the search evaluation questions (every one about the collection) and on
 the file's `unrelated` queries, and prints, for each set, the distribution of the best result's fused score
 and how a threshold between them separates the two: the share of related questions that keep at least one
 case, and the share of unrelated queries that show none. The threshold kept in the file is the midpoint of
@@ -45,7 +45,7 @@ def main() -> int:
     from climatekg.embeddings.search import SearchEngine
 
     engine = SearchEngine.load(load_settings())
-    related_q = [q["text"] for q in tomllib.loads(RELATED.read_text())["q"]]
+    related_q = [q["text"] for q in tomllib.loads(RELATED.read_text())["q"] if "text" in q]
     conf = tomllib.loads(FILE.read_text())
     rel = top_scores(engine, related_q)
     unrel = top_scores(engine, conf["unrelated"])

@@ -632,7 +632,7 @@ def test_answer_and_no_answer_are_announced(page, base_url):
     expect(live).to_contain_text("No answer")
 
 
-@pytest.mark.parametrize("q", ["xyzzy", "怎么做红烧肉？"])
+@pytest.mark.parametrize("q", ["xyzzy", "嘎嘎嘎嘎"])
 def test_nonsense_shows_no_closest_cases(page, base_url, q):
     goto(page, f"{base_url}/?lang=en&q=" + quote(q))
     expect(page.locator(".not-answered")).to_be_visible()

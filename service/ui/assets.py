@@ -6,7 +6,7 @@
   ``{{ asset('ui/ui.css') }}``. The unhashed ``/static/`` route stays for anything else.
 - every text response of the app (pages, JSON, SPARQL results, RDF) is gzip-compressed when the client
   accepts it and it is worth it (``compress``);
-- ``/favicon.ico`` redirects to the icon under its hashed name;
+- ``/favicon.ico``: the icon (pages link it under its hashed name);
 - a 404 for a URL no route knows is an HTML page when a browser asks (its Accept prefers text/html), and
   the usual JSON error for API clients.
 """
@@ -19,7 +19,7 @@ import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Response, current_app, redirect, request
+from flask import Response, current_app, request
 
 from ..errors import error_body
 
@@ -138,7 +138,11 @@ def wants_html() -> bool:
 
 
 def favicon():
-    return redirect(asset_url("ui/favicon.svg"), code=301)
+    """The icon itself at the address browsers try without being told (pages link its hashed name)."""
+    a = assets()[0]["ui/favicon.svg"]
+    resp = Response(a.body, mimetype=a.mimetype)
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
 
 
 #: the routes of this module, for /openapi.json
@@ -152,13 +156,16 @@ OPENAPI_PATHS = {
         "responses": {"200": {"description": "the file", "content": {"text/css": {"schema": {"type": "string"}},
                                                                     "text/javascript": {"schema": {"type": "string"}},
                                                                     "image/svg+xml": {"schema": {"type": "string"}}}},
-                      "304": {"description": "not modified (If-None-Match)"},
-                      "404": {"description": "no such file under that digest (JSON, or an HTML page for browsers)"},
-                      "405": {"description": "not GET or HEAD"}}}},
+                      "404": {"description": "no such file under that digest (an HTML page for browsers)",
+                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
+                                          "text/html": {"schema": {"type": "string"}}}},
+                      "405": {"description": "not GET or HEAD",
+                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
     "/favicon.ico": {"get": {
-        "operationId": "favicon", "tags": ["web interface"], "summary": "Redirects to the site icon (SVG)",
-        "responses": {"301": {"description": "the icon's /assets/ address"},
-                      "405": {"description": "not GET or HEAD"}}}},
+        "operationId": "favicon", "tags": ["web interface"], "summary": "The site icon (SVG; cached for a day)",
+        "responses": {"200": {"description": "the icon", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+                      "405": {"description": "not GET or HEAD",
+                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
 }
 
 

@@ -175,11 +175,12 @@
       answerBody.appendChild(ol);
     }
     if (a.sparql) {
-      var det = el("details", { class: "sparql-used" },
+      // the query itself collapsed (long, and most readers want the answer); the editor link always visible
+      answerBody.appendChild(el("details", { class: "sparql-used" },
         el("summary", { text: S.sparql_used }),
-        el("pre", { class: "sparql" }, el("code", { text: a.sparql })),
-        el("p", null, el("a", { class: "open-editor", href: cfg.editor + "?query=" + encodeURIComponent(a.sparql) }, S.open_in_editor)));
-      answerBody.appendChild(det);
+        el("pre", { class: "sparql" }, el("code", { text: a.sparql }))));
+      answerBody.appendChild(el("p", { class: "editor-link" },
+        el("a", { class: "open-editor", href: cfg.editor + "?query=" + encodeURIComponent(a.sparql) }, S.open_in_editor)));
     }
     if (a.rows && (a.rows.columns || a.rows.vars) && a.rows.rows && a.rows.rows.length) {
       answerBody.appendChild(el("h3", { text: S.graph_rows }));
