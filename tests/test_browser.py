@@ -464,7 +464,7 @@ def test_phone_case_page_collapses_long_sections_and_opens_them_by_keyboard(phon
       document.querySelectorAll('#outcomes-table').forEach(t => t.classList.add('rows-collapsed'));
       return h; }""")
     print(f"case-06 at 390 px: {collapsed} px collapsed, {expanded} px with every section open")
-    assert collapsed < expanded / 3, (collapsed, expanded)
+    assert collapsed < expanded / 2 and collapsed < 12_000, (collapsed, expanded)
 
     # a part of the text: focus its summary, Enter opens it, Space closes it
     summary = parts.first.locator("summary")
@@ -609,16 +609,18 @@ def test_run_clicked_before_the_editor_script_loads_waits_for_it(page, base_url)
     q = "SELECT ?case WHERE { ?case a ckg:Case } ORDER BY ?case LIMIT 2"
     page.goto(f"{base_url}/sparql/editor?lang=en&query=" + quote(q), wait_until="commit")
     page.locator("#run").click()
-    for _ in range(100):
-        if held:
+    vendored = (ROOT / "service" / "static" / "vendor" / "codemirror" / "editor.min.js").is_file()
+    for _ in range(200):
+        if len(held) == (2 if vendored else 1):
             break
         page.wait_for_timeout(50)
     assert held, "the editor's scripts were not requested"
     assert page.locator("html[data-ready]").count() == 0
-    page.unroute("**/assets/vendor/**/*.js")
-    page.unroute("**/assets/ui/editor.*.js")
+    assert "/sparql/editor" in page.url  # the click did not submit the form natively
     for route in held:
         route.continue_()
+    page.unroute("**/assets/vendor/**/*.js")
+    page.unroute("**/assets/ui/editor.*.js")
     page.wait_for_selector("html[data-ready]", state="attached")
     expect(page.locator("#results-table tbody tr")).to_have_count(2)
     expect(page).to_have_url(re.compile(r"/sparql/editor\?"))
