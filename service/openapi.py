@@ -295,7 +295,8 @@ ASK_RESPONSES = {"200": _json("AskResponse"), "400": _error("no question, or a m
 
 
 def _ui_pages() -> dict:
-    """The HTML pages of ``service/ui.py`` (listed in its ``PAGES``), when its blueprint is part of the app."""
+    """The HTML pages of ``service/ui`` (listed in its ``PAGES``; its other routes in ``OPENAPI_PATHS``), when its
+    blueprint is part of the app."""
     if "ui" not in current_app.blueprints:
         return {}
     from . import ui
@@ -317,6 +318,7 @@ def _ui_pages() -> dict:
         if "{" in path and not is_json:
             out[path]["get"]["responses"]["404"] = {"description": "an HTML page saying what was not found",
                                                     "content": {"text/html": {"schema": STR}}}
+    out.update(getattr(ui, "OPENAPI_PATHS", {}))
     return out
 
 

@@ -5,7 +5,12 @@ built graph and search index). The tests ask questions in Chinese and English an
 highlighted sentence, narrow the ranked cases with a facet, open a case page and follow a similar case, run
 an example query in the SPARQL editor and read its results table, show a syntax error and a timeout, and
 switch the language. Screenshots of each page at laptop (1280 px) and phone (390 px) width go to
-``test-output/screenshots/``; at phone width no page may scroll sideways.
+``test-output/screenshots/``; at phone width no page may scroll sideways, every control is at least 44 px
+square, and long sections open and close from the keyboard. Responses are compressed and the scripts and
+styles cached; an unknown URL is an HTML page; a ``javascript:`` IRI in a result is never a link.
+
+Every page says when its script has set itself up (``<html data-ready>``); the tests wait for that rather
+than for time, and ``expect`` waits as long as any other step (``WAIT``).
 
 Set-up (``make test`` does it): ``apt-get install chromium fonts-noto-cjk`` and ``pip install playwright``
 — never ``playwright install``: the browser is Debian's. Without /usr/bin/chromium (or Playwright) these
@@ -31,7 +36,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 SHOTS = ROOT / "test-output" / "screenshots"
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-WAIT = 60_000  # ms: the first question warms the answerer
+WAIT = 60_000  # ms: the first question warms the answerer, the first query the query workers
 
 
 def _unavailable(reason: str):
@@ -43,8 +48,17 @@ def _unavailable(reason: str):
 
 try:
     from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT)
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
+
+
+def goto(pg, url: str):
+    """Open a page and wait until its script is set up (<html data-ready>)."""
+    resp = pg.goto(url)
+    pg.wait_for_selector("html[data-ready]", state="attached")
+    return resp
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +123,7 @@ def no_sideways_scroll(pg):
 # -- asking ----------------------------------------------------------------------------------------------
 
 def test_chinese_question_answer_sparql_citation_and_facets(page, base_url):
-    page.goto(f"{base_url}/?lang=zh")
+    goto(page, f"{base_url}/?lang=zh")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"', '沼气')"), \
         "Noto Sans CJK SC is not installed (apt-get install fonts-noto-cjk): Chinese would render as boxes"
@@ -173,12 +187,13 @@ def test_chinese_question_answer_sparql_citation_and_facets(page, base_url):
 
 
 def test_sparql_answer_opens_in_the_editor(page, base_url):
-    page.goto(f"{base_url}/?lang=en&q=" + quote("Which banks are in the collection?"))
+    goto(page, f"{base_url}/?lang=en&q=" + quote("Which banks are in the collection?"))
     expect(page.locator("#answer-text")).to_contain_text("Bank of Beijing")
     link = page.locator("a.open-editor")
     expect(link).to_have_text("Open in editor")
     link.click()
     expect(page).to_have_url(re.compile(r"/sparql/editor\?query="))
+    page.wait_for_selector("html[data-ready]", state="attached")
     expect(page.locator("#query")).to_have_value(re.compile("SELECT", re.I))  # the text area stays in sync on load
     page.click("#run")
     expect(page.locator("#results-table")).to_contain_text("Bank of Beijing")
@@ -186,7 +201,7 @@ def test_sparql_answer_opens_in_the_editor(page, base_url):
 
 
 def test_english_question_answer_and_citation(page, base_url):
-    page.goto(f"{base_url}/?lang=en&q=" + quote("How much rooftop PV did Danone install?"))
+    goto(page, f"{base_url}/?lang=en&q=" + quote("How much rooftop PV did Danone install?"))
     expect(page.locator("#q")).to_have_value("How much rooftop PV did Danone install?")
     answer = page.locator("#answer-text")
     expect(answer).to_contain_text("13.26")
@@ -204,7 +219,7 @@ def test_english_question_answer_and_citation(page, base_url):
 
 
 def test_unanswerable_and_empty_questions_are_explained(page, base_url):
-    page.goto(f"{base_url}/?lang=en")
+    goto(page, f"{base_url}/?lang=en")
     page.click("#ask-button")
     expect(page.locator("#status")).to_contain_text("Type a question")
     page.fill("#q", "What is the capital of France?")
@@ -216,7 +231,7 @@ def test_unanswerable_and_empty_questions_are_explained(page, base_url):
 
 
 def test_failures_are_shown_not_blank(page, base_url):
-    page.goto(f"{base_url}/?lang=en")
+    goto(page, f"{base_url}/?lang=en")
     page.route("**/api/search?*", lambda route: route.fulfill(
         status=503, content_type="application/json",
         body='{"error": {"status": 503, "code": "unavailable", "message": "no search index — run climatekg build"}}'))
@@ -230,7 +245,7 @@ def test_failures_are_shown_not_blank(page, base_url):
 # -- case pages ------------------------------------------------------------------------------------------
 
 def test_case_page_and_a_similar_case(page, base_url):
-    page.goto(f"{base_url}/cases/case-01?lang=en")
+    goto(page, f"{base_url}/cases/case-01?lang=en")
     expect(page.locator("h1")).to_contain_text("Danone China Beverages")
     expect(page.locator(".subtitle")).to_contain_text("达能中国饮料")
     expect(page.locator("svg.neigh.wide")).to_be_visible()
@@ -257,7 +272,7 @@ def test_case_page_and_a_similar_case(page, base_url):
 
 
 def test_keyboard_skip_link_and_focus(page, base_url):
-    page.goto(f"{base_url}/cases/case-02?lang=zh")
+    goto(page, f"{base_url}/cases/case-02?lang=zh")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     expect(page.locator("a.skip")).to_be_visible()
@@ -273,7 +288,7 @@ def test_editor_example_results_syntax_error_and_timeout(page, base_url):
     vendored = (ROOT / "service" / "static" / "vendor" / "codemirror" / "lib" / "codemirror.js").is_file()
     if not vendored and os.environ.get("CI", "").lower() == "true":
         pytest.fail("CodeMirror is not vendored — run 'cd ui && npm ci && node vendor.mjs' (make does)")
-    page.goto(f"{base_url}/sparql/editor?lang=en")
+    goto(page, f"{base_url}/sparql/editor?lang=en")
     if vendored:
         expect(page.locator(".CodeMirror")).to_be_visible()
         assert page.locator(".CodeMirror .cm-keyword").count() > 0, "no syntax highlighting"
@@ -314,7 +329,7 @@ def test_editor_example_results_syntax_error_and_timeout(page, base_url):
 
 def test_editor_query_parameter_prefills(page, base_url):
     q = 'SELECT ?case WHERE { ?case a ckg:Case } ORDER BY ?case LIMIT 3'
-    page.goto(f"{base_url}/sparql/editor?lang=zh&query=" + quote(q))
+    goto(page, f"{base_url}/sparql/editor?lang=zh&query=" + quote(q))
     value = page.evaluate("window.ckgEditor ? window.ckgEditor.getValue() : document.getElementById('query').value")
     assert value == q
     page.keyboard.press("Tab")  # focus moves; nothing traps it
@@ -326,13 +341,13 @@ def test_editor_query_parameter_prefills(page, base_url):
 # -- language ------------------------------------------------------------------------------------------
 
 def test_language_switch(page, base_url):
-    page.goto(f"{base_url}/cases?lang=zh")
+    goto(page, f"{base_url}/cases?lang=zh")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(page.locator("header.site nav")).to_contain_text("问答与检索")
     page.click("a.lang-link[data-lang='en']")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("header.site nav")).to_contain_text("Ask & search")
-    page.goto(f"{base_url}/sparql/editor")  # the choice is remembered
+    goto(page, f"{base_url}/sparql/editor")  # the choice is remembered
     expect(page.locator("h1")).to_have_text("SPARQL query editor")
     page.click("a.lang-link[data-lang='zh']")
     expect(page.locator("h1")).to_have_text("SPARQL 查询编辑器")
@@ -363,7 +378,7 @@ def test_pages_render_at_laptop_and_phone_width(browser, base_url, width, lang):
     try:
         for name, path, ready in SCREENS:
             sep = "&" if "?" in path else "?"
-            pg.goto(f"{base_url}{path}{sep}lang={lang}")
+            goto(pg, f"{base_url}{path}{sep}lang={lang}")
             expect(pg.locator(ready).first).to_be_visible()
             if name == "editor":
                 pg.click("button.example[data-example='pv']")
@@ -383,3 +398,263 @@ def test_pages_render_at_laptop_and_phone_width(browser, base_url, width, lang):
     finally:
         ctx.close()
     assert not errors, errors
+
+
+# -- phones: tap targets, long sections, code in monospace ---------------------------------------------
+
+TAP_TARGETS = ("header.site a, .chip, .passage .src a, .toc a, .ln-inline, .para .ln, summary, button, "
+               ".crumbs a, .case-link, .result-link, a.citation, .similar-link, .entity-list a")
+
+MEASURE_TAPS = """sel => Array.from(document.querySelectorAll(sel)).filter(e => {
+  const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0;  // only what is shown
+}).map(e => { const r = e.getBoundingClientRect();
+  return {what: e.tagName.toLowerCase() + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 30),
+          w: Math.round(r.width * 10) / 10, h: Math.round(r.height * 10) / 10}; })"""
+
+
+@pytest.fixture
+def phone(browser):
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(WAIT)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    ctx.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def small_targets(pg) -> list[dict]:
+    found = pg.evaluate(MEASURE_TAPS, TAP_TARGETS)
+    assert len(found) >= 5, found
+    return [t for t in found if t["w"] < 44 or t["h"] < 44]
+
+
+@pytest.mark.parametrize("path", ["/?q=" + quote("哪些案例涉及沼气？"), "/cases/case-06", "/cases",
+                                  "/entities/technology/biogas", "/sparql/editor"])
+def test_phone_tap_targets_are_at_least_44px(phone, base_url, path):
+    goto(phone, f"{base_url}{path}")
+    if path.startswith("/?q="):
+        expect(phone.locator("#results li.result").first).to_be_visible()
+        expect(phone.locator(".passage .src a").first).to_be_visible()
+    if path.startswith("/cases/"):  # open everything, so the links inside are measured too
+        phone.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    assert not small_targets(phone), small_targets(phone)[:10]
+
+
+def test_phone_case_page_collapses_long_sections_and_opens_them_by_keyboard(phone, base_url):
+    goto(phone, f"{base_url}/cases/case-06?lang=en")
+    parts = phone.locator("details.part")
+    assert parts.count() == 7
+    for i in range(7):
+        expect(parts.nth(i)).not_to_have_attribute("open", "")
+    expect(phone.locator("details.linked-group").first).not_to_have_attribute("open", "")
+    rows = phone.locator("#outcomes-table tbody tr")
+    total = rows.count()
+    assert total > 10
+    visible = phone.evaluate("Array.from(document.querySelectorAll('#outcomes-table tbody tr'))"
+                             ".filter(r => r.getBoundingClientRect().height > 0).length")
+    assert visible == 10
+    collapsed = phone.evaluate("document.documentElement.scrollHeight")
+    shoot(phone, "case-06-collapsed-en-phone", full_page=True)
+    expanded = phone.evaluate("""() => { document.querySelectorAll('details').forEach(d => d.open = true);
+      document.querySelectorAll('table.rows-collapsed').forEach(t => t.classList.remove('rows-collapsed'));
+      const h = document.documentElement.scrollHeight;
+      document.querySelectorAll('details').forEach(d => d.open = false);
+      document.querySelectorAll('#outcomes-table').forEach(t => t.classList.add('rows-collapsed'));
+      return h; }""")
+    print(f"case-06 at 390 px: {collapsed} px collapsed, {expanded} px with every section open")
+    assert collapsed < expanded / 2 and collapsed < 12_000, (collapsed, expanded)
+
+    # a part of the text: focus its summary, Enter opens it, Space closes it
+    summary = parts.first.locator("summary")
+    summary.focus()
+    phone.keyboard.press("Enter")
+    expect(parts.first).to_have_attribute("open", "")
+    expect(parts.first.locator(".para").first).to_be_visible()
+    phone.keyboard.press(" ")
+    expect(parts.first).not_to_have_attribute("open", "")
+
+    # the outcomes beyond the first ten: a button that says whether it is expanded
+    more = phone.locator("button.toggle-rows")
+    expect(more).to_have_attribute("aria-expanded", "false")
+    expect(more).to_contain_text(f"Show all {total} outcomes")
+    more.focus()
+    phone.keyboard.press("Enter")
+    expect(more).to_have_attribute("aria-expanded", "true")
+    expect(rows.nth(total - 1)).to_be_visible()
+    phone.keyboard.press(" ")
+    expect(more).to_have_attribute("aria-expanded", "false")
+    expect(rows.nth(total - 1)).to_be_hidden()
+
+    # a citation of a line inside a closed part opens that part at the line
+    line = phone.evaluate("document.querySelector('details.part:nth-of-type(3) .para').id")
+    goto(phone, f"{base_url}/cases/case-06?lang=en#{line}")
+    expect(phone.locator(f"#{line}")).to_be_visible()
+    expect(phone.locator(f"#{line}")).to_be_in_viewport()
+
+
+def test_laptop_case_page_opens_the_text_and_the_sparql_block_starts_closed(page, base_url):
+    goto(page, f"{base_url}/cases/case-06?lang=en")
+    expect(page.locator("details.part").first).to_have_attribute("open", "")
+    goto(page, f"{base_url}/?lang=en&q=" + quote("Which banks are in the collection?"))
+    block = page.locator("details.sparql-used")
+    expect(block).to_be_attached()
+    expect(block).not_to_have_attribute("open", "")
+    expect(block.locator("pre")).to_be_hidden()
+    block.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(block.locator("pre")).to_be_visible()
+
+
+MONO = """sel => { const host = document.querySelector(sel);
+  const probe = t => { const s = document.createElement('span'); s.textContent = t; host.appendChild(s);
+                       const w = s.getBoundingClientRect().width; s.remove(); return w; };
+  return {narrow: probe('iiiiiiii'), wide: probe('MMMMMMMM'), family: getComputedStyle(host).fontFamily}; }"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_code_is_monospace_in_both_languages(page, base_url, lang):
+    goto(page, f"{base_url}/sparql/editor?lang={lang}")
+    for sel in (".CodeMirror-line", ".prefixes code") if page.locator(".CodeMirror").count() else ("textarea#query",
+                                                                                                    ".prefixes code"):
+        m = page.evaluate(MONO, sel)
+        assert abs(m["narrow"] - m["wide"]) < 0.5, f"{sel} in {lang} is not monospaced: {m}"
+    goto(page, f"{base_url}/?lang={lang}&q=" + quote("Which banks are in the collection?"))
+    page.locator("details.sparql-used summary").click()
+    m = page.evaluate(MONO, "details.sparql-used pre code")
+    assert abs(m["narrow"] - m["wide"]) < 0.5, m
+
+
+# -- weight and caching --------------------------------------------------------------------------------
+
+def test_responses_are_compressed_and_assets_cached(page, base_url):
+    seen: dict[str, dict] = {}
+    page.on("response", lambda r: seen.__setitem__(r.url, r.all_headers()))
+    goto(page, f"{base_url}/sparql/editor?lang=en")
+    doc = seen[page.url]
+    assert doc.get("content-encoding") == "gzip", doc
+    assets = {u: h for u, h in seen.items() if "/assets/" in u}
+    assert any(u.endswith(".css") for u in assets) and any(u.endswith(".js") for u in assets), list(seen)
+    for url, h in assets.items():
+        assert re.search(r"\.[0-9a-f]{10}\.(css|js|svg)$", url), url
+        assert "immutable" in h.get("cache-control", "") and "max-age=31536000" in h["cache-control"], (url, h)
+        if not url.endswith(".svg"):
+            assert h.get("content-encoding") == "gzip", (url, h)
+    sizes = page.evaluate("performance.getEntriesByType('resource').filter(e => e.name.includes('/assets/'))"
+                          ".map(e => [e.name, e.encodedBodySize, e.decodedBodySize])")
+    for name, enc, dec in sizes:
+        if not name.endswith(".svg"):
+            assert enc < dec, (name, enc, dec)
+    editor = [s for s in sizes if "editor.min" in s[0] and s[0].endswith(".js")]
+    if editor:
+        assert editor[0][2] < 250_000, f"the editor bundle is {editor[0][2]} bytes: not minified"
+    # a second visit takes the scripts and styles from the cache
+    pg2 = page.context.new_page()
+    goto(pg2, f"{base_url}/sparql/editor?lang=en")
+    again = pg2.evaluate("performance.getEntriesByType('resource').filter(e => e.name.includes('/assets/'))"
+                         ".map(e => [e.name, e.transferSize])")
+    assert again and all(size == 0 for _, size in again), again
+    pg2.close()
+    r = page.request.get(f"{base_url}/favicon.ico")
+    assert r.ok and r.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_unknown_url_is_an_html_page_for_browsers(page, base_url):
+    resp = goto(page, f"{base_url}/no/such/page?lang=en")
+    assert resp.status == 404
+    assert resp.headers["content-type"].startswith("text/html")
+    expect(page.locator("h1")).to_have_text("Not found")
+    expect(page.locator("header.site nav")).to_contain_text("Ask & search")
+    shoot(page, "not-found-en-laptop")
+    api = page.request.get(f"{base_url}/no/such/page", headers={"Accept": "application/json"})
+    assert api.status == 404 and api.json()["error"]["code"] == "not_found"
+
+
+def test_api_link_opens_a_readable_api_page(page, base_url):
+    goto(page, f"{base_url}/?lang=en")
+    page.locator("header.site nav a", has_text="API").click()
+    expect(page).to_have_url(re.compile(r"/api$"))
+    expect(page.locator("h1")).to_have_text("API documentation")
+    expect(page.locator("#op-search")).to_contain_text("/api/search")
+    expect(page.locator("#op-search")).to_contain_text("technology")
+    expect(page.locator("a[href='/openapi.json']").first).to_be_visible()
+    shoot(page, "api-en-laptop")
+
+
+# -- links from data, the editor's readiness -----------------------------------------------------------
+
+def test_javascript_iri_in_a_result_is_not_a_link(page, base_url):
+    q = ('SELECT ?x ?y WHERE { VALUES (?x ?y) { (<javascript:alert(document.domain)> <data:text/html,hi>) '
+         '(<https://example.org/ok> <https://w3id.org/climatekg/id/case/case-01>) } }')
+    goto(page, f"{base_url}/sparql/editor?lang=en&query=" + quote(q))
+    page.click("#run")
+    table = page.locator("#results-table")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(table).to_contain_text("javascript:alert(document.domain)")
+    assert table.locator("a[href^='javascript'], a[href^='data']").count() == 0
+    assert table.locator("tbody tr").first.locator("a").count() == 0
+    expect(table.locator("a[href='https://example.org/ok']")).to_have_count(1)
+    expect(table.locator("a[href='/cases/case-01']")).to_have_count(1)
+    table.get_by_text("javascript:alert(document.domain)").click()  # clicking the text does nothing
+    expect(page).to_have_url(re.compile(r"/sparql/editor"))
+
+
+def test_run_clicked_before_the_editor_script_loads_waits_for_it(page, base_url):
+    """A click on Run while the editor's scripts are still loading neither submits the form natively nor is
+    lost: it runs the query once the editor is set up."""
+    held = []
+    page.route("**/assets/vendor/**/*.js", lambda route: held.append(route))  # not the style sheet: it blocks paint
+    page.route("**/assets/ui/editor.*.js", lambda route: held.append(route))
+    q = "SELECT ?case WHERE { ?case a ckg:Case } ORDER BY ?case LIMIT 2"
+    page.goto(f"{base_url}/sparql/editor?lang=en&query=" + quote(q), wait_until="commit")
+    page.locator("#run").click()
+    vendored = (ROOT / "service" / "static" / "vendor" / "codemirror" / "editor.min.js").is_file()
+    for _ in range(200):
+        if len(held) == (2 if vendored else 1):
+            break
+        page.wait_for_timeout(50)
+    assert held, "the editor's scripts were not requested"
+    assert page.locator("html[data-ready]").count() == 0
+    assert "/sparql/editor" in page.url  # the click did not submit the form natively
+    for route in held:
+        route.continue_()
+    page.unroute("**/assets/vendor/**/*.js")
+    page.unroute("**/assets/ui/editor.*.js")
+    page.wait_for_selector("html[data-ready]", state="attached")
+    expect(page.locator("#results-table tbody tr")).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"/sparql/editor\?"))
+
+
+# -- screen readers and no-answer honesty --------------------------------------------------------------
+
+def test_answer_and_no_answer_are_announced(page, base_url):
+    goto(page, f"{base_url}/?lang=en")
+    live = page.locator("#announce")
+    expect(live).to_have_attribute("aria-live", "polite")
+    page.fill("#q", "Which cases use biogas?")
+    page.press("#q", "Enter")
+    expect(live).to_contain_text("Answer ready.")
+    expect(live).to_contain_text("related cases found")
+    page.fill("#q", "xyzzy")
+    page.press("#q", "Enter")
+    expect(live).to_contain_text("No answer")
+
+
+@pytest.mark.parametrize("q", ["xyzzy", "asdfghjkl qwerty"])
+def test_nonsense_shows_no_closest_cases(page, base_url, q):
+    goto(page, f"{base_url}/?lang=en&q=" + quote(q))
+    expect(page.locator(".not-answered")).to_be_visible()
+    expect(page.locator("#search-status .no-results")).to_contain_text("No case is related")
+    expect(page.locator("#results li.result")).to_have_count(0)
+    shoot(page, f"no-answer-{q.split()[0]}-en-laptop")
+
+
+def test_unanswered_but_related_question_labels_its_cases(page, base_url):
+    goto(page, f"{base_url}/?lang=en&q=" + quote("How much coal-mine methane did Shenhua capture and use?"))
+    expect(page.locator(".not-answered")).to_be_visible()
+    expect(page.locator("#results-heading")).to_have_text("Possibly related cases")
+    page.wait_for_function("!document.getElementById('results').hasAttribute('aria-busy')")
+    n = page.locator("#results li.result").count()
+    assert n < 15, "every closest case is shown, related or not"
+    shoot(page, "unanswered-related-en-laptop")

@@ -131,13 +131,17 @@ def test_language_links_keep_the_page_and_its_parameters(client):
 
 # -- static files --------------------------------------------------------------------------------------
 
-def test_scripts_and_styles_are_served_by_the_service(client):
+def test_scripts_and_styles_are_served_by_the_service_under_hashed_names_cached_for_a_year(client):
     for url in ("/", "/sparql/editor", "/cases/case-01"):
         html = client.get(url, headers=EN).get_data(as_text=True)
-        assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
-        assert assets
+        assets = re.findall(r'(?:src|href)="(/(?:static|assets)/[^"]+)"', html)
+        assert assets and all(a.startswith("/assets/") for a in assets), assets
         for a in assets:
-            assert client.get(a).status_code == 200, a
+            r = client.get(a)
+            assert r.status_code == 200, a
+            assert re.search(r"\.[0-9a-f]{10}\.\w+$", a), a
+            assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+            assert client.get(a, headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
         assert not re.search(r'(?:src|href)="(?:https?:)?//', html.split("<footer")[0].split("</head>")[0]), \
             "no external scripts or styles"
 
@@ -324,3 +328,106 @@ def test_editor_link_round_trips_a_query(app):
     with app.test_request_context():
         link = ui.editor_link(q)
     assert parse_qs(urlsplit(link).query)["query"] == [q]
+
+
+# -- weight, caching, errors, the API page -------------------------------------------------------------
+
+GZIP = {**EN, "Accept-Encoding": "gzip, deflate, br"}
+
+
+@pytest.mark.parametrize("url", ["/cases/case-01", "/api/cases", "/openapi.json", "/api", "/ontology?format=ttl"])
+def test_text_responses_are_gzipped_when_accepted(client, url):
+    import gzip
+
+    plain = client.get(url, headers=EN)
+    packed = client.get(url, headers=GZIP)
+    assert plain.status_code == packed.status_code == 200
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert len(packed.data) < len(plain.data) / 2
+    assert gzip.decompress(packed.data) == plain.data
+
+
+def test_assets_are_stored_compressed_and_the_old_names_are_gone(client):
+    html = client.get("/", headers=EN).get_data(as_text=True)
+    css = re.search(r'href="(/assets/ui/ui\.[0-9a-f]{10}\.css)"', html).group(1)
+    r = client.get(css, headers=GZIP)
+    assert r.headers["Content-Encoding"] == "gzip" and r.mimetype == "text/css"
+    assert client.get(css.replace(css.split(".")[-2], "0123456789"), headers=EN).status_code == 404
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    icon = re.search(r'rel="icon" type="image/svg\+xml" href="(/assets/ui/favicon\.[0-9a-f]{10}\.svg)"', html).group(1)
+    assert client.get(icon).data == r.data
+
+
+def test_unknown_url_is_html_for_browsers_and_json_for_api_clients(client):
+    browser = {**EN, "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    page = get_page(client, "/no/such/page", browser, status=404)
+    assert "Not found" in page.text and "/cases" in page.links
+    assert_accessible_frame(page)
+    for accept in ("*/*", "application/json", None):
+        r = client.get("/no/such/page", headers={"Accept": accept} if accept else {})
+        assert r.status_code == 404 and r.mimetype == "application/json"
+        assert r.get_json()["error"]["code"] == "not_found"
+
+
+def test_api_page_shows_every_route_of_the_openapi_document(client):
+    doc = client.get("/openapi.json").get_json()
+    page = get_page(client, "/api", EN)
+    assert_accessible_frame(page)
+    for path, ops in doc["paths"].items():
+        assert path in page.text, path
+        for op in ops.values():
+            assert f"op-{op['operationId']}" in page.ids
+    for name in doc["components"]["schemas"]:
+        assert f"schema-{name}" in page.ids
+    header_api = get_page(client, "/", EN)
+    assert "/api" in header_api.links
+
+
+# -- links from data ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url,ok", [
+    ("https://example.org/x", True), ("http://example.org", True), ("/cases/case-01", True),
+    ("javascript:alert(document.domain)", False), (" JavaScript:alert(1)", False), ("data:text/html,<b>", False),
+    ("vbscript:x", False), ("//evil.example/x", False), ("", False), (None, False), ("mailto:a@b.c", False),
+])
+def test_safe_href_lets_only_http_and_local_paths_through(url, ok):
+    assert (ui.safe_href(url) is not None) == ok
+
+
+def test_rdf_term_macro_never_links_a_script_iri(app):
+    from flask import render_template_string
+
+    tpl = '{% from "_terms.html" import show %}{{ show(v) }}'
+    with app.test_request_context():
+        bad = render_template_string(tpl, v={"kind": "iri", "text": "javascript:alert(1)",
+                                             "href": "javascript:alert(1)", "label": None})
+        good = render_template_string(tpl, v={"kind": "iri", "text": "case:case-01", "href": "/id/case/case-01",
+                                              "label": None})
+    assert "<a" not in bad and "javascript:alert(1)" in bad
+    assert '<a href="/id/case/case-01">' in good
+
+
+# -- no-answer honesty ----------------------------------------------------------------------------------
+
+def test_related_threshold_separates_real_questions_from_nonsense(search_engine):
+    """The ask page shows cases for an unanswered question only from min_score on: checked on the 100 search
+    evaluation questions (about the collection) against the file's unrelated queries."""
+    import tomllib
+
+    from climatekg.config import ROOT
+
+    conf = ui.load_data("relatedness.toml")
+    related = [q["text"] for q in tomllib.loads((ROOT / "data/eval/search_questions.toml").read_text())["q"] if "text" in q]
+    assert len(related) >= 90 and len(conf["unrelated"]) >= 30
+
+    def top(q):
+        res = search_engine.search(q, k=15)["results"]
+        return res[0]["score"] if res else 0.0
+
+    kept = sum(top(q) >= conf["min_score"] for q in related) / len(related)
+    hidden = sum(top(q) < conf["min_score"] for q in conf["unrelated"]) / len(conf["unrelated"])
+    assert kept >= 0.95, f"only {kept:.0%} of real questions keep a related case"
+    assert hidden >= 0.85, f"only {hidden:.0%} of nonsense and off-topic queries show no case"

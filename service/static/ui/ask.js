@@ -1,4 +1,9 @@
-/* The Ask & search page: one box; /api/ask answers, /api/search ranks the cases, facets narrow them. */
+/* The Ask & search page: one box; /api/ask answers, /api/search ranks the cases, facets narrow them.
+ *
+ * When the collection does not answer the question, the ranked cases are shown only if they are plausibly
+ * related — their fused search score at least cfg.relatedScore, a threshold calibrated on real questions
+ * against nonsense and out-of-scope ones (service/ui/relatedness.toml) — and are labelled as such.
+ * A live region announces the outcome (answer ready / no answer, and how many cases) to screen readers. */
 (function () {
   "use strict";
   var U = window.CKGUI;
@@ -10,8 +15,8 @@
   var API_FILTER = { section: "section", technology: "technology", place: "location", year: "year" };
 
   var form, input, button, status, answerSec, answerBody, searchSec, results, count, searchStatus, facetsForm,
-      entitiesBox;
-  var state = { q: "", filters: {}, base: null };
+      entitiesBox, resultsHeading, announcer;
+  var state = { q: "", filters: {}, base: null, answered: null };
   var askSeq = 0, searchSeq = 0, pending = 0;
   var facetData = null;
 
@@ -61,25 +66,30 @@
       return;
     }
     document.title = q + " · " + S.site_short;
-    ask(q);
-    search(q, state.filters, true);
+    announcer.textContent = "";
+    var answered = ask(q);
+    search(q, state.filters, true, answered);
   }
 
+  /** Asks; the promise resolves to true (answered), false (not answered) or null (no answer service). */
   function ask(q) {
     var seq = ++askSeq;
+    state.answered = null;
     answerSec.hidden = false;
     answerSec.setAttribute("aria-busy", "true");
     answerBody.textContent = "";
     answerBody.appendChild(el("p", { class: "note" }, U.spinner(S.running)));
     setRunning(1);
-    U.request("/api/ask?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } }).then(function (res) {
-      if (seq !== askSeq) return;
+    return U.request("/api/ask?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } }).then(function (res) {
+      if (seq !== askSeq) return null;
       answerSec.removeAttribute("aria-busy");
       renderAnswer(res);
+      state.answered = res.ok && res.body ? !!res.body.answered : null;
+      return state.answered;
     }).finally(function () { setRunning(-1); });
   }
 
-  function search(q, filters, fresh) {
+  function search(q, filters, fresh, answered) {
     var seq = ++searchSeq;
     var p = new URLSearchParams({ q: q, k: "15" });
     FACETS.forEach(function (f) { if (filters[f]) p.set(API_FILTER[f], filters[f]); });
@@ -93,7 +103,8 @@
     if (fresh && hasFilters(filters)) {
       requests.push(U.request("/api/search?" + new URLSearchParams({ q: q, k: "15" }).toString()));
     }
-    Promise.all(requests).then(function (all) {
+    Promise.all([Promise.all(requests), answered || Promise.resolve(state.answered)]).then(function (both) {
+      var all = both[0];
       if (seq !== searchSeq) return;
       results.removeAttribute("aria-busy");
       var res = all[0];
@@ -101,9 +112,16 @@
         if (!hasFilters(filters)) state.base = res.body.results;
         else if (all[1] && all[1].ok) state.base = all[1].body.results;
       }
-      renderResults(res, filters);
+      var shown = renderResults(res, filters, both[1]);
       renderFacets();
+      if (answered) announce(both[1], shown);
     }).finally(function () { setRunning(-1); });
+  }
+
+  function announce(answered, shown) {
+    var parts = [answered === false ? S.announce_no_answer : answered ? S.announce_answer : ""];
+    if (shown !== null) parts.push(U.fmt(S.announce_results, { n: shown }));
+    announcer.textContent = parts.join(" ").trim();
   }
 
   function hasFilters(filters) {
@@ -157,47 +175,24 @@
       answerBody.appendChild(ol);
     }
     if (a.sparql) {
-      var det = el("details", { class: "sparql-used", open: true },
+      // the query itself collapsed (long, and most readers want the answer); the editor link always visible
+      answerBody.appendChild(el("details", { class: "sparql-used" },
         el("summary", { text: S.sparql_used }),
-        el("pre", { class: "sparql" }, el("code", { text: a.sparql })),
-        el("p", null, el("a", { class: "open-editor", href: cfg.editor + "?query=" + encodeURIComponent(a.sparql) }, S.open_in_editor)));
-      answerBody.appendChild(det);
+        el("pre", { class: "sparql" }, el("code", { text: a.sparql }))));
+      answerBody.appendChild(el("p", { class: "editor-link" },
+        el("a", { class: "open-editor", href: cfg.editor + "?query=" + encodeURIComponent(a.sparql) }, S.open_in_editor)));
     }
-    if (a.rows && a.rows.vars && a.rows.rows && a.rows.rows.length) {
+    if (a.rows && (a.rows.columns || a.rows.vars) && a.rows.rows && a.rows.rows.length) {
       answerBody.appendChild(el("h3", { text: S.graph_rows }));
-      answerBody.appendChild(el("div", { class: "table-wrap" }, rowsTable(a.rows)));
+      answerBody.appendChild(el("div", { class: "table-wrap" }, U.resultsTable(a.rows.columns || a.rows.vars, a.rows.rows,
+        { cfg: cfg, className: "graph-rows", max: 200, sortable: true })));
     }
-  }
-
-  function rowsTable(rows) {
-    var table = el("table", { class: "results-table graph-rows" });
-    var tr = el("tr");
-    rows.vars.forEach(function (v) { tr.appendChild(el("th", { scope: "col", text: v })); });
-    table.appendChild(el("thead", null, tr));
-    var body = el("tbody");
-    rows.rows.slice(0, 200).forEach(function (r) {
-      var row = el("tr");
-      r.forEach(function (v) {
-        var cell = el("td");
-        if (v && typeof v === "object") v = v.value;
-        if (typeof v === "string" && /^https?:\/\//.test(v)) {
-          var href = U.pageFor(cfg, v) || v;
-          var text = cfg.idBase && v.indexOf(cfg.idBase) === 0 ? v.slice(cfg.idBase.length) : v;
-          cell.appendChild(el("a", { href: href, text: text }));
-        } else {
-          cell.textContent = v === null || v === undefined ? "" : String(v);
-        }
-        row.appendChild(cell);
-      });
-      body.appendChild(row);
-    });
-    table.appendChild(body);
-    return table;
   }
 
   // -- the ranked cases ------------------------------------------------------------------------
 
-  function renderResults(res, filters) {
+  /** Shows the ranked cases; returns how many are shown (null when the search failed). */
+  function renderResults(res, filters, answered) {
     results.textContent = "";
     searchStatus.textContent = "";
     entitiesBox.textContent = "";
@@ -206,9 +201,15 @@
       var info = U.explain(S, res);
       info.title = S.search_failed + info.title;
       searchStatus.appendChild(U.errorBox(info));
-      return;
+      return null;
     }
     var data = res.body;
+    var list = data.results;
+    // no answer: only cases plausibly related to the question, labelled as such
+    var related = answered === false;
+    if (related) list = list.filter(function (r) { return r.score >= cfg.relatedScore; });
+    resultsHeading.textContent = related ? S.maybe_related : S.results;
+    searchSec.classList.toggle("maybe-related", related);
     if (data.entities && data.entities.length) {
       entitiesBox.appendChild(el("span", { class: "note" }, S.recognised + " "));
       data.entities.forEach(function (e) {
@@ -217,12 +218,14 @@
                                      : el("span", { class: "chip" }, pick(e)));
       });
     }
-    count.textContent = "(" + U.fmt(S.results_count, { n: data.results.length }) + ")";
-    if (!data.results.length) {
-      searchStatus.appendChild(el("p", { class: "notice warn" }, hasFilters(filters) ? S.no_results_filtered : S.no_results));
-      return;
+    count.textContent = "(" + U.fmt(S.results_count, { n: list.length }) + ")";
+    if (!list.length) {
+      searchStatus.appendChild(el("p", { class: "notice warn no-results" },
+        related ? S.nothing_related : hasFilters(filters) ? S.no_results_filtered : S.no_results));
+      return 0;
     }
-    data.results.forEach(function (r, i) {
+    if (related) searchStatus.appendChild(el("p", { class: "note related-note" }, S.maybe_related_note));
+    list.forEach(function (r, i) {
       var title = el("h3", null, el("span", { class: "note" }, (i + 1) + ". "),
         el("a", { class: "result-link", href: "/cases/" + encodeURIComponent(r.case_id) }, pick(r, "title")));
       var meta = el("p", { class: "meta" }, [pick(r, "company"), pick(r.section), S.score + " " + r.score.toFixed(4)].join(" · "));
@@ -243,7 +246,7 @@
       results.appendChild(li);
     });
     // the outcomes of the cases listed, as a spreadsheet (/api/outcomes)
-    var ids = data.results.map(function (r) { return r.case_id; }).join(",");
+    var ids = list.map(function (r) { return r.case_id; }).join(",");
     var dl = el("p", { class: "downloads note", id: "results-downloads" }, S.dl_results + " ");
     ["csv", "xlsx"].forEach(function (fmt, j) {
       if (j) dl.appendChild(document.createTextNode(" · "));
@@ -251,6 +254,7 @@
         href: "/api/outcomes?" + new URLSearchParams({ case: ids, format: fmt }).toString() }, fmt.toUpperCase()));
     });
     searchStatus.appendChild(dl);
+    return list.length;
   }
 
   // -- facets ----------------------------------------------------------------------------------
@@ -314,7 +318,7 @@
     });
     state.filters = filters;
     history.pushState({ q: state.q, filters: filters }, "", urlFor(state.q, filters));
-    search(state.q, filters, false);
+    search(state.q, filters, false, null);
   }
 
   // -- wiring ----------------------------------------------------------------------------------
@@ -339,11 +343,10 @@
     searchStatus = document.getElementById("search-status");
     facetsForm = document.getElementById("facets");
     entitiesBox = document.getElementById("entities");
+    resultsHeading = document.getElementById("results-heading");
+    announcer = document.getElementById("announce");
 
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      run(input.value, {}, true);
-    });
+    U.onSubmit("ask-form", function () { run(input.value, {}, true); });
     Array.prototype.forEach.call(document.querySelectorAll("button.try"), function (b) {
       b.addEventListener("click", function () {
         input.value = b.getAttribute("data-q");
@@ -369,5 +372,6 @@
       input.value = initial.q;
       run(initial.q, initial.filters, false);
     }
+    U.ready();
   });
 })();

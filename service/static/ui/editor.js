@@ -1,4 +1,5 @@
-/* The SPARQL editor page: CodeMirror 5 (when vendored) or a plain text area, run against /sparql. */
+/* The SPARQL editor page: CodeMirror 5 (when vendored) or a plain text area, run against /sparql.
+   Loaded with `defer` after the CodeMirror bundle; ui.js holds a submit made before this has run. */
 (function () {
   "use strict";
   var U = window.CKGUI;
@@ -43,22 +44,6 @@
     return best ? best[0] + ":" + iri.slice(best[1].length) : iri;
   }
 
-  function termCell(term) {
-    var td = el("td");
-    if (!term) return td;
-    if (term.type === "uri") {
-      var href = U.pageFor(cfg, term.value) || term.value;
-      td.appendChild(el("a", { href: href, title: term.value }, curie(term.value)));
-    } else if (term.type === "bnode") {
-      td.textContent = "_:" + term.value;
-    } else {
-      td.appendChild(el("span", { lang: term["xml:lang"] ? (term["xml:lang"] === "zh" ? "zh-Hans" : term["xml:lang"]) : null }, term.value));
-      if (term["xml:lang"]) td.appendChild(el("span", { class: "lit-tag" }, "@" + term["xml:lang"]));
-      else if (term.datatype) td.appendChild(el("span", { class: "lit-tag" }, curie(term.datatype)));
-    }
-    return td;
-  }
-
   function showStatus(node) {
     status.textContent = "";
     if (node) status.appendChild(node);
@@ -81,17 +66,8 @@
         output.appendChild(el("p", { class: "notice warn no-rows" }, S.no_rows));
         return;
       }
-      var table = el("table", { class: "results-table", id: "results-table" });
-      var head = el("tr");
-      vars.forEach(function (v) { head.appendChild(el("th", { scope: "col", text: v })); });
-      table.appendChild(el("thead", null, head));
-      var tbody = el("tbody");
-      bindings.slice(0, MAX_SHOWN).forEach(function (b) {
-        var tr = el("tr");
-        vars.forEach(function (v) { tr.appendChild(termCell(b[v])); });
-        tbody.appendChild(tr);
-      });
-      table.appendChild(tbody);
+      var table = U.resultsTable(vars, bindings, { cfg: cfg, id: "results-table", max: MAX_SHOWN, curie: curie,
+                                                  tags: true });
       output.appendChild(table);
       if (bindings.length > MAX_SHOWN || (res.headers && res.headers.get("X-Result-Truncated") === "true"))
         output.appendChild(el("p", { class: "note" }, S.truncated));
@@ -206,7 +182,7 @@
         if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); run(); }
       });
     }
-    document.getElementById("sparql-form").addEventListener("submit", function (ev) { ev.preventDefault(); run(); });
+    U.onSubmit("sparql-form", run);
     document.getElementById("insert-prefixes").addEventListener("click", insertPrefixes);
     document.getElementById("download-csv").addEventListener("click", function () { download("csv"); });
     document.getElementById("download-xlsx").addEventListener("click", function () { download("xlsx"); });
@@ -217,5 +193,6 @@
         if (ex) { setQuery(ex.query); run(); }
       });
     });
+    U.ready();
   });
 })();
