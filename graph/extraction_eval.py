@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..corpus.model import Collection
 from .quantities import ARABIC, case_figures, extract
-from .units import indicator_id
+from .units import UNITS, indicator_id
 
 FIRST_INDICATORS = {  # the 22 indicators the sample was written against
     "co2-reduction", "emissions", "carbon-intensity", "energy-saved", "energy-consumption", "power-generation",
@@ -187,7 +187,7 @@ def measure_right(gold: dict, sys: dict) -> bool:
     unit = _norm_unit(gold["base_unit"])
     if unit == _norm_unit(sys["unit"]):
         unit = sys["unit"]  # the same unit under the gold writers' base units (t for tce)
-    want = classify_measure(gold["measure_zh"], gold["measure_en"], unit if unit in _SYSTEM_UNITS else None)
+    want = classify_measure(gold["measure_zh"], gold["measure_en"], unit if unit in UNITS else None)
     if want is None:
         return False
     got = sys["indicator"]
@@ -201,9 +201,6 @@ def measure_right(gold: dict, sys: dict) -> bool:
         return seen
 
     return got in chain(want) or want in chain(got)
-
-
-_SYSTEM_UNITS = {"t", "kg", "kWh", "kW", "CNY", "USD", "EUR", "m2", "m3", "L", "%", "count"}
 
 
 def evaluate_blind(collection: Collection, path: Path) -> BlindScore:

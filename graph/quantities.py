@@ -328,7 +328,7 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int) -> tuple[Yea
 # -- projected, annual, cumulative, point ---------------------------------------------------
 
 PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力")
-REALISED = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如今|现已|累计")
+REALISED = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如今|现已|(?<![可将能会])累计")  # 可累计 is still a forecast
 
 
 def _projected(text: str, s0: int, start: int, end: int, year: YearMention | None) -> bool:

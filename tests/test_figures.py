@@ -50,6 +50,10 @@ def test_targets_are_projected_and_results_are_not():
     assert done.period_kind != "projected" and done.year == 2022
     assert one("计划到2030年减少碳排放30万吨。").period_kind == "projected"
     assert one("实现了全年系统节电量5%的工程目标。").period_kind != "projected"
+    # a hypothesis stays one through 可累计; its year is the target year, not an award's year before it
+    q = one("该方案获得2021年大赛最高奖，若有效应用和推广，到2050年前可累计实现碳减排1320亿吨。", "t")
+    assert q.period_kind == "projected" and q.year == 2050
+    assert one("开展/计划落地回收项目，累计回收约12700余吨塑料餐盒。", "t").period_kind != "projected"
 
 
 @pytest.mark.parametrize(
