@@ -190,6 +190,9 @@ def main() -> int:
     except ImportError:
         pass
     steps.append(("http_load", bench_http))
+    from benchmarks import ingest_bench
+
+    steps += [("encoder_precision", ingest_bench.bench_encoder), ("add_documents", ingest_bench.bench_add)]
     for name, fn in steps:
         print(f"== {name}", flush=True)
         t = time.perf_counter()

@@ -146,10 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("-v", "--verbose", action="store_true")
     e.set_defaults(func=cmd_extraction)
 
-    from . import cli_search, cli_service
+    from . import cli_search, cli_service, cli_sources
 
     cli_search.register(sub)
     cli_service.register(sub)
+    cli_sources.register(sub)
 
     args = p.parse_args(argv)
     try:
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
-        if args.command == "build":
+        if args.command in ("build", "remove"):
             print(f"done in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
 
 
