@@ -93,31 +93,25 @@ def unique_id(slug: str, taken: set[str], digest: str) -> str:
 
 
 def pdf_text(path: Path) -> str:
-    """The text of a PDF, page by page, in the layout of the vendored text (one text line per line, a blank
-    line after each, a page's first line starting with a space)."""
+    """The text of a PDF (PDFium, via pypdfium2), page by page, in the layout of the vendored text: one text
+    line per line with a blank line after each, a page's first line starting with a space."""
     try:
-        from pdfminer.high_level import extract_pages
-        from pdfminer.layout import LAParams, LTTextContainer, LTTextLine
+        import pypdfium2 as pdfium
     except ImportError:  # pragma: no cover - declared as a dependency
-        raise SourceError("reading PDFs needs pdfminer.six — pip install pdfminer.six") from None
-    from pdfminer.pdfparser import PDFSyntaxError
-
+        raise SourceError("reading PDFs needs pypdfium2 — pip install pypdfium2") from None
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        raise SourceError(f"{path}: not a readable PDF ({e})") from None
     out: list[str] = []
     try:
-        for page in extract_pages(str(path), laparams=LAParams(line_margin=0.3)):
-            page_lines: list[str] = []
-            for box in page:
-                if isinstance(box, LTTextContainer):
-                    for line in box:
-                        if isinstance(line, LTTextLine):
-                            t = line.get_text().rstrip("\n")
-                            if t.strip():
-                                page_lines.append(t)
-            for i, t in enumerate(page_lines):
-                out.append((" " + t.lstrip()) if i == 0 else t)
-                out.append("")
-    except PDFSyntaxError as e:
-        raise SourceError(f"{path}: not a readable PDF ({e})") from None
+        for page in doc:
+            text = page.get_textpage().get_text_range()
+            lines = [t for t in re.split(r"\r\n|\r|\n", text) if t.strip()]
+            for i, t in enumerate(lines):
+                out += [(" " + t.lstrip()) if i == 0 else t, ""]
+    finally:
+        doc.close()
     return "\n".join(out)
 
 

@@ -127,9 +127,10 @@ def test_automatic_section_summary_and_english_card(with_fixture):
     # the English card: names, technologies, outcomes in English units
     energy = metadata.cases["case-two-cases-02"]
     assert energy.title_en.startswith("Henglv Energy:")
-    assert "Source-grid-load-storage" in energy.summary_en or "source-grid-load-storage" in energy.summary_en.lower()
-    assert "Heat pump" in energy.summary_en or "heat pump" in energy.summary_en.lower()
-    assert "9,600 t" in energy.summary_en
+    for label in ("Smart grids and microgrids", "Heat pumps", "Waste heat recovery", "Battery energy storage"):
+        assert label in energy.summary_en  # the @en prefLabels of 源网荷储, 热泵, 余热回收, 电池储能
+    assert "CO₂ emissions reduced: 9,600 t" in energy.summary_en and "Energy saved: 12 million kWh" in energy.summary_en
+    assert energy.section == "s0" or energy.section_confidence >= 0.5  # unassigned unless the classifier is sure
     assert "not a translation" in energy.summary_en
     assert energy.keywords_en
 
@@ -152,10 +153,10 @@ def test_the_graph_covers_added_cases(with_fixture, tmp_path):
     rows = store.query("""SELECT ?t ?kind ?coll WHERE { ?c ckg:caseId "case-two-cases-02" ;
         ckg:usesTechnology ?t ; ckg:organisation/ckg:orgKind ?kind ; ckg:inCollection ?coll }""").dicts()
     techs = {r["t"].rsplit("/", 1)[-1] for r in rows}
-    assert {"heat-pump", "waste-heat-recovery"} <= techs or len(techs) >= 3
+    assert len(techs) >= 5
     assert rows[0]["coll"].endswith("collection/source-two-cases")
     out = store.query("""SELECT ?v ?u WHERE { ?c ckg:caseId "case-two-cases-01" ; ckg:reportsOutcome ?o .
-        ?o schema:value ?v ; ckg:unitSymbol ?u ; ckg:measures indicator:co2-reduced }""").dicts()
+        ?o schema:value ?v ; ckg:unitSymbol ?u ; ckg:measures indicator:co2-reduction }""").dicts()
     assert (38000.0, "t") in {(float(r["v"]), r["u"]) for r in out}
 
 
