@@ -76,7 +76,8 @@ class OrgMeta:
     shareholders: tuple[str, ...] = ()
     shareholders_line: int | None = None
     origin: str = "curated"  # "curated" | "automatic"
-    name_en_origin: str = "curated"  # "curated" | "dictionary" (a known name) | "romanised" (pinyin, not a translation)
+    name_en_origin: str = "curated"  # "curated" | "dictionary" (a known name) | "text" (Latin name on the company
+    # line) | "romanised" (pinyin, not a translation)
     evidence: dict = field(default_factory=dict, hash=False, compare=False)
 
 
