@@ -306,7 +306,10 @@ def romanised_places(text: str, known: set[str]) -> list[str]:
         if w.flag != "ns" or len(w.word) < 2 or squash(w.word) in known:
             continue
         base = re.sub(r"(?<=..)(省|市|区|县|镇)$", "", w.word)
-        name = "".join(lazy_pinyin(base)).capitalize()
+        m = re.match(r"(.+?)(工业园区|工业园|开发区|新区)$", base)
+        suffix = {"工业园区": " Industrial Park", "工业园": " Industrial Park", "开发区": " Development Zone",
+                  "新区": " New Area"}[m.group(2)] if m else ""
+        name = "".join(lazy_pinyin(m.group(1) if m else base)).capitalize() + suffix
         if name.isascii() and name not in out:
             out.append(name)
     return out
