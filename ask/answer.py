@@ -79,7 +79,9 @@ class Answerer:
 
         engine = engine or SearchEngine.load(settings)
         store = store or open_store(settings.build_dir, "oxigraph")
-        raw = "".join(settings.source.read_text(encoding="utf-8").split())
+        from climatekg.corpus.sources import source_files
+
+        raw = "".join("".join(p.read_text(encoding="utf-8").split()) for p in source_files(settings) if p.suffix == ".txt")
         english = "\n".join(engine.cards + [x for e in engine.entities for x in e["labels_en"]]).lower()
         return cls(engine, store, raw, english)
 

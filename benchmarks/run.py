@@ -201,6 +201,9 @@ def main() -> int:
     from benchmarks import serving
 
     steps.append(("serving", lambda s: serving.run(workers=2, seconds=60)))
+    from benchmarks import ingest_bench
+
+    steps += [("encoder_precision", ingest_bench.bench_encoder), ("add_documents", ingest_bench.bench_add)]
     for name, fn in steps:
         print(f"== {name}", flush=True)
         t = time.perf_counter()

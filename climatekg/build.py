@@ -53,7 +53,10 @@ def _read_manifest(path: Path) -> dict:
 def build_graph(settings: Settings, force: bool = False) -> bool:
     from climatekg.graph.pipeline import build
 
-    fp = fingerprint(graph_inputs(settings)) + ":" + settings.base_iri  # a new base IRI means new IRIs
+    from climatekg.corpus.sources import sources_fingerprint
+
+    # a new base IRI means new IRIs; added sources (climatekg add) are part of the input
+    fp = fingerprint(graph_inputs(settings)) + ":" + settings.base_iri + ":" + sources_fingerprint(settings)
     manifest_path = settings.build_dir / "graph-manifest.json"
     stamp = settings.build_dir / "graph.inputs"
     if not force and stamp.is_file() and stamp.read_text().strip() == fp:

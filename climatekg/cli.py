@@ -243,11 +243,12 @@ def main(argv: list[str] | None = None) -> int:
     fe.add_argument("-v", "--verbose", action="store_true", help="list every case's gold and prediction")
     fe.set_defaults(func=cmd_facts_eval)
 
-    from . import cli_export, cli_search, cli_service
+    from . import cli_export, cli_search, cli_service, cli_sources
 
     cli_search.register(sub)
     cli_service.register(sub)
     cli_export.register(sub)
+    cli_sources.register(sub)
 
     args = p.parse_args(argv)
     try:
@@ -261,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
-        if args.command == "build":
+        if args.command in ("build", "remove"):
             print(f"done in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
 
 

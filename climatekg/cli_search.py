@@ -55,7 +55,7 @@ def cmd_similar(args, settings) -> int:
 
     engine = _engine(settings)
     try:
-        if re.fullmatch(r"case-\d+", args.target):
+        if re.fullmatch(r"case-(?:[a-z0-9-]+-)?\d+", args.target):
             res = engine.similar(case_id=args.target, k=args.k)
         else:
             res = engine.similar(text=args.target, k=args.k)
@@ -72,6 +72,8 @@ def cmd_similar(args, settings) -> int:
 
 
 def cmd_eval(args, settings) -> int:
+    if args.leave_out:
+        return cmd_leave_out(args, settings)
     from climatekg.config import ROOT
     from climatekg.embeddings.evaluate import evaluate, format_report, load_questions
 
@@ -88,6 +90,21 @@ def cmd_eval(args, settings) -> int:
     except ImportError:
         return 0
     return ask_eval(args, settings)
+
+
+def cmd_leave_out(args, settings) -> int:
+    import sys
+
+    from climatekg.leaveout import HEADER, format_report, run
+
+    print(" | ".join(HEADER), file=sys.stderr)
+    res = run(settings, args.leave_out, progress=lambda m: print(m, file=sys.stderr, flush=True),
+              only_folds=args.fold or None)
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, indent=1, default=list))
+    else:
+        print(format_report(res))
+    return 0
 
 
 def cmd_ask(args, settings) -> int:
@@ -136,4 +153,7 @@ def register(sub) -> None:
     e = sub.add_parser("eval", help="retrieval (and question-answering) evaluation on the evaluation sets")
     e.add_argument("--questions", help="search question set (default data/eval/search_questions.toml)")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--leave-out", type=int, metavar="K", help="hide the curated metadata (and the vocabulary only "
+                   "they use) of K cases at a time, in folds covering all cases, and score the automatic metadata")
+    e.add_argument("--fold", type=int, action="append", help="with --leave-out: run only this fold (repeatable)")
     e.set_defaults(func=cmd_eval)

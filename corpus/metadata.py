@@ -1,10 +1,11 @@
 """The hand-written bilingual metadata, validated against the parse.
 
-``data/metadata/cases.toml`` gives each case its English title, summary and
+``data/metadata/cases.toml`` gives a case its English title, summary and
 section, and each organisation its names and the group/shareholder links the
-text states. A case missing from it, a title or company that does not match
-the parsed text, or a section that contradicts a printed margin label stops the
-build with a message naming the case and the file.
+text states. It is an optional override: a case without an entry gets its
+metadata from ``graph/automatic.py``. An entry whose title or company does not
+match the parsed text, or whose section contradicts a printed margin label,
+stops the build with a message naming the case and the file.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class CaseMeta:
     summary_en: str
     summary_zh: str
     keywords_en: tuple[str, ...]
+    origin: str = "curated"  # "curated" (cases.toml) | "automatic" (graph/automatic.py)
+    section_confidence: float | None = None  # automatic sections only
+    evidence: dict = field(default_factory=dict, hash=False, compare=False)  # what → source lines / method
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,10 @@ class OrgMeta:
     parent_line: int | None = None
     shareholders: tuple[str, ...] = ()
     shareholders_line: int | None = None
+    origin: str = "curated"  # "curated" | "automatic"
+    name_en_origin: str = "curated"  # "curated" | "dictionary" (a known name) | "text" (Latin name on the company
+    # line) | "romanised" (pinyin, not a translation)
+    evidence: dict = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass
@@ -96,8 +104,8 @@ def _req(d: dict, key: str, where: str, path: Path, kind=str):
 
 def load_metadata(path: Path, collection: Collection) -> Metadata:
     path = Path(path)
-    if not path.is_file():
-        raise MetadataError(f"{path}: metadata file not found")
+    if not path.is_file():  # the curated layer is optional: every case then gets automatic metadata
+        return Metadata(path=path, sections={}, cases={}, orgs={})
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
@@ -171,13 +179,12 @@ def load_metadata(path: Path, collection: Collection) -> Metadata:
                 f"'{parsed.company}' (source line {parsed.company_line})"
             )
 
-    missing = [c.id for c in collection.cases if c.id not in cases]
-    if missing:
-        raise MetadataError(f"{path}: no metadata for {', '.join(missing)} — every parsed case needs a [[case]] entry")
-
-    # sections: contiguous, in order, and never against a printed margin label
+    # sections: contiguous, in order, and never against a printed margin label (curated cases of the
+    # vendored collection; the others get theirs from the classifier in graph/automatic.py)
     last = 0
     for case in collection.cases:
+        if case.id not in cases:
+            continue
         sec = sections[cases[case.id].section]
         if sec.number < last:
             raise MetadataError(f"{path}: case '{case.id}': section {sec.id} comes after section s{last}; sections run in document order")

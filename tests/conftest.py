@@ -13,8 +13,11 @@ from climatekg.config import load_settings
 
 
 @pytest.fixture(scope="session")
-def settings():
-    return load_settings()
+def settings(tmp_path_factory):
+    """The checkout's settings, with an empty sources_dir: documents a user added never leak into tests."""
+    from dataclasses import replace
+
+    return replace(load_settings(), sources_dir=tmp_path_factory.mktemp("no-added-sources"))
 
 
 @pytest.fixture(scope="session")

@@ -69,7 +69,7 @@ def _meta_copy(settings, tmp_path, edit):
     return p
 
 
-def test_metadata_missing_a_case(settings, tmp_path, previous_build):
+def test_metadata_missing_a_case_gets_automatic_metadata(settings, tmp_path):
     def drop_last_case(t):
         start = t.index('id = "case-26"')
         start = t.rindex("[[case]]", 0, start)
@@ -77,8 +77,16 @@ def test_metadata_missing_a_case(settings, tmp_path, previous_build):
         return t[:start] + t[end:]
 
     meta = _meta_copy(settings, tmp_path, drop_last_case)
-    with pytest.raises(BuildError, match=r"cases\.toml: no metadata for case-26"):
-        build(replace(settings, metadata=meta, build_dir=previous_build), progress=lambda m: None)
+    # the curated layer is an override: the case is built with automatic metadata, its organisation (still
+    # curated) found by the company line's name
+    from climatekg.graph.pipeline import load_inputs
+
+    _, metadata, _ = load_inputs(replace(settings, metadata=meta))
+    auto, curated = metadata.cases["case-26"], load_inputs(settings)[1].cases["case-26"]
+    assert auto.origin == "automatic" and auto.org == curated.org
+    assert auto.title_zh == "粪污资源化利用项目" and auto.summary_zh
+    manifest = build(replace(settings, metadata=meta, build_dir=tmp_path / "build"), progress=lambda m: None)
+    assert manifest["cases"] == 26
 
 
 def test_metadata_title_that_disagrees_with_the_text(settings, tmp_path, previous_build):

@@ -10,7 +10,7 @@ from flask import url_for
 
 ENTITY_KINDS = ("org", "technology", "place", "award", "standard")
 ENTITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
-CASE_ID = re.compile(r"^case-\d{2}$")
+CASE_ID = re.compile(r"^case-(?:[a-z0-9-]+-)?\d{2}$")
 MAX_HL = 600  # characters of ?hl= used
 SAFE_SCHEMES = ("http", "https")
 

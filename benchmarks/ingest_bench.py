@@ -1,0 +1,137 @@
+"""`make bench` part: adding documents to the built 26-case collection, and encoder throughput.
+
+* add: wall time and peak memory of ``climatekg add`` (a separate process) for a 3-case document whose text is
+  new (every sentence differs from the collection's, so it is really embedded), and the growth for 26 and 260
+  added cases made of synthetic copies of the 26 (their vectors come from the cache, so these rows measure
+  everything but embedding; the embedding cost of new text is the 3-case row's, per text).
+* encoder: passages per second of the index's chunks and sentences in fp32, bf16 (autocast, AMX on CPUs that
+  have it) and dynamic int8, side by side in one process, with the cosine of each variant's vectors to fp32's.
+
+    python -m benchmarks.ingest_bench [add|encoder]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from climatekg.config import ROOT, load_settings
+
+
+def synthetic_document(collection, cases, tag: str, fresh_text: bool) -> str:
+    """Cases written back in the source layout (title line with a leading space, company, seven parts, one
+    text line per paragraph, a blank line after each). ``fresh_text`` makes every sentence new (a tag before
+    each 。) so nothing comes from the vector cache."""
+    from climatekg.corpus.model import PART_KEYS, PART_ZH
+
+    out = ["本文档为基准测试生成的案例集。", ""]
+    for case in cases:
+        out += [" " + case.title + f"（{tag}）", "", case.company, ""]
+        for key in PART_KEYS:
+            out += [PART_ZH[key], ""]
+            for para in case.parts[key].paragraphs:
+                text = para.text.replace("。", f"，{tag}。") if fresh_text else para.text
+                out += [text, ""]
+    return "\n".join(out)
+
+
+def _add(settings, doc: Path, workdir: Path) -> dict:
+    build = workdir / "build"
+    shutil.rmtree(build, ignore_errors=True)
+    shutil.copytree(settings.build_dir, build)
+    env = dict(os.environ, CLIMATEKG_BUILD_DIR=str(build), CLIMATEKG_SOURCES_DIR=str(workdir / "sources"),
+               CLIMATEKG_CACHE=str(workdir / "cache"))
+    shutil.rmtree(workdir / "sources", ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "climatekg.cli", "add", "--json", str(doc)], env=env,
+                       capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise RuntimeError(p.stderr[-2000:])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    res = json.loads(p.stdout)
+    manifest = json.loads((build / "index" / "manifest.json").read_text())
+    return {"cases_added": sum(len(s["cases"]) for s in res["added"]), "seconds": round(seconds, 1),
+            "peak_rss_mb": round(max(peak, before) / 1024), "index_timings_s": manifest.get("timings_s"),
+            "chunks": manifest["chunks"], "graph_mb": round((build / "graph.nt").stat().st_size / 1e6, 1),
+            "index_mb": round(sum(f.stat().st_size for f in (build / "index").rglob("*") if f.is_file()) / 1e6, 1)}
+
+
+def bench_add(settings) -> dict:
+    from climatekg.corpus.parse import parse_file
+
+    coll = parse_file(settings.source, settings.source_sha256)
+    tmp = Path(tempfile.mkdtemp(prefix="ckg-add-bench-"))
+    try:
+        shutil.copytree(Path(settings.cache_dir) / "vectors", tmp / "cache" / "vectors")  # the 26 are cached
+        if (Path(settings.cache_dir) / "models").exists():
+            (tmp / "cache" / "models").symlink_to(Path(settings.cache_dir) / "models")
+        out = {}
+        doc = tmp / "three-cases.txt"
+        doc.write_text(synthetic_document(coll, [coll.cases[0], coll.cases[14], coll.cases[21]], "基准三", True), encoding="utf-8")
+        out["3 cases, new text"] = _add(settings, doc, tmp)
+        for n in (26, 260):
+            doc = tmp / f"copies-{n}.txt"
+            cases = [coll.cases[i % 26] for i in range(n)]
+            doc.write_text(synthetic_document(coll, cases, f"副本{n}", False), encoding="utf-8")
+            out[f"{n} cases, synthetic copies (cached vectors)"] = _add(settings, doc, tmp)
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_encoder(settings, repeats: int = 1) -> dict:
+    from climatekg.embeddings.encoder import SentenceTransformerEncoder, resolve_model
+
+    index = Path(settings.build_dir) / "index"
+    chunks = [json.loads(line)["text"] for line in (index / "chunks.jsonl").open(encoding="utf-8")]
+    sents = list(dict.fromkeys(json.loads(line)["text"] for line in (index / "sentences.jsonl").open(encoding="utf-8")))
+    texts = chunks + sents
+    model, _ = resolve_model(settings)
+    out, ref = {}, None
+    for precision in ("fp32", "bf16", "int8"):
+        enc = SentenceTransformerEncoder(model, threads=settings.threads, precision=precision)
+        enc.encode_passages(texts[:8])  # warm-up
+        best = None
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            v = enc.encode_passages(texts)
+            dt = time.perf_counter() - t0
+            best = dt if best is None else min(best, dt)
+        if ref is None:
+            ref = v
+        cos = (v * ref).sum(axis=1)
+        out[precision] = {"texts": len(texts), "seconds": round(best, 1), "texts_per_s": round(len(texts) / best, 1),
+                          "cosine_to_fp32_mean": round(float(cos.mean()), 5), "cosine_to_fp32_min": round(float(cos.min()), 5)}
+        print(precision, out[precision], flush=True)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    settings = load_settings()
+    what = argv[1:] or ["encoder", "add"]
+    report = {}
+    if "encoder" in what:
+        report["encoder"] = bench_encoder(settings)
+    if "add" in what:
+        report["add"] = bench_add(settings)
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    out = ROOT / "test-output" / "bench-ingest.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,461 @@
+"""Metadata for cases that have no curated entry in ``data/metadata/cases.toml``.
+
+The curated layer is an override: every case it does not cover gets, from its own text,
+
+* its organisation — names from the company line (full name, the 简称 it gives or the name without legal
+  suffix and place prefix), kind from the name (bank, utility, company), an existing organisation reused when
+  the name is one we know, and an English name: the curated one where the name is known (cases.toml or the
+  partner dictionary), otherwise a pinyin romanisation flagged ``name_en_origin = "romanised"``;
+* its section — nearest centroid over the curated cases' character bigrams and technologies, with the
+  cosine-softmax confidence; below :data:`MIN_CONFIDENCE` the case is "unassigned";
+* a Chinese extractive summary (central overview sentences, figures preferred, with their source lines);
+* an English title, summary and keywords generated from the facts the graph will hold — organisation,
+  technologies, places, partners, recognitions and the top quantified outcomes in English units — so that
+  English search finds the case (it says it is generated, never a translation);
+* candidate technology terms the SKOS scheme lacks (reported, not linked).
+
+Founding year, listing, headquarters and shareholders of an automatic organisation are left empty here:
+they come from the text by the organisation-fact extractors of the graph (one implementation for curated and
+automatic cases), which fill :class:`OrgMeta` fields of the same names.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from pathlib import Path
+
+from ..corpus.clean import squash
+from ..corpus.metadata import CaseMeta, Metadata, OrgMeta, Section
+from ..corpus.model import Case, Collection
+from .quantities import extract
+from .vocab import Matcher, Vocabulary
+
+MIN_CONFIDENCE = 0.4  # twice the uniform chance of one in five sections
+UNASSIGNED = Section(id="s0", number=0, zh="未分类", en="Unassigned", inferred=True, label_line=None, cases=())
+LEGAL_SUFFIX = re.compile(r"(股份有限公司|有限责任公司|集团有限公司|控股有限公司|有限公司|股份公司|公司)$")
+KINDS = (  # (pattern on the organisation's name, kind) — first match wins
+    (re.compile(r"银行|农商行|信用社"), "bank"),
+    (re.compile(r"电网|供电|电力公司|燃气|水务"), "utility"),
+)
+# generic company-name words and their usual English (the rest of a name is romanised)
+NAME_WORDS = {
+    "集团": "Group", "控股": "Holdings", "科技": "Technology", "技术": "Technology", "能源": "Energy", "电力": "Power",
+    "新能源": "New Energy", "环保": "Environmental Protection", "环境": "Environment", "银行": "Bank", "股份": "",
+    "实业": "Industrial", "投资": "Investment", "发展": "Development", "国际": "International", "中国": "China",
+    "电气": "Electric", "汽车": "Automobile", "物流": "Logistics", "食品": "Food", "饮料": "Beverage", "化工": "Chemical",
+    "材料": "Materials", "建设": "Construction", "信息": "Information", "数字": "Digital", "智能": "Smart",
+    "绿色": "Green", "低碳": "Low Carbon", "电网": "Power Grid", "光伏": "PV", "储能": "Energy Storage",
+    "商业银行": "Commercial Bank", "农村": "Rural", "农商银行": "Rural Commercial Bank", "城市": "City",
+    "证券": "Securities", "保险": "Insurance", "基金": "Fund", "电池": "Battery", "风电": "Wind Power",
+    "牧业": "Dairy", "乳业": "Dairy", "钢铁": "Steel", "水泥": "Cement", "航空": "Airlines", "交通": "Transport",
+}
+TECH_SUFFIX = re.compile(r"[\u4e00-\u9fff]{2,8}(?:技术|系统|工艺|装置|设备|平台|储能|发电|电站|热泵|锅炉|燃料|电池|回收|改造)")
+ABOUT_TEXT = "Generated from the graph facts of the case text (automatic metadata, not a translation)."
+
+
+# -- organisation ------------------------------------------------------------------------------------------
+def org_names(company: str, place_labels) -> tuple[str, str, list[str]]:
+    """(full name, short name, other names) from a company line such as
+    ``浙江安吉智电控股有限公司（简称：能链智电）`` or ``饿了么（阿里巴巴本地生活集团）``."""
+    text = re.sub(r"(?<=[\u4e00-\u9fff）)])[A-Za-z][A-Za-z0-9.&\-]*$", "", squash(company))  # 携程集团Trip.com Group
+    alt: list[str] = []
+    full = text
+    m = re.search(r"[（(]([^（）()]*)[）)]$", text)
+    if m and m.start() > 0:
+        inner = m.group(1)
+        said = re.match(r"(?:简称|以下简称)[:：]?(.+)", inner)
+        full = text[: m.start()]
+        if said:
+            alt.append(said.group(1))
+        elif inner and inner not in ("中国",):
+            alt.append(inner)  # the group it belongs to, or a brand
+    full = full.replace("(中国)", "（中国）")
+    base = LEGAL_SUFFIX.sub("", full.replace("（中国）", "")) or full
+    short = alt[0] if alt and re.match(r"(?:简称|以下简称)", (m.group(1) if m else "")) else base
+    if len(short) >= 4:
+        short = re.sub(r"(集团|控股)$", "", short)
+    for p in sorted(place_labels, key=len, reverse=True):
+        if short.startswith(p) and len(short) - len(p) >= 2:
+            short = short[len(p):]
+            break
+    names = [x for x in dict.fromkeys([base, *alt]) if x and x not in (full, short)]
+    return full, short, names
+
+
+def org_kind(names: list[str]) -> str:
+    for pattern, kind in KINDS:
+        if any(pattern.search(n) for n in names):
+            return kind
+    return "company"
+
+
+def romanise(zh: str) -> str:
+    """A readable pinyin rendering of a Chinese name, generic words in English: 三快在线科技 → Sankuai Zaixian Technology."""
+    from pypinyin import Style, lazy_pinyin
+
+    import jieba
+
+    out: list[str] = []
+    brand = ""  # consecutive words outside the glossary form one romanised word: 恒/绿 → Henglv
+    for word in jieba.lcut(zh, HMM=False):
+        if word in NAME_WORDS or re.fullmatch(r"[A-Za-z0-9.&\- ]+", word):
+            if brand:
+                out.append(brand.capitalize())
+                brand = ""
+            out.append(NAME_WORDS.get(word, word.strip()))
+            continue
+        brand += "".join(lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
+    if brand:
+        out.append(brand.capitalize())
+    return " ".join(w for w in out if w)
+
+
+def slug(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    s = "-".join(lazy_pinyin(text, errors="default"))
+    return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")[:40] or "org"
+
+
+def _known_names(metadata: Metadata, partners: dict) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """squashed zh name → curated org id; squashed zh name → (partner id, English name)."""
+    curated = {}
+    for o in metadata.orgs.values():
+        if o.origin != "curated":
+            continue
+        for n in (o.name_zh, o.short_zh, *o.alt_zh):
+            if n and len(squash(n)) >= 2:
+                curated.setdefault(squash(n), o.id)
+    known = {}
+    for e in partners.values():
+        for n in e.labels_zh:
+            known.setdefault(squash(n), (e.id, e.en))
+    return curated, known
+
+
+def organisation(case: Case, metadata: Metadata, partners: dict, place_labels: dict[str, str]) -> tuple[str, OrgMeta | None]:
+    """The org id of the case, and a new OrgMeta when the organisation is not a curated one."""
+    full, short, others = org_names(case.company, place_labels)
+    curated, known = _known_names(metadata, partners)
+    for n in (full, short, *others):
+        if squash(n) in curated:
+            return curated[squash(n)], None
+    ev = {"names": f"company line {case.company_line}: {case.company}"}
+    hit = next((known[squash(n)] for n in (full, short, *others) if squash(n) in known), None)
+    latin = re.search(r"[A-Za-z][A-Za-z0-9.&\- ]{2,}", case.company)  # 携程集团Trip.com Group
+    if latin and not hit:
+        hit = (None, latin.group(0).strip())
+    if hit and hit[0] is None:
+        name_en = short_en = hit[1]
+        oid = re.sub(r"[^a-z0-9]+", "-", name_en.lower()).strip("-")[:40]
+        origin = "text"
+        ev["name_en"] = f"the Latin-script name on the company line {case.company_line}"
+    elif hit:
+        oid, name_en = hit
+        short_en = name_en
+        origin = "dictionary"
+        ev["name_en"] = f"English name of '{oid}' in the partner dictionary (data/vocab/entities.toml)"
+    else:
+        short_en = romanise(short)
+        oid = re.sub(r"[^a-z0-9]+", "-", short_en.lower()).strip("-")[:40] or slug(short)
+        rest, place_en = LEGAL_SUFFIX.sub("", full).replace("（中国）", "中国"), ""
+        for p in sorted(place_labels, key=len, reverse=True):  # a place prefix in its English form: 浙江… → Zhejiang …
+            if rest.startswith(p) and len(rest) - len(p) >= 2:
+                rest, place_en = rest[len(p):], place_labels[p]
+                break
+        name_en = " ".join(x for x in (place_en, romanise(rest)) if x) or short_en
+        suffix = LEGAL_SUFFIX.search(full)
+        if suffix:
+            name_en += " Co., Ltd." if "有限" in suffix.group(1) else ""
+        origin = "romanised"
+        ev["name_en"] = "pinyin romanisation of the Chinese name (pypinyin); generic words in English"
+    kind = org_kind([full, short, *others])
+    ev["kind"] = f"'{kind}' from the name" if kind != "company" else "'company' (no bank or utility word in the name)"
+    taken = set(metadata.orgs)
+    base_id, n = oid, 2
+    while oid in taken and metadata.orgs[oid].origin == "curated":
+        oid, n = f"{base_id}-{n}", n + 1
+    return oid, OrgMeta(id=oid, name_zh=full, name_en=name_en.strip(), short_zh=short, short_en=short_en,
+                        alt_zh=tuple(others), alt_en=(), kind=kind, origin="automatic", name_en_origin=origin,
+                        evidence=ev)
+
+
+def complete_organisations(collection: Collection, metadata: Metadata, partners: dict, place_labels: dict[str, str]) -> dict[str, str]:
+    """Add an organisation for every case without curated metadata; returns case id → org id."""
+    out = {}
+    for case in collection.cases:
+        if case.id in metadata.cases:
+            continue
+        oid, meta = organisation(case, metadata, partners, place_labels)
+        if meta is not None:
+            metadata.orgs[oid] = meta
+        out[case.id] = oid
+    return out
+
+
+# -- section classifier ------------------------------------------------------------------------------------
+def _bigrams(text: str) -> Counter:
+    t = re.sub(r"[^\u4e00-\u9fff]", "", text)
+    return Counter(t[i:i + 2] for i in range(len(t) - 1))
+
+
+class SectionClassifier:
+    """Nearest section centroid over TF-IDF character bigrams plus the case's technologies."""
+
+    def __init__(self, docs: dict[str, Counter], labels: dict[str, str]):
+        self.df: Counter = Counter()
+        for d in docs.values():
+            self.df.update(set(d))
+        self.n = max(1, len(docs))
+        cents: dict[str, Counter] = {}
+        for cid, sec in labels.items():
+            v = self.vector(docs[cid])
+            cents.setdefault(sec, Counter()).update(v)
+        self.centroids = {s: _norm(v) for s, v in cents.items()}
+
+    def vector(self, counts: Counter) -> dict[str, float]:
+        return _norm({t: (1 + math.log(c)) * math.log((1 + self.n) / (1 + self.df.get(t, 0))) for t, c in counts.items()})
+
+    def predict(self, counts: Counter) -> tuple[str | None, float, dict[str, float]]:
+        if not self.centroids:
+            return None, 0.0, {}
+        v = self.vector(counts)
+        sims = {s: sum(w * c.get(t, 0.0) for t, w in v.items()) for s, c in self.centroids.items()}
+        z = {s: math.exp(x / 0.05) for s, x in sims.items()}
+        total = sum(z.values())
+        probs = {s: x / total for s, x in z.items()}
+        best = max(probs, key=probs.get)
+        return best, probs[best], sims
+
+
+def _norm(v: dict) -> dict[str, float]:
+    n = math.sqrt(sum(x * x for x in v.values())) or 1.0
+    return {k: x / n for k, x in v.items()}
+
+
+def case_features(case: Case, matcher: Matcher) -> Counter:
+    text = "".join(p.text for _, p in case.paragraphs())
+    feats = _bigrams(text)
+    for _, _, e in matcher.find(text):
+        if e.kind == "technology":
+            feats["tech:" + e.id] += 3
+            for b in e.extra.get("broader", []):
+                feats["tech:" + b] += 1
+    return feats
+
+
+# -- summaries ---------------------------------------------------------------------------------------------
+def _sentences(case: Case, keys=("overview", "results")):
+    from ..embeddings.chunks import sentences  # the one sentence splitter
+
+    for key in keys:
+        for para in case.parts[key].paragraphs:
+            for a, b in sentences(para.text):
+                t = para.text[a:b].strip()
+                if len(t) >= 8:
+                    yield key, t, para.lines_of(a, b)
+
+
+def summary_zh(case: Case, max_chars: int = 200) -> tuple[str, list[tuple[int, int]]]:
+    """Central overview sentences (cosine to the whole case's bigrams), figures preferred, in document order."""
+    whole = _norm(_bigrams("".join(p.text for _, p in case.paragraphs())))
+    cands = list(_sentences(case))
+    scored = []
+    for i, (key, t, lines) in enumerate(cands):
+        v = _norm(_bigrams(t))
+        s = sum(w * whole.get(k, 0.0) for k, w in v.items())
+        s *= 1.3 if extract(t) else 1.0
+        s *= 1.15 if key == "overview" else 1.0
+        scored.append((s, i))
+    chosen, total = [], 0
+    for s, i in sorted(scored, reverse=True):
+        t = cands[i][1]
+        if total + len(t) > max_chars and chosen:
+            continue
+        chosen.append(i)
+        total += len(t)
+        if total >= max_chars * 0.6:
+            break
+    chosen.sort()
+    return "".join(cands[i][1] for i in chosen), [cands[i][2] for i in chosen]
+
+
+def candidate_terms(case: Case, vocab: Vocabulary) -> list[str]:
+    """Technology-like noun phrases in the text that no SKOS label covers (reported for the scheme's curator)."""
+    labels = {squash(lab) for e in vocab.technologies.values() for lab in e.labels_zh}
+    text = squash("".join(p.text for _, p in case.paragraphs()))
+    found = Counter(m.group(0) for m in TECH_SUFFIX.finditer(text))
+    out = []
+    for term, n in found.most_common():
+        core = re.sub(r"^(?:的|和|与|及|等|在|对|将|通过|采用|利用|建设|实施|开展|推进|推广)+", "", term)
+        if len(core) >= 4 and not any(lab in core or core in lab for lab in labels if len(lab) >= 2):
+            out.append(core)
+    return list(dict.fromkeys(out))[:10]
+
+
+def romanised_places(text: str, known: set[str]) -> list[str]:
+    """Place names the gazetteer lacks (jieba's 'ns' tag) in pinyin — for cities and districts that is their
+    English name: 福州 → Fuzhou, 德阳市 → Deyang."""
+    import jieba.posseg as pseg
+    from pypinyin import lazy_pinyin
+
+    out = []
+    for w in pseg.cut(text):
+        if w.flag != "ns" or len(w.word) < 2 or squash(w.word) in known:
+            continue
+        base = re.sub(r"(?<=..)(省|市|区|县|镇)$", "", w.word)
+        m = re.match(r"(.+?)(工业园区|工业园|开发区|新区)$", base)
+        suffix = {"工业园区": " Industrial Park", "工业园": " Industrial Park", "开发区": " Development Zone",
+                  "新区": " New Area"}[m.group(2)] if m else ""
+        name = "".join(lazy_pinyin(m.group(1) if m else base)).capitalize() + suffix
+        if name.isascii() and name not in out:
+            out.append(name)
+    return out
+
+
+def indicator_labels_en(ontology_dir: Path) -> dict[str, str]:
+    from rdflib import Graph
+    from rdflib.namespace import SKOS
+
+    g = Graph().parse(Path(ontology_dir) / "indicators.ttl", format="turtle")
+    return {str(s).rsplit("/", 1)[-1].replace("-", "_"): str(o) for s, o in g.subject_objects(SKOS.prefLabel)
+            if getattr(o, "language", None) == "en"}
+
+
+OUTCOME_ORDER = ("co2_reduction", "energy_saved", "power_generation", "capacity", "storage_capacity", "green_power",
+                 "renewable_share", "reduction_rate", "carbon_intensity", "emissions", "water", "waste", "financing",
+                 "investment", "cost_saving", "revenue", "users", "energy_consumption", "production", "area")
+
+
+def top_outcomes(case: Case, ind_en: dict[str, str], n: int = 4) -> list[str]:
+    from .build import UNIT_LABELS
+
+    found = []
+    for key in ("results", "overview", "implementation", "impact"):
+        for para in case.parts[key].paragraphs:
+            for q in extract(para.text):
+                if q.indicator in ("count", "other") or q.projected:
+                    continue
+                found.append(q)
+    rank = {k: i for i, k in enumerate(OUTCOME_ORDER)}
+    found.sort(key=lambda q: (rank.get(q.indicator, len(rank)), -q.value))
+    out, seen = [], set()
+    for q in found:
+        if q.indicator in seen:
+            continue
+        seen.add(q.indicator)
+        unit = UNIT_LABELS.get(q.unit, ("", q.unit))[1]
+        value = _fmt(q.value)
+        label = ind_en.get(q.indicator, q.indicator.replace("_", " "))
+        extra = f" ({q.year})" if q.year else ""
+        out.append(f"{label}: {'about ' if q.approximate else ''}{value} {unit}{extra}".strip())
+        if len(out) >= n:
+            break
+    return out
+
+
+def _fmt(v: float) -> str:
+    """English number words for large values: 1.4 billion, 2.18 million, 13,260, 72.2."""
+    for div, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(v) >= div:
+            return f"{v / div:.4g} {word}"
+    return f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+def complete_cases(collection: Collection, metadata: Metadata, vocab: Vocabulary, case_orgs: dict[str, str],
+                   ontology_dir: Path) -> None:
+    """CaseMeta for every case without a curated entry (metadata.cases gains them; sections may gain s0)."""
+    todo = [c for c in collection.cases if c.id not in metadata.cases]
+    if not todo:
+        return
+    tech_matcher = Matcher(list(vocab.technologies.values()))
+    curated = [c for c in collection.cases if c.id in metadata.cases]
+    docs = {c.id: case_features(c, tech_matcher) for c in collection.cases}
+    clf = SectionClassifier({c.id: docs[c.id] for c in curated}, {c.id: metadata.cases[c.id].section for c in curated})
+    ind_en = indicator_labels_en(ontology_dir)
+    for case in todo:
+        org = metadata.orgs[case_orgs[case.id]]
+        sec, conf, _ = clf.predict(docs[case.id])
+        if case.section_labels:  # a printed margin label beats the classifier
+            lab = case.section_labels[0]
+            match = next((s for s in metadata.sections.values() if squash(s.zh) == squash(lab.name)), None)
+            if match:
+                sec, conf = match.id, 1.0
+        section_ev = (f"classifier: nearest section centroid over character bigrams and technologies of the "
+                      f"{len(curated)} curated cases; confidence {conf:.2f}")
+        if sec is None or conf < MIN_CONFIDENCE:
+            section_ev += f" — below {MIN_CONFIDENCE}, unassigned" + (f" (best guess {sec})" if sec else "")
+            sec = UNASSIGNED.id
+            metadata.sections.setdefault(UNASSIGNED.id, UNASSIGNED)
+        summary, summary_lines = summary_zh(case)
+        others = Matcher([e for e in vocab.all() if not (e.kind == "org" and e.id == org.id)])
+        text = "".join(p.text for _, p in case.paragraphs())
+        linked: dict[str, list[str]] = {}
+        for _, _, e in others.find(text):
+            if e.kind == "place" and e.id == "china":
+                continue
+            linked.setdefault(e.kind, [])
+            if e.en not in linked[e.kind]:
+                linked[e.kind].append(e.en)
+        techs = linked.get("technology", [])
+        outcomes = top_outcomes(case, ind_en)
+        sec_en = metadata.sections[sec].en
+        title_en = f"{org.short_en}: " + (", ".join(techs[:3]) if techs else f"case {case.number} of {case.collection}")
+        lines = [f"{org.short_en} ({org.name_en}; {org.kind})" + (f", section {sec_en}" if sec != UNASSIGNED.id else "") + "."]
+        if techs:
+            lines.append("Technologies: " + ", ".join(techs) + ".")
+        if linked.get("place"):
+            lines.append("Places: " + ", ".join(linked["place"][:8]) + ".")
+        more = romanised_places(text, {squash(lab) for e in vocab.places.values() for lab in e.labels_zh})
+        if more:
+            lines.append("Other place names (romanised): " + ", ".join(more[:8]) + ".")
+        if linked.get("org"):
+            lines.append("Partners: " + ", ".join(linked["org"][:8]) + ".")
+        if linked.get("award"):
+            lines.append("Recognitions: " + ", ".join(linked["award"][:6]) + ".")
+        if linked.get("standard"):
+            lines.append("Standards: " + ", ".join(linked["standard"][:6]) + ".")
+        if outcomes:
+            lines.append("Outcomes: " + "; ".join(outcomes) + ".")
+        lines.append(ABOUT_TEXT)
+        metadata.cases[case.id] = CaseMeta(
+            id=case.id, section=sec, title_zh=case.title, title_en=title_en, org=org.id, summary_en=" ".join(lines),
+            summary_zh=summary, keywords_en=tuple(techs[:8]), origin="automatic",
+            section_confidence=round(conf, 3),
+            evidence={"title_zh": list(case.title_lines), "company_zh": case.company_line, "section": section_ev,
+                      "summary_zh": [list(x) for x in summary_lines],
+                      "title_en": "generated from the organisation's English name and the linked technologies",
+                      "candidate_technologies": candidate_terms(case, vocab)},
+        )
+    vocab.case_orgs |= {cm.org for cm in metadata.cases.values()}
+
+
+def complete(collection: Collection, metadata: Metadata, vocab_loader, ontology_dir: Path, partners: dict,
+             place_labels: dict[str, str]) -> Vocabulary:
+    """Organisations first (the vocabulary is made from them), then the cases."""
+    case_orgs = complete_organisations(collection, metadata, partners, place_labels)
+    vocab = vocab_loader(metadata)
+    complete_cases(collection, metadata, vocab, case_orgs, ontology_dir)
+    return vocab
+
+
+def automatic_report(metadata: Metadata, case_ids: list[str]) -> list[dict]:
+    """What automation decided for these cases (printed by 'climatekg add')."""
+    out = []
+    for cid in case_ids:
+        cm = metadata.cases.get(cid)
+        if cm is None:
+            continue
+        org = metadata.orgs[cm.org]
+        out.append({"case": cid, "origin": cm.origin, "title_zh": cm.title_zh, "title_en": cm.title_en,
+                    "org": org.id, "org_origin": org.origin, "name_zh": org.name_zh, "name_en": org.name_en,
+                    "name_en_origin": org.name_en_origin, "kind": org.kind, "section": cm.section,
+                    "section_confidence": cm.section_confidence,
+                    "candidate_technologies": cm.evidence.get("candidate_technologies", [])})
+    return out
+
+
+__all__ = ["complete", "complete_cases", "complete_organisations", "automatic_report", "org_names", "romanise",
+           "SectionClassifier", "summary_zh", "UNASSIGNED"]
