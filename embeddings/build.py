@@ -17,10 +17,10 @@ from typing import Callable
 
 import numpy as np
 
-from ..artifacts import CHECKSUMS, digests, problems
-from ..config import ROOT
-from ..corpus.parse import sha256_file
-from ..corpus.sources import sources_fingerprint
+from climatekg.artifacts import CHECKSUMS, digests, problems
+from climatekg.config import ROOT
+from climatekg.corpus.parse import sha256_file
+from climatekg.corpus.sources import sources_fingerprint
 from .chunks import CHUNKER_VERSION, chunks_checksum, make_chunks, sentences
 from .encoder import VectorCache, load_encoder
 from .lexical import BM25Index, ChineseTokenizer, english_tokens
@@ -54,7 +54,7 @@ def graph_tables(settings, collection, metadata, vocab) -> tuple[list[dict], dic
     """(entities, case features, case records) read from the built graph."""
     from climatekg.graph.store import open_store
 
-    store = open_store(settings.build_dir, "oxigraph")
+    store = open_store(settings.build_dir, settings.sparql_engine)
     base = settings.base_iri + "id/"
 
     def local(iri: str) -> tuple[str, str]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from ..corpus.model import PART_KEYS, Collection
+from climatekg.corpus.model import PART_KEYS, Collection
 
 CHUNKER_VERSION = "sentences-v1"
 SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+[”’」』）)]*|$)")

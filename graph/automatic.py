@@ -26,9 +26,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from ..corpus.clean import squash
-from ..corpus.metadata import CaseMeta, Metadata, OrgMeta, Section
-from ..corpus.model import Case, Collection
+from climatekg.corpus.clean import squash
+from climatekg.corpus.metadata import CaseMeta, Metadata, OrgMeta, Section
+from climatekg.corpus.model import Case, Collection
 from .quantities import extract
 from .vocab import Matcher, Vocabulary
 
@@ -248,7 +248,7 @@ def case_features(case: Case, matcher: Matcher) -> Counter:
 
 # -- summaries ---------------------------------------------------------------------------------------------
 def _sentences(case: Case, keys=("overview", "results")):
-    from ..embeddings.chunks import sentences  # the one sentence splitter
+    from climatekg.embeddings.chunks import sentences  # the one sentence splitter
 
     for key in keys:
         for para in case.parts[key].paragraphs:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
-from ..corpus.clean import squash
-from ..corpus.metadata import Metadata
-from ..corpus.model import PART_EN, PART_KEYS, PART_ZH, Case, Collection, Paragraph
+from climatekg.corpus.clean import squash
+from climatekg.corpus.metadata import Metadata
+from climatekg.corpus.model import PART_EN, PART_KEYS, PART_ZH, Case, Collection, Paragraph
 from .namespace import CKG, CUR, PROV, QUDT, SCHEMA, UNIT
 from .factgraph import FactWriter
 from .gazetteer import Gazetteer

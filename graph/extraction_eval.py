@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..corpus.model import Collection
+from climatekg.corpus.model import Collection
 from .quantities import ARABIC, case_figures, extract
 from .units import UNITS, indicator_id
 

@@ -13,7 +13,7 @@ import re
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
-from ..corpus.model import Case
+from climatekg.corpus.model import Case
 from .gazetteer import Division, Gazetteer, romanise
 from .namespace import CKG, PROV, SCHEMA
 from .orgfacts import EXCHANGES, Span, extract_org_facts

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..corpus.model import Case, Paragraph
+from climatekg.corpus.model import Case, Paragraph
 
 ORDER = ("profile", "overview", "implementation", "results", "highlights", "impact", "expert")
 

@@ -30,7 +30,7 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 
-from ..corpus.model import PART_EN, PART_ZH
+from climatekg.corpus.model import PART_EN, PART_ZH
 from .units import UNIT_LABELS
 
 CKG = "https://w3id.org/climatekg/ontology#"

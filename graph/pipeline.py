@@ -18,11 +18,11 @@ from typing import Callable
 
 from rdflib import Graph, URIRef
 
-from ..artifacts import CHECKSUMS
-from ..corpus.metadata import load_metadata
-from ..corpus.model import Collection
-from ..corpus.parse import CorpusError
-from ..corpus.sources import load_collection
+from climatekg.artifacts import CHECKSUMS
+from climatekg.corpus.metadata import load_metadata
+from climatekg.corpus.model import Collection
+from climatekg.corpus.parse import CorpusError
+from climatekg.corpus.sources import load_collection
 from .automatic import complete
 from .build import build_graph
 from .gazetteer import GazetteerError, load_gazetteer

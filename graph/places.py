@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..corpus.model import PART_KEYS, Case, Paragraph
+from climatekg.corpus.model import PART_KEYS, Case, Paragraph
 from .gazetteer import Division, Gazetteer
 from .orgfacts import Segment, segments
 

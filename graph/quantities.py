@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from .units import QUESTION_UNITS, TEXT_UNITS
 
 if TYPE_CHECKING:
-    from ..corpus.model import Case, Paragraph
+    from climatekg.corpus.model import Case, Paragraph
 
 # -- numbers -------------------------------------------------------------------
 

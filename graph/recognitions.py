@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..corpus.model import Case
+from climatekg.corpus.model import Case
 from .orgfacts import Segment, Span, segments
 
 RECEIVE = re.compile(r"(荣获|获评|获得|获颁|荣登|蝉联|被评为|评为|被认定为|认定为|成功入选|入选|取得|通过了|通过|全面实现|实现|成为|"

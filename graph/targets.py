@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..corpus.model import Case
+from climatekg.corpus.model import Case
 from .orgfacts import Span, segments
 
 REPORTING_YEAR = 2023  # the collection's edition: later years are in the future for its text

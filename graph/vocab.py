@@ -17,8 +17,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from ..corpus.metadata import Metadata
-from ..corpus.parse import CorpusError
+from climatekg.corpus.metadata import Metadata
+from climatekg.corpus.parse import CorpusError
 from .namespace import CKG
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")

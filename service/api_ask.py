@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from .api_search import call_mapped, check_params, json_object, text_param
+from .api_search import call_mapped
+from .params import check_params, json_object, text_param
 from .errors import UnsupportedMediaType
 from .resources import get_answerer
 

@@ -14,7 +14,7 @@ from flask import Blueprint, jsonify
 from climatekg.corpus.model import PART_EN, PART_KEYS, PART_ZH
 from climatekg.graph.build import Iris
 
-from .api_search import check_params
+from .params import check_params
 from .deref import graph_base, local_path
 from .errors import NotFound
 from .resources import get_cases, get_store

@@ -21,7 +21,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from climatekg.graph import outcomes as graph_outcomes
 from climatekg.graph.tables import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, sparql_sheet, to_csv, to_xlsx
 
-from .api_search import check_params
+from .params import check_params
 from .errors import BadRequest, UnsupportedMediaType
 from .resources import get_store
 

@@ -6,7 +6,7 @@ from flask import Flask
 
 from climatekg.config import Settings, load_settings
 
-from . import resources
+from . import params, resources
 from .errors import register_error_handlers
 
 
@@ -23,6 +23,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     app.json.sort_keys = False
     resources.init_app(app, settings)
     register_error_handlers(app)
+    params.init_app(app)
     from . import blueprints
 
     blueprints.register(app)

@@ -7,7 +7,7 @@ import os
 
 from flask import Blueprint, jsonify
 
-from .api_search import check_params
+from .params import check_params
 from .resources import resources
 
 bp = Blueprint("health", __name__)

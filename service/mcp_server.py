@@ -63,8 +63,8 @@ def create_mcp_server(app):
     from . import api_outcomes
     from .api_cases import case_detail
     from .api_search import MAX_FILTER_CHARS, MAX_QUERY_CHARS, MAX_TEXT_CHARS, SEARCH_K, SIMILAR_K, engine
-    from .api_search import _call as search_call
-    from .api_search import int_param, text_param
+    from .api_search import call_mapped as search_call
+    from .params import int_param, text_param
 
     settings = app.config["SETTINGS"]
     server = MCPServer(SERVER_NAME, title="China corporate climate action cases (climatekg)",
