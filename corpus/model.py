@@ -7,6 +7,7 @@ from, so any quote or figure found in the clean text can cite its lines.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 # The seven parts of every case, in document order: (key, Chinese heading, English name).
@@ -124,3 +125,15 @@ class Collection:
             if c.id == case_id:
                 return c
         raise KeyError(case_id)
+
+
+SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+[”’」』）)]*|$)")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of ``text`` (ends on 。！？；, keeping closing quotes)."""
+    out = []
+    for m in SENTENCE.finditer(text):
+        if m.end() > m.start() and text[m.start():m.end()].strip():
+            out.append((m.start(), m.end()))
+    return out

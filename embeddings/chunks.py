@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from climatekg.corpus.model import PART_KEYS, Collection
+from climatekg.corpus.model import PART_KEYS, Collection, sentences
 
 CHUNKER_VERSION = "sentences-v1"
-SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+[”’」』）)]*|$)")
-
-
 @dataclass(frozen=True)
 class Chunk:
     id: int
@@ -31,15 +27,6 @@ class Chunk:
 
     def to_json(self) -> dict:
         return asdict(self)
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences of ``text`` (ends on 。！？；, keeping closing quotes)."""
-    out = []
-    for m in SENTENCE.finditer(text):
-        if m.end() > m.start() and text[m.start():m.end()].strip():
-            out.append((m.start(), m.end()))
-    return out
 
 
 def make_chunks(collection: Collection, count_tokens: Callable[[str], int], max_tokens: int = 256,

@@ -248,7 +248,7 @@ def case_features(case: Case, matcher: Matcher) -> Counter:
 
 # -- summaries ---------------------------------------------------------------------------------------------
 def _sentences(case: Case, keys=("overview", "results")):
-    from climatekg.embeddings.chunks import sentences  # the one sentence splitter
+    from climatekg.corpus.model import sentences  # the one sentence splitter
 
     for key in keys:
         for para in case.parts[key].paragraphs:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from climatekg.embeddings.chunks import sentences
+from climatekg.corpus.model import sentences
 from climatekg.embeddings.lexical import ChineseTokenizer, Segmenter, english_tokens
 from climatekg.embeddings.search import IndexMismatch, SearchEngine, SearchInputError, UnknownCase, detect_language
 
