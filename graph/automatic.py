@@ -330,7 +330,7 @@ OUTCOME_ORDER = ("co2_reduction", "energy_saved", "power_generation", "capacity"
 
 
 def top_outcomes(case: Case, ind_en: dict[str, str], n: int = 4) -> list[str]:
-    from .build import UNIT_LABELS
+    from .units import UNIT_LABELS
 
     found = []
     for key in ("results", "overview", "implementation", "impact"):

@@ -51,7 +51,7 @@ async def check_listing(client) -> None:
         assert t.annotations.read_only_hint is True
     assert tools["search"].input_schema["required"] == ["query"]
     assert tools["search"].input_schema["properties"]["k"]["maximum"] == 50
-    assert tools["get_case"].input_schema["properties"]["case_id"]["pattern"] == r"^case-\d{2}$"
+    assert tools["get_case"].input_schema["properties"]["case_id"]["pattern"] == r"^case-(?:[a-z0-9-]+-)?\d{2}$"
     assert set(tools["list_outcomes"].input_schema["properties"]) == {
         "case", "indicator", "section", "technology", "place", "year", "projected", "limit"}
     resources = {str(r.uri): r for r in (await client.list_resources()).resources}

@@ -13,6 +13,8 @@ from urllib.parse import urlencode
 
 from flask import g, request
 
+from ..errors import BadRequest
+
 HERE = Path(__file__).parent
 LANGS = ("zh", "en")
 LANG_COOKIE = "lang"
@@ -35,7 +37,10 @@ TRY_QUESTIONS: dict[str, list[str]] = _examples["try"]
 def pick_lang() -> tuple[str, bool]:
     """(language, whether ?lang= chose it)."""
     asked = (request.args.get("lang") or "").strip().lower()
-    if asked in LANGS:
+    if asked:
+        if asked not in LANGS:
+            shown = asked if len(asked) <= 20 else asked[:20] + "…"
+            raise BadRequest(f"lang must be one of {', '.join(LANGS)}, got {shown!r}", detail={"parameter": "lang"})
         return asked, True
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in LANGS:
