@@ -145,7 +145,6 @@
     if (!a.answered) {
       var box = el("div", { class: "notice warn not-answered" }, el("strong", { text: S.not_answered }));
       if (a.answer) box.appendChild(el("p", { class: "answer-text", lang: answerLang, text: a.answer }));
-      box.appendChild(el("p", { text: S.not_answered_hint }));
       answerBody.appendChild(box);
     } else {
       answerBody.appendChild(el("p", { class: "answer-text", id: "answer-text", lang: answerLang,
@@ -207,7 +206,10 @@
     var list = data.results;
     // no answer: only cases plausibly related to the question, labelled as such
     var related = answered === false;
-    if (related) list = list.filter(function (r) { return r.score >= cfg.relatedScore; });
+    if (related) {
+      list = list.filter(function (r) { return r.score >= cfg.relatedScore; });
+      if (!hasFilters(filters)) state.base = list;  // the facets count what is shown
+    }
     resultsHeading.textContent = related ? S.maybe_related : S.results;
     searchSec.classList.toggle("maybe-related", related);
     if (data.entities && data.entities.length) {
