@@ -316,17 +316,15 @@ def romanised_places(text: str, known: set[str]) -> list[str]:
 
 
 def indicator_labels_en(ontology_dir: Path) -> dict[str, str]:
-    from rdflib import Graph
-    from rdflib.namespace import SKOS
+    """{indicator id: English label}, from the one indicator scheme (graph/units.py reads ontology/indicators.ttl)."""
+    from .units import indicators
 
-    g = Graph().parse(Path(ontology_dir) / "indicators.ttl", format="turtle")
-    return {str(s).rsplit("/", 1)[-1].replace("-", "_"): str(o) for s, o in g.subject_objects(SKOS.prefLabel)
-            if getattr(o, "language", None) == "en"}
+    return {iid: ind.en for iid, ind in indicators(Path(ontology_dir) / "indicators.ttl").items()}
 
 
-OUTCOME_ORDER = ("co2_reduction", "energy_saved", "power_generation", "capacity", "storage_capacity", "green_power",
-                 "renewable_share", "reduction_rate", "carbon_intensity", "emissions", "water", "waste", "financing",
-                 "investment", "cost_saving", "revenue", "users", "energy_consumption", "production", "area")
+OUTCOME_ORDER = ("co2-reduction", "energy-saved", "power-generation", "capacity", "storage-capacity", "green-power",
+                 "renewable-share", "reduction-rate", "carbon-intensity", "emissions", "water", "waste", "financing",
+                 "investment", "cost-saving", "revenue", "users", "energy-consumption", "production", "area")
 
 
 def top_outcomes(case: Case, ind_en: dict[str, str], n: int = 4) -> list[str]:
@@ -348,7 +346,7 @@ def top_outcomes(case: Case, ind_en: dict[str, str], n: int = 4) -> list[str]:
         seen.add(q.indicator)
         unit = UNIT_LABELS.get(q.unit, ("", q.unit))[1]
         value = _fmt(q.value)
-        label = ind_en.get(q.indicator, q.indicator.replace("_", " "))
+        label = ind_en.get(q.indicator, q.indicator.replace("-", " "))
         extra = f" ({q.year})" if q.year else ""
         out.append(f"{label}: {'about ' if q.approximate else ''}{value} {unit}{extra}".strip())
         if len(out) >= n:
