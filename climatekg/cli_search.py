@@ -17,6 +17,15 @@ def _engine(settings):
         raise SystemExit(2) from None
 
 
+def _runner(settings):
+    """SPARQL for answers, with the same parsing and policy as /sparql (in this process)."""
+    from climatekg.graph.store import open_store
+    from climatekg.service.query_runner import answer
+
+    store = open_store(settings.build_dir, settings.sparql_engine)
+    return lambda query: answer(store, query, max_rows=settings.sparql_max_rows)
+
+
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#x27": "'"}
 
 
@@ -80,7 +89,7 @@ def cmd_eval_blind(args, settings) -> int:
     half = args.set.removeprefix("blind-")
     engine = _engine(settings)
     qs = load(ROOT / "data" / "eval" / "blind" / f"qa-{half}.jsonl")
-    res = evaluate(Answerer.load(settings, engine=engine), qs, engine.entities)
+    res = evaluate(Answerer.load(settings, engine=engine, run=_runner(settings)), qs, engine.entities)
     if args.json:
         print(json.dumps(res, ensure_ascii=False, indent=1))
     else:
@@ -114,7 +123,7 @@ def cmd_ask(args, settings) -> int:
     from climatekg.ask.answer import Answerer
     from climatekg.embeddings.search import SearchInputError
 
-    answerer = Answerer.load(settings, engine=_engine(settings))
+    answerer = Answerer.load(settings, engine=_engine(settings), run=_runner(settings))
     try:
         res = answerer.ask(args.question)
     except SearchInputError as e:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from climatekg.embeddings.search import MAX_QUERY_CHARS
+
 from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from .resources import get_answerer
 
 bp = Blueprint("api_ask", __name__)
 
-MAX_QUESTION = 1000
+MAX_QUESTION = MAX_QUERY_CHARS
 
 
 def _question() -> str:
