@@ -149,7 +149,8 @@ def parse(query, lexicon) -> Question:
     q.answer_type = answer_type(text)
     unit = asked_unit(text)
     q.asked_unit = unit
-    indicators = [m.term for m in terms if m.term.kind == "indicator"] or \
+    # several indicators named: the head of the noun phrase comes last ("renewable electricity generation")
+    indicators = [m.term for m in reversed(terms) if m.term.kind == "indicator"] or \
         lexicon.by_tokens(query.tokens, "indicator")  # "减少了多少二氧化碳排放": the words of a label, apart
     if indicators:
         q.indicator_term = indicators[0]
@@ -219,7 +220,8 @@ def parse(query, lexicon) -> Question:
         q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例|cases", low) else "cases"
         return q
     if (is_list or _has(RANK, low)) and q.indicator_term is not None and not q.orgs and \
-            (_has(RANK, low) or _has(r"哪些|哪几|which (cases|companies|projects)|list", low)):
+            (_has(RANK, low) or (q.asks_amount or _has(r"报告|披露|写明|report|state|disclose", low))
+             and _has(r"哪些|哪几|which (cases|companies|projects)|list", low)):
         # "which cases report how much water they saved": every case with its figures of that indicator
         q.kind = "report"
         return q
