@@ -11,98 +11,118 @@ nearest case as if it answered.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
 from climatekg.corpus.model import PART_EN, PART_ZH
 from climatekg.embeddings.lexical import CJK
-from climatekg.embeddings.search import SearchEngine, detect_language
-from climatekg.graph.units import UNIT_LABELS
-from climatekg.graph.quantities import extract
+from climatekg.embeddings.search import Query, SearchEngine
 
 from .intents import Question, parse
+from .lexicon import Lexicon
+from .select import Selector, format_value
 
-ID = "https://w3id.org/climatekg/id/"
 SELECT_HEAD = """SELECT DISTINCT ?id ?title_zh ?title_en{extra} WHERE {{
   ?case ckg:caseId ?id ; dcterms:title ?title_zh, ?title_en .
   FILTER(lang(?title_zh) = "zh" && lang(?title_en) = "en")
 {body}}}
 ORDER BY {order}"""
 
-QUESTION_WORDS_EN = {"what", "which", "how", "who", "whom", "when", "where", "why", "did", "does", "do", "is", "are", "was",
-                     "were", "can", "could", "has", "have", "the", "a", "an", "in", "on", "for", "of", "tell", "show",
-                     "list", "name", "give", "china", "chinese", "co2", "co₂", "ghg", "esg", "pv", "ev", "evs", "i", "mw",
-                     "gw", "kw", "kwh", "mwh", "un", "rmb", "cny", "usd", "ai", "iot", "it", "ceo", "by", "and", "or",
-                     "q1", "q2", "q3", "q4"}
+XSD_NUMBERS = ("integer", "int", "long", "decimal", "double", "float", "nonNegativeInteger", "gYear")
 
 
-# English question words → the Chinese words the text uses (for picking the sentence that answers)
-HINTS = [
-    (r"standard coal|coal equivalent", ["标准煤", "标煤"]), (r"co2|carbon|emission", ["减排", "二氧化碳", "碳排放", "减碳"]),
-    (r"capacity|install", ["装机", "容量"]), (r"generat", ["发电"]), (r"invest", ["投资", "投入"]),
-    (r"revenue|sales", ["营收", "收入", "销售"]), (r"employee|staff", ["员工"]), (r"user|participant|people", ["用户", "参与"]),
-    (r"charging|charger", ["充电"]), (r"storage|batter", ["储能", "电池"]), (r"water", ["水"]), (r"brand value", ["品牌价值"]),
-    (r"asset", ["资产"]), (r"loan|credit", ["贷款", "信贷"]), (r"bond", ["债券"]), (r"rank", ["排名", "位列", "第"]),
-    (r"save|saving", ["节约", "节省", "减少"]), (r"plastic", ["塑料"]), (r"food|meal", ["餐", "食物"]),
-    (r"per (passenger|person)|intensity", ["强度", "每"]), (r"score|rating", ["评分", "得分", "评级"]),
-    (r"area|hectare|mu\b", ["亩", "面积", "平方米"]), (r"yield|output|production", ["产量", "产能"]),
-    (r"train|training", ["培训"]), (r"tree", ["植树", "树"]), (r"vehicle|car|truck", ["车"]), (r"hydrogen", ["氢"]),
-    (r"heat|heating", ["供热", "供暖", "热"]), (r"power\b", ["功率"]), (r"maximum|max\b", ["最大"]),
-    (r"intensity", ["强度"]), (r"enteric|fermentation", ["肠道发酵"]), (r"pooled|carpool", ["拼车"]), (r"fund", ["基金"]), (r"store|shop", ["门店"]),
-]
+@dataclass
+class Rows:
+    """A SELECT result as the query runner returns it (SPARQL JSON terms), read as Python values."""
+
+    variables: list[str]
+    rows: list[list[dict | None]]
+
+    @classmethod
+    def of(cls, result: dict) -> "Rows":
+        return cls(list(result["variables"]), [list(r) for r in result["rows"]])
+
+    @staticmethod
+    def value(t: dict | None):
+        if t is None:
+            return None
+        v, dt = t["value"], t.get("datatype", "").rsplit("#", 1)[-1]
+        try:
+            if dt in XSD_NUMBERS:
+                return int(v) if dt in ("integer", "int", "long", "nonNegativeInteger", "gYear") else float(v)
+            if dt == "boolean":
+                return v == "true"
+        except ValueError:
+            pass
+        return v
+
+    def dicts(self) -> list[dict]:
+        return [{v: self.value(t) for v, t in zip(self.variables, row)} for row in self.rows]
+
+    def table(self) -> dict:
+        return {"vars": self.variables, "rows": [[t["value"] if t else None for t in row] for row in self.rows]}
 
 
-def zh_hints(text: str) -> list[str]:
-    low = text.lower()
-    return [w for pattern, words in HINTS if re.search(pattern, low) for w in words]
+def in_process_runner(settings) -> Callable[[str], dict]:
+    """Run SPARQL on a store opened in this process (the CLI; the service passes its query runner instead)."""
+    from climatekg.graph.store import open_store
+
+    store = open_store(settings.build_dir, settings.sparql_engine)
+
+    def run(sparql: str) -> dict:
+        res = store.query(sparql)
+        return {"variables": res.variables, "rows": [[t.to_json() if t is not None else None for t in row] for row in res.rows]}
+
+    return run
 
 
-def _fmt_value(v: float, unit: str, lang: str) -> str:
-    zh, en = UNIT_LABELS.get(unit, (unit, unit))
-    if unit == "count":
-        return f"{v:,.0f}"
-    n = f"{v:,.2f}".rstrip("0").rstrip(".")
-    return f"{n} {en}".strip() if lang == "en" else f"{n}{zh}"
+def _fold(s: str) -> str:
+    """Accents removed (Nestle = Nestlé)."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
 @dataclass
 class Answerer:
     engine: SearchEngine
-    store: object
+    run: Callable[[str], dict]  # SPARQL → the query runner's result (the same runner and policy as /sparql)
+    lexicon: Lexicon
     corpus_text: str  # whitespace-free source text, for "is this name in the collection at all?"
     english_text: str  # the English cards and labels, lower-cased
+    selector: Selector = field(init=False, repr=False)
+
+    threshold: float = 0.80  # dense similarity below which a question nothing else links is not about the collection
+    refuse_below: float = 0.0  # best one-fact evidence score below which the evidence does not answer (fit on dev)
+
+    def __post_init__(self):
+        self.selector = Selector(self.engine, self.lexicon)
 
     @classmethod
-    def load(cls, settings, engine: SearchEngine | None = None, store=None) -> "Answerer":
-        from climatekg.graph.store import open_store
-
+    def load(cls, settings, engine: SearchEngine | None = None, run: Callable[[str], dict] | None = None) -> "Answerer":
         engine = engine or SearchEngine.load(settings)
-        store = store or open_store(settings.build_dir, "oxigraph")
-        from climatekg.corpus.sources import source_files
-
-        raw = "".join("".join(p.read_text(encoding="utf-8").split()) for p in source_files(settings) if p.suffix == ".txt")
+        run = run or in_process_runner(settings)
+        lexicon = Lexicon.from_store(lambda q: Rows.of(run(q)).dicts(), engine.tokenizer.tokens)
+        raw = "".join(settings.source.read_text(encoding="utf-8").split())
         english = "\n".join(engine.cards + [x for e in engine.entities for x in e["labels_en"]]).lower()
-        return cls(engine, store, raw, english)
+        return cls(engine, run, lexicon, raw, english)
+
+    def query(self, sparql: str) -> Rows:
+        return Rows.of(self.run(sparql))
 
     # -- entry point ---------------------------------------------------------------
-    def ask(self, text: str) -> dict:
-        from climatekg.embeddings.search import SearchInputError
-
-        if text is None or not str(text).strip():
-            raise SearchInputError("the question is empty")
-        text = str(text).strip()
-        if len(text) > 1000:
-            raise SearchInputError("the question is longer than 1000 characters")
-        lang = detect_language(text)
-        mentions = self.engine.entity_mentions(re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text, flags=re.I))
-        q = parse(text, lang, mentions)
-        unknown = self.unknown_names(text, lang, mentions)
-        if not unknown and lang == "zh" and not any(m.entity["kind"] in ("org", "place") for m in mentions) \
+    def ask(self, text: "str | Query") -> dict:
+        """Answer a question (a text, or a Query the search engine has analysed)."""
+        query = self.engine.analyse(text, "question")
+        q = parse(query, self.lexicon)
+        q.query = query
+        unknown = self.unknown_names(q.text, q.lang, q.mentions)
+        if not unknown and q.lang == "zh" and not any(m.entity["kind"] in ("org", "place") for m in q.mentions) \
                 and not (q.kind and q.constraints) and q.kind not in ("compare", "superlative"):
             # no company or place to anchor the question, and its subject is a word the text never uses
-            # ("月球上有几个案例", "水泥厂做碳捕集…"): the collection does not cover it
-            unknown = self.unknown_nouns(text, mentions)
+            unknown = self.unknown_nouns(q.text, q.mentions)
         if unknown:
             return self._refuse(q, unknown)
         if q.kind:
@@ -112,18 +132,40 @@ class Answerer:
         return self.extractive(q)
 
     # -- "is it in the collection?" -------------------------------------------------
+    def _known_zh(self, word: str) -> bool:
+        """A Chinese word the collection uses: it occurs, or it does without one edge character (the segmenter
+        may take a character of the next word: 潘安湖全电能源站 → 湖|全电)."""
+        return word in self.corpus_text or any(len(w) >= 2 and w in self.corpus_text for w in (word[1:], word[:-1]))
+
+    def _known_en(self, word: str) -> bool:
+        if not hasattr(self, "_en_vocab"):
+            text = _fold(self.english_text + "\n" + self.corpus_text.lower())
+            self._en_vocab = set(re.findall(r"[a-z0-9]+", text))
+        parts = [p for p in re.split(r"[^a-z0-9]+", _fold(word.lower())) if len(p) >= 2]
+        return all(p in self._en_vocab for p in parts)
+
     def unknown_names(self, text: str, lang: str, mentions) -> list[str]:
-        """Names in the question (companies, products, places) that the collection never mentions."""
+        """Names in the question (companies, products, places) that the collection never mentions.
+
+        An English name is a capitalised word inside a sentence (the first word of a sentence is capitalised by
+        grammar) or an acronym; it is unknown when no word of it occurs in the source text or the English cards
+        and labels. A question that names a company of the collection is about that company: a capitalised
+        word beside it is a description (a project's name), not another subject. Chinese names are the
+        segmenter's proper nouns and organisation-like nouns that the collection does not use."""
         covered = [(m.start, m.end) for m in mentions]
         inside = lambda a, b: any(s <= a and b <= e for s, e in covered)  # noqa: E731
+        known_lexicon = [(m.start, m.end) for m in self.lexicon.find(text)]
+        anchored = any(m.entity["kind"] == "org" for m in mentions)
         out = []
-        for m in re.finditer(r"[A-Z][A-Za-zÀ-ÿ0-9&.-]*[A-Za-zÀ-ÿ0-9]|[A-Z]{2,}", text):
-            word = m.group(0).strip(".")
-            if inside(m.start(), m.end()) or word.lower() in QUESTION_WORDS_EN or len(word) < 2:
-                continue
-            if word.lower() in self.english_text or word in self.corpus_text or word.lower() in self.corpus_text.lower():
-                continue
-            out.append(word)
+        if not anchored:
+            for m in re.finditer(r"[A-Z][A-Za-zÀ-ÿ0-9&.-]*[A-Za-zÀ-ÿ0-9]|[A-Z]{2,}", text):
+                word = m.group(0).strip(".")
+                before = text[:m.start()].rstrip()
+                if (not before or before[-1] in ".?!:;\"“‘'(（") and not word.isupper():
+                    continue
+                if inside(m.start(), m.end()) or len(word) < 2 or self._known_en(word):
+                    continue
+                out.append(word)
         if lang == "zh":
             import jieba.posseg as pseg
 
@@ -134,32 +176,45 @@ class Answerer:
                 proper = w.flag in ("nt", "nz", "nr", "nrt", "ns", "nrfg")
                 orgish = w.flag.startswith("n") and re.search(r"(公司|集团|银行|汽车|时代|石化|石油|钢铁|航空|电池)$", w.word)
                 if (proper or orgish) and len(w.word) >= 2 and CJK.search(w.word):
-                    if start >= 0 and inside(start, start + len(w.word)):
+                    if start >= 0 and (inside(start, start + len(w.word)) or
+                                       any(s <= start and start + len(w.word) <= e for s, e in known_lexicon)):
                         continue
-                    if w.word not in self.corpus_text:
+                    if not self._known_zh(w.word):
                         out.append(w.word)
         return out
 
     def unknown_nouns(self, text: str, mentions) -> list[str]:
         import jieba.posseg as pseg
 
-        covered = [(m.start, m.end) for m in mentions]
+        covered = [(m.start, m.end) for m in mentions] + [(m.start, m.end) for m in self.lexicon.find(text)]
         out, pos = [], 0
         for w in pseg.lcut(text):
             start = text.find(w.word, pos)
             pos = start + len(w.word) if start >= 0 else pos
             if any(s <= start < e for s, e in covered):
                 continue
-            if w.flag.startswith("n") and len(w.word) >= 2 and CJK.search(w.word) and w.word not in self.corpus_text:
+            if w.flag.startswith("n") and len(w.word) >= 2 and CJK.search(w.word) and not self._known_zh(w.word):
                 out.append(w.word)
         return out
 
-    def _refuse(self, q: Question, unknown: list[str]) -> dict:
-        names = "、".join(unknown) if q.lang == "zh" else ", ".join(unknown)
-        answer = (f"案例集中没有关于“{names}”的内容，无法回答这个问题。本案例集收录了 26 家企业的气候行动案例。"
-                  if q.lang == "zh" else
-                  f"The collection does not mention {names}, so it cannot answer this question. It covers the climate "
-                  f"actions of 26 companies in China.")
+    def _refuse(self, q: Question, unknown: list[str], subject: str | None = None) -> dict:
+        """Say why the question cannot be answered: names it uses that the collection lacks, or — when the
+        subject is there — that its text does not state what is asked."""
+        zh = q.lang == "zh"
+        if unknown:
+            names = "、".join(unknown) if zh else ", ".join(unknown)
+            answer = (f"案例集中没有关于“{names}”的内容，无法回答这个问题。本案例集收录了 26 家企业的气候行动案例。" if zh else
+                      f"The collection does not mention {names}, so it cannot answer this question. It covers the climate "
+                      f"actions of 26 companies in China.")
+        else:
+            what = {"quantity": ("这个数字", "that figure"), "organisation": ("这个机构", "that organisation"),
+                    "date": ("这个时间", "that date"), "place": ("这个地点", "that place")}.get(q.answer_type, ("答案", "the answer"))
+            if subject:
+                answer = (f"案例集中{subject}的案例没有写明{what[0]}，无法回答这个问题。" if zh else
+                          f"The collection's text about {subject} does not state {what[1]}, so it cannot answer this question.")
+            else:
+                answer = ("案例集中没有与这个问题相关的内容，无法回答。本案例集收录了 26 家企业的气候行动案例。" if zh else
+                          "Nothing in the collection answers this question. It covers the climate actions of 26 companies in China.")
         return {"query": q.text, "lang": q.lang, "answered": False, "answer": answer, "cases": [], "citations": [],
                 "sparql": None, "rows": None, "intent": "unanswerable", "unknown": unknown}
 
@@ -179,7 +234,7 @@ class Answerer:
         groups = [(k, [e for e in g if id(e) in keep]) for k, g in q.groups]
         groups = [(k, g) for k, g in groups if g]
         # a technology and a narrower one ("PV" and "rooftop PV"): the narrower says more
-        narrower_of = {e["id"]: self.engine._narrower(e["id"]) for k, g in groups if k == "technology" for e in g}
+        narrower_of = {e["id"]: self.engine.narrower(e["id"]) for k, g in groups if k == "technology" for e in g}
         mentioned = set(narrower_of)
         groups = [(k, [e for e in g if not (k == "technology" and narrower_of[e["id"]] & mentioned)]) for k, g in groups]
         groups = [(k, g) for k, g in groups if g]
@@ -194,11 +249,11 @@ class Answerer:
                 body.append("  " + alts[0])
             else:
                 body.append("  { " + " } UNION { ".join(alts) + " }")
-        if q.org_kind == "bank":
-            body.append("  ?case ckg:organisation ?org . ?org a ckg:Bank .")
+        if q.org_class is not None:
+            body.append(f"  ?case ckg:organisation ?org . ?org a <{q.org_class.iri}> .")
         elif q.org_kind == "grid":
             body.append('  ?case ckg:organisation ?org . ?org ckg:industry ?ind . FILTER(CONTAINS(LCASE(STR(?ind)), "grid") || CONTAINS(LCASE(STR(?ind)), "power supply"))')
-        if q.target == "companies" or q.kind in ("oldest",) or q.founded_year or q.exchange:
+        if q.target == "companies" or q.kind in ("oldest", "compare", "superlative", "report") or q.founded_year or q.exchange:
             if not any("ckg:organisation ?org" in b for b in body):
                 body.append("  ?case ckg:organisation ?org .")
             body.append("  ?org rdfs:label ?company . FILTER(lang(?company) = \"" + q.lang + "\")")
@@ -214,23 +269,17 @@ class Answerer:
             body.append("  ?org schema:foundingDate ?founded .")
             extra += " ?founded"
             order = "?founded ?id"
-        if q.kind in ("compare", "superlative"):
-            ind = q.indicator
-            measure = f"<{ID}indicator/{ind.replace('_', '-')}>" if ind not in ("charging", "employees") else None
-            unit = q.unit or "t"
-            lines = ["  ?case ckg:reportsOutcome ?o .", "  ?o schema:value ?value ; ckg:unitSymbol ?unit ; ckg:surface ?surface ; ckg:quote ?quote ; ckg:startLine ?line .",
-                     "  OPTIONAL { ?o ckg:year ?year }"]
-            if measure:
-                lines.append(f"  ?o ckg:measures {measure} .")
-            if ind == "charging":
-                lines.append('  FILTER(CONTAINS(?quote, "充电"))')
-            if ind == "employees":
-                lines.append('  FILTER(CONTAINS(?quote, "员工") || CONTAINS(?quote, "雇员"))')
-            if ind == "energy-saved" and not q.unit:
-                lines.append('  FILTER(?unit IN ("kWh", "tce"))')
-            else:
+        if q.kind in ("compare", "superlative", "report"):
+            term = q.indicator_term
+            unit = q.unit or (term.units[0] if term is not None and term.units else "t")
+            lines = ["  ?case ckg:reportsOutcome ?o .",
+                     "  ?o schema:value ?value ; ckg:unitSymbol ?unit ; ckg:surface ?surface ; ckg:quote ?quote ; ckg:startLine ?line .",
+                     "  OPTIONAL { ?o ckg:year ?year } OPTIONAL { ?o ckg:period ?period } OPTIONAL { ?o ckg:projected ?projected }"]
+            if term is not None:
+                lines.append(f"  ?o ckg:measures <{term.iri}> .")
+            if q.kind != "report" or q.asked_unit:  # figures compared must share a unit
                 lines.append(f'  FILTER(?unit = "{unit}")')
-            if not re.search(r"目标|预计|计划|target|plan|forecast|expect|project", q.text, re.I):
+            if q.kind != "report" and not re.search(r"目标|预计|计划|target|plan|forecast|expect|project", q.text, re.I):
                 lines.append("  FILTER NOT EXISTS { ?o ckg:projected true }")  # reported results, not targets
             if q.period == "annual":  # a figure for one year: anything the text does not call cumulative
                 lines.append("  FILTER NOT EXISTS { ?o ckg:period ckg:Cumulative }")
@@ -242,18 +291,16 @@ class Answerer:
                     lines.append("  FILTER(" + " || ".join(f'CONTAINS(?quote, "{x}")' for x in labels) + ")")
             if q.kind == "compare":
                 lines.append(f"  FILTER(?value {q.comparator} {q.amount:.6g})")
-                order = "?id DESC(?value)"
-            else:
-                order = ("DESC(?value)" if q.superlative == "max" else "?value") + " ?id"
+            order = ("?value" if q.superlative == "min" else "DESC(?value)") + " ?id"
             body += lines
-            extra += " ?value ?unit ?surface ?year ?quote ?line"
+            extra += " ?value ?unit ?surface ?year ?period ?projected ?quote ?line"
         sparql = SELECT_HEAD.format(extra=extra, body="\n".join(body) + "\n", order=order)
         if q.kind in ("superlative",):
             sparql += "\nLIMIT 10"
         return sparql, q.kind or "list"
 
     def _tech_labels(self, tech_id: str) -> list[str]:
-        ids = {tech_id} | self.engine._narrower(tech_id)
+        ids = {tech_id} | self.engine.narrower(tech_id)
         out = []
         for i in ids:
             e = self.engine.entity_by_key.get(("technology", i))
@@ -264,8 +311,10 @@ class Answerer:
     def structured(self, q: Question) -> dict | None:
         if q.kind == "attribute":
             return self.attribute(q)
+        if q.kind == "property":
+            return self.property(q)
         sparql, _ = self.build_sparql(q)
-        res = self.store.query(sparql)
+        res = self.query(sparql)
         rows = res.dicts()
         if q.kind == "superlative" and rows:
             top = rows[0]["value"]
@@ -274,15 +323,43 @@ class Answerer:
             first = rows[0]["founded"]
             rows = [r for r in rows if r["founded"] == first]
         ids = list(dict.fromkeys(r["id"] for r in rows))
-        if not ids and q.kind in ("superlative", "compare") and not q.constraints:
-            return None  # the graph has no such figure: try the text
-        cases = [self._case_ref(c) for c in ids]
-        answer = self._structured_text(q, rows, ids)
-        citations = self._citations(q, rows, ids)
-        return {"query": q.text, "lang": q.lang, "answered": True, "answer": answer, "cases": cases,
-                "citations": citations, "sparql": sparql,
-                "rows": {"vars": res.variables, "rows": [[t.value if t else None for t in row] for row in res.rows]},
-                "intent": q.kind}
+        if not ids and (q.kind in ("superlative", "compare", "report") and not q.constraints
+                        or any(m.entity["kind"] == "org" for m in q.mentions)):
+            return None  # the graph has no such figure, or nothing about the company it names: try the text
+        out = {"query": q.text, "lang": q.lang, "answered": True, "answer": self._structured_text(q, rows, ids),
+               "cases": [self._case_ref(c) for c in ids], "citations": self._citations(q, rows, ids),
+               "sparql": sparql, "rows": res.table(), "intent": q.kind}
+        if q.kind in ("compare", "superlative", "report"):
+            out["figures"] = self._figures(q, rows)
+        return out
+
+    def _figures(self, q: Question, rows: list[dict]) -> list[dict]:
+        """The figures of what was asked, sorted by value: one per case (its largest) for comparisons, every
+        distinct figure for "which cases report …" questions."""
+        if q.kind == "report":
+            seen, keep = set(), []
+            for r in rows:
+                if (r["id"], r["value"], r["unit"]) not in seen:
+                    seen.add((r["id"], r["value"], r["unit"]))
+                    keep.append(r)
+        else:
+            best: dict[str, dict] = {}
+            for r in rows:
+                if r["id"] not in best or (r["value"] or 0) > (best[r["id"]]["value"] or 0):
+                    best[r["id"]] = r
+            keep = list(best.values())
+        ordered = sorted(keep, key=lambda r: -(r["value"] or 0) if q.superlative != "min" else (r["value"] or 0))
+        return [{"case_id": r["id"], "company": r.get("company") or self._company(r["id"], q.lang),
+                 "value": r["value"], "unit": r["unit"],
+                 "figure": r["surface"] if q.lang == "zh" else format_value(r["value"], r["unit"]),
+                 "as_printed": r["surface"], "year": r.get("year"),
+                 "period": ("projected" if r.get("projected") else
+                            (str(r["period"]).rsplit("#", 1)[-1].lower() if r.get("period") else None)),
+                 "measures": q.indicator_term.label(q.lang) if q.indicator_term is not None else None} for r in ordered]
+
+    def _company(self, cid: str, lang: str) -> str:
+        c = self.engine.case_by_id[cid]
+        return c["company_zh"] if lang == "zh" else c["company_en"]
 
     def _case_ref(self, cid: str) -> dict:
         c = self.engine.case_by_id[cid]
@@ -300,21 +377,35 @@ class Answerer:
             return "图谱中没有符合条件的案例。" if zh else "No case in the graph matches."
         if q.kind == "count":
             return f"共有 {len(ids)} 个：{names}。" if zh else f"{len(ids)}: {names}."
-        if q.kind in ("compare", "superlative"):
-            best = {}
-            for r in rows:
-                best.setdefault(r["id"], r)
-            def fig(r):
-                year = r.get("year")
-                if zh:
-                    return f"{r['surface']}" + (f"（{year}年）" if year else "")
-                return f"{r['surface']} ({_fmt_value(r['value'], r['unit'], 'en')}" + (f", {year})" if year else ")")
+        if q.kind in ("compare", "superlative", "report"):
+            figs = self._figures(q, rows)
 
-            parts = [f"{self._name(c, q.lang)} {fig(best[c])}" for c in ids]
+            period_zh = {"annual": "年度", "cumulative": "累计", "projected": "预期"}
+
+            def fig(f):
+                year, period = f.get("year"), f.get("period")
+                if zh:
+                    notes = [x for x in (f"{year}年" if year else "", period_zh.get(period or "", "")) if x]
+                    return f"{f['as_printed']}" + (f"（{'，'.join(notes)}）" if notes else "")
+                shown = f["figure"] + (f" ({f['as_printed']})" if f["as_printed"].replace(" ", "") != f["figure"].replace(" ", "") else "")
+                notes = [x for x in (str(year) if year else "", period or "") if x]
+                return shown + (f", {', '.join(notes)}" if notes else "")
+
+            if q.kind == "report":  # grouped by case, in the order of each case's largest figure
+                by_case: dict[str, list[str]] = {}
+                for f in figs:
+                    by_case.setdefault(f["case_id"], []).append(fig(f))
+                parts = [f"{self._name(c, q.lang)} {('、' if zh else '; ').join(v[:4])}" for c, v in by_case.items()]
+                what = q.indicator_term.label(q.lang)
+                return (f"报告了{what}的案例有 {len(by_case)} 个：" + "；".join(parts) + "。") if zh else \
+                    (f"{len(by_case)} cases report {what.lower()}: " + " | ".join(parts) + ".")
+            parts = [f"{self._name(f['case_id'], q.lang)} {fig(f)}" for f in figs]
+            what = (q.indicator_term.label(q.lang) if q.indicator_term is not None else "")
             if q.kind == "superlative":
-                lead = ("最大的是" if q.superlative == "max" else "最小的是") if zh else ("The largest is" if q.superlative == "max" else "The smallest is")
-                return f"{lead} {parts[0]}。" if zh else f"{lead} {parts[0]}."
-            return (f"符合条件的有 {len(ids)} 个：" + "；".join(parts) + "。") if zh else (f"{len(ids)} match: " + "; ".join(parts) + ".")
+                lead = ("最大的是" if q.superlative != "min" else "最小的是") if zh else ("The largest is" if q.superlative != "min" else "The smallest is")
+                return f"{what}{lead} {parts[0]}。" if zh else f"{lead} {parts[0]}" + (f" ({what.lower()})." if what else ".")
+            return (f"符合条件的有 {len(figs)} 个（{what}，按数值从大到小）：" + "；".join(parts) + "。") if zh else \
+                (f"{len(figs)} match ({what.lower()}, largest first): " + "; ".join(parts) + ".")
         if q.kind == "oldest":
             r = rows[0]
             return (f"成立最早的是{self._name(r['id'], 'zh')}，成立于 {r['founded']} 年。" if zh
@@ -336,7 +427,7 @@ class Answerer:
                 [("ckg:recognition", a["iri"]) for a in q.awards[:1]]
         for cid in ids[:10]:
             for pred, iri in preds:
-                ev = self.store.query(f"""SELECT ?quote ?line WHERE {{ ?e rdf:subject case:{cid} ; rdf:predicate {pred} ;
+                ev = self.query(f"""SELECT ?quote ?line WHERE {{ ?c ckg:caseId "{cid}" . ?e rdf:subject ?c ; rdf:predicate {pred} ;
                     rdf:object ?o ; ckg:quote ?quote ; ckg:startLine ?line . ?o skos:broader*|schema:containedInPlace* <{iri}> }}
                     ORDER BY ?line LIMIT 1""").dicts()
                 if ev:
@@ -365,7 +456,7 @@ class Answerer:
                 best = ch["part"]
         return best or "overview"
 
-    # -- attributes of a company ---------------------------------------------------------
+    # -- facts about a company ---------------------------------------------------------
     def attribute(self, q: Question) -> dict | None:
         org = q.orgs[0]
         if q.attribute == "founded":
@@ -379,7 +470,7 @@ class Answerer:
   <{org['iri']}> rdfs:label ?company ; ckg:listedOn ?listed .
   FILTER(lang(?company) = "{q.lang}")
 }}"""
-        res = self.store.query(sparql)
+        res = self.query(sparql)
         rows = res.dicts()
         case_ids = [c for c, n in org["cases"].items() if n >= 10] or list(org["cases"])[:1]
         # the text says more than the graph (dates of listings, predecessors): cite the sentence that says it
@@ -402,39 +493,46 @@ class Answerer:
             answer = (answer + f"原文：“{sent['text']}”") if zh else (answer + f" The text says: “{sent['text']}”")
         return {"query": q.text, "lang": q.lang, "answered": True, "answer": answer.strip(),
                 "cases": [self._case_ref(c) for c in case_ids], "citations": citations,
-                "sparql": sparql if rows else None,
-                "rows": {"vars": res.variables, "rows": [[t.value if t else None for t in row] for row in res.rows]} if rows else None,
-                "intent": "attribute"}
+                "sparql": sparql if rows else None, "rows": res.table() if rows else None, "intent": "attribute"}
+
+    def property(self, q: Question) -> dict | None:
+        """The value of an organisation's relation that the ontology declares ("X's shareholder", "X的母公司")."""
+        org, prop = q.orgs[0], q.prop
+        sparql = f"""SELECT ?value ?name_zh ?name_en ?quote ?line WHERE {{
+  <{org['iri']}> <{prop.iri}> ?value .
+  OPTIONAL {{ ?value rdfs:label ?name_zh FILTER(lang(?name_zh) = "zh") }}
+  OPTIONAL {{ ?value rdfs:label ?name_en FILTER(lang(?name_en) = "en") }}
+  OPTIONAL {{ ?e rdf:subject <{org['iri']}> ; rdf:predicate <{prop.iri}> ; rdf:object ?value ; ckg:quote ?quote ; ckg:startLine ?line }}
+}}"""
+        res = self.query(sparql)
+        rows = res.dicts()
+        if not rows:
+            return None  # the graph does not hold it: the text may
+        zh = q.lang == "zh"
+        names = list(dict.fromkeys((r["name_zh"] or r["value"], r["name_en"] or r["value"]) for r in rows))
+        subject = org["zh"] if zh else org["en"]
+        what = prop.label(q.lang)
+        if zh:
+            answer = f"{subject}的{what}：" + "、".join(n[0] for n in names) + "。"
+        else:
+            answer = f"{what[:1].upper() + what[1:]} of {subject}: " + "; ".join(f"{n[1]} ({n[0]})" if n[0] != n[1] else n[1] for n in names) + "."
+        case_ids = [c for c, n in org["cases"].items() if n >= 10] or list(org["cases"])[:1]
+        citations = [self._cite(case_ids[0] if case_ids else "case-01", r["quote"], r["line"]) for r in rows if r.get("quote")][:3]
+        if citations:
+            c = citations[0]
+            answer += (f"原文（第{c['start_line']}行）：“{c['quote']}”" if zh else f" The text (Chinese, line {c['start_line']}): “{c['quote']}”")
+        return {"query": q.text, "lang": q.lang, "answered": True, "answer": answer,
+                "cases": [self._case_ref(c) for c in case_ids], "citations": citations,
+                "sparql": sparql, "rows": res.table(), "intent": "property"}
 
     # -- extractive answers ----------------------------------------------------------------
-    def _best_sentence(self, q: Question, case_ids: list[str], must: str | None = None, case_prior: dict | None = None):
+    def _best_sentence(self, q: Question, case_ids: list[str], must: str | None = None):
         rows, vecs = self.engine.sentences()
-        qvec = self.engine._embed_query(q.text)
         cand = [i for i, r in enumerate(rows) if r["case_id"] in case_ids and (must is None or re.search(must, r["text"]))]
         if not cand:
             return None
-        sims = vecs[[rows[i]["vec"] for i in cand]] @ qvec
-        terms = [m.label for m in q.mentions] + [t for t in self.engine.tokenizer.tokens(q.text) if len(t) >= 2] \
-            if q.lang == "zh" else [lab for m in q.mentions for lab in m.entity["labels_zh"][:3]] + zh_hints(q.text)
-        best, best_score = None, -1e9
-        for k, i in enumerate(cand):
-            r = rows[i]
-            score = float(sims[k])
-            overlap = sum(1 for t in set(terms) if t and t in r["text"])
-            score += (0.02 if q.lang == "zh" else 0.03) * min(overlap, 5)
-            if q.asks_amount or q.indicator:
-                qs = extract(r["text"])
-                if qs:
-                    score += 0.03
-                    if q.indicator and any(x.indicator == q.indicator for x in qs):
-                        score += 0.05
-                elif q.asks_amount:
-                    score -= 0.03
-            if case_prior:
-                score += case_prior.get(r["case_id"], 0.0)
-            if score > best_score:
-                best, best_score = r, score
-        return best
+        sims = vecs[[rows[i]["vec"] for i in cand]] @ q.query.vector
+        return rows[cand[int(np.argmax(sims))]]
 
     def _cite_sentence(self, r: dict) -> dict:
         c = self.engine.case_by_id[r["case_id"]]
@@ -443,39 +541,54 @@ class Answerer:
                 "end_line": r["end_line"], "quote": r["text"]}
 
     def extractive(self, q: Question) -> dict:
-        res = self.engine.search(q.text, k=5)
+        res = self.engine.search(q.query, k=5)
         results = res["results"]
         if not results:
-            return self._refuse(q, [q.text])
-        top_ids = [r["case_id"] for r in results[:3]]
-        prior = {cid: 0.08 * (1.0 - i / 2) for i, cid in enumerate(top_ids)}
-        sent = self._best_sentence(q, top_ids, case_prior=prior)
-        # is the collection really about this? a question no leg links well is not answered by the nearest case
+            return self._refuse(q, [])
         top = results[0]
+        # is the collection really about this? a question no leg links well is not answered by the nearest case
         weak = top["ranks"].get("entity") is None and not res["entities"] and self._max_dense(q) < self.threshold
         if weak:
             return self._refuse(q, [])
-        cid = sent["case_id"] if sent else top["case_id"]
+        top_ids = [r["case_id"] for r in results[:3]]
+        # a question that names a company of the collection is about its case(s)
+        own = [cid for m in q.mentions if m.entity["kind"] == "org" for cid, n in m.entity["cases"].items() if n >= 10]
+        if own:
+            top_ids = [c for c in top_ids if c in own] or list(dict.fromkeys(own))[:3]
+        prior = {cid: 1.0 - i / 3 for i, cid in enumerate(top_ids)}
+        subject = {lab for m in q.mentions for lab in m.entity["labels_zh"] + [m.entity["en"].lower()]}
+        kind = q.answer_type if q.answer_type != "text" or not q.asks_amount else "quantity"
+        ranked = self.selector.rank(q.query, top_ids, kind, q.asked_unit if kind == "quantity" else None,
+                                    q.indicator_term if kind == "quantity" else None, prior, subject)
+        if not ranked:
+            return self._refuse(q, [])
+        best = ranked[0]
+        if kind != "text" and (not best.type_ok or best.year_conflict or best.score < self.refuse_below):
+            # the subject is in the collection but no sentence of its cases holds what is asked
+            orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
+            name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(top["case_id"], q.lang)
+            return self._refuse(q, [], subject=name)
+        sent, fact = best.row, best.fact
+        cid = sent["case_id"]
         c = self.engine.case_by_id[cid]
-        figures = extract(sent["text"]) if sent else []
+        lines = f"{sent['start_line']}–{sent['end_line']}" if sent["end_line"] != sent["start_line"] else str(sent["start_line"])
         if q.lang == "zh":
-            answer = f"据{c['company_zh']}案例（{PART_ZH[sent['part']]}，第{sent['start_line']}–{sent['end_line']}行）：{sent['text']}" if sent else top["title_zh"]
+            lead = f"{fact.zh}。" if fact is not None and fact.zh else ""
+            answer = f"{lead}据{c['company_zh']}案例（{cid}，{PART_ZH[sent['part']]}，第{lines}行）：“{sent['text']}”"
         else:
-            fig = ""
-            if figures and (q.asks_amount or q.indicator):
-                pick = next((x for x in figures if q.indicator and x.indicator == q.indicator), figures[0])
-                fig = f" The figure: {pick.surface}" + (f" ({_fmt_value(pick.value, pick.unit, 'en')})" if pick.unit not in ("%", "count") else "") + "."
-            answer = (f"According to the {c['company_en']} case ({cid}, {PART_EN[sent['part']]}, lines "
-                      f"{sent['start_line']}–{sent['end_line']}):{fig} The text (Chinese) says: “{sent['text']}”") if sent else top["title_en"]
+            lead = ""
+            if fact is not None and fact.en:
+                lead = fact.en if fact.kind in ("quantity", "date") or fact.zh == fact.en else f"{fact.en} ({fact.zh})"
+                lead = lead[:1].upper() + lead[1:] + ". "
+            names = [f"{a} = {b}" for a, b in (fact.names if fact is not None else []) if a != b and b]
+            answer = (f"{lead}Source: the {c['company_en']} case ({cid}, {PART_EN[sent['part']]}, lines {lines}), "
+                      f"in Chinese: “{sent['text']}”" + (f" (names: {'; '.join(dict.fromkeys(names))})" if names else ""))
         ordered = [cid] + [r["case_id"] for r in results if r["case_id"] != cid]
         return {"query": q.text, "lang": q.lang, "answered": True, "answer": answer,
+                "fact": {"kind": fact.kind, "zh": fact.zh, "en": fact.en} if fact is not None and fact.zh else None,
                 "cases": [self._case_ref(x) for x in ordered[:5]],
-                "citations": [self._cite_sentence(sent)] if sent else [], "sparql": None, "rows": None,
-                "intent": "extractive"}
-
-    threshold: float = 0.80
+                "citations": [self._cite_sentence(sent)], "sparql": None, "rows": None, "intent": "extractive"}
 
     def _max_dense(self, q: Question) -> float:
-        qvec = self.engine._embed_query(q.text)
-        chunk, _ = self.engine.dense_scores(qvec)
+        chunk, _ = self.engine.dense_scores(q.query.vector)
         return float(np.max(chunk))

@@ -1,13 +1,17 @@
-"""Question understanding without a language model: intent patterns, entity links and amounts, in zh and en.
+"""Question understanding without a language model: the graph's lexicon, entity links and amounts, in zh and en.
 
-``parse(question, linker)`` returns a :class:`Question`: the language, the
-entities the question names (through the graph's bilingual labels), and — when
-the question is one the graph can answer exactly — a structured intent:
+``parse(query, lexicon)`` returns a :class:`Question`: the language, the entities the question names (through
+the graph's bilingual labels), the schema terms it names (indicators, classes, properties, periods — through
+their labels and alternative labels in the ontology, see ``lexicon.py``), the kind of answer it asks for
+(quantity, organisation, date, place, see ``select.py``), and — when the question is one the graph can answer
+exactly — a structured intent:
 
 * ``count`` / ``list``: cases (or companies) matching constraints;
 * ``compare``: an indicator compared with an amount (超过10 MW, above 100,000 t a year);
 * ``superlative``: the largest / smallest figure of an indicator (or the oldest company);
-* ``attribute``: a fact about a company (founded, listed where, stock code).
+* ``attribute``: a fact about a company (founded, listed where, stock code);
+* ``property``: the value of a relation the ontology declares for an organisation the question names
+  (its shareholder, its parent organisation, …), found through the property's labels.
 
 Constraints are technologies, places, sections, partners, recognitions,
 standards, organisation kinds (banks, grid companies), founding years and
@@ -21,25 +25,11 @@ import re
 from dataclasses import dataclass, field
 
 from climatekg.graph.quantities import parse_amount
-from climatekg.graph.units import UNIT_DEFAULT_INDICATOR
 
-# indicator keywords → (indicator code, base unit)
-INDICATORS: list[tuple[str, str, str | None]] = [
-    (r"碳排放强度|碳强度|排放强度|carbon intensity|emission intensity", "carbon-intensity", None),
-    (r"标准煤|标煤|standard coal|coal equivalent", "energy-saved", "tce"),
-    (r"减排|减碳|碳减排|减少.{0,6}(二氧化碳|碳排放|排放)|降碳|cut.{0,20}(co2|co₂|carbon|emission)|(co2|co₂|carbon|emissions?|ghg) (reduction|cut|saving)s?|reduc\w* .{0,20}(co2|co₂|carbon|emission)|avoid\w* .{0,12}emission|(co2|co₂|carbon|emissions?|ghg)\b.{0,30}(avoid|sav|cut|reduc|abat)", "co2-reduction", "t"),
-    (r"装机|光伏容量|capacity|install\w*|how many (mw|kw|gw)|多少(兆瓦|千瓦|MW)", "capacity", "kW"),
-    (r"发电量|发电|generat\w*|electricity output", "power-generation", "kWh"),
-    (r"投资|投入|invest\w*|capex", "investment", "CNY"),
-    (r"贷款余额|绿色贷款|信贷|融资|贷款|loans?|credit|financ\w*", "financing", "CNY"),
-    (r"营收|营业收入|收入|revenue|sales", "revenue", "CNY"),
-    (r"节能|节电|节约.{0,4}电|energy sav\w*|electricity sav\w*|sav\w* .{0,10}(energy|electricity)", "energy-saved", None),
-    (r"绿电|绿色电力|green (power|electricity)|renewable electricity", "green-power", "kWh"),
-    (r"员工|雇员|employees|staff|workforce", "employees", "count"),
-    (r"充电桩|充电车位|充电枪|charging (points?|piles?|guns?|spaces?|stations?)", "charging", "count"),
-]
+from .select import answer_type, asked_unit
 
 MAX_AMOUNT = 1e300  # largest amount (base units) a question compares with; larger ones, even inf, are clamped to it
+
 CMP_GT = r"超过|大于|高于|多于|不少于|不低于|以上|逾|至少|more than|over|above|greater than|exceed\w*|at least|bigger than|larger than|higher than"
 CMP_LT = r"低于|少于|小于|不到|不足|以下|less than|below|under|fewer than|smaller than|lower than|at most"
 SUPER_MAX = r"最大|最多|最高|最长|更高|更多|更大|largest|biggest|most|highest|greatest|maximum|top|higher|larger|bigger"
@@ -48,7 +38,9 @@ OLDEST = r"最早|最悠久|历史最|最老|oldest|earliest|longest history|fir
 
 COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企业|公司|银行)|(案例|项目|企业|公司)(的)?(数量|个数)"
          r"|how many (cases|companies|projects|firms|banks|of the)|number of (cases|companies|projects)")
-LIST = r"哪些|哪几|哪个|哪家|哪一家|列出|有什么|which|what (cases|companies|projects|firms)|list|show me|name the"
+LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}\w+s\b|which of the|what (cases|companies|projects|firms)|list|show me|name the"
+ONE_OF = r"哪个|哪家|哪一家|哪一个|which"  # "which case …": a list of one, unless it asks for a name, a date or a place
+RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|rank|sort|order (them|the cases)"
 
 FOUNDED = r"成立|创立|创建|创办|始建|建立于|founded|established|set up|incorporated|created"
 LISTED = r"上市|股票代码|证券代码|listed|listing|stock code|ticker|ipo|stock exchange"
@@ -72,7 +64,7 @@ class Question:
     text: str
     lang: str
     mentions: list = field(default_factory=list)  # EntityMention from the search engine's linker
-    kind: str | None = None  # count | list | compare | superlative | attribute | oldest | None (extractive)
+    kind: str | None = None  # count | list | report | compare | superlative | attribute | property | oldest | None (extractive)
     target: str = "cases"  # cases | companies
     technologies: list[dict] = field(default_factory=list)
     places: list[dict] = field(default_factory=list)
@@ -91,6 +83,12 @@ class Question:
     founded_year: int | None = None
     exchange: tuple[str, str] | None = None
     asks_amount: bool = False  # "how much / 多少": an extractive answer should carry a figure
+    answer_type: str = "text"  # quantity | organisation | date | place | text
+    indicator_term: object = None  # lexicon Term of the indicator named
+    org_class: object = None  # lexicon Term of an organisation class named ("banks")
+    prop: object = None  # lexicon Term of an organisation property named ("shareholder")
+    asked_unit: str | None = None  # the unit the question names ("how many tonnes")
+    query: object = None  # the analysed Query (vector, mentions) it was parsed from
     groups: list = field(default_factory=list)  # [(kind, [entities])]: one per mention; entities in a group are alternatives
     any_of: bool = False  # "A or B": technology groups are alternatives too
 
@@ -104,9 +102,15 @@ def _has(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
-def parse(text: str, lang: str, mentions: list) -> Question:
-    q = Question(text=text, lang=lang, mentions=mentions)
+ORGANISATION = "Organisation"
+
+
+def parse(query, lexicon) -> Question:
+    """A Query (text, language, entity mentions from the search engine's ``analyse``) → Question."""
+    text, lang, mentions = query.text, query.lang, query.mentions
+    q = Question(text=text, lang=lang, mentions=mentions, query=query)
     low = text.lower()
+    terms = lexicon.find(text)
     # entities, by kind. Several entities may share one mention ("Forbes" names two awards; "green transport"
     # is a section and a technology): per mention keep the most likely kind, and all entities of that kind
     section_words = _has(r"板块|栏目|部分|section|chapter|part of the collection", low)
@@ -125,33 +129,62 @@ def parse(text: str, lang: str, mentions: list) -> Question:
                 bucket.append(e)
         q.groups.append((kind, group))
     q.any_of = _has(r"或者|或是|或|\bor\b|either", low)
-    for pattern, kind in ORG_KINDS:
-        if _has(pattern, low):
-            q.org_kind = kind
-            q.orgs = [o for o in q.orgs if not _has(pattern, o["en"].lower() + o["zh"])]
-            break
+    # an organisation class named by its label ("banks", "银行"): a constraint on the case's organisation
+    # only a class no other class specialises ("banks", not "companies": every case has a company)
+    classes = [m for m in terms if m.term.kind == "class" and lexicon.is_subclass(m.term, ORGANISATION)
+               and not lexicon.has_subclass(m.term)]
+    if classes:
+        q.org_class = classes[0].term
+        q.org_kind = q.org_class.key
+        label = classes[0].label.lower()
+        q.orgs = [o for o in q.orgs if label not in (o["en"].lower() + o["zh"])]
+    else:
+        for pattern, kind in ORG_KINDS:
+            if _has(pattern, low):
+                q.org_kind = kind
+                q.orgs = [o for o in q.orgs if not _has(pattern, o["en"].lower() + o["zh"])]
+                break
     for pattern, ex in EXCHANGES:
         if _has(pattern, low) and _has(LISTED, low):
             q.exchange = ex
             q.places = [p for p in q.places if not _has(pattern, p["en"].lower() + p["zh"])]
     q.asks_amount = _has(r"多少|几|多大|多高|how much|how many|what (is|was) the (amount|total|size)|how large|how big", low)
-    for pattern, code, unit in INDICATORS:
-        if _has(pattern, low):
-            q.indicator, q.unit = code, unit
-            break
-    if _has(CUMULATIVE, low):
+    q.answer_type = answer_type(text)
+    unit = asked_unit(text)
+    q.asked_unit = unit
+    # several indicators named: the head of the noun phrase comes last ("renewable electricity generation")
+    indicators = [m.term for m in reversed(terms) if m.term.kind == "indicator"] or \
+        lexicon.by_tokens(query.tokens, "indicator")  # "减少了多少二氧化碳排放": the words of a label, apart
+    if indicators:
+        q.indicator_term = indicators[0]
+        q.indicator = indicators[0].code
+        q.unit = unit or (indicators[0].units[0] if indicators[0].units else None)
+    elif unit:
+        q.unit = unit
+    props = [m.term for m in terms if m.term.kind == "property" and m.term.range
+             and lexicon.is_subclass(lexicon.by_iri.get(m.term.range), ORGANISATION)]
+    if props:
+        q.prop = props[0]
+    periods = [m.term.key.lower() for m in terms if m.term.kind == "period"]
+    if _has(CUMULATIVE, low) or "cumulative" in periods:
         q.period = "cumulative"
-    elif _has(ANNUAL, low):
+    elif _has(ANNUAL, low) or "annual" in periods:
         q.period = "annual"
 
     year = re.search(r"(19|20)\d{2}", text)
     is_count = _has(COUNT, low)
-    is_list = _has(LIST, low)
+    is_list = _has(LIST, low) or (_has(ONE_OF, low) and q.answer_type == "text")
+    if any(m.entity["kind"] == "org" for m in mentions) and q.answer_type in ("organisation", "place", "date"):
+        is_list = False  # "X 和哪些单位一起…": names of X's partners, not a list of cases
     if _has(FOUNDED, low) and (is_list or is_count) and year and not q.orgs:
         q.kind, q.target, q.founded_year = ("count" if is_count else "list"), "companies", int(year.group(0))
         return q
-    if q.orgs and (_has(FOUNDED, low) or _has(LISTED, low)) and not is_count and not _has(r"哪些|which (cases|companies)", low):
-        q.kind, q.attribute = "attribute", ("founded" if _has(FOUNDED, low) else "listed")
+    founded_asked = _has(FOUNDED, low) and q.answer_type in ("date", "text")  # "which body did X set up … with" asks a name
+    if q.orgs and (founded_asked or _has(LISTED, low)) and not is_count and not _has(r"哪些|which (cases|companies)", low):
+        q.kind, q.attribute = "attribute", ("founded" if founded_asked else "listed")
+        return q
+    if q.orgs and q.prop and q.answer_type in ("organisation", "text") and not is_count and not _has(r"哪些|which (cases|companies)", low):
+        q.kind, q.attribute = "property", q.prop.key  # "Modern Dairy's strategic shareholder", "X的母公司"
         return q
     if _has(OLDEST, low) and (_has(FOUNDED, low) or _has(r"历史|history|old", low)):
         q.kind, q.target = "oldest", "companies"
@@ -163,11 +196,13 @@ def parse(text: str, lang: str, mentions: list) -> Question:
     amount = None
     if _has(CMP_GT, low) or _has(CMP_LT, low):
         amount = parse_amount(re.sub(r"(19|20)\d{2}\s*年", "", text))
-        if amount and not q.indicator and amount[1] in UNIT_DEFAULT_INDICATOR:
-            q.indicator, q.unit = UNIT_DEFAULT_INDICATOR[amount[1]], amount[1]  # "more than 10 MW" is a capacity
+        if amount and not q.indicator and amount[1]:  # "more than 10 MW": the indicator most stated in that unit
+            term = lexicon.main_indicator(amount[1])
+            if term is not None:
+                q.indicator_term, q.indicator, q.unit = term, term.code, amount[1]
     if not q.indicator:
         amount = None
-    if amount and (amount[1] in (None, q.unit) or (q.indicator == "energy-saved")):
+    if amount and (amount[1] is None or amount[1] == q.unit or (q.indicator_term and amount[1] in q.indicator_term.units)):
         value, unit, _ = amount
         # a bound: a 320-digit number parses as inf; beyond MAX_AMOUNT every recorded figure compares the same
         value = max(-MAX_AMOUNT, min(MAX_AMOUNT, value)) if math.isfinite(value) else math.copysign(MAX_AMOUNT, value)
@@ -181,13 +216,19 @@ def parse(text: str, lang: str, mentions: list) -> Question:
         dist = lambda xs: min((abs(pos - x) for x in xs), default=10**6)  # noqa: E731
         q.comparator = ">" if dist(gt) <= dist(lt) else "<"
         return q
-    if q.indicator and (_has(SUPER_MAX, low) or _has(SUPER_MIN, low)) and (is_list or _has(r"谁|who|哪", low)):
+    if q.indicator and (_has(SUPER_MAX, low) or _has(SUPER_MIN, low)) and (is_list or _has(r"谁|who|哪|which", low)):
         q.kind = "superlative"
         q.superlative = "min" if _has(SUPER_MIN, low) and not _has(SUPER_MAX, low) else "max"
         return q
     if is_count and (q.constraints or _has(r"案例|cases|projects|companies|企业|公司", low)):
         q.kind = "count"
         q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例|cases", low) else "cases"
+        return q
+    if (is_list or _has(RANK, low)) and q.indicator_term is not None and not q.orgs and \
+            (_has(RANK, low) or (q.asks_amount or _has(r"报告|披露|写明|report|state|disclose", low))
+             and _has(r"哪些|哪几|which (cases|companies|projects)|list", low)):
+        # "which cases report how much water they saved": every case with its figures of that indicator
+        q.kind = "report"
         return q
     if is_list and q.constraints and not q.asks_amount:
         q.kind = "list"

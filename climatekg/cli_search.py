@@ -17,6 +17,15 @@ def _engine(settings):
         raise SystemExit(2) from None
 
 
+def _runner(settings):
+    """SPARQL for answers, with the same parsing and policy as /sparql (in this process)."""
+    from climatekg.graph.store import open_store
+    from climatekg.service.query_runner import answer
+
+    store = open_store(settings.build_dir, settings.sparql_engine)
+    return lambda query: answer(store, query, max_rows=settings.sparql_max_rows)
+
+
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#x27": "'"}
 
 
@@ -71,12 +80,32 @@ def cmd_similar(args, settings) -> int:
     return 0
 
 
+def cmd_eval_blind(args, settings) -> int:
+    """The blind question set (data/eval/blind/qa-<half>.jsonl): scores by language and family."""
+    from climatekg.ask.answer import Answerer
+    from climatekg.ask.blind import evaluate, format_report, load
+    from climatekg.config import ROOT
+
+    half = args.set.removeprefix("blind-")
+    engine = _engine(settings)
+    qs = load(ROOT / "data" / "eval" / "blind" / f"qa-{half}.jsonl")
+    res = evaluate(Answerer.load(settings, engine=engine, run=_runner(settings)), qs, engine.entities)
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+    else:
+        # the test half is held out: its questions are not printed unless asked for
+        print(format_report(res, f"qa-{half} ({len(qs)} questions)", show_failures=half == "dev" or args.failures))
+    return 0
+
+
 def cmd_eval(args, settings) -> int:
     if args.leave_out:
         return cmd_leave_out(args, settings)
     from climatekg.config import ROOT
     from climatekg.embeddings.evaluate import evaluate, format_report, load_questions
 
+    if args.set.startswith("blind-"):
+        return cmd_eval_blind(args, settings)
     engine = _engine(settings)
     qs = load_questions(args.questions or ROOT / "data" / "eval" / "search_questions.toml")
     res = evaluate(engine, qs)
@@ -111,7 +140,7 @@ def cmd_ask(args, settings) -> int:
     from climatekg.ask.answer import Answerer
     from climatekg.embeddings.search import SearchInputError
 
-    answerer = Answerer.load(settings, engine=_engine(settings))
+    answerer = Answerer.load(settings, engine=_engine(settings), run=_runner(settings))
     try:
         res = answerer.ask(args.question)
     except SearchInputError as e:
@@ -152,6 +181,9 @@ def register(sub) -> None:
 
     e = sub.add_parser("eval", help="retrieval (and question-answering) evaluation on the evaluation sets")
     e.add_argument("--questions", help="search question set (default data/eval/search_questions.toml)")
+    e.add_argument("--set", default="default", choices=("default", "blind-dev", "blind-test"),
+                   help="default: the older retrieval and QA sets; blind-dev / blind-test: the blind QA set's halves")
+    e.add_argument("--failures", action="store_true", help="list the failing questions of blind-test too")
     e.add_argument("--json", action="store_true")
     e.add_argument("--leave-out", type=int, metavar="K", help="hide the curated metadata (and the vocabulary only "
                    "they use) of K cases at a time, in folds covering all cases, and score the automatic metadata")

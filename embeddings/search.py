@@ -53,10 +53,47 @@ class IndexMismatch(RuntimeError):
     """The index on disk was not built for this configuration; the message says how to rebuild."""
 
 
+MAX_QUERY_CHARS = 1000  # the longest question or search query accepted (the one place this limit lives)
+
+
 def detect_language(text: str) -> str:
     cjk = len(CJK.findall(text))
     latin = len(re.findall(r"[A-Za-z]", text))
     return "zh" if cjk and cjk * 3 >= latin else "en"
+
+
+def validate_query(text, what: str = "query") -> str:
+    """The query stripped, or SearchInputError when it is empty or longer than MAX_QUERY_CHARS."""
+    if text is None or not str(text).strip():
+        raise SearchInputError(f"the {what} is empty")
+    text = str(text).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise SearchInputError(f"the {what} is longer than {MAX_QUERY_CHARS} characters")
+    return text
+
+
+@dataclass
+class Query:
+    """A query analysed once — its language, the graph entities it names, its vector (computed on first use) —
+    and shared by everything that reads it (search, question answering)."""
+
+    text: str
+    lang: str
+    mentions: list
+    _embed: object = field(repr=False, default=None)
+    _tokenize: object = field(repr=False, default=None)
+    _vector: np.ndarray | None = field(repr=False, default=None)
+
+    @property
+    def vector(self) -> np.ndarray:
+        if self._vector is None:
+            self._vector = self._embed(self.text)
+        return self._vector
+
+    @property
+    def tokens(self) -> list[str]:
+        """The words of the query as the Chinese lexical index segments them (Latin words kept whole)."""
+        return self._tokenize(self.text) if self._tokenize is not None else []
 
 
 @dataclass
@@ -215,7 +252,7 @@ class SearchEngine:
         self.case_by_id = {c["case_id"]: c for c in self.cases}
         self.chunk_case = np.array([self.case_pos[c["case_id"]] for c in self.chunks], dtype=np.int32)
         self.linker = EntityLinker(self.entities)
-        self._embed_query("预热 warm-up")  # the first encode pays one-off costs; pay them at load time
+        self.embed("预热 warm-up")  # the first encode pays one-off costs; pay them at load time
         n = len(self.cases)
         self.idf = {(e["kind"], e["id"]): math.log(1 + n / max(1, len(e["cases"]))) for e in self.entities}
         self.entity_by_key = {(e["kind"], e["id"]): e for e in self.entities}
@@ -224,8 +261,18 @@ class SearchEngine:
             for b in e.get("broader", []):
                 self.tech_children.setdefault(b, []).append(e["id"])
 
-    # -- the legs -----------------------------------------------------------------
-    def _embed_query(self, q: str) -> np.ndarray:
+    # -- the query pipeline ---------------------------------------------------------
+    def analyse(self, text, what: str = "query") -> Query:
+        """Validate a query once, detect its language and link the entities it names; its vector follows on use."""
+        if isinstance(text, Query):
+            return text
+        text = validate_query(text, what)
+        # "zero-carbon" and "zero carbon" name the same thing: link over the spaced form (same offsets)
+        mentions = self.entity_mentions(re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text, flags=re.I))
+        return Query(text, detect_language(text), mentions, self.embed, self.tokenizer.tokens)
+
+    def embed(self, q: str) -> np.ndarray:
+        """The model's query vector for a text (cached)."""
         cache = self.__dict__.setdefault("_qcache", {})
         v = cache.get(q)
         if v is None:
@@ -313,7 +360,7 @@ class SearchEngine:
             for e in ents:
                 ok |= set(e["cases"])
                 if kind == "technology":  # narrower technologies count too
-                    for nid in self._narrower(e["id"]):
+                    for nid in self.narrower(e["id"]):
                         ok |= set(self.entity_by_key.get(("technology", nid), {}).get("cases", {}))
             mask &= np.array([c in ok for c in self.case_ids])
         if year is not None and year != "":
@@ -325,7 +372,7 @@ class SearchEngine:
             mask &= np.array([y in c["years"] for c in self.cases])
         return mask if used else None
 
-    def _narrower(self, tech_id: str) -> set[str]:
+    def narrower(self, tech_id: str) -> set[str]:
         """All technologies below ``tech_id`` in the SKOS hierarchy (that any case links to)."""
         out, todo = set(), [tech_id]
         while todo:
@@ -336,23 +383,19 @@ class SearchEngine:
                     todo.append(child)
         return out
 
-    def search(self, q: str, k: int = 10, section=None, technology=None, location=None, year=None,
+    def search(self, q: "str | Query", k: int = 10, section=None, technology=None, location=None, year=None,
                legs: tuple[str, ...] = LEGS, passages: int = 2) -> dict:
-        if q is None or not str(q).strip():
-            raise SearchInputError("the query is empty")
-        q = str(q).strip()
-        if len(q) > 1000:
-            raise SearchInputError("the query is longer than 1000 characters")
+        """The k best cases for a query (a text, or a Query already analysed by ``analyse``)."""
+        query = self.analyse(q)
         if not isinstance(k, int) or not 1 <= k <= 50:
             raise SearchInputError("k must be an integer from 1 to 50")
         mask = self._filters(section, technology, location, year)
-        lang = detect_language(q)
-        mentions = self.entity_mentions(q)
+        q, lang, mentions = query.text, query.lang, query.mentions
         per_leg: dict[str, np.ndarray] = {}
         chunk_scores: dict[str, np.ndarray] = {}
         terms: list[str] = []
         if "dense" in legs:
-            qvec = self._embed_query(q)
+            qvec = query.vector
             chunk_scores["dense"], per_leg["dense"] = self.dense_scores(qvec)
         if "lexical" in legs:
             chunk_scores["lexical"], per_leg["lexical"], terms = self.lexical_scores(q, lang)
@@ -495,7 +538,7 @@ class SearchEngine:
                 raise SearchInputError("give a case id or a non-empty text")
             if len(text) > 5000:
                 raise SearchInputError("the text is longer than 5000 characters")
-            qvec = self._embed_query(str(text))
+            qvec = self.embed(str(text))
             chunk_scores, _ = self.dense_scores(qvec)
             best = np.full(len(self.cases), -1.0, dtype="float32")
             np.maximum.at(best, self.chunk_case, chunk_scores)

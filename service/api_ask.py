@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from climatekg.embeddings.search import MAX_QUERY_CHARS
+
 from .api_search import call_mapped
-from .params import check_params, json_object, text_param
 from .errors import UnsupportedMediaType
+from .params import check_params, json_object, text_param
 from .resources import get_answerer
 
 bp = Blueprint("api_ask", __name__)
 
-MAX_QUESTION = 1000
+MAX_QUESTION = MAX_QUERY_CHARS
 
 
 def _question() -> str:

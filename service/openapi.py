@@ -192,6 +192,20 @@ SCHEMAS: dict = {
                             "vars": {"type": "array", "items": STR},
                             "rows": {"type": "array", "items": {"type": "array"}}}},
                         "intent": STR,
+                        "fact": {"type": ["object", "null"], "description": "a one-fact answer's fact, stated first "
+                                 "in the answer: kind (quantity, organisation, date, place) and its zh/en wording",
+                                 "properties": {"kind": STR, "zh": STR, "en": STR}},
+                        "figures": {"type": "array", "description": "comparisons and 'which cases report …': the "
+                                    "figures asked for, largest first, one row per case (or per figure)",
+                                    "items": {"type": "object", "properties": {
+                                        "case_id": STR, "company": {**STR, "description": "in the question's language"},
+                                        "value": {"type": "number", "description": "in the base unit"},
+                                        "unit": {**STR, "description": "base unit symbol (t, kW, kWh, CNY, m3, …)"},
+                                        "figure": {**STR, "description": "the figure for the reader (as printed in zh, "
+                                                                       "in the base unit in en)"},
+                                        "as_printed": STR, "year": {"type": ["integer", "null"]},
+                                        "period": {**NULLABLE_STR, "description": "annual, cumulative or projected"},
+                                        "measures": NULLABLE_STR}}},
                         "unknown": {"type": "array", "items": STR}}},
     "OutcomeSource": {"type": "object", "required": ["case_id", "title_zh", "title_en", "start_line", "end_line"],
                       "properties": {"case_id": STR, "number": INT, "iri": STR, "title_zh": STR, "title_en": STR,

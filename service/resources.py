@@ -89,9 +89,15 @@ def get_search():
 
 def _answerer(settings):
     from climatekg.ask.answer import Answerer
-    from climatekg.graph.store import open_store
 
-    return Answerer.load(settings, engine=get_search(), store=open_store(settings.build_dir, "oxigraph"))
+    from .sparql import get_service
+
+    def run(query: str) -> dict:
+        """Graph answers go through the same query runner, limits and policy as /sparql."""
+        return get_service().run(query, timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows,
+                                 forms={"SELECT"})
+
+    return Answerer.load(settings, engine=get_search(), run=run)
 
 
 def get_answerer():

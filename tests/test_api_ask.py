@@ -24,3 +24,21 @@ def test_ask_bad_input(client):
     assert client.get("/api/ask?q=%ff%fe").status_code in (200, 400)
     assert client.delete("/api/ask").status_code == 405
     assert client.get("/api/ask", query_string={"q": "Which companies are banks?"}).status_code == 200
+
+
+def test_comparison_rows_are_sorted_by_the_value_asked(client):
+    body = client.get("/api/ask", query_string={"q": "Which cases have more than 10 MW of solar PV?"}).get_json()
+    figs = body["figures"]
+    assert figs and {f["case_id"] for f in figs} == {c["case_id"] for c in body["cases"]}
+    assert [f["value"] for f in figs] == sorted((f["value"] for f in figs), reverse=True)
+    assert all(f["unit"] == "kW" and f["company"] and f["value"] > 10000 for f in figs)
+    assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in f["company"] + f["figure"]) for f in figs)  # English reader
+    zh = client.get("/api/ask", query_string={"q": "光伏装机超过10MW的项目有哪些？"}).get_json()
+    assert {f["case_id"] for f in zh["figures"]} == {f["case_id"] for f in figs}
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in f["company"]) for f in zh["figures"])
+
+
+def test_one_fact_answer_states_the_fact_first(client):
+    body = client.get("/api/ask", query_string={"q": "How much rooftop PV did Danone install?"}).get_json()
+    assert body["fact"]["kind"] == "quantity" and body["answer"].startswith(body["fact"]["en"][:1].upper() + body["fact"]["en"][1:])
+    assert "13.26 MWp" in body["fact"]["en"] and "Source:" in body["answer"]

@@ -1,5 +1,7 @@
 """Asking in Chinese or English: structured answers from the graph, extractive answers, refusals."""
 
+import re
+
 import pytest
 
 from climatekg.ask.intents import parse
@@ -36,9 +38,9 @@ def test_answer_is_in_the_question_language_and_the_sparql_runs(answerer, store)
 
 
 def test_comparisons_parse_numbers_and_units_in_both_languages(answerer):
-    q = parse("每年减排二氧化碳不到1000吨的项目有哪些？", "zh", [])
+    q = parse(answerer.engine.analyse("每年减排二氧化碳不到1000吨的项目有哪些？"), answerer.lexicon)
     assert (q.kind, q.indicator, q.comparator, q.amount, q.period) == ("compare", "co2-reduction", "<", 1000, "annual")
-    q = parse("cases that cut more than 0.1 Mt of CO2 a year", "en", [])
+    q = parse(answerer.engine.analyse("cases that cut more than 0.1 Mt of CO2 a year"), answerer.lexicon)
     assert (q.kind, q.comparator, q.amount) == ("compare", ">", 100000)
 
 
@@ -92,3 +94,48 @@ def test_ask_evaluation_targets(answerer):
     w = res["wrongly_refused"]
     assert w["count"] / w["of"] <= 0.05
     assert (s["zh lookup"]["contains fact"] + s["en lookup"]["contains fact"]) / 2 >= 0.85
+
+
+def test_a_non_default_base_iri_gives_the_same_answers(answerer, built_settings, search_engine, graph_build_dir, tmp_path):
+    """Nothing in question answering assumes the default IRI base: a graph minted under another base answers alike."""
+    import dataclasses
+    import json
+
+    from climatekg.ask.answer import Answerer
+    from climatekg.graph.pipeline import DEFAULT_BASE
+    from climatekg.graph.store import open_store
+
+    other = "http://127.0.0.1:8123/kg/"
+    src = graph_build_dir[0]
+    (tmp_path / "graph.nt").write_text((src / "graph.nt").read_text(encoding="utf-8").replace(DEFAULT_BASE + "id/", other + "id/"),
+                                       encoding="utf-8")
+    store = open_store(tmp_path, "oxigraph")
+
+    def run(q):
+        res = store.query(q)
+        return {"variables": res.variables, "rows": [[t.to_json() if t else None for t in row] for row in res.rows]}
+
+    entities = json.loads(json.dumps(search_engine.entities).replace(DEFAULT_BASE + "id/", other + "id/"))
+    engine = dataclasses.replace(search_engine, entities=entities)
+    rebased = Answerer.load(dataclasses.replace(built_settings, base_iri=other), engine=engine, run=run)
+    for question in ("哪些案例涉及沼气？", "Which cases have more than 10 MW of solar PV?", "Which companies are banks?",
+                     "In which year was Gree Electric founded?", "How much rooftop PV did Danone install?",
+                     "哪个案例报告的年减排量最大？"):
+        a, b = answerer.ask(question), rebased.ask(question)
+        assert a["answered"] and (b["answer"], ids(b)) == (a["answer"], ids(a)), question
+        if a["sparql"]:
+            assert DEFAULT_BASE + "id/" not in b["sparql"]
+
+
+@pytest.mark.parametrize("question", ["Why did Danone build rooftop solar?", "Tell me about Ele.me's tableware option.",
+                                      "What does Lenovo do in Hefei?"])
+def test_a_capitalised_first_word_or_a_known_company_is_no_reason_to_refuse(answerer, question):
+    res = answerer.ask(question)
+    assert res["answered"], res["answer"]
+
+
+@pytest.mark.parametrize("question", ["How many trucks does SF Express run on electricity?", "伊利集团的牧场每年发电多少度？"])
+def test_refusals_name_what_is_missing_without_empty_slots(answerer, question):
+    res = answerer.ask(question)
+    assert res["answered"] is False and res["unknown"]
+    assert not re.search(r"“”|mention ,|mention  |about  |关于“”", res["answer"])

@@ -1,0 +1,185 @@
+"""Scoring on the blind question set (data/eval/blind/qa-{dev,test}.jsonl), written from the source text alone.
+
+Every question has a family (``type``): lookup, list, count, compare, two_hop, unanswerable. What is scored:
+
+* **structured** (list, count, compare, two_hop): F1 of the set of cases the answer asserts against the
+  expected case set. An answer from the graph asserts the cases of its rows; an answer from the text asserts
+  the cases it cites. ``facts`` is the share of the expected figures/names the answer states (same matching
+  as for lookups), reported beside F1 for information.
+* **lookup** (one fact): the answer *states the expected fact*. An expected item is stated when
+  - it is a figure: every number in it appears among the answer's numbers, compared by value after unit
+    scalings (万 ×1e4, 亿 ×1e8, 千 ×1e3, 百万 ×1e6, thousand/million/billion) and thousands separators are
+    resolved (relative tolerance 0.5 %); units are not compared (t, 吨 and tonnes are the same fact);
+  - it is a name: it occurs in the answer (case, width and whitespace ignored), or any other label of a graph
+    entity that carries it as a label occurs (so "TÜV Rheinland" is stated by "TÜV 莱茵" and 蒙牛 by Mengniu);
+  - English questions list the English form with the Chinese original or variants as alternatives: one
+    suffices. Chinese questions list the facts the answer needs: all must be stated.
+  ``right case@1`` is the first case of the answer being an expected case.
+* **unanswerable**: recognised when the answer says it cannot answer (``answered`` is false).
+* **wrongly refused**: an answerable question (any other family) answered with ``answered`` false.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+STRUCTURED = ("list", "count", "compare", "two_hop")
+SCALE = {"万": 1e4, "亿": 1e8, "千": 1e3, "百万": 1e6, "千万": 1e7, "万亿": 1e12,
+         "thousand": 1e3, "million": 1e6, "billion": 1e9, "mn": 1e6, "bn": 1e9}
+NUMBER = re.compile(r"(\d+(?:[,，]\d{3})*(?:\.\d+)?)\s*(万亿|千万|百万|万|亿|千|thousand|million|billion|mn|bn)?", re.I)
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def numbers(text: str) -> list[float]:
+    """Every number of a text, scaled by the unit word after it ("3.3 万" → 33000, "1,500" → 1500)."""
+    out = []
+    for m in NUMBER.finditer(text):
+        v = float(re.sub(r"[,，]", "", m.group(1)))
+        if m.group(2):
+            v *= SCALE[m.group(2).lower()]
+        out.append(v)
+    return out
+
+
+def _norm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s).lower()
+    return re.sub(r"[\s\"'“”‘’·.,，、()（）]", "", s)
+
+
+def _is_figure(item: str) -> bool:
+    """An item is a figure when its digits are the point of it (not "Tianning No. 1" or "case 1")."""
+    digits = len(re.findall(r"\d", item))
+    letters = len(re.findall(r"[A-Za-z\u3400-\u9fff]", re.sub(r"(万亿|千万|百万|万|亿|千|年|月|日|余|约|吨|度|个|亩|MWp?|kWh?|GW|t|m3|m³|Nm3|tCO2e?|h)", "", item, flags=re.I)))
+    return digits > 0 and letters <= 1
+
+
+class Matcher:
+    """Does an answer state an expected item? Figures by value, names in either script via the graph's labels."""
+
+    def __init__(self, entities: list[dict] = ()):
+        self.alternatives: dict[str, set[str]] = {}
+        for e in entities:
+            labels = {x for x in list(e.get("labels_zh", [])) + list(e.get("labels_en", [])) + [e.get("zh", ""), e.get("en", "")]
+                      if x and len(_norm(x)) >= 2}
+            norms = {_norm(x) for x in labels}
+            for n in norms:
+                self.alternatives.setdefault(n, set()).update(norms)
+
+    def stated(self, item: str, answer: str) -> bool:
+        if _is_figure(item):
+            got = numbers(answer)
+            want = numbers(item)
+            return bool(want) and all(any(abs(g - w) <= 0.005 * max(abs(w), 1e-9) for g in got) for w in want)
+        a = _norm(answer)
+        n = _norm(item)
+        if n and n in a:
+            return True
+        return any(alt in a for alt in self.alternatives.get(n, ()) if len(alt) >= 2)
+
+    def lookup_ok(self, q: dict, answer: str) -> bool:
+        items = [x for x in q.get("expected", []) if x.strip()]
+        if not items:
+            return False
+        if q["lang"] == "en":
+            return any(self.stated(x, answer) for x in items)
+        return all(self.stated(x, answer) for x in items)
+
+    def facts(self, q: dict, answer: str) -> float:
+        items = [x for x in q.get("expected", []) if x.strip()]
+        if not items:
+            return 1.0
+        return sum(self.stated(x, answer) for x in items) / len(items)
+
+
+def f1(pred: set, gold: set) -> float:
+    if not pred and not gold:
+        return 1.0
+    tp = len(pred & gold)
+    if tp == 0:
+        return 0.0
+    p, r = tp / len(pred), tp / len(gold)
+    return 2 * p * r / (p + r)
+
+
+def asserted_cases(r: dict) -> list[str]:
+    """The cases an answer asserts: its result cases when it came from the graph, else the cases it cites."""
+    if r.get("sparql"):
+        return [c["case_id"] for c in r["cases"]]
+    cited = list(dict.fromkeys(c["case_id"] for c in r.get("citations", [])))
+    return cited or [c["case_id"] for c in r["cases"][:1]]
+
+
+def _text(r: dict) -> str:
+    """What the reader sees: the answer, plus the figures and names of the rows it shows."""
+    out = [r.get("answer", "")]
+    rows = r.get("rows") or {}
+    for row in rows.get("rows", []) if isinstance(rows, dict) else []:
+        out.append(" ".join(str(x) for x in row if x is not None))
+    return "\n".join(out)
+
+
+def evaluate(answerer, questions: list[dict], entities: list[dict] = ()) -> dict:
+    m = Matcher(entities)
+    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    n: dict[str, int] = defaultdict(int)
+    failures, latencies = [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        r = answerer.ask(q["question"])
+        latencies.append(time.perf_counter() - t0)
+        fam = "structured" if q["type"] in STRUCTURED else q["type"]
+        key = f"{q['lang']} {fam}"
+        n[key] += 1
+        gold = {f"case-{c:02d}" for c in q["cases"]}
+        text = _text(r)
+        why = None
+        if q["type"] == "unanswerable":
+            sums[key]["recognised"] += not r["answered"]
+            if r["answered"]:
+                why = "answered an unanswerable question"
+        else:
+            sums[key]["wrongly refused"] += not r["answered"]
+            if fam == "structured":
+                pred = set(asserted_cases(r))
+                s = f1(pred, gold)
+                sums[key]["F1"] += s
+                sums[key]["facts"] += m.facts(q, text)
+                if s < 1:
+                    why = f"cases {sorted(pred)} vs {sorted(gold)}"
+            else:
+                ok = r["answered"] and m.lookup_ok(q, text)
+                sums[key]["states fact"] += ok
+                top = asserted_cases(r)[:1]
+                sums[key]["right case@1"] += bool(top) and top[0] in gold
+                if not ok:
+                    why = f"expected {q['expected']}" + ("" if not top or top[0] in gold else f"; cited {top[0]} not {sorted(gold)}")
+        if why:
+            failures.append({"id": q["id"], "lang": q["lang"], "type": q["type"], "question": q["question"],
+                             "intent": r.get("intent"), "why": why, "answer": r["answer"][:220]})
+    slices = {k: {name: v / n[k] for name, v in ms.items()} for k, ms in sums.items()}
+    latencies.sort()
+    return {"slices": slices, "counts": dict(n), "failures": failures,
+            "latency_ms": {"p50": 1000 * latencies[len(latencies) // 2], "max": 1000 * latencies[-1]}}
+
+
+def format_report(res: dict, name: str, show_failures: bool = True) -> str:
+    lines = [f"\nblind question set: {name}"]
+    for k in sorted(res["slices"]):
+        ms = "  ".join(f"{m} {v:.2f}" for m, v in res["slices"][k].items())
+        lines.append(f"  {k:18} (n={res['counts'][k]:2})  {ms}")
+    lines.append(f"  latency (one process): p50 {res['latency_ms']['p50']:.0f} ms, max {res['latency_ms']['max']:.0f} ms")
+    if show_failures and res["failures"]:
+        lines.append(f"\n  not answered as expected ({len(res['failures'])}):")
+        for f in res["failures"]:
+            lines.append(f"    {f['id']} {f['lang']} {f['type']} [{f['intent']}] {f['question']}\n"
+                         f"        {f['why']}\n        got: {f['answer']}")
+    return "\n".join(lines)

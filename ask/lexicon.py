@@ -1,0 +1,181 @@
+"""The question lexicon: the graph's own bilingual labels of what can be asked about.
+
+Every class, property, indicator and period the graph declares (``rdfs:label``, ``skos:prefLabel``,
+``skos:altLabel`` in zh and en, from ``ontology/*.ttl`` and whatever the build adds) becomes a term the
+question parser can find in a question. Nothing here names a particular indicator or relation: adding one
+to the ontology with its labels makes questions about it parse (and compile to SPARQL) without code.
+
+Instances (companies, technologies, places, awards, standards, sections) are linked by the search engine's
+entity linker; the lexicon covers the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+TERMS_QUERY = """SELECT ?term ?kind ?label ?pref ?range WHERE {
+  { ?term a ckg:Indicator . BIND("indicator" AS ?kind) }
+  UNION { ?term a <http://www.w3.org/2002/07/owl#Class> . BIND("class" AS ?kind) }
+  UNION { ?term a <http://www.w3.org/2002/07/owl#ObjectProperty> . BIND("property" AS ?kind) }
+  UNION { ?term a <http://www.w3.org/2002/07/owl#DatatypeProperty> . BIND("property" AS ?kind) }
+  UNION { ?term a ckg:Period . BIND("period" AS ?kind) }
+  { ?term rdfs:label|skos:prefLabel ?label . BIND(true AS ?pref) } UNION { ?term skos:altLabel ?label . BIND(false AS ?pref) }
+  FILTER(lang(?label) IN ("zh", "en"))
+  OPTIONAL { ?term rdfs:range ?range }
+}"""
+
+SUPER_QUERY = """SELECT ?term ?super WHERE { ?term rdfs:subClassOf ?super . FILTER(isIRI(?super)) }"""
+
+UNITS_QUERY = """SELECT ?term ?unit (COUNT(?o) AS ?n) WHERE {
+  ?o ckg:measures ?term ; ckg:unitSymbol ?unit .
+} GROUP BY ?term ?unit"""
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass
+class Term:
+    iri: str
+    kind: str  # indicator | class | property | period
+    labels_zh: list[str] = field(default_factory=list)
+    labels_en: list[str] = field(default_factory=list)
+    range: str | None = None
+    units: list[str] = field(default_factory=list)  # indicators: the units its outcomes are stated in, most used first
+    unit_counts: dict = field(default_factory=dict)
+    supers: list[str] = field(default_factory=list)  # classes: direct superclasses
+
+    @property
+    def key(self) -> str:
+        """The local name (``co2-reduction``, ``shareholder``, ``Bank``)."""
+        return re.split(r"[#/]", self.iri)[-1]
+
+    @property
+    def code(self) -> str:
+        """The indicator code the extractor uses (``co2-reduction``: the scheme's own ids, graph/units.py)."""
+        return self.key
+
+    def label(self, lang: str) -> str:
+        labels = self.labels_zh if lang == "zh" else self.labels_en
+        return labels[0] if labels else self.key
+
+
+@dataclass
+class Match:
+    term: Term
+    label: str
+    start: int
+    end: int
+
+
+class Lexicon:
+    def __init__(self, terms: list[Term], tokenize=None):
+        self.terms = terms
+        self.tokenize = tokenize  # the Chinese word segmenter of the search index (for by_tokens)
+        self.by_iri = {t.iri: t for t in terms}
+        self.by_code = {t.code: t for t in terms if t.kind == "indicator"}
+        pairs = []
+        for t in terms:
+            for lab in t.labels_zh + t.labels_en:
+                norm = lab.strip().lower()
+                if len(norm) >= 2:
+                    pairs.append((norm, t))
+        # longest label first: "碳排放强度" before "碳排放", "green credit" before "credit"
+        self._pairs = sorted(pairs, key=lambda p: (-len(p[0]), p[1].kind, p[1].iri))
+        self._re = {lab: re.compile(r"(?<![a-z0-9])" + re.escape(lab) + r"(?:s|es|ed|d|ing)?(?![a-z0-9])")
+                    for lab, _ in self._pairs if not CJK.search(lab)}
+
+    @classmethod
+    def from_store(cls, run, tokenize=None) -> "Lexicon":
+        """From the graph: ``run(sparql)`` returns a list of row dicts."""
+        terms: dict[tuple[str, str], Term] = {}
+        order: list[tuple[str, str]] = []
+        for r in run(TERMS_QUERY):
+            key = (r["term"], r["kind"])
+            if key not in terms:
+                terms[key] = Term(r["term"], r["kind"], range=r.get("range"))
+                order.append(key)
+            t = terms[key]
+            label = str(r["label"])
+            bucket = t.labels_zh if CJK.search(label) else t.labels_en
+            if label not in bucket:
+                bucket.insert(0, label) if r.get("pref") in (True, "true") else bucket.append(label)
+        units: dict[str, Counter] = {}
+        for r in run(UNITS_QUERY):
+            units.setdefault(r["term"], Counter())[r["unit"]] += int(r["n"])
+        for (iri, kind), t in terms.items():
+            if kind == "indicator" and iri in units:
+                t.units = [u for u, _ in units[iri].most_common()]
+                t.unit_counts = dict(units[iri])
+        for r in run(SUPER_QUERY):
+            for kind in ("class",):
+                if (r["term"], kind) in terms:
+                    terms[(r["term"], kind)].supers.append(r["super"])
+        return cls([terms[k] for k in order], tokenize)
+
+    def is_subclass(self, term: Term | None, local_name: str) -> bool:
+        """Is ``term`` the class ``local_name`` (e.g. "Organisation") or below it?"""
+        seen, todo = set(), [term.iri] if term is not None else []
+        while todo:
+            iri = todo.pop()
+            if re.split(r"[#/]", iri)[-1] == local_name:
+                return True
+            seen.add(iri)
+            t = self.by_iri.get(iri)
+            todo += [x for x in (t.supers if t else []) if x not in seen]
+        return False
+
+    def has_subclass(self, term: Term) -> bool:
+        return any(term.iri in t.supers for t in self.terms if t.kind == "class")
+
+    def main_indicator(self, unit: str) -> Term | None:
+        """The indicator most often stated in a unit ("more than 10 MW" asks about the one usually in kW)."""
+        best = max((t for t in self.terms if t.kind == "indicator"), key=lambda t: t.unit_counts.get(unit, 0), default=None)
+        return best if best is not None and best.unit_counts.get(unit, 0) > 0 else None
+
+    def find(self, text: str, kinds: tuple[str, ...] | None = None) -> list[Match]:
+        """Terms named in a text, longest first, non-overlapping (Chinese as substrings, English as words)."""
+        low = text.lower()
+        taken = [False] * len(text)
+        out: list[Match] = []
+        for lab, t in self._pairs:
+            if kinds and t.kind not in kinds:
+                continue
+            spans = ([(m.start(), m.end()) for m in self._re[lab].finditer(low)] if lab in self._re else
+                     [(m.start(), m.start() + len(lab)) for m in re.finditer(re.escape(lab), low)])
+            for s, e in spans:
+                if not any(taken[s:e]):
+                    for i in range(s, e):
+                        taken[i] = True
+                    out.append(Match(t, text[s:e], s, e))
+        out.sort(key=lambda m: m.start)
+        return out
+
+    def by_tokens(self, tokens: list[str], kind: str) -> list[Term]:
+        """Terms of a kind whose Chinese label's words all occur among ``tokens`` (the question's words), most
+        words first: a label split by other words in the question still names its term."""
+        if self.tokenize is None or not tokens:
+            return []
+        have = set(tokens)
+        hits = []
+        for t in self.terms:
+            if t.kind != kind:
+                continue
+            for lab in t.labels_zh:
+                words = [w for w in self.tokenize(lab) if w.strip()]
+                if len(words) >= 2 and all(w in have for w in words):
+                    hits.append((len(words), t))
+        hits.sort(key=lambda h: -h[0])
+        out: list[Term] = []
+        for _, t in hits:
+            if all(x is not t for x in out):
+                out.append(t)
+        return out
+
+    def zh_words(self, text: str) -> list[str]:
+        """The Chinese labels of every term an English text names (cross-lingual expansion of a question)."""
+        out = []
+        for m in self.find(text):
+            out += [x for x in m.term.labels_zh if x not in out]
+        return out
