@@ -19,10 +19,10 @@ def analysed(answerer, text):
     # structured: lists, counts, comparisons
     ("哪些案例涉及沼气？", {"kind": "list"}),
     ("每年减排二氧化碳不到1000吨的项目有哪些？",
-     {"kind": "compare", "indicator": "co2_reduction", "comparator": "<", "amount": 1000, "period": "annual"}),
+     {"kind": "compare", "indicator": "co2-reduction", "comparator": "<", "amount": 1000, "period": "annual"}),
     ("光伏装机超过10MW的项目有哪些？", {"kind": "compare", "indicator": "capacity", "comparator": ">", "amount": 10000}),
     ("Which cases report annual CO2 reductions above 100,000 tonnes?",
-     {"kind": "compare", "indicator": "co2_reduction", "comparator": ">", "amount": 100000, "period": "annual"}),
+     {"kind": "compare", "indicator": "co2-reduction", "comparator": ">", "amount": 100000, "period": "annual"}),
     ("cases that cut more than 0.1 Mt of CO2 a year", {"kind": "compare", "comparator": ">", "amount": 100000}),
     ("案例集里有几家银行？", {"kind": "count", "org_kind": "Bank"}),
     ("How many of the companies are banks?", {"kind": "count", "org_kind": "Bank"}),
@@ -63,7 +63,7 @@ def test_asked_unit(text, unit):
 
 def test_lexicon_reads_the_ontology_labels(answerer):
     lex = answerer.lexicon
-    ind = lex.by_code["co2_reduction"]
+    ind = lex.by_code["co2-reduction"]
     assert "碳减排量" in ind.labels_zh and "CO₂ emissions reduced" in ind.labels_en and ind.units[0] == "t"
     found = {m.term.key for m in lex.find("Which banks report green credit and emission reduction?")}
     assert {"Bank", "financing", "co2-reduction"} <= {k.replace("-", "_") if k == "financing" else k for k in found}
@@ -112,7 +112,7 @@ def test_a_relation_or_indicator_added_with_its_labels_becomes_askable(built_set
     res = a.ask("蒙牛的审计机构是哪家？")
     assert res["intent"] == "property" and "测试审计所" in res["answer"]
     q = parse(search_engine.analyse("Which cases report a noise level above 10 dB?"), a.lexicon)
-    assert q.indicator == "noise_level"
+    assert q.indicator == "noise-level"
     res = a.ask("Which case reports the highest noise level?")
     assert res["intent"] == "superlative" and [c["case_id"] for c in res["cases"]] == ["case-03"]
     assert res["figures"][0]["value"] == 12.5
