@@ -138,7 +138,9 @@
       }
       return resp.blob().then(function (blob) {
         showStatus(null);
-        var a = el("a", { href: URL.createObjectURL(blob), download: "climatekg-results." + fmt });
+        // a blob: URL we made ourselves — set directly, as el() only links data to http(s) and our own paths
+        var a = el("a", { download: "climatekg-results." + fmt });
+        a.href = URL.createObjectURL(blob);
         document.body.appendChild(a);
         a.click();
         setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
