@@ -20,7 +20,7 @@ def _engine(settings):
 def _runner(settings):
     """SPARQL for answers, with the same parsing and policy as /sparql (in this process)."""
     from climatekg.graph.store import open_store
-    from climatekg.service.query_runner import answer
+    from climatekg.graph.query.worker import answer
 
     store = open_store(settings.build_dir, settings.sparql_engine)
     return lambda query: answer(store, query, max_rows=settings.sparql_max_rows)
