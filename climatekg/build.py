@@ -50,13 +50,18 @@ def _read_manifest(path: Path) -> dict:
         return {}
 
 
+def graph_fingerprint(settings: Settings) -> str:
+    """What the graph is made from: code, ontology, vocabularies, the source, the base IRI (a new base means new
+    IRIs) and the added sources (climatekg add); written to ``graph.inputs`` after a build."""
+    from climatekg.corpus.sources import sources_fingerprint
+
+    return fingerprint(graph_inputs(settings)) + ":" + settings.base_iri + ":" + sources_fingerprint(settings)
+
+
 def build_graph(settings: Settings, force: bool = False) -> bool:
     from climatekg.graph.pipeline import build
 
-    from climatekg.corpus.sources import sources_fingerprint
-
-    # a new base IRI means new IRIs; added sources (climatekg add) are part of the input
-    fp = fingerprint(graph_inputs(settings)) + ":" + settings.base_iri + ":" + sources_fingerprint(settings)
+    fp = graph_fingerprint(settings)
     manifest_path = settings.build_dir / "graph-manifest.json"
     stamp = settings.build_dir / "graph.inputs"
     if not force and stamp.is_file() and stamp.read_text().strip() == fp:

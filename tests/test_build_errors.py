@@ -111,11 +111,11 @@ def test_metadata_section_against_a_printed_label(settings, tmp_path, previous_b
 def built_copy(built_settings, search_engine, tmp_path):
     """A copy of the session's complete build (graph + index) with the build's input stamp, as `climatekg build`
     leaves it."""
-    from climatekg.build import fingerprint, graph_inputs
+    from climatekg.build import graph_fingerprint
 
     d = tmp_path / "build"
     shutil.copytree(built_settings.build_dir, d)
-    (d / "graph.inputs").write_text(fingerprint(graph_inputs(built_settings)) + ":" + built_settings.base_iri + "\n")
+    (d / "graph.inputs").write_text(graph_fingerprint(built_settings) + "\n")
     return replace(built_settings, build_dir=d)
 
 
