@@ -23,7 +23,7 @@ def _runner(settings):
     from climatekg.graph.query.worker import answer
 
     store = open_store(settings.build_dir, settings.sparql_engine)
-    return lambda query: answer(store, query, max_rows=settings.sparql_max_rows)
+    return lambda query: answer(store, query, max_rows=settings.sparql_max_rows)[0]  # (result, no body)
 
 
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#x27": "'"}
