@@ -111,16 +111,7 @@ class OxigraphStore:
         self.store.bulk_load(path=str(graph_file(build_dir)), format=ox.RdfFormat.N_TRIPLES)
 
     def _term(self, t) -> Term | None:
-        ox = self.ox
-        if t is None:
-            return None
-        if isinstance(t, ox.NamedNode):
-            return Term("uri", t.value)
-        if isinstance(t, ox.BlankNode):
-            return Term("bnode", t.value)
-        if isinstance(t, ox.Literal):
-            return Term("literal", t.value, t.language, None if t.language else t.datatype.value)
-        return Term("literal", str(t))
+        return _ox_to_term(self.ox, t)
 
     def query(self, sparql: str, max_rows: int | None = None, prefixes: bool = True) -> Result:
         ox = self.ox
