@@ -285,7 +285,7 @@ def test_keyboard_skip_link_and_focus(page, base_url):
 # -- SPARQL editor ---------------------------------------------------------------------------------------
 
 def test_editor_example_results_syntax_error_and_timeout(page, base_url):
-    vendored = (ROOT / "service" / "static" / "vendor" / "codemirror" / "lib" / "codemirror.js").is_file()
+    vendored = (ROOT / "service" / "static" / "vendor" / "codemirror" / "editor.min.js").is_file()
     if not vendored and os.environ.get("CI", "").lower() == "true":
         pytest.fail("CodeMirror is not vendored — run 'cd ui && npm ci && node vendor.mjs' (make does)")
     goto(page, f"{base_url}/sparql/editor?lang=en")

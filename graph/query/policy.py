@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -229,10 +230,24 @@ def _syntax_error(e) -> QuerySyntaxError:
     return QuerySyntaxError(f"{msg}{found}", getattr(e, "lineno", None), getattr(e, "col", None))
 
 
+_RDFLIB_SPARQL_IMPORT = threading.Lock()
+
+
+def rdflib_sparql():
+    """rdflib's SPARQL package, imported once under one lock. Its modules import each other in a cycle: two
+    threads importing them at once (the worker's background grammar load and a job) can each get a
+    half-initialised module and an ImportError. Every import of it in this package goes through here."""
+    with _RDFLIB_SPARQL_IMPORT:
+        import rdflib.plugins.sparql as package
+        from rdflib.plugins.sparql import parser, parserutils, processor  # noqa: F401
+    return package
+
+
 def _walk(node):
     """Every CompValue of an rdflib SPARQL parse tree (iterative: trees can be deep)."""
     from pyparsing import ParseResults
-    from rdflib.plugins.sparql.parserutils import CompValue
+
+    CompValue = rdflib_sparql().parserutils.CompValue
 
     stack = [node]
     while stack:
@@ -265,7 +280,9 @@ def parse_query(query: str):
     or QueryRefused for SPARQL Update. rdflib's parser recurses once per triple pattern: call it on a thread
     with a deep stack (the query workers do)."""
     from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    parser = rdflib_sparql().parser
+    parseQuery, parseUpdate = parser.parseQuery, parser.parseUpdate
 
     try:
         tree = parseQuery(query)

@@ -159,10 +159,11 @@ def execute(store, text: str, max_rows: int | None = None, info=None) -> dict:
         with store.open_query(text, info.form if info is not None else "SELECT") as (form, res):
             kind, variables, rows, truncated, boolean = _ox_rows(ox, res, max_rows)
     elif store.name == "rdflib":
-        import rdflib.plugins.sparql as rdflib_sparql
         from pyparsing import ParseBaseException
 
-        from .policy import _syntax_error
+        from .policy import _syntax_error, rdflib_sparql
+
+        rdflib_sparql = rdflib_sparql()
 
         rdflib_sparql.SPARQL_LOAD_GRAPHS = False  # never fetch a FROM graph from the web
         try:  # a plain Graph: rdflib ignores FROM clauses on it
@@ -379,7 +380,9 @@ _isolated = False
 
 
 def _import_rdflib_parser() -> None:
-    from rdflib.plugins.sparql import parser  # noqa: F401
+    from .policy import rdflib_sparql
+
+    rdflib_sparql()
 
 
 def main(conn, config: dict) -> None:
