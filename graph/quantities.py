@@ -257,7 +257,8 @@ def _unit_factor(unit_text: str) -> tuple[str, float] | None:
 # ("founding", "source"). Only time, asof and target years can be a figure's year; none is guessed.
 
 REPORT_YEAR = 2023  # the collection reports up to 2023; a later year is a target or forecast
-YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?)(?:\s?(?P<mo>\d{1,2})\s?月)?")
+YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?)"
+                          r"(?:\s?(?P<mo>\d{1,2})\s?月(?:\s?(?P<day>\d{1,2})\s?日)?)?")
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,7 @@ class YearMention:
     year: int
     role: str
     month: int | None = None
+    day: bool = False  # a full date (2022 年 3 月 21 日): the day of an event, not a reporting period
 
 
 def year_mentions(text: str) -> list[YearMention]:
@@ -294,7 +296,8 @@ def year_mentions(text: str) -> list[YearMention]:
             role = "asof"  # the end of a period (2020-2022 年累计…) dates a running total
         else:
             role = "time"
-        out.append(YearMention(m.start(), m.end(), y, role, int(m.group("mo")) if m.group("mo") else None))
+        out.append(YearMention(m.start(), m.end(), y, role, int(m.group("mo")) if m.group("mo") else None,
+                               bool(m.group("day"))))
     return out
 
 
@@ -303,11 +306,17 @@ def _clause_start(text: str, pos: int, floor: int) -> int:
     return i + 1 if i >= 0 else floor
 
 
-def figure_years(text: str, s0: int, s1: int, start: int, end: int) -> tuple[YearMention | None, YearMention | None]:
-    """(the year the figure refers to, the baseline year of a change) — from its own sentence only."""
+def figure_years(text: str, s0: int, s1: int, start: int, end: int,
+                 stock: bool = False) -> tuple[YearMention | None, YearMention | None]:
+    """(the year the figure refers to, the baseline year of a change) — from its own sentence only.
+    ``stock``: the figure is a state (a capacity, an area), not an amount over time."""
     ms = [y for y in year_mentions(text[s0:s1])]
-    ms = [YearMention(y.start + s0, y.end + s0, y.year, y.role, y.month) for y in ms if not (y.start + s0 <= start < y.end + s0)]
+    ms = [replace(y, start=y.start + s0, end=y.end + s0) for y in ms if not (y.start + s0 <= start < y.end + s0)]
     c0 = _clause_start(text, start, s0)
+    # the day of an event (2022 年 3 月 21 日正式投产，总装机容量 0.4MWp) dates what happened then, not a
+    # state (a capacity, an area) described in a later clause
+    if stock:
+        ms = [y for y in ms if not (y.day and y.role == "time" and y.end <= c0)]
     # a target year in an earlier clause does not reach past a result (2030 年…目标，目前已有数百家…)
     usable = [y for y in ms if y.role in ("time", "asof") or (y.role == "target" and not (
         y.end <= start and REALISED.search(text, y.end, start)))]
@@ -328,6 +337,7 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int) -> tuple[Yea
 # -- projected, annual, cumulative, point ---------------------------------------------------
 
 PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力")
+CONTINUES = re.compile(r"\s?(?:同时|与此同时|并且|并将|还将|此外还将)[，,]?")
 REALISED = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如今|现已|(?<![可将能会])累计")  # 可累计 is still a forecast
 
 
@@ -339,6 +349,12 @@ def _projected(text: str, s0: int, start: int, end: int, year: YearMention | Non
     cues = list(PROJECTION_CUE.finditer(text, s0, start))
     if cues and not REALISED.search(text, cues[-1].end(), start):
         return True
+    # a sentence that goes on with a plan (携程计划…推出…。同时，…带动 1 亿人参与): the plan's cue reaches it
+    if CONTINUES.match(text, s0) and not REALISED.search(text, s0, start) and s0 > 0:
+        p0 = sentence_span(text, s0 - 1)[0]
+        cues = list(PROJECTION_CUE.finditer(text, p0, s0))
+        if cues and not REALISED.search(text, cues[-1].end(), s0):
+            return True
     return bool(re.match(r"\s?(?:的|以上|左右)?[^，。；\d]{0,4}目标", text[end : end + 10])) and not re.search(
         r"实现了?|达成|完成|已", text[s0:start])  # 实现了…5% 的目标: a target met is a result
 
@@ -369,6 +385,11 @@ ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<!\d)\s?年度|年平�
 ANNUAL_CHANGE = re.compile(r"同比(?:增|提|下|减|上|降)|增速|较上一?年|比上一?年|上一年度|环比上年")  # a change over a year
 ANNUAL_SENTENCE = re.compile(r"每年|年均|全年|每一年")
 CUMULATIVE_NEAR = re.compile(r"累计|累积|共计|总计|合计")
+# 共 before a verb of an amount over time (共减少 42221 吨, 共节约, 共发电): a total, like 累计
+TOTAL_VERB = re.compile(r"(?<![公总一])共(?:同)?(?:减少|减排|节约|节省|节能|节电|发电|生产|回收|处理|消纳|替代|输送|交易|"
+                        r"种植|植树|带动|服务|产生|避免|降低|吸收|捕集|利用)")
+# a change achieved to a reporting date (截至 2021/22 财年 … 已减少 15%): the progress since its baseline
+CHANGE_TO_DATE = re.compile(r"已(?:经)?(?:累计)?(?:减少|降低|下降|减排|削减|提升|提高|增长)了?\s?(?:约|近|超过?)?\s?$")
 
 
 def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool, flow: bool,
@@ -377,7 +398,8 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     near = text[max(c0, start - 16) : start]
     if per_year or re.match(r"\s?/\s?年|\s?每年|\s?/yr|\s?/a\b", text[end : end + 5]) or re.search(r"/(?:yr|年|a|year)$", unit):
         return "annual"
-    if CUMULATIVE_NEAR.search(near) or re.search(r"生命周期|寿命期|\d+\s?年(?:内|间|算)", text[c0:start]):
+    if CUMULATIVE_NEAR.search(near) or re.search(r"生命周期|寿命期|\d+\s?年(?:内|间|算)", text[c0:start]) or (
+            flow and TOTAL_VERB.search(near)):
         # a total over one stated year (2022 年累计生产沼气) is that year's figure
         return "annual" if year is not None and year.role == "time" and flow else "cumulative"
     if ANNUAL_NEAR.search(near) or (unit in ("%", "倍") and ANNUAL_CHANGE.search(text, max(s0, start - 30), start)):
@@ -386,9 +408,9 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     if flow and (ANNUAL_SENTENCE.search(text, s0, start) or ANNUAL_NEAR.search(text, s0, _clause_start(text, start, s0))):
         return "annual"
     if year is not None and year.role == "asof":
-        return "cumulative" if flow else "point"
-    if year is not None and year.role == "time" and flow:
-        return "annual"
+        return "cumulative" if flow or (unit == "%" and CHANGE_TO_DATE.search(near)) else "point"
+    if year is not None and year.role == "time" and flow and not year.day:
+        return "annual"  # what happened on one day (2022 年 8 月 4 日…降低了 600 度用电) is no year's total
     return "point"
 
 
@@ -502,11 +524,11 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
                 indicator = by_thing
     elif indicator == "other":
         indicator = _by_unit(unit) or classify_measure(text[c0:start] + text[end : end + 8], "", unit) or "other"
-    year, base = figure_years(text, s0, s1, start, end)
+    flow = _is_flow(unit, indicator, clause)
+    year, base = figure_years(text, s0, s1, start, end, stock=not flow)
     projected = _projected(text, s0, start, end, year)
     if projected and year is not None and year.role == "asof":
         year = None  # a reporting date is not the year of a target
-    flow = _is_flow(unit, indicator, clause)
     period = _period_of(text, s0, c0, start, end, per_year, flow, year, unit)
     as_of = None
     if year is not None and year.role == "asof":
@@ -629,6 +651,24 @@ def extract(text: str) -> list[Quantity]:
         ind = _indicator("%", clause, text[m.end() : m.end() + 12])
         out.append(_describe(text, m.start(), m.end(), m.group(0), n, n, "%", ind, False, False, clause_start, ""))
     out.sort(key=lambda q: q.start)
+    return _equivalents(text, out)
+
+
+EQUIVALENT = re.compile(r"(?:相当于|约合|折合|等同于|等于)[^，。；\d]{0,8}$")
+
+
+def _equivalents(text: str, figures: list[Quantity]) -> list[Quantity]:
+    """A figure that restates another (减排 42221 吨 … 相当于种植了 234 万棵树) has the period, years and
+    projection of the amount it restates: the nearest amount over time before it in its sentence."""
+    out: list[Quantity] = []
+    for q in figures:
+        if q.period in (None, "point") and not q.projected and EQUIVALENT.search(text, q.sentence[0], q.start):
+            src = next((p for p in reversed(out) if p.sentence == q.sentence and p.flow
+                        and not EQUIVALENT.search(text, p.sentence[0], p.start)), None)
+            if src is not None:
+                q = replace(q, period=src.period, projected=src.projected, year=q.year or src.year,
+                            as_of=q.as_of or src.as_of)
+        out.append(q)
     return out
 
 

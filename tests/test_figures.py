@@ -56,6 +56,29 @@ def test_targets_are_projected_and_results_are_not():
     assert one("开展/计划落地回收项目，累计回收约12700余吨塑料餐盒。", "t").period_kind != "projected"
 
 
+def test_period_from_the_grammar_of_the_sentence():
+    # 共 before a verb of an amount is a total, like 累计
+    assert one("正泰新能盐城基地共减少42221.37吨二氧化碳排放。", "t").period_kind == "cumulative"
+    assert one("公司共有员工5000人。", "count").period_kind != "cumulative"  # 共有: a state, not a total
+    # an equivalent restates the amount before it: its period and year too
+    eq = extract("截至2022年底，累计减少二氧化碳703.24万吨，相当于种植森林38507.27公顷。")
+    assert [(q.period_kind, q.year) for q in eq] == [("cumulative", 2022), ("cumulative", 2022)]
+    # a sentence that goes on with a plan is a plan
+    plan = extract("携程计划推出至少一万个低碳旅行产品。同时，通过门店推广低碳知识，带动1亿人参与低碳旅行。")
+    assert [q.period_kind for q in plan] == ["projected", "projected"]
+    assert one("总部已经累计节约用电260万度。同时通过改造照明，每年节约用电64万度。", "kWh").period_kind != "projected"
+    # progress to a reporting date is cumulative; a growth rate to a date stays a yearly rate
+    assert one("截止2021/22财年，排放量已减少15%。").period_kind == "cumulative"
+    assert one("截至2022年末，绿色信贷增速68%。").period_kind == "annual"
+
+
+def test_the_day_of_an_event_dates_the_event_not_a_state():
+    cap, gen = extract("2022年3月21日正式投产发电，总装机容量0.4MWp，当天发电量为1200kWh。")
+    assert cap.year is None and gen.year == 2022
+    q = one("2022年8月4日的负荷高峰期间，园区在3小时内降低了600度用电。", "kWh")
+    assert q.year == 2022 and q.period_kind == "point"  # one day's figure, not a year's
+
+
 @pytest.mark.parametrize(
     "text, counted_zh, counted_en, indicator",
     [
