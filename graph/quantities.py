@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .units import QUESTION_UNITS, TEXT_UNITS
@@ -93,7 +94,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "water"
         if re.search(r"塑料|垃圾|废弃|废物|固废|餐盒|包装|回收|粪|污泥|秸秆|材料|凝固物|渣|浪费|筷子|餐具", c):
             return "waste"
-        if re.search(r"产能|产量|生产|年产|处理|蒸汽|饲料|小麦|产出|销量|产热", c):
+        if re.search(r"产能|产量|生产|[年日月]产|处理|蒸汽|饲料|小麦|产出|销量|产热|供氢|产氢", c):
             return "production"
         return "other"
     if unit == "tce":
@@ -146,7 +147,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "share"  # 72% 的供应商: a share of something (not 30% 的清洁电力, 降低 40% 以上的碳排放)
         if re.search(r"(?:提高|增长|增加|提升|增幅|增速|扩大)了?(?:约|近|超过?|达到?)?\s?$", near):
             return "growth-rate"  # 较2021年提升106.22%: the verb right before the figure decides
-        if re.search(r"绿电|绿色电力|清洁能源|可再生|光伏|新能源(?!车|汽车)|绿色能源|非化石|清洁电力", cc) and re.search(r"占|比例|比重|使用率|率|达|覆盖|提供|抵消|替代|供应|供给|使用|为|来自|自产", cc):
+        if re.search(r"绿电|绿色电[力能]|清洁能源|可再生|光伏|新能源(?!车|汽车)|绿色能源|非化石|清洁电力", cc) and re.search(r"占|比例|比重|使用率|率|达|覆盖|提供|抵消|替代|供应|供给|使用|为|来自|自产", cc):
             return "renewable-share"
         if re.search(r"发电", c) and re.search(r"占.{0,12}用电", c):
             return "renewable-share"
@@ -436,11 +437,31 @@ def counted_thing(text: str, start: int, end: int, unit_word: str, c0: int) -> t
     # skip what qualifies the thing (以渔光一体为主的电站, 233kWh 储能一体柜, 30 年树龄的冷杉树); a voltage class
     # names it (220 千伏变电所)
     after = re.sub(r"^(?:以[^，。；]{0,12}?为主的|\d+(?:\.\d+)?\s?(?:[kKMG][Ww][Hh]|[kKMG][Ww]p?|年树龄)的?)", "", after)
-    stop = _NOUN_STOP.search(after)
-    noun = _noun_prefix(after[: stop.start() if stop else 14][:14])
+    from .units import COUNTED_WORDS
+
+    # a glossary name is whole even where it holds a stop word (业务支撑和实施机构)
+    whole = next((w for w in _glossary_longest_first() if after.startswith(w) and len(w) > 3), None)
+    stop = _NOUN_STOP.search(after, len(whole) if whole else 0)
+    noun = _noun_prefix(after[: stop.start() if stop else 14][: max(14, len(whole or ""))])
+    if noun and noun not in COUNTED_WORDS:
+        # the head of a phrase with a modifier (26590 块正泰新能自主研发的 ASTRO 高效光伏组件): after the last 的
+        m = re.match(r"[^，。；、,;]{1,12}?的", after)
+        head = _noun_prefix(after[m.end():][:14]) if m else ""
+        if head and any(head.endswith(w) for w in COUNTED_WORDS):
+            noun = head
+    if noun:
+        # a noun run that goes on into the subject of the next figure (33 家啤酒厂废水处理成本 4911 万元): the
+        # glossary word it starts with is what is counted
+        nxt = text[end:].lstrip(" 多余的")[len(noun):len(noun) + 3]
+        lead = next((w for w in _glossary_longest_first() if noun.startswith(w) and w != noun), None)
+        rest = text[end:].lstrip(" 多余的")[len(noun):]
+        if lead and re.match(r"\s?(?:约|近|达|为|超过?)?\s?\d", nxt) and not YEAR_MENTION.match(rest.lstrip()):
+            noun = lead
     if noun and _nounish(noun) and not re.fullmatch(r"[\d.]+|[A-Za-z]", noun) and not YEAR_MENTION.match(noun):
         return noun, counted_en(noun, classifier)
     tail = text[c0:start]
+    # a count in brackets after what it counts: 所有商户（上百万）
+    tail = re.sub(r"[（(]\s?(?:上|近|约|超过?)?\s?$", "", tail)
     tail = re.sub(r"(?:数量|总数|人数|数)?\s?(?:已达到|已达|达到|达|为|超过|超|约|近|逾|共|合计|共计|总计|已有|有|是)*\s?$", "", tail)
     stops = list(_TAIL_STOP.finditer(tail))
     noun = _noun_suffix((tail[stops[-1].end() :] if stops else tail)[-12:])
@@ -452,6 +473,13 @@ def counted_thing(text: str, start: int, end: int, unit_word: str, c0: int) -> t
     return None, None
 
 
+@lru_cache(maxsize=1)
+def _glossary_longest_first() -> tuple[str, ...]:
+    from .units import COUNTED_WORDS
+
+    return tuple(sorted(COUNTED_WORDS, key=len, reverse=True))
+
+
 def _noun_prefix(phrase: str) -> str:
     """The noun a phrase starts with: 消费者践行绿色低碳行 → 消费者 (glossary words first, then jieba's tags)."""
     import jieba.posseg as pseg
@@ -461,11 +489,15 @@ def _noun_prefix(phrase: str) -> str:
     volt = re.match(r"\d+\s?(?:千伏|kV)", phrase)  # a voltage class names the thing: 14 千伏充电桩
     lead = volt.group(0) if volt else ""
     phrase = phrase[len(lead):]
-    head = next((w for w in sorted(COUNTED_WORDS, key=len, reverse=True) if phrase.startswith(w)), "")
-    acc = head
-    for t in pseg.lcut(phrase[len(head):]):
-        if t.word in COUNTED_WORDS or t.flag[0] in "nj" or t.flag in ("vn", "b", "eng") or (acc and t.word in "和与及、"):
-            acc += t.word
+    acc, i = "", 0
+    while i < len(phrase):  # glossary words first wherever they start (美团入驻商家: 入驻商家), else jieba's tags
+        w = next((w for w in _glossary_longest_first() if phrase.startswith(w, i)), None)
+        if w:
+            acc, i = acc + w, i + len(w)
+            continue
+        t = pseg.lcut(phrase[i:])[0]
+        if t.flag[0] in "nj" or t.flag in ("vn", "b", "eng") or (acc and t.word in "和与及、"):
+            acc, i = acc + t.word, i + len(t.word)
         else:
             break
     acc = acc.rstrip("和与及、")
@@ -523,7 +555,9 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
             if by_thing:
                 indicator = by_thing
     elif indicator == "other":
-        indicator = _by_unit(unit) or classify_measure(text[c0:start] + text[end : end + 8], "", unit) or "other"
+        indicator = (_by_unit(unit) or classify_measure(text[c0:start] + text[end : end + 8], "", unit)
+                     or (_percent_of_a_whole(text[max(s0, start - 16):start], text[end:end + 12]) if unit == "%" else None)
+                     or "other")
     flow = _is_flow(unit, indicator, clause)
     year, base = figure_years(text, s0, s1, start, end, stock=not flow)
     projected = _projected(text, s0, start, end, year)
@@ -537,6 +571,18 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
                     period=period, year=year.year if year else None, approximate=approx, sentence=(s0, s1),
                     projected=projected, baseline_year=base.year if base else None, as_of=as_of,
                     counted_zh=counted[0], counted_en=counted[1], flow=flow)
+
+
+def _percent_of_a_whole(near: str, after: str) -> str | None:
+    """A percentage no indicator label names: a subsidy rate, or the share of a whole (占用能费用的 90%,
+    100% 使用电能, 100% 替代外购垫料)."""
+    nxt = re.split(r"[。；！？\n]", after[:10])[0]
+    if re.search(r"补贴|补助|资助", near[-10:]):
+        return "cost-saving"
+    if re.search(r"占[^，。；]{0,12}$", near) or re.match(r"\s?(?:以上|左右)?\s?(?:为|使用|替代|自产|来自|用于|实现)", nxt) or re.search(
+            r"(?:实现|达到|使用)\s?$", near):
+        return "share"
+    return None
 
 
 def _by_unit(unit: str) -> str | None:

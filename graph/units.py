@@ -326,7 +326,7 @@ COUNTED_WORDS = {
     "实用新型专利": "utility-model patents", "外观设计专利": "design patents", "标准": "standards", "国家标准": "national standards",
     "团体标准": "group standards", "论文": "papers", "成果": "results", "科技进步奖": "science and technology awards",
     "荣誉": "honours", "奖项": "awards", "活动": "events", "环保活动": "environmental events", "宣教活动": "outreach events",
-    "报道": "media reports", "宣传报道": "media reports", "订单": "orders", "餐食": "meals", "学生餐食": "student meals",
+    "报道": "media reports", "宣传报道": "media reports", "阅读量": "reads", "阅读": "reads", "浏览量": "views", "订单": "orders", "餐食": "meals", "学生餐食": "student meals",
     "行业": "industries", "批": "groups", "场": "events", "次": "times", "人次": "person-times", "酒店": "hotels",
     "功能模块": "function modules", "模块": "modules", "控制塔": "control towers", "国内航班": "domestic flights",
     "国际航班": "international flights", "航班": "flights", "渔光一体": "fishery-PV", "低碳": "low-carbon", "绿色": "green",

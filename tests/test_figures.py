@@ -90,11 +90,30 @@ def test_the_day_of_an_event_dates_the_event_not_a_state():
         ("温室气体减排量相当于种植了234万棵树。", "树", "trees", "trees-equivalent"),
         ("滴滴拼车覆盖284个城市。", "城市", "cities", "places-covered"),
         ("带来1600万人次预订低碳旅行产品。", "人次", "person-times", "users"),
+        # glossary words are whole wherever they stand; a modifier's 的 leads to the head noun
+        ("超100万美团入驻商家提供小份菜。", "美团入驻商家", "merchants on the platform", "organisations-engaged"),
+        ("19个业务支撑和实施机构负责实施。", "业务支撑和实施机构", "business support and delivery units", "count"),
+        ("共计26590块正泰新能自主研发的ASTRO高效光伏组件被安装在屋顶。", "ASTRO高效光伏组件", "ASTRO high-efficiency PV modules", "count"),
+        # a noun run that goes on into the next figure's subject: the thing counted is where it starts
+        ("项目实施前，33家啤酒厂废水处理成本4911万元。", "啤酒厂", "breweries", "count"),
+        # a count in brackets after what it counts
+        ("要求平台所有商户（上百万）提供无需餐具选择。", "商户", "merchants", "organisations-engaged"),
     ],
 )
 def test_a_count_says_what_it_counts(text, counted_zh, counted_en, indicator):
     q = one(text, "count")
     assert (q.counted_zh, q.counted_en, q.indicator) == (counted_zh, counted_en, indicator)
+
+
+@pytest.mark.parametrize("text, indicator", [
+    ("其中年耗电量超8亿kWh，占用能费用的90%以上。", "share"),
+    ("针对区域门店能源管理软硬件投入补贴20%。", "cost-saving"),
+    ("项目实现牛垫料资源100%替代。", "share"),
+    ("电能100%为绿色电能。", "renewable-share"),
+    ("日产鲜奶7700吨。", "production"),
+])
+def test_a_percentage_or_amount_says_what_it_measures(text, indicator):
+    assert extract(text)[-1].indicator == indicator
 
 
 def test_energy_and_power_never_confused():
