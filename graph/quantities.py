@@ -320,7 +320,7 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
         ms = [y for y in ms if not (y.day and y.role == "time" and y.end <= c0)]
     # a target year in an earlier clause does not reach past a result (2030 年…目标，目前已有数百家…)
     usable = [y for y in ms if y.role in ("time", "asof") or (y.role == "target" and not (
-        y.end <= start and REALISED.search(text, y.end, start)))]
+        y.end <= start and REALISED_NOW.search(text, y.end, start)))]
     before = [y for y in usable if y.end <= start]
     same = [y for y in before if y.start >= c0]
     year = (same or before or [None])[-1]
@@ -338,6 +338,7 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
 # -- projected, annual, cumulative, point ---------------------------------------------------
 
 PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力")
+REALISED_NOW = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如今|现已")
 CONTINUES = re.compile(r"\s?(?:同时|与此同时|并且|并将|还将|此外还将)[，,]?")
 REALISED = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如今|现已|(?<![可将能会])累计")  # 可累计 is still a forecast
 
@@ -345,8 +346,8 @@ REALISED = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如�
 def _projected(text: str, s0: int, start: int, end: int, year: YearMention | None) -> bool:
     """A target, plan, forecast or hypothesis: a cue earlier in the sentence with nothing realised in between,
     a target named right after the figure (减少 50% 目标), or a year after the collection's."""
-    if year is not None and year.role == "target" and not REALISED.search(text, year.end, start):
-        return True
+    if year is not None and year.role == "target" and not REALISED_NOW.search(text, year.end, start):
+        return True  # a later year cannot be a result, even of a running total (2024—2026 年累计产能)
     cues = list(PROJECTION_CUE.finditer(text, s0, start))
     if cues and not REALISED.search(text, cues[-1].end(), start):
         return True

@@ -54,6 +54,7 @@ def test_targets_are_projected_and_results_are_not():
     q = one("该方案获得2021年大赛最高奖，若有效应用和推广，到2050年前可累计实现碳减排1320亿吨。", "t")
     assert q.period_kind == "projected" and q.year == 2050
     assert one("开展/计划落地回收项目，累计回收约12700余吨塑料餐盒。", "t").period_kind != "projected"
+    assert one("公司规划2024—2026年太阳能电池累计产能规模达到130—150GW。", "kW").period_kind == "projected"
 
 
 def test_period_from_the_grammar_of_the_sentence():
