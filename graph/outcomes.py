@@ -366,6 +366,41 @@ def query_outcomes(store, filters: OutcomeFilters | None = None, limit: int | No
     return OutcomeTable(filters, outcomes, cases, dict(v.source), total=total, truncated=truncated)
 
 
+# -- comparing cases ------------------------------------------------------------------------------------
+
+def compare(outcomes: list[dict], *, descending: bool = True, projected: bool = False,
+            one_per_case: bool = True) -> list[dict]:
+    """Outcomes ranked for a comparison between cases: figures reported as achieved first, by value (largest
+    first unless ``descending`` is false); projections and targets only when ``projected`` is true, and then
+    after every achieved figure; one row per case (its first in that order) unless ``one_per_case`` is false.
+
+    The one ranking behind the case page's comparison chart, entity pages' outcome lists and any answer that
+    compares figures (pass the outcome dicts of :func:`query_outcomes`, or rows with ``case_id``/``id``,
+    ``value`` and ``projected``)."""
+    def is_projected(o) -> bool:
+        p = o.get("projected")
+        return p is True or str(p).lower() == "true"
+
+    def val(o) -> float:
+        try:
+            return float(o.get("value"))
+        except (TypeError, ValueError):
+            return float("nan")
+
+    rows = [o for o in outcomes if projected or not is_projected(o)]
+    rows = [o for o in rows if val(o) == val(o)]  # a number
+    rows.sort(key=lambda o: (is_projected(o), -val(o) if descending else val(o)))
+    if not one_per_case:
+        return rows
+    seen, out = set(), []
+    for o in rows:
+        cid = o.get("case_id", o.get("id"))
+        if cid not in seen:
+            seen.add(cid)
+            out.append(o)
+    return out
+
+
 # -- as a spreadsheet -----------------------------------------------------------------------------------
 
 def _columns():

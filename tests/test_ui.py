@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
+from climatekg.graph.outcomes import compare, query_outcomes
 from climatekg.service import ui
 
 EN = {"Accept-Language": "en-US,en;q=0.9"}
@@ -321,6 +322,33 @@ def test_example_queries_answer_on_the_endpoint(client, example):
     rows = r.get_json()["results"]["bindings"]
     expected = {"banks": 2, "biogas": 3, "co2": 3, "zhejiang": 3, "pv": 3}[example["id"]]
     assert len({tuple(sorted((k, v["value"]) for k, v in b.items() if k in ("case", "bank"))) for b in rows}) >= expected
+
+
+@pytest.mark.parametrize("example, value", [("co2", "tonnes"), ("pv", "largest_kW")])
+def test_comparison_examples_list_achieved_figures_one_row_per_case_largest_first(client, store, example, value):
+    """Comparisons put figures reported as achieved first and never a projection (the 2050 projection of
+    132 billion t), one row per case, sorted by the value compared, with the company's name."""
+    ex = next(e for e in ui.EXAMPLES if e["id"] == example)
+    r = client.post("/sparql", data={"query": ex["query"]}, headers={"Accept": "application/sparql-results+json"})
+    rows = r.get_json()["results"]["bindings"]
+    values = [float(b[value]["value"]) for b in rows]
+    assert values == sorted(values, reverse=True) and len(values) >= 3
+    cases = [b["case"]["value"] for b in rows]
+    assert len(cases) == len(set(cases))
+    assert all(b.get("company", {}).get("value") for b in rows)
+    projected = {(o["case_id"], o["value"]) for o in query_outcomes(store).outcomes if o["projected"]}
+    assert not {(c.rsplit("/", 1)[-1], v) for c, v in zip(cases, values)} & {(c, float(v)) for c, v in projected}
+    if example == "co2":
+        assert max(values) < 1e9 and all(b.get("year") or b.get("period") for b in rows)
+
+
+def test_compare_ranks_achieved_figures_first_one_row_per_case():
+    rows = [{"case_id": "a", "value": 5, "projected": False}, {"case_id": "b", "value": 9e10, "projected": True},
+            {"case_id": "a", "value": 7, "projected": False}, {"case_id": "c", "value": 6, "projected": "false"},
+            {"case_id": "d", "value": 1, "projected": False}]
+    assert [(o["case_id"], o["value"]) for o in compare(rows)] == [("a", 7), ("c", 6), ("d", 1)]
+    assert [o["case_id"] for o in compare(rows, projected=True)] == ["a", "c", "d", "b"]
+    assert [o["value"] for o in compare(rows, descending=False, one_per_case=False)] == [1, 5, 6, 7]
 
 
 def test_editor_link_round_trips_a_query(app):

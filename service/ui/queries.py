@@ -212,6 +212,7 @@ def entity_outcomes(info: dict, cases: list[dict], limit: int = 40) -> tuple[lis
             continue
         if o["case_id"] in own or any(n in o["quote"] for n in names):
             found.append({**o, "href": hl_link(o["case_id"], o["quote"], o["start_line"])})
+    found.sort(key=lambda o: bool(o["projected"]))  # achieved figures first, projections and targets after
     return found[:limit], max(0, len(found) - limit)
 
 

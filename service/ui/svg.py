@@ -15,6 +15,8 @@ import math
 from flask import url_for
 from markupsafe import Markup, escape
 
+from climatekg.graph.outcomes import compare
+
 from .i18n import fmt_num, lang, pick, t, value_label
 from .links import hl_link, page_for_iri
 
@@ -174,18 +176,12 @@ def outcome_chart(detail: dict, everything: list[dict], idx: dict[str, dict]) ->
     for ind, unit in CHART_INDICATORS:
         if (ind, unit) not in mine:
             continue
-        best: dict[str, dict] = {}
-        for o in everything:
-            if o["indicator"]["id"] != ind or o["unit"] != unit or not isinstance(o["value"], (int, float)):
-                continue
-            if o["value"] <= 0 or o["projected"]:  # compare what was achieved, not targets or projections
-                continue
-            cur = best.get(o["case_id"])
-            if cur is None or o["value"] > cur["value"]:
-                best[o["case_id"]] = o
+        # what was achieved (no targets or projections), each case's largest, largest first
+        rows = compare([o for o in everything if o["indicator"]["id"] == ind and o["unit"] == unit
+                        and isinstance(o["value"], (int, float)) and o["value"] > 0])
+        best = {o["case_id"]: o for o in rows}
         if case_id not in best or len(best) < 3:  # this case and at least two others
             continue
-        rows = sorted(best.values(), key=lambda o: -o["value"])
         if len(rows) > 12:
             keep = rows[:11]
             if all(r["case_id"] != case_id for r in keep):
