@@ -218,6 +218,33 @@ def test_english_question_answer_and_citation(page, base_url):
     shoot(page, "citation-en-laptop")
 
 
+@pytest.mark.parametrize("lang, q, figure", [
+    ("en", "Which cases cut more than 100,000 t of CO2?", "7,032,400 t"),
+    ("zh", "减排超过10万吨的案例有哪些？", "703.24万吨"),
+])
+def test_comparison_answer_one_row_per_case_by_value_with_company_figure_and_year(page, base_url, lang, q, figure):
+    goto(page, f"{base_url}/?lang={lang}&q=" + quote(q))
+    table = page.locator(".comparison-table")
+    expect(table).to_be_visible()
+    rows = table.locator("tbody tr")
+    expect(rows.first.locator("td").nth(1)).to_have_text(figure)
+    cases = [a.get_attribute("href").split("?")[0] for a in rows.locator("td:nth-child(5) a").all()]
+    assert len(cases) == len(set(cases)) >= 3, cases  # one row per case
+    companies = [c.strip() for c in rows.locator("td:nth-child(1)").all_inner_texts()]
+    assert all(companies), companies
+    assert rows.first.locator("td").nth(2).inner_text().strip() == "2022"  # the year of the figure
+    assert table.locator(".tag.projected").count() == 0  # nothing projected unless asked for
+    expect(page.locator("details.all-rows")).not_to_have_attribute("open", "")
+    more = page.locator(".comparison button.more")
+    n = rows.count()
+    more.focus()
+    page.keyboard.press("Enter")  # every figure, by keyboard
+    expect(more).to_have_attribute("aria-expanded", "true")
+    assert rows.count() > n
+    if lang == "en":
+        shoot(page, "comparison-en-laptop")
+
+
 def test_unanswerable_and_empty_questions_are_explained(page, base_url):
     goto(page, f"{base_url}/?lang=en")
     page.click("#ask-button")

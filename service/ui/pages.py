@@ -6,6 +6,7 @@ from flask import Blueprint, abort, g, jsonify, render_template, request
 from markupsafe import Markup, escape
 
 from climatekg.graph.store import PREFIXES
+from climatekg.graph.units import UNIT_LABELS
 
 from ..errors import NotFound
 from . import queries
@@ -102,8 +103,9 @@ def not_found_page(message: str):
 @bp.get("/")
 def index():
     q = (request.args.get("q") or "").strip()[:1000]
+    units = {sym: (zh if lang() == "zh" else en) for sym, (zh, en) in UNIT_LABELS.items()}  # figures in the reader's units
     return render_template("ui/index.html", q=q, tries=TRY_QUESTIONS[lang()], strings=js_strings(),
-                           id_base=id_base(), related_score=RELATED_SCORE)
+                           id_base=id_base(), related_score=RELATED_SCORE, units=units)
 
 
 @bp.get("/cases")

@@ -182,10 +182,93 @@
         el("a", { class: "open-editor", href: cfg.editor + "?query=" + encodeURIComponent(a.sparql) }, S.open_in_editor)));
     }
     if (a.rows && (a.rows.columns || a.rows.vars) && a.rows.rows && a.rows.rows.length) {
-      answerBody.appendChild(el("h3", { text: S.graph_rows }));
-      answerBody.appendChild(el("div", { class: "table-wrap" }, U.resultsTable(a.rows.columns || a.rows.vars, a.rows.rows,
-        { cfg: cfg, className: "graph-rows", max: 200, sortable: true })));
+      var table = U.resultsTable(a.rows.columns || a.rows.vars, a.rows.rows,
+        { cfg: cfg, className: "graph-rows", max: 200, sortable: true });
+      var cmp = comparison(a.rows);
+      if (cmp) {
+        answerBody.appendChild(cmp);
+        // every row the query returned, for whoever wants them
+        answerBody.appendChild(el("details", { class: "all-rows" }, el("summary", { text: S.graph_rows }),
+          el("div", { class: "table-wrap" }, table)));
+      } else {
+        answerBody.appendChild(el("h3", { text: S.graph_rows }));
+        answerBody.appendChild(el("div", { class: "table-wrap" }, table));
+      }
     }
+  }
+
+  // -- a comparison of figures between cases ---------------------------------------------------
+
+  /**
+   * comparison(rows) → a readable table when an answer's rows are figures of cases (id, value, unit …):
+   * figures reported as achieved first, in the order the answer ranked them (by the value asked about),
+   * one row per case (a button shows every figure), each with the company, the figure in the reader's
+   * language and units, its year and period; a projection or target is marked as one. null otherwise.
+   */
+  function comparison(rows) {
+    var vars = rows.columns || rows.vars;
+    var ix = {};
+    vars.forEach(function (v, i) { ix[typeof v === "string" ? v : v.name] = i; });
+    if (ix.id === undefined || ix.value === undefined || ix.unit === undefined) return null;
+    function get(r, k) {
+      var x = ix[k] === undefined ? null : r[ix[k]];
+      return x && typeof x === "object" ? x.value : x;
+    }
+    var all = rows.rows.map(function (r) {
+      return { id: get(r, "id"), title: L === "zh" ? get(r, "title_zh") : (get(r, "title_en") || get(r, "title_zh")),
+               company: get(r, "company"), value: parseFloat(get(r, "value")), unit: get(r, "unit"),
+               surface: get(r, "surface"), year: get(r, "year"), period: String(get(r, "period") || ""),
+               projected: String(get(r, "projected")) === "true", line: get(r, "line"), quote: get(r, "quote") };
+    }).filter(function (o) { return !isNaN(o.value); });
+    if (!all.length) return null;
+    // achieved before projected; the answer's own order (by the value asked about) within each
+    var ranked = all.filter(function (o) { return !o.projected; }).concat(all.filter(function (o) { return o.projected; }));
+    var seen = {};
+    var first = ranked.filter(function (o) { if (seen[o.id]) return false; seen[o.id] = true; return true; });
+    var units = cfg.units || {};
+    function figure(o) {
+      if (L === "zh" && o.surface) return o.surface;
+      var u = units[o.unit] === undefined ? o.unit : units[o.unit];
+      return U.formatNumber(o.value, L) + (u ? " " + u : "");
+    }
+    function period(o) {
+      var p = o.period.slice(o.period.lastIndexOf("#") + 1).toLowerCase();
+      return S["period_" + p] || "";
+    }
+    var box = el("div", { class: "comparison" });
+    box.appendChild(el("h3", { text: S.cmp_title }));
+    var table = el("table", { class: "results-table comparison-table" });
+    table.appendChild(el("thead", null, el("tr", null,
+      el("th", { scope: "col", text: S.cmp_company }), el("th", { scope: "col", class: "num", text: S.cmp_figure }),
+      el("th", { scope: "col", text: S.cmp_year }), el("th", { scope: "col", text: S.cmp_period }),
+      el("th", { scope: "col", text: S.cmp_case }))));
+    var tbody = el("tbody");
+    table.appendChild(tbody);
+    function fill(list) {
+      tbody.textContent = "";
+      list.forEach(function (o) {
+        var fig = el("td", { class: "num" }, figure(o));
+        if (o.projected) fig.appendChild(el("span", { class: "tag projected" }, S.projected));
+        tbody.appendChild(el("tr", { class: o.projected ? "projected" : null },
+          el("td", null, o.company || ""), fig, el("td", null, o.year ? String(o.year) : ""), el("td", null, period(o)),
+          el("td", null, el("a", { href: U.caseLink(o.id, o.quote || "", o.line ? parseInt(o.line, 10) : null) },
+            o.title || o.id))));
+      });
+    }
+    fill(first);
+    box.appendChild(el("div", { class: "table-wrap" }, table));
+    if (ranked.length > first.length) {
+      var more = el("button", { type: "button", class: "more", "aria-expanded": "false" },
+        S.cmp_every_figure.replace("{n}", String(ranked.length)));
+      more.addEventListener("click", function () {
+        var open = more.getAttribute("aria-expanded") === "true";
+        fill(open ? first : ranked);
+        more.setAttribute("aria-expanded", open ? "false" : "true");
+        more.textContent = open ? S.cmp_every_figure.replace("{n}", String(ranked.length)) : S.cmp_one_per_case;
+      });
+      box.appendChild(el("p", null, more));
+    }
+    return box;
   }
 
   // -- the ranked cases ------------------------------------------------------------------------
