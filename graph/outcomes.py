@@ -301,6 +301,7 @@ def _sparql(f: OutcomeFilters) -> str:
         where.append(f"?o ckg:projected {'true' if f.projected else 'false'} .")
     return f"""
         SELECT ?case ?o ?value ?unit ?qudt ?ind ?period ?year ?approx ?projected ?surface ?quote ?start ?end ?part
+               ?mzh ?men
         WHERE {{
           ?case ckg:reportsOutcome ?o .
           ?o schema:value ?value ; ckg:unitSymbol ?unit ; ckg:measures ?ind ; ckg:surface ?surface ;
@@ -311,6 +312,8 @@ def _sparql(f: OutcomeFilters) -> str:
           OPTIONAL {{ ?o ckg:year ?year }}
           OPTIONAL {{ ?o ckg:approximate ?approx }}
           OPTIONAL {{ ?o ckg:projected ?projected }}
+          OPTIONAL {{ ?o ckg:measureLabel ?mzh . FILTER(lang(?mzh) = "zh") }}
+          OPTIONAL {{ ?o ckg:measureLabel ?men . FILTER(lang(?men) = "en") }}
         }} ORDER BY ?o"""
 
 
@@ -345,6 +348,8 @@ def query_outcomes(store, filters: OutcomeFilters | None = None, limit: int | No
             "value": number(r["value"].value),
             "unit": unit, "unit_zh": zh, "unit_en": en, "unit_iri": _value(r["qudt"]),
             "indicator": {"id": ind.id, "iri": ind.iri, "zh": ind.zh, "en": ind.en},
+            # what it measures for a reader: the thing counted (number of suppliers) or the indicator
+            "measure": {"zh": _value(r["mzh"]) or ind.zh, "en": _value(r["men"]) or ind.en},
             "period": PERIODS.get(_value(r["period"])),
             "year": int(float(year)) if year else None,
             "approximate": _value(r["approx"]) == "true",

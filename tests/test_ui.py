@@ -342,6 +342,16 @@ def test_comparison_examples_list_achieved_figures_one_row_per_case_largest_firs
         assert max(values) < 1e9 and all(b.get("year") or b.get("period") for b in rows)
 
 
+def test_outcome_rows_say_what_they_count(client, store):
+    """A count is labelled by the thing it counts (number of merchants), not the catch-all "Count"."""
+    outcomes = query_outcomes(store).outcomes
+    counts = [o for o in outcomes if o["indicator"]["id"] == "count"]
+    assert counts and sum(o["measure"]["en"].startswith("number of ") for o in counts) / len(counts) > 0.9
+    assert sum(o["indicator"]["id"] == "other" for o in outcomes) / len(outcomes) < 0.05
+    html = client.get("/cases/case-04", headers=EN).get_data(as_text=True)
+    assert "number of merchants on the platform" in html
+
+
 def test_compare_ranks_achieved_figures_first_one_row_per_case():
     rows = [{"case_id": "a", "value": 5, "projected": False}, {"case_id": "b", "value": 9e10, "projected": True},
             {"case_id": "a", "value": 7, "projected": False}, {"case_id": "c", "value": 6, "projected": "false"},
