@@ -352,7 +352,10 @@ def _edge_errors(max_target: int) -> dict:
 def _with_edge_errors(paths: dict) -> dict:
     from .front import target_limit
 
+    import copy
+
     edge = _edge_errors(target_limit(current_app.config["SETTINGS"]))
+    paths = copy.deepcopy(paths)  # never the shared route tables: the same document, in the same order, every time
     for operations in paths.values():
         for op in operations.values():
             for status, response in edge.items():
