@@ -99,9 +99,10 @@ def list_outcomes():
 def run_sparql(query: str, timeout: float | None = None, max_rows: int | None = None) -> dict:
     """Run ``query`` as /sparql does (same pool, policy and limits); ``timeout`` and ``max_rows`` may only
     lower the configured sparql_timeout and sparql_max_rows. Raises the same ApiErrors as /sparql."""
-    from .sparql import check_query_text, effective_timeout, get_service
+    from .resources import get_sparql
+    from .sparql import check_query_text, effective_timeout
 
-    svc = get_service()
+    svc = get_sparql()
     settings = svc.settings
     if not isinstance(query, str):
         raise BadRequest("'query' must be a string", detail={"parameter": "query"})

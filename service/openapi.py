@@ -309,14 +309,15 @@ ASK_RESPONSES = {"200": _json("AskResponse"), "400": _error("no question, or a m
 
 
 def _ui_pages() -> dict:
-    """The HTML pages of ``service/ui`` (listed in its ``PAGES``; its other routes in ``OPENAPI_PATHS``), when its
-    blueprint is part of the app."""
-    if "ui" not in current_app.blueprints:
-        return {}
-    from . import ui
-
+    """The HTML pages and other routes blueprints describe themselves: a blueprint's ``pages`` (rule, endpoint,
+    summary) and ``openapi_paths`` (service/ui sets both) — read from the app, so this module imports no
+    blueprint."""
+    pages, extra = [], {}
+    for blueprint in current_app.blueprints.values():
+        pages += getattr(blueprint, "pages", [])
+        extra.update(getattr(blueprint, "openapi_paths", {}))
     out = {}
-    for rule, endpoint, summary in getattr(ui, "PAGES", []):
+    for rule, endpoint, summary in pages:
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
         params = [_param(name, "path", STR, name.replace("_", " ")) for name in re.findall(r"{([^}]+)}", path)]
         params.append(_param("lang", "query", {**STR, "enum": ["zh", "en"]},
@@ -332,7 +333,7 @@ def _ui_pages() -> dict:
         if "{" in path and not is_json:
             out[path]["get"]["responses"]["404"] = {"description": "an HTML page saying what was not found",
                                                     "content": {"text/html": {"schema": STR}}}
-    out.update(getattr(ui, "OPENAPI_PATHS", {}))
+    out.update(extra)
     return out
 
 

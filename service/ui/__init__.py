@@ -34,5 +34,9 @@ from .i18n import EXAMPLES, STRINGS, TRY_QUESTIONS, load_data
 from .links import editor_link, safe_href
 from .pages import PAGES, bp, find_quote
 
+#: what /openapi.json lists for this blueprint (service/openapi.py reads them from the registered blueprint)
+bp.pages = PAGES
+bp.openapi_paths = OPENAPI_PATHS
+
 __all__ = ["bp", "PAGES", "OPENAPI_PATHS", "STRINGS", "EXAMPLES", "TRY_QUESTIONS", "editor_link", "find_quote", "load_data",
            "safe_href"]

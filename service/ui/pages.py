@@ -7,7 +7,7 @@ from markupsafe import Markup, escape
 
 from climatekg.graph.store import PREFIXES
 
-from ..errors import NotFound
+from ..errors import NotFound, error_body
 from . import queries
 from . import assets
 from .assets import asset_url, vendor_files
@@ -81,7 +81,6 @@ def _safe_href(url) -> str | None:
 
 # weight, caching and errors for the whole app (see assets.py)
 bp.after_app_request(assets.compress)
-bp.app_errorhandler(404)(assets.not_found)
 bp.add_url_rule("/favicon.ico", "favicon", assets.favicon)
 
 
@@ -95,6 +94,14 @@ def asset(name: str):
 
 def not_found_page(message: str):
     return render_template("ui/not_found.html", message=message, **template_helpers()), 404
+
+
+@bp.app_errorhandler(404)
+def not_found(e):
+    """A URL no route knows: an HTML page for browsers, the JSON error for everyone else."""
+    if assets.wants_html():
+        return not_found_page(e.description or "not found")
+    return error_body(404, "not_found", e.description or "not found")
 
 
 # -- pages -----------------------------------------------------------------------------------------
