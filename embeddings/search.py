@@ -53,7 +53,37 @@ class IndexMismatch(RuntimeError):
     """The index on disk was not built for this configuration; the message says how to rebuild."""
 
 
-MAX_QUERY_CHARS = 1000  # the longest question or search query accepted (the one place this limit lives)
+# the limits of a search or a question — the one place they live (the HTTP routes, the MCP tools and the OpenAPI
+# description read them from here)
+MAX_QUERY_CHARS = 1000  # the longest question or search query
+MAX_TEXT_CHARS = 5000  # the longest text whose similar cases are asked for
+SEARCH_K = (1, 50)  # how many cases a search returns
+SIMILAR_K = (1, 25)  # how many similar cases (there are 25 other cases)
+
+
+def check_index(settings) -> tuple[Path, dict, str]:
+    """(index folder, its manifest, the configured model's name) when the index on disk was built for these
+    settings — model, corpus, graph, metadata, chunker, index type; IndexMismatch naming the command otherwise."""
+    from .encoder import resolve_model
+
+    folder = index_dir(settings)
+    mpath = folder / "manifest.json"
+    if not mpath.is_file():
+        raise IndexMismatch(f"no search index at {folder} — run 'climatekg build'")
+    manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    _, model_name = resolve_model(settings)
+    if manifest.get("model") != model_name:
+        raise IndexMismatch(f"index built with model {manifest.get('model')!r} but the service is configured with "
+                            f"{model_name!r} — run 'climatekg build --only index --force'")
+    if settings.source_sha256 and manifest.get("corpus_sha256") != settings.source_sha256:
+        raise IndexMismatch(f"index built from corpus {manifest.get('corpus_sha256', '?')[:12]}… but the configured "
+                            f"corpus is {settings.source_sha256[:12]}… — run 'climatekg build'")
+    expected = fingerprint(settings, model_name)
+    stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type")
+             if manifest.get("fingerprint", {}).get(k) != expected[k]]
+    if stale:
+        raise IndexMismatch(f"index at {folder} is out of date ({', '.join(stale)} changed) — run 'climatekg build'")
+    return folder, manifest, model_name
 
 
 def detect_language(text: str) -> str:
@@ -209,25 +239,9 @@ class SearchEngine:
     # -- loading ------------------------------------------------------------------
     @classmethod
     def load(cls, settings, encoder=None, weights: Weights | None = None) -> "SearchEngine":
-        from .encoder import load_encoder, resolve_model
+        from .encoder import load_encoder
 
-        folder = index_dir(settings)
-        mpath = folder / "manifest.json"
-        if not mpath.is_file():
-            raise IndexMismatch(f"no search index at {folder} — run 'climatekg build'")
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-        _, model_name = resolve_model(settings)
-        if manifest.get("model") != model_name:
-            raise IndexMismatch(f"index built with model {manifest.get('model')!r} but the service is configured with "
-                                f"{model_name!r} — run 'climatekg build --only index --force'")
-        if settings.source_sha256 and manifest.get("corpus_sha256") != settings.source_sha256:
-            raise IndexMismatch(f"index built from corpus {manifest.get('corpus_sha256', '?')[:12]}… but the configured "
-                                f"corpus is {settings.source_sha256[:12]}… — run 'climatekg build'")
-        expected = fingerprint(settings, model_name)
-        stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type")
-                 if manifest.get("fingerprint", {}).get(k) != expected[k]]
-        if stale:
-            raise IndexMismatch(f"index at {folder} is out of date ({', '.join(stale)} changed) — run 'climatekg build'")
+        folder, manifest, _ = check_index(settings)
         chunks = [json.loads(line) for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
         entities = json.loads((folder / "entities.json").read_text(encoding="utf-8"))
         index = VectorIndex.load(folder / "vectors.faiss", manifest["index_type"])
@@ -387,8 +401,8 @@ class SearchEngine:
                legs: tuple[str, ...] = LEGS, passages: int = 2) -> dict:
         """The k best cases for a query (a text, or a Query already analysed by ``analyse``)."""
         query = self.analyse(q)
-        if not isinstance(k, int) or not 1 <= k <= 50:
-            raise SearchInputError("k must be an integer from 1 to 50")
+        if not isinstance(k, int) or not SEARCH_K[0] <= k <= SEARCH_K[1]:
+            raise SearchInputError(f"k must be an integer from {SEARCH_K[0]} to {SEARCH_K[1]}")
         mask = self._filters(section, technology, location, year)
         q, lang, mentions = query.text, query.lang, query.mentions
         per_leg: dict[str, np.ndarray] = {}
@@ -523,8 +537,8 @@ class SearchEngine:
         weighted overlap of graph features — is standardised over the candidates (z-score) and summed, so no
         single signal's scale dominates; "scores" reports the raw cosine and graph overlap for reading.
         """
-        if not isinstance(k, int) or not 1 <= k <= 25:
-            raise SearchInputError("k must be an integer from 1 to 25")
+        if not isinstance(k, int) or not SIMILAR_K[0] <= k <= SIMILAR_K[1]:
+            raise SearchInputError(f"k must be an integer from {SIMILAR_K[0]} to {SIMILAR_K[1]}")
         if case_id is not None:
             if case_id not in self.case_pos:
                 raise UnknownCase(f"unknown case {case_id!r}; ids run from case-01 to case-{len(self.cases):02d}")
@@ -536,8 +550,8 @@ class SearchEngine:
         else:
             if text is None or not str(text).strip():
                 raise SearchInputError("give a case id or a non-empty text")
-            if len(text) > 5000:
-                raise SearchInputError("the text is longer than 5000 characters")
+            if len(text) > MAX_TEXT_CHARS:
+                raise SearchInputError(f"the text is longer than {MAX_TEXT_CHARS} characters")
             qvec = self.embed(str(text))
             chunk_scores, _ = self.dense_scores(qvec)
             best = np.full(len(self.cases), -1.0, dtype="float32")
@@ -589,31 +603,23 @@ class SearchEngine:
                 "partners": [ent("org", p) for p in sorted(a["partners"] & b["partners"])]}
 
 
+#: language → (same section, shared technologies, indicators, places, nothing shared, separator, list separator,
+#: text similarity) — the prose of a similar case's reason
+_REASON = {
+    "zh": ("同属「{}」栏目", "共同的技术与措施：{}", "都报告了{}", "涉及相同地点：{}", "文本内容相近", "；", "、",
+           "（文本相似度 {:.2f}）"),
+    "en": ("same section ({})", "shared technologies and measures: {}", "both report {}", "same places: {}",
+           "similar text", "; ", ", ", " (text similarity {:.2f})"),
+}
+
+
 def _reason(shared: dict, lang: str, emb: float) -> str:
-    bits = []
-    if lang == "zh":
-        if shared["section"]:
-            bits.append(f"同属「{shared['section']['zh']}」栏目")
-        if shared["technologies"]:
-            bits.append("共同的技术与措施：" + "、".join(t["zh"] for t in shared["technologies"][:5]))
-        if shared["indicators"]:
-            bits.append("都报告了" + "、".join(i["zh"] for i in shared["indicators"][:4]))
-        if shared["places"]:
-            bits.append("涉及相同地点：" + "、".join(p["zh"] for p in shared["places"][:3]))
-        if not bits:
-            bits.append("文本内容相近")
-        return "；".join(bits) + f"（文本相似度 {emb:.2f}）"
-    if shared["section"]:
-        bits.append(f"same section ({shared['section']['en']})")
-    if shared["technologies"]:
-        bits.append("shared technologies and measures: " + ", ".join(t["en"] for t in shared["technologies"][:5]))
-    if shared["indicators"]:
-        bits.append("both report " + ", ".join(i["en"] for i in shared["indicators"][:4]))
-    if shared["places"]:
-        bits.append("same places: " + ", ".join(p["en"] for p in shared["places"][:3]))
-    if not bits:
-        bits.append("similar text")
-    return "; ".join(bits) + f" (text similarity {emb:.2f})"
+    section, techs, indicators, places, nothing, sep, list_sep, similarity = _REASON[lang]
+    bits = [section.format(shared["section"][lang])] if shared["section"] else []
+    for key, phrase, most in (("technologies", techs, 5), ("indicators", indicators, 4), ("places", places, 3)):
+        if shared[key]:
+            bits.append(phrase.format(list_sep.join(x[lang] for x in shared[key][:most])))
+    return sep.join(bits or [nothing]) + similarity.format(emb)
 
 
 def _z(values: np.ndarray, among: np.ndarray) -> np.ndarray:

@@ -351,7 +351,7 @@ def description_graph(svc: SparqlService, endpoint_iri: str):
     g.add((dataset, VOID.sparqlEndpoint, service))
     g.add((dataset, VOID.uriSpace, Literal(settings.base_iri + "id/")))
     g.add((dataset, VOID.vocabulary, URIRef(PREFIX_MAP["ckg"])))
-    g.add((dataset, VOID.exampleResource, URIRef(PREFIX_MAP["case"] + "case-01")))
+    g.add((dataset, VOID.exampleResource, URIRef(settings.base_iri + "id/case/case-01")))
     for prop in ("triples", "entities", "distinctSubjects", "distinctObjects", "properties"):
         g.add((dataset, VOID[prop], Literal(stats[prop], datatype=XSD.integer)))
     g.add((dataset, VOID.classes, Literal(len(stats["classPartitions"]), datatype=XSD.integer)))

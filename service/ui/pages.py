@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, render_template, request
 from markupsafe import Markup, escape
 
-from climatekg.graph.store import PREFIXES
+from climatekg.embeddings.search import MAX_QUERY_CHARS
+from climatekg.graph.query import PREFIX_MAP
 
 from ..errors import NotFound, error_body
 from . import queries
@@ -108,7 +109,7 @@ def not_found(e):
 
 @bp.get("/")
 def index():
-    q = (request.args.get("q") or "").strip()[:1000]
+    q = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
     return render_template("ui/index.html", q=q, tries=TRY_QUESTIONS[lang()], strings=js_strings(),
                            id_base=id_base(), related_score=RELATED_SCORE)
 
@@ -166,8 +167,7 @@ def sparql_editor():
         query = query[:MAX_EDITOR_QUERY]
     else:
         query = EXAMPLES[0]["query"]
-    prefixes = [line.split(None, 2)[1:] for line in PREFIXES.strip().splitlines()]
-    prefixes = [(name.rstrip(":"), iri.strip("<> ")) for name, iri in prefixes]
+    prefixes = list(PREFIX_MAP.items())
     return render_template("ui/editor.html", query=query, examples=EXAMPLES, prefixes=prefixes,
                            strings=js_strings(), id_base=id_base())
 
