@@ -76,3 +76,15 @@ def test_a_cycle_is_reported(tmp_path):
     result = _lint(config, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert result.returncode != 0
     assert "1 broken" in result.stdout and "- .ui -> .openapi (1 import)" in result.stdout
+
+
+def test_architecture_lists_every_module():
+    """docs/ARCHITECTURE.md has one line per module: a new module without its line fails here."""
+    doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    missing = []
+    for folder in (*LAYERS, "climatekg"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            rel = path.relative_to(ROOT / folder).as_posix()
+            if rel != "__init__.py" and "__pycache__" not in rel and f"`{rel}`" not in doc:
+                missing.append(f"{folder}/{rel}")
+    assert not missing, f"not in docs/ARCHITECTURE.md: {missing}"
