@@ -120,13 +120,7 @@ def sparql_download():
         params = CombinedMultiDict([request.form, request.args])
     else:
         params = request.args
-    known = ("query", "format", "timeout")
-    for name in params:
-        if name not in known:
-            raise BadRequest(f"unknown parameter '{name}' (this route takes: {', '.join(known)})",
-                             detail={"parameter": name})
-        if len(params.getlist(name)) > 1:
-            raise BadRequest(f"parameter '{name}' is given more than once", detail={"parameter": name})
+    check_params(("query", "format", "timeout"), params)
     fmt = _format(params.get("format"), DOWNLOAD_FORMATS, "csv")
     query = params.get("query")
     if query is None:
