@@ -53,7 +53,10 @@ def front_app(built_settings, search_engine):
     from climatekg.service.app import create_app
     from climatekg.service.serve import boot
 
-    app = create_app(replace(built_settings, sparql_timeout=RUNAWAY_SECONDS, sparql_workers=2))
+    # the runaway test's two waiting queries wait for a worker as long as a runaway runs (with the default
+    # sparql_queue_wait of 0.75 s they were refused as busy whenever the searches took longer than that)
+    app = create_app(replace(built_settings, sparql_timeout=RUNAWAY_SECONDS, sparql_workers=2,
+                             sparql_queue_wait=RUNAWAY_SECONDS))
     app.config["TESTING"] = True
     app.extensions["climatekg"].get("search", lambda settings: search_engine)
     boot(app, background=False)
