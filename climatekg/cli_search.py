@@ -6,6 +6,8 @@ import json
 import re
 import sys
 
+from .cli_common import Failed
+
 
 def _engine(settings):
     from climatekg.embeddings.search import IndexMismatch, SearchEngine
@@ -13,8 +15,24 @@ def _engine(settings):
     try:
         return SearchEngine.load(settings)
     except IndexMismatch as e:
-        print(f"error: {e}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise Failed(str(e)) from None
+
+
+def _call(fn, *args, **kwargs):
+    """``fn(...)``; a caller's mistake (empty or too long a query, an unknown filter or case) ends the command."""
+    from climatekg.embeddings.search import SearchInputError, UnknownCase
+
+    try:
+        return fn(*args, **kwargs)
+    except (SearchInputError, UnknownCase) as e:
+        raise Failed(str(e)) from None
+
+
+def _printed_json(args, res) -> bool:
+    """With --json: the result as JSON on stdout (and True)."""
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+    return args.json
 
 
 def _runner(settings):
@@ -37,17 +55,9 @@ def _terminal(highlighted: str) -> str:
 
 
 def cmd_search(args, settings) -> int:
-    from climatekg.embeddings.search import SearchInputError
-
-    engine = _engine(settings)
-    try:
-        res = engine.search(args.query, k=args.k, section=args.section, technology=args.technology,
-                            location=args.location, year=args.year)
-    except SearchInputError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(res, ensure_ascii=False, indent=1))
+    res = _call(_engine(settings).search, args.query, k=args.k, section=args.section, technology=args.technology,
+                location=args.location, year=args.year)
+    if _printed_json(args, res):
         return 0
     if res["entities"]:
         print("linked: " + ", ".join(f"{m['matched']} → {m['kind']}:{m['id']}" for m in res["entities"]))
@@ -60,19 +70,9 @@ def cmd_search(args, settings) -> int:
 
 
 def cmd_similar(args, settings) -> int:
-    from climatekg.embeddings.search import SearchInputError, UnknownCase
-
-    engine = _engine(settings)
-    try:
-        if re.fullmatch(r"case-(?:[a-z0-9-]+-)?\d+", args.target):
-            res = engine.similar(case_id=args.target, k=args.k)
-        else:
-            res = engine.similar(text=args.target, k=args.k)
-    except (SearchInputError, UnknownCase) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(res, ensure_ascii=False, indent=1))
+    target = "case_id" if re.fullmatch(r"case-(?:[a-z0-9-]+-)?\d+", args.target) else "text"
+    res = _call(_engine(settings).similar, **{target: args.target}, k=args.k)
+    if _printed_json(args, res):
         return 0
     for n, r in enumerate(res["results"], start=1):
         print(f"{n}. {r['case_id']}  {r['title_zh']} / {r['title_en']}  (score {r['score']:.2f})")
@@ -90,9 +90,7 @@ def cmd_eval_blind(args, settings) -> int:
     engine = _engine(settings)
     qs = load(ROOT / "data" / "eval" / "blind" / f"qa-{half}.jsonl")
     res = evaluate(Answerer.load(settings, engine=engine, run=_runner(settings)), qs, engine.entities)
-    if args.json:
-        print(json.dumps(res, ensure_ascii=False, indent=1))
-    else:
+    if not _printed_json(args, res):
         # the test half is held out: its questions are not printed unless asked for
         print(format_report(res, f"qa-{half} ({len(qs)} questions)", show_failures=half == "dev" or args.failures))
     return 0
@@ -104,26 +102,20 @@ def cmd_eval(args, settings) -> int:
     from climatekg.config import ROOT
     from climatekg.embeddings.evaluate import evaluate, format_report, load_questions
 
+    from climatekg.ask.evaluate import run_cli as ask_eval
+
     if args.set.startswith("blind-"):
         return cmd_eval_blind(args, settings)
     engine = _engine(settings)
     qs = load_questions(args.questions or ROOT / "data" / "eval" / "search_questions.toml")
     res = evaluate(engine, qs)
-    if args.json:
-        print(json.dumps(res, ensure_ascii=False, indent=1))
-    else:
+    if not _printed_json(args, res):
         print(f"retrieval evaluation: {len(qs)} questions, model {engine.manifest['model']}, {engine.manifest['chunks']} chunks")
         print(format_report(res))
-    try:
-        from climatekg.ask.evaluate import run_cli as ask_eval
-    except ImportError:
-        return 0
     return ask_eval(args, settings)
 
 
 def cmd_leave_out(args, settings) -> int:
-    import sys
-
     from climatekg.leaveout import HEADER, format_report, run
 
     print(" | ".join(HEADER), file=sys.stderr)
@@ -138,16 +130,11 @@ def cmd_leave_out(args, settings) -> int:
 
 def cmd_ask(args, settings) -> int:
     from climatekg.ask.answer import Answerer
-    from climatekg.embeddings.search import SearchInputError
 
-    answerer = Answerer.load(settings, engine=_engine(settings), run=_runner(settings))
-    try:
-        res = answerer.ask(args.question)
-    except SearchInputError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(res, ensure_ascii=False, indent=1))
+    engine = _engine(settings)
+    query = _call(engine.analyse, args.question, "question")  # checked and analysed once, then answered
+    res = Answerer.load(settings, engine=engine, run=_runner(settings)).ask(query)
+    if _printed_json(args, res):
         return 0
     print(res["answer"])
     for c in res["citations"]:

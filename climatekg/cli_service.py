@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .config import SPARQL_ENGINES
+
 
 def cmd_serve(args, settings) -> int:
     from climatekg.service.serve import run_serve
@@ -22,6 +24,6 @@ def register(sub) -> None:
     s.add_argument("--host", help="address to bind (default: setting 'host', 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default: setting 'port', 5000)")
     s.add_argument("--workers", type=int, help="web worker processes (default: setting 'workers', 2)")
-    s.add_argument("--engine", choices=["oxigraph", "rdflib"], help="SPARQL engine (default: setting 'sparql_engine')")
+    s.add_argument("--engine", choices=SPARQL_ENGINES, help="SPARQL engine (default: setting 'sparql_engine')")
     s.add_argument("--access-log", action="store_true", help="log every request to stderr")
     s.set_defaults(func=cmd_serve)

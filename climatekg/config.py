@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository root
+SPARQL_ENGINES = ("oxigraph", "rdflib")  # the in-process engines of graph/store.py (setting sparql_engine)
 SOURCE_SHA256 = "b13f8dcb7a0c8037ffce63662e394aa13c2e8a439e37e957f793d7dd99a0d3fe"
 
 
@@ -129,8 +130,8 @@ def load_settings(config_file: str | Path | None = None, **overrides) -> Setting
         raise SettingsError(f"index_type must be flat, hnsw or ivf, got {s.index_type!r}")
     if s.encoder_precision not in ("fp32", "bf16", "int8"):
         raise SettingsError(f"encoder_precision must be fp32, bf16 or int8, got {s.encoder_precision!r}")
-    if s.sparql_engine not in ("oxigraph", "rdflib"):
-        raise SettingsError(f"sparql_engine must be oxigraph or rdflib, got {s.sparql_engine!r}")
+    if s.sparql_engine not in SPARQL_ENGINES:
+        raise SettingsError(f"sparql_engine must be {' or '.join(SPARQL_ENGINES)}, got {s.sparql_engine!r}")
     if s.sparql_endpoint and not s.sparql_endpoint.startswith(("http://", "https://")):
         raise SettingsError(f"sparql_endpoint must be an http:// or https:// URL, got {s.sparql_endpoint!r}")
     if s.sparql_workers < 1:

@@ -29,7 +29,6 @@ from .vector_index import make_index
 INDEX_FORMAT = 1
 MAX_CHUNK_TOKENS = 256
 OVERLAP_SENTENCES = 1
-ID = "https://w3id.org/climatekg/id/"
 INDUSTRY_STOP = {"service", "product", "operation", "technology", "local", "online", "digital", "equipment", "industrial"}
 
 

@@ -120,3 +120,10 @@ class BM25Index:
         r = bm25s.BM25.load(str(folder))
         size = json.loads((Path(folder) / "size.json").read_text())["size"]
         return cls(r, size)
+
+
+def detect_language(text: str) -> str:
+    """"zh" when the text is mostly Chinese (a CJK character counts as three Latin letters), else "en"."""
+    cjk = len(CJK.findall(text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return "zh" if cjk and cjk * 3 >= latin else "en"

@@ -14,8 +14,8 @@ Three legs rank the 26 cases for a query:
 
 They are fused by weighted reciprocal rank fusion. Each result shows its best
 passages with the matched terms marked, their source lines, and its rank in
-each leg. ``similar`` combines several embedding views of the cases (chunk
-MaxSim, overview, summaries, English card) with what they share in the graph.
+each leg. ``similar`` (from ``similar.py``) combines several embedding views of
+the cases with what they share in the graph.
 """
 
 from __future__ import annotations
@@ -32,7 +32,13 @@ import numpy as np
 
 from climatekg.corpus.model import PART_EN, PART_ZH
 from .build import fingerprint, index_dir
-from .lexical import CJK, EN_STOP, BM25Index, ChineseTokenizer, english_tokens
+from .errors import IndexMismatch, SearchInputError, UnknownCase
+from .lexical import CJK, EN_STOP, BM25Index, ChineseTokenizer, detect_language, english_tokens
+from .similar import MAX_TEXT_CHARS, SIMILAR_K, SimilarCases
+
+# what callers import from here: the engine's errors, the language of a text, the limits
+__all__ = ["SearchEngine", "Query", "Weights", "IndexMismatch", "SearchInputError", "UnknownCase", "detect_language",
+           "validate_query", "check_index", "highlight", "MAX_QUERY_CHARS", "MAX_TEXT_CHARS", "SEARCH_K", "SIMILAR_K"]
 from .vector_index import VectorIndex
 
 LEGS = ("dense", "lexical", "entity")
@@ -40,26 +46,35 @@ SECTION_ALIASES = {"s1": ["consumption"], "s2": ["manufacturing"], "s3": ["finan
                    "s5": ["transport"]}
 
 
-class SearchInputError(ValueError):
-    """A caller's mistake: empty query, unknown filter value, k out of range."""
+# the limits of a search or a question (those of similar cases are in similar.py) — the one place they live: the
+# HTTP routes, the MCP tools and the OpenAPI description read them from here
+MAX_QUERY_CHARS = 1000  # the longest question or search query
+SEARCH_K = (1, 50)  # how many cases a search returns
 
 
-class UnknownCase(KeyError):
-    def __str__(self):
-        return self.args[0] if self.args else "unknown case"
+def check_index(settings) -> tuple[Path, dict, str]:
+    """(index folder, its manifest, the configured model's name) when the index on disk was built for these
+    settings — model, corpus, graph, metadata, chunker, index type; IndexMismatch naming the command otherwise."""
+    from .encoder import resolve_model
 
-
-class IndexMismatch(RuntimeError):
-    """The index on disk was not built for this configuration; the message says how to rebuild."""
-
-
-MAX_QUERY_CHARS = 1000  # the longest question or search query accepted (the one place this limit lives)
-
-
-def detect_language(text: str) -> str:
-    cjk = len(CJK.findall(text))
-    latin = len(re.findall(r"[A-Za-z]", text))
-    return "zh" if cjk and cjk * 3 >= latin else "en"
+    folder = index_dir(settings)
+    mpath = folder / "manifest.json"
+    if not mpath.is_file():
+        raise IndexMismatch(f"no search index at {folder} — run 'climatekg build'")
+    manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    _, model_name = resolve_model(settings)
+    if manifest.get("model") != model_name:
+        raise IndexMismatch(f"index built with model {manifest.get('model')!r} but the service is configured with "
+                            f"{model_name!r} — run 'climatekg build --only index --force'")
+    if settings.source_sha256 and manifest.get("corpus_sha256") != settings.source_sha256:
+        raise IndexMismatch(f"index built from corpus {manifest.get('corpus_sha256', '?')[:12]}… but the configured "
+                            f"corpus is {settings.source_sha256[:12]}… — run 'climatekg build'")
+    expected = fingerprint(settings, model_name)
+    stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type")
+             if manifest.get("fingerprint", {}).get(k) != expected[k]]
+    if stale:
+        raise IndexMismatch(f"index at {folder} is out of date ({', '.join(stale)} changed) — run 'climatekg build'")
+    return folder, manifest, model_name
 
 
 def validate_query(text, what: str = "query") -> str:
@@ -187,7 +202,7 @@ class EntityLinker:
 
 
 @dataclass
-class SearchEngine:
+class SearchEngine(SimilarCases):
     folder: Path
     manifest: dict
     chunks: list[dict]
@@ -209,25 +224,9 @@ class SearchEngine:
     # -- loading ------------------------------------------------------------------
     @classmethod
     def load(cls, settings, encoder=None, weights: Weights | None = None) -> "SearchEngine":
-        from .encoder import load_encoder, resolve_model
+        from .encoder import load_encoder
 
-        folder = index_dir(settings)
-        mpath = folder / "manifest.json"
-        if not mpath.is_file():
-            raise IndexMismatch(f"no search index at {folder} — run 'climatekg build'")
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-        _, model_name = resolve_model(settings)
-        if manifest.get("model") != model_name:
-            raise IndexMismatch(f"index built with model {manifest.get('model')!r} but the service is configured with "
-                                f"{model_name!r} — run 'climatekg build --only index --force'")
-        if settings.source_sha256 and manifest.get("corpus_sha256") != settings.source_sha256:
-            raise IndexMismatch(f"index built from corpus {manifest.get('corpus_sha256', '?')[:12]}… but the configured "
-                                f"corpus is {settings.source_sha256[:12]}… — run 'climatekg build'")
-        expected = fingerprint(settings, model_name)
-        stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type")
-                 if manifest.get("fingerprint", {}).get(k) != expected[k]]
-        if stale:
-            raise IndexMismatch(f"index at {folder} is out of date ({', '.join(stale)} changed) — run 'climatekg build'")
+        folder, manifest, _ = check_index(settings)
         chunks = [json.loads(line) for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
         entities = json.loads((folder / "entities.json").read_text(encoding="utf-8"))
         index = VectorIndex.load(folder / "vectors.faiss", manifest["index_type"])
@@ -387,8 +386,8 @@ class SearchEngine:
                legs: tuple[str, ...] = LEGS, passages: int = 2) -> dict:
         """The k best cases for a query (a text, or a Query already analysed by ``analyse``)."""
         query = self.analyse(q)
-        if not isinstance(k, int) or not 1 <= k <= 50:
-            raise SearchInputError("k must be an integer from 1 to 50")
+        if not isinstance(k, int) or not SEARCH_K[0] <= k <= SEARCH_K[1]:
+            raise SearchInputError(f"k must be an integer from {SEARCH_K[0]} to {SEARCH_K[1]}")
         mask = self._filters(section, technology, location, year)
         q, lang, mentions = query.text, query.lang, query.mentions
         per_leg: dict[str, np.ndarray] = {}
@@ -474,153 +473,6 @@ class SearchEngine:
                 if len(lab) >= 2:
                     out.add(lab)
         return sorted(out, key=len, reverse=True)
-
-    # -- similar cases ------------------------------------------------------------
-    def _feature_weights(self) -> dict:
-        if not hasattr(self, "_fw"):
-            df: dict[tuple[str, str], int] = {}
-            for f in self.features.values():
-                for kind, vals in f.items():
-                    for v in vals:
-                        df[(kind, v)] = df.get((kind, v), 0) + 1
-            n = len(self.cases)
-            self._fw = {k: math.log(1 + n / d) for k, d in df.items()}
-        return self._fw
-
-    def _case_features(self, cid: str) -> dict[str, set]:
-        f = {k: set(v) for k, v in self.features[cid].items()}
-        f["section"] = {self.case_by_id[cid]["section"]["id"]}
-        return f
-
-    def _text_features(self, text: str) -> dict[str, set]:
-        f = {"technologies": set(), "technology_groups": set(), "indicators": set(), "places": set(), "partners": set(),
-             "section": set(), "industry": set(english_tokens(text))}
-        for m in self.entity_mentions(text):
-            kind = m.entity["kind"]
-            key = {"technology": "technologies", "place": "places", "org": "partners", "section": "section"}.get(kind)
-            if key:
-                f[key].add(m.entity["id"])
-        return f
-
-    def _graph_similarity(self, a: dict[str, set], b: dict[str, set]) -> float:
-        fw = self._feature_weights()
-        kind_weight = {"technologies": 1.0, "technology_groups": 0.3, "section": 0.5, "indicators": 0.5, "places": 0.4,
-                       "partners": 0.3, "industry": 0.5}
-        num = den = 0.0
-        for kind, kw in kind_weight.items():
-            sa, sb = a.get(kind, set()), b.get(kind, set())
-            wt = lambda v: kw * (fw.get((kind, v), 1.0) if kind != "section" else 2.0)  # noqa: E731
-            num += sum(wt(v) for v in sa & sb)
-            den += sum(wt(v) for v in sa | sb)
-        return num / den if den else 0.0
-
-    SIMILAR_VIEWS = ("overview", "summary_en", "summary_zh", "card")
-
-    def similar(self, case_id: str | None = None, text: str | None = None, k: int = 5) -> dict:
-        """The k cases most like a case (or a text): text similarity from several views, plus shared graph facts.
-
-        Each signal — chunk-level MaxSim, overview, English and Chinese summaries, English card, and the
-        weighted overlap of graph features — is standardised over the candidates (z-score) and summed, so no
-        single signal's scale dominates; "scores" reports the raw cosine and graph overlap for reading.
-        """
-        if not isinstance(k, int) or not 1 <= k <= 25:
-            raise SearchInputError("k must be an integer from 1 to 25")
-        if case_id is not None:
-            if case_id not in self.case_pos:
-                raise UnknownCase(f"unknown case {case_id!r}; ids run from case-01 to case-{len(self.cases):02d}")
-            ci = self.case_pos[case_id]
-            signals = [self.maxsim[ci]] + [self.views[v] @ self.views[v][ci] for v in self.SIMILAR_VIEWS]
-            qf = self._case_features(case_id)
-            query = {"case_id": case_id, "title_zh": self.case_by_id[case_id]["title_zh"],
-                     "title_en": self.case_by_id[case_id]["title_en"]}
-        else:
-            if text is None or not str(text).strip():
-                raise SearchInputError("give a case id or a non-empty text")
-            if len(text) > 5000:
-                raise SearchInputError("the text is longer than 5000 characters")
-            qvec = self.embed(str(text))
-            chunk_scores, _ = self.dense_scores(qvec)
-            best = np.full(len(self.cases), -1.0, dtype="float32")
-            np.maximum.at(best, self.chunk_case, chunk_scores)
-            signals = [best] + [self.views[v] @ qvec for v in self.SIMILAR_VIEWS]
-            qf = self._text_features(str(text))
-            query = {"text": text, "lang": detect_language(text)}
-        others = np.array([i for i in range(len(self.cases)) if self.case_ids[i] != case_id])
-        graph = np.array([self._graph_similarity(qf, self._case_features(self.case_ids[i])) for i in range(len(self.cases))])
-        emb_raw = np.mean([s for s in signals[1:]], axis=0)
-        combined = sum(_z(s, others) for s in signals) + _z(graph, others)
-        order = sorted(others, key=lambda i: (-combined[i], self.case_ids[i]))[:k]
-        out = []
-        for i in order:
-            cid = self.case_ids[i]
-            rec = self.case_by_id[cid]
-            shared = self._shared(qf, self._case_features(cid))
-            out.append({"case_id": cid, "title_zh": rec["title_zh"], "title_en": rec["title_en"],
-                        "company_zh": rec["company_zh"], "company_en": rec["company_en"], "section": rec["section"],
-                        "score": round(float(combined[i]), 4),
-                        "scores": {"embedding": round(float(emb_raw[i]), 4), "graph": round(float(graph[i]), 4)},
-                        "shared": shared, "reason_zh": _reason(shared, "zh", float(emb_raw[i])),
-                        "reason_en": _reason(shared, "en", float(emb_raw[i]))})
-        return {"query": query, "results": out}
-
-    def _indicator_label(self, code: str) -> dict:
-        zh, en = self.indicator_labels.get(code, (code, code.replace("_", " ")))
-        return {"id": code, "zh": zh, "en": en}
-
-    def _shared(self, a: dict[str, set], b: dict[str, set]) -> dict:
-        fw = self._feature_weights()
-
-        def ent(kind, i):
-            e = self.entity_by_key.get((kind, i))
-            return {"id": i, "zh": e["zh"], "en": e["en"]} if e else {"id": i, "zh": i, "en": i}
-
-        techs = sorted(a["technologies"] & b["technologies"], key=lambda v: -fw.get(("technologies", v), 0))
-        places = sorted(a["places"] & b["places"], key=lambda v: -fw.get(("places", v), 0))
-        sec = a["section"] & b["section"]
-        secrec = None
-        if sec:
-            s = next(iter(sec))
-            rec = next(c["section"] for c in self.cases if c["section"]["id"] == s)
-            secrec = rec
-        return {"technologies": [ent("technology", t) for t in techs],
-                "section": secrec,
-                "indicators": [self._indicator_label(i) for i in sorted(a["indicators"] & b["indicators"])],
-                "places": [ent("place", p) for p in places],
-                "partners": [ent("org", p) for p in sorted(a["partners"] & b["partners"])]}
-
-
-def _reason(shared: dict, lang: str, emb: float) -> str:
-    bits = []
-    if lang == "zh":
-        if shared["section"]:
-            bits.append(f"同属「{shared['section']['zh']}」栏目")
-        if shared["technologies"]:
-            bits.append("共同的技术与措施：" + "、".join(t["zh"] for t in shared["technologies"][:5]))
-        if shared["indicators"]:
-            bits.append("都报告了" + "、".join(i["zh"] for i in shared["indicators"][:4]))
-        if shared["places"]:
-            bits.append("涉及相同地点：" + "、".join(p["zh"] for p in shared["places"][:3]))
-        if not bits:
-            bits.append("文本内容相近")
-        return "；".join(bits) + f"（文本相似度 {emb:.2f}）"
-    if shared["section"]:
-        bits.append(f"same section ({shared['section']['en']})")
-    if shared["technologies"]:
-        bits.append("shared technologies and measures: " + ", ".join(t["en"] for t in shared["technologies"][:5]))
-    if shared["indicators"]:
-        bits.append("both report " + ", ".join(i["en"] for i in shared["indicators"][:4]))
-    if shared["places"]:
-        bits.append("same places: " + ", ".join(p["en"] for p in shared["places"][:3]))
-    if not bits:
-        bits.append("similar text")
-    return "; ".join(bits) + f" (text similarity {emb:.2f})"
-
-
-def _z(values: np.ndarray, among: np.ndarray) -> np.ndarray:
-    v = np.asarray(values, dtype="float64")
-    sub = v[among]
-    sd = sub.std()
-    return (v - sub.mean()) / sd if sd > 0 else np.zeros_like(v)
 
 
 def highlight(text: str, terms: list[str]) -> str:

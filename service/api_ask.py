@@ -9,14 +9,19 @@ from flask import Blueprint, jsonify, request
 
 from climatekg.embeddings.search import MAX_QUERY_CHARS
 
-from .api_search import call_mapped
+from .api_search import call_mapped, engine
 from .errors import UnsupportedMediaType
 from .params import check_params, json_object, text_param
 from .resources import get_answerer
 
 bp = Blueprint("api_ask", __name__)
 
-MAX_QUESTION = MAX_QUERY_CHARS
+
+def answer(question: str) -> dict:
+    """The one way from a checked question to its answer (this route and the MCP tool): the search engine
+    analyses it once — language, linked entities, vector — and the answerer works from that analysis."""
+    query = call_mapped(engine().analyse, question, "question")
+    return call_mapped(get_answerer().ask, query)
 
 
 def _question() -> str:
@@ -31,10 +36,9 @@ def _question() -> str:
         q = request.form.get("q")
     else:
         raise UnsupportedMediaType(f"send the question as JSON or a form, not {request.mimetype or 'no content type'}")
-    return text_param("q", MAX_QUESTION, required=True, value=q)
+    return text_param("q", MAX_QUERY_CHARS, required=True, value=q)
 
 
 @bp.route("/api/ask", methods=["GET", "POST"])
 def ask():
-    q = _question()
-    return jsonify(call_mapped(lambda: get_answerer().ask(q)))
+    return jsonify(answer(_question()))

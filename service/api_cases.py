@@ -13,6 +13,7 @@ from flask import Blueprint, jsonify
 
 from climatekg.corpus.model import PART_EN, PART_KEYS, PART_ZH
 from climatekg.graph.build import Iris
+from climatekg.graph.namespace import ONTOLOGY_IRI
 
 from .params import check_params
 from .deref import graph_base, local_path
@@ -21,7 +22,6 @@ from .resources import get_cases, get_store
 
 bp = Blueprint("cases", __name__)
 
-CKG = "https://w3id.org/climatekg/ontology#"
 # ckg:<predicate> of a case link → the key it is listed under
 LINK_KINDS = {
     "usesTechnology": "technologies",
@@ -104,10 +104,10 @@ def links(store, case_iri: str) -> dict[str, list[dict]]:
     for r in _rows(res):
         ev = _val(r, "ev")
         pred = _val(r, "pred")
-        if ev in seen or not pred.startswith(CKG) or pred[len(CKG):] not in LINK_KINDS:
+        if ev in seen or not pred.startswith(ONTOLOGY_IRI) or pred[len(ONTOLOGY_IRI):] not in LINK_KINDS:
             continue
         seen.add(ev)
-        kind = LINK_KINDS[pred[len(CKG):]]
+        kind = LINK_KINDS[pred[len(ONTOLOGY_IRI):]]
         obj = r["obj"]
         evidence = {"iri": ev, "quote": _val(r, "quote"), "start_line": int(_val(r, "start")),
                     "end_line": int(_val(r, "end")), "mention_count": int(_val(r, "count") or 1),

@@ -99,9 +99,10 @@ def list_outcomes():
 def run_sparql(query: str, timeout: float | None = None, max_rows: int | None = None) -> dict:
     """Run ``query`` as /sparql does (same pool, policy and limits); ``timeout`` and ``max_rows`` may only
     lower the configured sparql_timeout and sparql_max_rows. Raises the same ApiErrors as /sparql."""
-    from .sparql import check_query_text, effective_timeout, get_service
+    from .resources import get_sparql
+    from .sparql import check_query_text, effective_timeout
 
-    svc = get_service()
+    svc = get_sparql()
     settings = svc.settings
     if not isinstance(query, str):
         raise BadRequest("'query' must be a string", detail={"parameter": "query"})
@@ -119,13 +120,7 @@ def sparql_download():
         params = CombinedMultiDict([request.form, request.args])
     else:
         params = request.args
-    known = ("query", "format", "timeout")
-    for name in params:
-        if name not in known:
-            raise BadRequest(f"unknown parameter '{name}' (this route takes: {', '.join(known)})",
-                             detail={"parameter": name})
-        if len(params.getlist(name)) > 1:
-            raise BadRequest(f"parameter '{name}' is given more than once", detail={"parameter": name})
+    check_params(("query", "format", "timeout"), params)
     fmt = _format(params.get("format"), DOWNLOAD_FORMATS, "csv")
     query = params.get("query")
     if query is None:

@@ -17,7 +17,9 @@ are used by the ask route and the MCP tools too.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
+
+from climatekg.embeddings.search import MAX_QUERY_CHARS, MAX_TEXT_CHARS, SEARCH_K, SIMILAR_K
 
 from .errors import BadRequest, NotFound, Unavailable
 from .params import check_params, int_param, json_object, text_param
@@ -25,11 +27,7 @@ from .resources import get_search
 
 bp = Blueprint("search", __name__)
 
-MAX_QUERY_CHARS = 1000  # q of /api/search
-MAX_TEXT_CHARS = 5000  # text of /api/similar
 MAX_FILTER_CHARS = 200  # section / technology / location values
-SEARCH_K = (1, 50)
-SIMILAR_K = (1, 25)  # there are 25 other cases
 SEARCH_PARAMS = ("q", "k", "section", "technology", "location", "year")
 
 

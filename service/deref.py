@@ -33,13 +33,18 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from rdflib.namespace import OWL
+
+from climatekg.graph.namespace import CUR, ONTOLOGY_IRI, UNIT
+from climatekg.graph.query import PREFIX_MAP
+
 from .errors import BadRequest, NotAcceptable, NotFound
 from .resources import get_store, resources
 
 bp = Blueprint("deref", __name__)
 
-ONTOLOGY = "https://w3id.org/climatekg/ontology"
-ONTOLOGY_NS = ONTOLOGY + "#"
+ONTOLOGY_NS = ONTOLOGY_IRI
+ONTOLOGY = ONTOLOGY_NS.rstrip("#")
 MAX_INCOMING = 1000
 # what the path after /id/ can be: the graph's IRIs use ascii letters, digits, '.', '_', '-' and '/'
 ID_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9._-]+)*$")
@@ -60,20 +65,10 @@ FORMAT_ALIASES = {"turtle": "ttl", "json-ld": "jsonld", "json": "jsonld", "ntrip
 ACCEPT_ALIASES = {"application/json": "jsonld", "application/xhtml+xml": "html", "text/plain": "nt",
                   "application/x-turtle": "ttl"}
 
-PREFIXES = {
-    "ckg": ONTOLOGY_NS,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "schema": "https://schema.org/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "qudt": "http://qudt.org/schema/qudt/",
-    "unit": "http://qudt.org/vocab/unit/",
-    "cur": "http://qudt.org/vocab/currency/",
-}
+#: the vocabularies' prefixes: the predeclared SPARQL ones (graph.query.PREFIX_MAP) but for our own IRIs under
+#: id/ (bound per request to the graph's base, see ``describe``), and those of OWL, QUDT units and currencies
+PREFIXES = {p: ns for p, ns in PREFIX_MAP.items() if not ns.endswith(f"/id/{p}/")} | {
+    "owl": str(OWL), "unit": str(UNIT), "cur": str(CUR)}
 
 
 # -- the base the graph was built with -------------------------------------------------------------

@@ -62,7 +62,9 @@ def create_mcp_server(app):
 
     from . import api_outcomes
     from .api_cases import case_detail
-    from .api_search import MAX_FILTER_CHARS, MAX_QUERY_CHARS, MAX_TEXT_CHARS, SEARCH_K, SIMILAR_K, engine
+    from climatekg.embeddings.search import MAX_QUERY_CHARS, MAX_TEXT_CHARS, SEARCH_K, SIMILAR_K
+
+    from .api_search import MAX_FILTER_CHARS, engine
     from .api_search import call_mapped as search_call
     from .params import int_param, text_param
 
@@ -105,24 +107,14 @@ def create_mcp_server(app):
         return call(run)
 
     @server.tool(annotations=read_only)
-    def ask(question: Annotated[str, Field(min_length=1, max_length=1000,
+    def ask(question: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
                                            description="a question in Chinese or English")]) -> dict[str, Any]:
         """Answer a question from the collection, in the question's language, with citations (case id, quote,
         source lines). Structured questions are answered from the graph and return the SPARQL used and its
         rows. `answered` is false when the collection does not answer the question."""
-        from climatekg.embeddings.search import SearchInputError
+        from .api_ask import answer
 
-        from .api_ask import MAX_QUESTION
-        from .resources import get_answerer
-
-        def run():
-            q = text_param("question", MAX_QUESTION, required=True, value=question)
-            try:
-                return get_answerer().ask(q)
-            except SearchInputError as e:
-                raise BadRequest(str(e)) from None
-
-        return call(run)
+        return call(lambda: answer(text_param("question", MAX_QUERY_CHARS, required=True, value=question)))
 
     @server.tool(annotations=read_only)
     def sparql(

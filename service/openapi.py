@@ -11,6 +11,10 @@ import re
 
 from flask import Blueprint, current_app, jsonify
 
+from climatekg.embeddings.search import MAX_QUERY_CHARS, MAX_TEXT_CHARS, SEARCH_K, SIMILAR_K
+
+from .api_search import MAX_FILTER_CHARS
+
 bp = Blueprint("openapi", __name__)
 
 VERSION = "0.1.0"
@@ -176,8 +180,8 @@ SCHEMAS: dict = {
         "query": {"type": "object", "additionalProperties": True},
         "results": {"type": "array", "items": _ref("SimilarResult")}}},
     "SimilarRequest": {"type": "object", "required": ["text"], "additionalProperties": False, "properties": {
-        "text": {**STR, "minLength": 1, "maxLength": 5000, "description": "Chinese or English text"},
-        "k": {**INT, "minimum": 1, "maximum": 25, "default": 5}}},
+        "text": {**STR, "minLength": 1, "maxLength": MAX_TEXT_CHARS, "description": "Chinese or English text"},
+        "k": {**INT, "minimum": SIMILAR_K[0], "maximum": SIMILAR_K[1], "default": 5}}},
     "CaseRef": {"type": "object", "required": ["case_id", "title_zh", "title_en"],
                 "properties": {"case_id": STR, "title_zh": STR, "title_en": STR, "company_zh": STR, "company_en": STR}},
     "Citation": {"type": "object", "required": ["case_id", "quote", "start_line", "end_line"],
@@ -307,18 +311,19 @@ DOWNLOAD_RESPONSES = {
 
 
 ASK_RESPONSES = {"200": _json("AskResponse"), "400": _error("no question, or a malformed body"),
-                 "405": NOT_ALLOWED, "413": _error("a question longer than 1000 characters"), "503": NO_INDEX}
+                 "405": NOT_ALLOWED, "413": _error(f"a question longer than {MAX_QUERY_CHARS} characters"), "503": NO_INDEX}
 
 
 def _ui_pages() -> dict:
-    """The HTML pages of ``service/ui`` (listed in its ``PAGES``; its other routes in ``OPENAPI_PATHS``), when its
-    blueprint is part of the app."""
-    if "ui" not in current_app.blueprints:
-        return {}
-    from . import ui
-
+    """The HTML pages and other routes blueprints describe themselves: a blueprint's ``pages`` (rule, endpoint,
+    summary) and ``openapi_paths`` (service/ui sets both) — read from the app, so this module imports no
+    blueprint."""
+    pages, extra = [], {}
+    for blueprint in current_app.blueprints.values():
+        pages += getattr(blueprint, "pages", [])
+        extra.update(getattr(blueprint, "openapi_paths", {}))
     out = {}
-    for rule, endpoint, summary in getattr(ui, "PAGES", []):
+    for rule, endpoint, summary in pages:
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
         params = [_param(name, "path", STR, name.replace("_", " ")) for name in re.findall(r"{([^}]+)}", path)]
         params.append(_param("lang", "query", {**STR, "enum": ["zh", "en"]},
@@ -334,7 +339,7 @@ def _ui_pages() -> dict:
         if "{" in path and not is_json:
             out[path]["get"]["responses"]["404"] = {"description": "an HTML page saying what was not found",
                                                     "content": {"text/html": {"schema": STR}}}
-    out.update(getattr(ui, "OPENAPI_PATHS", {}))
+    out.update(extra)
     return out
 
 
@@ -394,7 +399,7 @@ def document() -> dict:
             "/api/cases/{case_id}/similar": {"get": {
                 "operationId": "similarCases", "tags": ["search"],
                 "summary": "The cases most like this one, with what they share in the graph and why",
-                "parameters": [CASE_ID, _param("k", "query", {**INT, "minimum": 1, "maximum": 25, "default": 5},
+                "parameters": [CASE_ID, _param("k", "query", {**INT, "minimum": SIMILAR_K[0], "maximum": SIMILAR_K[1], "default": 5},
                                                "how many cases")],
                 "responses": {"200": _json("SimilarResponse"), "400": BAD, "404": _error("unknown case id"),
                               "405": NOT_ALLOWED, "503": NO_INDEX}}},
@@ -409,26 +414,26 @@ def document() -> dict:
                 "operationId": "search", "tags": ["search"],
                 "summary": "Hybrid (dense + BM25 + entity) search over the cases, in Chinese or English",
                 "parameters": [
-                    _param("q", "query", {**STR, "minLength": 1, "maxLength": 1000}, "the query", required=True,
+                    _param("q", "query", {**STR, "minLength": 1, "maxLength": MAX_QUERY_CHARS}, "the query", required=True,
                            examples={"zh": {"value": "达能屋顶光伏装机容量"},
                                      "en": {"value": "Bank of Beijing carbon finance"}}),
-                    _param("k", "query", {**INT, "minimum": 1, "maximum": 50, "default": 10}, "how many cases"),
-                    _param("section", "query", {**STR, "maxLength": 200},
+                    _param("k", "query", {**INT, "minimum": SEARCH_K[0], "maximum": SEARCH_K[1], "default": 10}, "how many cases"),
+                    _param("section", "query", {**STR, "maxLength": MAX_FILTER_CHARS},
                            "only cases of this section: an id (s1 … s5) or its zh/en name"),
-                    _param("technology", "query", {**STR, "maxLength": 200},
+                    _param("technology", "query", {**STR, "maxLength": MAX_FILTER_CHARS},
                            "only cases using this technology (or a narrower one): an id such as solar-pv or a label"),
-                    _param("location", "query", {**STR, "maxLength": 200},
+                    _param("location", "query", {**STR, "maxLength": MAX_FILTER_CHARS},
                            "only cases linked to this place: an id such as zhejiang or a label"),
                     _param("year", "query", {**INT, "minimum": 1900, "maximum": 2100},
                            "only cases that mention this year"),
                 ],
                 "responses": {"200": _json("SearchResponse"), "400": BAD, "405": NOT_ALLOWED,
-                              "413": _error("q longer than 1000 characters"), "503": NO_INDEX}}},
+                              "413": _error(f"q longer than {MAX_QUERY_CHARS} characters"), "503": NO_INDEX}}},
             "/api/ask": {
                 "get": {"operationId": "askGet", "tags": ["ask"],
                         "summary": "Answer a question in Chinese or English, in the same language, with citations "
                                    "(source lines) — or say that the collection cannot answer it",
-                        "parameters": [_param("q", "query", {**STR, "minLength": 1, "maxLength": 1000},
+                        "parameters": [_param("q", "query", {**STR, "minLength": 1, "maxLength": MAX_QUERY_CHARS},
                                               "the question", required=True,
                                               examples={"zh": {"value": "达能的屋顶光伏装机容量是多少？"},
                                                         "en": {"value": "Which cases use biogas?"}})],
@@ -436,7 +441,7 @@ def document() -> dict:
                 "post": {"operationId": "askPost", "tags": ["ask"], "summary": "As GET, with the question in the body",
                          "requestBody": {"required": True, "content": {
                              "application/json": {"schema": {"type": "object", "required": ["q"],
-                                                             "properties": {"q": {**STR, "maxLength": 1000}}}},
+                                                             "properties": {"q": {**STR, "maxLength": MAX_QUERY_CHARS}}}},
                              "application/x-www-form-urlencoded": {"schema": {
                                  "type": "object", "required": ["q"], "properties": {"q": STR}}}}},
                          "responses": {**ASK_RESPONSES, "415": _error("a body that is neither JSON nor a form")}},

@@ -53,9 +53,11 @@ def _shown(raw: bytes) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
-def check_params(known: tuple[str, ...] | set[str]) -> None:
-    """400 for a query parameter the route does not know (a typo would otherwise be ignored) or one given twice."""
-    for name in request.args:
+def check_params(known: tuple[str, ...] | set[str], params=None) -> None:
+    """400 for a parameter the route does not know (a typo would otherwise be ignored) or one given twice — of the
+    query string, or of ``params`` (e.g. a form and the query string together)."""
+    params = request.args if params is None else params
+    for name in params:
         if name not in known:
             hint = difflib.get_close_matches(name, list(known), n=1)
             if known:
@@ -64,7 +66,7 @@ def check_params(known: tuple[str, ...] | set[str]) -> None:
             else:
                 msg = f"unknown parameter '{name}' (this route takes no query parameters)"
             raise BadRequest(msg, detail={"parameter": name})
-        if len(request.args.getlist(name)) > 1:
+        if len(params.getlist(name)) > 1:
             raise BadRequest(f"parameter '{name}' is given more than once", detail={"parameter": name})
 
 

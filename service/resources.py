@@ -1,4 +1,5 @@
-"""Heavy resources — graph store, search engine, parsed cases — loaded once per process.
+"""Heavy resources — graph store, SPARQL query pool, search engine, answerer, parsed cases — loaded once per
+process.
 
 They live on ``app.extensions["climatekg"]`` and are created lazily on first
 use (or ahead of it by ``serve.boot``, as `climatekg serve` does in each web
@@ -12,6 +13,7 @@ from __future__ import annotations
 import threading
 
 from flask import Flask, current_app
+
 
 class Resources:
     """Each resource is built once, under a lock of its own: a request never waits for another resource's load
@@ -87,14 +89,27 @@ def get_search():
     return resources().get("search", _search)
 
 
+def _sparql(settings):
+    from .sparql_service import SparqlService
+
+    svc = SparqlService(settings)
+    svc.runner.start()  # workers load the store in the background from now on
+    return svc
+
+
+def get_sparql():
+    """The SparqlService of this app in this process, its query pool started: /sparql, downloads, the MCP tool
+    and graph answers all run through it (created on first use; at boot ``service.serve`` calls it, and
+    ``get_sparql().pool.warm_up()`` waits for warm workers)."""
+    return resources().get("sparql", _sparql)
+
+
 def _answerer(settings):
     from climatekg.ask.answer import Answerer
 
-    from .sparql import get_service
-
     def run(query: str) -> dict:
         """Graph answers go through the same query runner, limits and policy as /sparql."""
-        return get_service().run(query, timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows,
+        return get_sparql().run(query, timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows,
                                  forms={"SELECT"})
 
     return Answerer.load(settings, engine=get_search(), run=run)

@@ -38,9 +38,9 @@ SPARQL JSON, in a top-level ``"truncated": true``.
 CORS is open (``Access-Control-Allow-Origin: *``, preflight answered) so
 browser tools such as YASGUI can query the endpoint.
 
-Queries run in the per-process ``QueryPool`` (``graph/query/pool``), started
-at boot (``get_service()``) and kept on ``app.extensions``; its size is the
-setting ``sparql_workers`` (``app.config["SPARQL_WORKERS"]`` overrides it).
+Queries run in the per-process ``QueryPool`` (``graph/query/pool``) of
+``service/sparql_service.py``, started at boot (``resources.get_sparql()``)
+and kept on ``app.extensions``; its size is the setting ``sparql_workers``.
 The engine writes the answer itself where it can (``graph/query/worker``).
 With ``sparql_endpoint`` set, the workers send the checked queries to that
 SPARQL server instead of holding the graph: this service stays the policy,
@@ -50,49 +50,24 @@ limit and format front.
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, current_app, g, request, url_for
+from flask import Blueprint, Response, g, request, url_for
 from werkzeug.datastructures import CombinedMultiDict, MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from climatekg.graph.query import (PREFIX_MAP, FormNotAcceptable, Overloaded, QueryFailed, QueryOutOfMemory,
-                                   QueryPool, QueryRefused, QuerySyntaxError, QueryTimeout, RunnerUnavailable)
+from climatekg.graph.query import PREFIX_MAP, FormNotAcceptable
 from climatekg.graph.query.formats import GRAPH_FORMS, RESULT_FORMS
 
-from .errors import (ApiError, BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, Timeout, Unavailable,
-                     UnsupportedMediaType)
-from .resources import resources
+from .errors import BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
+from .resources import get_sparql
+from .sparql_service import SparqlService
+
+#: the old name of resources.get_sparql, still imported by service/serve.py
+get_service = get_sparql
 
 bp = Blueprint("sparql", __name__)
-
-class SparqlSyntaxError(BadRequest):
-    code = "syntax_error"
-
-
-class QueryFailedError(ApiError):
-    """The engine failed on a valid, allowed query — a bug (ours or the engine's), hence 500."""
-
-    status, code = 500, "query_failed"
-
-
-class Busy(Unavailable):
-    """Every query worker is busy and the wait would pass its deadline, or too many queries wait (503)."""
-
-    code = "busy"
-
-
-class TooManyQueries(ApiError):
-    """This client already has as many queries running or waiting as it may (429)."""
-
-    status, code = 429, "too_many_requests"
-
-
-class OutOfMemory(Unavailable):
-    code = "out_of_memory"
-
 
 # --------------------------------------------------------------------------- formats and negotiation
 
@@ -173,103 +148,6 @@ def _not_acceptable(what: str, offers) -> NotAcceptable:
     keys = [f.key for f in offers]
     return NotAcceptable(f"no acceptable format for {what}; available: {', '.join(types)} "
                          f"(or format={'|'.join(keys)})", detail={"available": types, "format": keys})
-
-
-# --------------------------------------------------------------------------- the per-process service
-
-
-class SparqlService:
-    """The query pool of this process plus the (cached) VoID statistics of the dataset.
-
-    The pool holds the store of ``build_dir`` (engine ``sparql_engine``), or — with ``sparql_endpoint`` set —
-    talks to that SPARQL server; either way the policy, limits and formats are this service's.
-    """
-
-    def __init__(self, settings, workers: int | None = None):
-        self.settings = settings
-        self.dataset_iri = settings.base_iri + "graph"
-        self.runner = QueryPool(settings.build_dir, settings.sparql_engine,
-                                size=workers or settings.sparql_workers, dataset_iris={self.dataset_iri},
-                                endpoint=settings.sparql_endpoint, memory_mb=settings.sparql_worker_memory_mb,
-                                queue_wait=settings.sparql_queue_wait, max_queue=settings.sparql_queue,
-                                per_client=settings.sparql_client_queries)
-        self._stats: dict | None = None
-        self._stats_lock = threading.Lock()
-
-    @property
-    def pool(self) -> QueryPool:
-        return self.runner
-
-    def run(self, query: str, timeout: float, max_rows: int | None, forms=None, formats: dict | None = None,
-            client: str | None = None) -> dict:
-        """Run through the pool, turning the pool's exceptions into ApiErrors."""
-        try:
-            return self.runner.run(query, max_rows=max_rows, timeout=timeout, forms=forms, formats=formats,
-                                   client=client)
-        except QuerySyntaxError as e:
-            where = f" at line {e.line}, column {e.column}" if e.line is not None else ""
-            raise SparqlSyntaxError(f"SPARQL syntax error{where}: {e.message}",
-                                    detail={k: v for k, v in (("line", e.line), ("column", e.column))
-                                            if v is not None}) from None
-        except QueryRefused as e:
-            raise Forbidden(e.message, detail={"reason": e.reason}) from None
-        except QueryTimeout as e:
-            raise Timeout(f"query stopped after {e.timeout:g} s (the limit; a lower `timeout` parameter may be "
-                          f"given, at most {self.settings.sparql_timeout:g} s) — add a LIMIT or make it more "
-                          "selective", detail={"timeout_s": e.timeout}) from None
-        except QueryOutOfMemory as e:
-            raise OutOfMemory(f"{e} — the worker running it was replaced; make the query more selective or add "
-                              "a LIMIT", detail={"limit_mb": e.limit_mb} if e.limit_mb else None) from None
-        except Overloaded as e:
-            g.retry_after = e.retry_after
-            if e.per_client:
-                raise TooManyQueries(str(e), detail={"retry_after_s": e.retry_after}) from None
-            raise Busy(str(e), detail={"retry_after_s": e.retry_after}) from None
-        except RunnerUnavailable as e:
-            raise Unavailable(str(e)) from None
-        except QueryFailed as e:
-            current_app.logger.error("SPARQL engine failure on a valid query: %s\n%s", e, query)
-            raise QueryFailedError(f"the query engine failed: {e}") from None
-
-    def stats(self) -> dict:
-        """VoID numbers, computed once per process through the pool."""
-        with self._stats_lock:
-            if self._stats is None:
-                self._stats = self._compute_stats()
-            return self._stats
-
-    def _compute_stats(self) -> dict:
-        timeout = max(60.0, self.settings.sparql_timeout)
-
-        def select(q):
-            return [[t["value"] if t else None for t in row]
-                    for row in self.run(q, timeout=timeout, max_rows=None)["rows"]]
-
-        (triples, subjects, properties, objects), = select(
-            "SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?s_) (COUNT(DISTINCT ?p) AS ?p_) "
-            "(COUNT(DISTINCT ?o) AS ?o_) WHERE { ?s ?p ?o }")
-        (entities,), = select(
-            "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o "
-            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{self.settings.base_iri}id/")) }}')
-        classes = select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
-        props = select("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")
-        return {"triples": int(triples), "distinctSubjects": int(subjects), "properties": int(properties),
-                "distinctObjects": int(objects), "entities": int(entities),
-                "classPartitions": [(c, int(n)) for c, n in classes],
-                "propertyPartitions": [(p, int(n)) for p, n in props]}
-
-
-def _make_service(settings) -> SparqlService:
-    workers = current_app.config.get("SPARQL_WORKERS")  # a test's override of the setting
-    svc = SparqlService(settings, int(workers) if workers else None)
-    svc.runner.start()  # workers load the store in the background from now on
-    return svc
-
-
-def get_service() -> SparqlService:
-    """The SparqlService of this app in this process, its pool started (created on first use: at boot,
-    ``service.serve.warm`` calls it; ``get_service().pool.warm_up()`` waits for warm workers)."""
-    return resources().get("sparql", _make_service)
 
 
 # --------------------------------------------------------------------------- reading the request
@@ -379,7 +257,7 @@ def _check_dataset_params(params, dataset_iri: str) -> None:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint():
-    svc = get_service()
+    svc = get_sparql()
     settings = svc.settings
     params, query = _read_request(settings.sparql_max_query_bytes)
     format_param = params.get("format")
@@ -473,7 +351,7 @@ def description_graph(svc: SparqlService, endpoint_iri: str):
     g.add((dataset, VOID.sparqlEndpoint, service))
     g.add((dataset, VOID.uriSpace, Literal(settings.base_iri + "id/")))
     g.add((dataset, VOID.vocabulary, URIRef(PREFIX_MAP["ckg"])))
-    g.add((dataset, VOID.exampleResource, URIRef(PREFIX_MAP["case"] + "case-01")))
+    g.add((dataset, VOID.exampleResource, URIRef(settings.base_iri + "id/case/case-01")))
     for prop in ("triples", "entities", "distinctSubjects", "distinctObjects", "properties"):
         g.add((dataset, VOID[prop], Literal(stats[prop], datatype=XSD.integer)))
     g.add((dataset, VOID.classes, Literal(len(stats["classPartitions"]), datatype=XSD.integer)))

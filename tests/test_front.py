@@ -53,16 +53,18 @@ def front_app(built_settings, search_engine):
     from climatekg.service.app import create_app
     from climatekg.service.serve import boot
 
-    app = create_app(replace(built_settings, sparql_timeout=RUNAWAY_SECONDS))
+    # the runaway test's two waiting queries wait for a worker as long as a runaway runs (with the default
+    # sparql_queue_wait of 0.75 s they were refused as busy whenever the searches took longer than that)
+    app = create_app(replace(built_settings, sparql_timeout=RUNAWAY_SECONDS, sparql_workers=2,
+                             sparql_queue_wait=RUNAWAY_SECONDS))
     app.config["TESTING"] = True
-    app.config["SPARQL_WORKERS"] = 2
     app.extensions["climatekg"].get("search", lambda settings: search_engine)
     boot(app, background=False)
     yield app
     with app.app_context():
-        from climatekg.service.sparql import get_service
+        from climatekg.service.resources import get_sparql
 
-        get_service().runner.stop()
+        get_sparql().runner.stop()
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +210,7 @@ def test_clients_that_do_not_read_their_responses_hold_no_thread(server):
 def test_runaway_queries_do_not_hold_up_search_or_health(server, front_app):
     """Four runaway queries (two running, two waiting for a query worker) hold four of the eight Flask threads; search
     and health are answered meanwhile. The runaways are then ended by stopping the query workers."""
-    from climatekg.service.sparql import get_service
+    from climatekg.service.resources import get_sparql
 
     results = []
 
@@ -230,7 +232,7 @@ def test_runaway_queries_do_not_hold_up_search_or_health(server, front_app):
     assert all(t.is_alive() for t in threads), "the searches were answered only after a runaway query ended"
     assert served == [200] * 4
     with front_app.app_context():
-        runner = get_service().runner
+        runner = get_sparql().runner
     deadline = time.monotonic() + 2 * RUNAWAY_SECONDS
     while any(t.is_alive() for t in threads) and time.monotonic() < deadline:
         runner.stop()  # kills the running ones; a waiting one gets a fresh worker, which the next round kills

@@ -164,12 +164,12 @@ def _raises(fn, *args, **kwargs):
 @pytest.fixture
 def one_worker_app(built_settings):
     from climatekg.service.app import create_app
-    from climatekg.service.sparql import get_service
+    from climatekg.service.resources import get_sparql
 
     app = create_app(replace(built_settings, sparql_workers=1, sparql_queue_wait=0.3, sparql_client_queries=1))
     app.config["TESTING"] = True
     with app.app_context():
-        pool = get_service().pool
+        pool = get_sparql().pool
         assert pool.warm_up()
     yield app, pool
     pool.stop()
@@ -208,7 +208,7 @@ def test_other_routes_never_wait_for_a_query_worker(one_worker_app):
 
 def test_out_of_memory_over_http(built_settings):
     from climatekg.service.app import create_app
-    from climatekg.service.sparql import get_service
+    from climatekg.service.resources import get_sparql
 
     app = create_app(replace(built_settings, sparql_workers=1, sparql_worker_memory_mb=256, sparql_timeout=60))
     app.config["TESTING"] = True
@@ -220,17 +220,17 @@ def test_out_of_memory_over_http(built_settings):
         assert app.test_client().get("/sparql", query_string={"query": ASK_TRUE}).get_json()["boolean"] is True
     finally:
         with app.app_context():
-            get_service().pool.stop()
+            get_sparql().pool.stop()
 
 
 def test_the_pool_starts_when_the_service_is_made_not_on_the_first_query(built_settings):
     """At boot `service.serve.warm` makes the SPARQL service: its workers load the store from then on."""
     from climatekg.service.app import create_app
-    from climatekg.service.sparql import get_service
+    from climatekg.service.resources import get_sparql
 
     app = create_app(replace(built_settings, sparql_workers=2))
     with app.app_context():
-        pool = get_service().pool
+        pool = get_sparql().pool
     try:
         assert len(pool.pids) == 2  # started, before any query was asked
         assert pool.wait_ready(120) and pool.busy == 0

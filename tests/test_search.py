@@ -135,3 +135,22 @@ def test_evaluation_targets(search_engine):
         for m in ("MRR@10", "R@10"):
             best_leg = max(cfgs[leg][m] for leg in ("dense", "lexical", "entity"))
             assert cfgs["hybrid"][m] >= best_leg - 1e-9, (name, m)
+
+
+def test_cli_search_commands_report_a_callers_mistake(search_engine, monkeypatch, capsys):
+    """`climatekg search / similar / ask`: a caller's mistake is `error: …` on stderr and exit status 2 (one path,
+    cli_common.Failed); a good query prints the engine's result."""
+    import json
+
+    from climatekg.cli import main
+
+    monkeypatch.setattr(SearchEngine, "load", classmethod(lambda cls, settings, **kw: search_engine))
+    assert main(["search", "   "]) == 2
+    assert "error: the query is empty" in capsys.readouterr().err
+    assert main(["similar", "case-99"]) == 2
+    assert "error: unknown case 'case-99'" in capsys.readouterr().err
+    assert main(["ask", "光" * 1001]) == 2  # checked before anything is loaded for answering
+    assert "error: the question is longer than 1000 characters" in capsys.readouterr().err
+    assert main(["search", "奶牛场粪污制沼气", "--k", "3", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["lang"] == "zh" and len(res["results"]) == 3

@@ -68,17 +68,16 @@ def sparql_settings(built_settings):
 def _make_app(settings, workers=2):
     from climatekg.service.app import create_app
 
-    app = create_app(settings)
+    app = create_app(replace(settings, sparql_workers=workers))
     app.config["TESTING"] = True
-    app.config["SPARQL_WORKERS"] = workers
     return app
 
 
 def _stop_runner(app):
-    from climatekg.service.sparql import get_service
+    from climatekg.service.resources import get_sparql
 
     with app.app_context():
-        get_service().runner.stop()
+        get_sparql().runner.stop()
 
 
 @pytest.fixture(scope="module")

@@ -103,25 +103,25 @@ def loaded(remote_settings):
 @pytest.fixture(scope="module")
 def remote_app(loaded):
     from climatekg.service.app import create_app
-    from climatekg.service.sparql import get_service
+    from climatekg.service.resources import get_sparql
 
     app = create_app(loaded)
     app.config["TESTING"] = True
     yield app
     with app.app_context():
-        get_service().runner.stop()
+        get_sparql().runner.stop()
 
 
 @pytest.fixture(scope="module")
 def local_app(built_settings):
     from climatekg.service.app import create_app
-    from climatekg.service.sparql import get_service
+    from climatekg.service.resources import get_sparql
 
     app = create_app(replace(built_settings, sparql_max_rows=100))
     app.config["TESTING"] = True
     yield app
     with app.app_context():
-        get_service().runner.stop()
+        get_sparql().runner.stop()
 
 
 def _get(app, query, **params):
@@ -212,7 +212,7 @@ def test_case_pages_read_the_graph_from_the_server(remote_app, local_app):
 
 def test_an_unreachable_server_is_a_503_naming_it(built_settings):
     from climatekg.service.app import create_app
-    from climatekg.service.sparql import get_service
+    from climatekg.service.resources import get_sparql
 
     url = f"http://127.0.0.1:{_free_port()}/query"
     app = create_app(replace(built_settings, sparql_endpoint=url))
@@ -222,7 +222,7 @@ def test_an_unreachable_server_is_a_503_naming_it(built_settings):
         assert resp.status_code == 503 and url in resp.get_json()["error"]["message"]
     finally:
         with app.app_context():
-            get_service().runner.stop()
+            get_sparql().runner.stop()
 
 
 def test_settings_check_the_endpoint_and_the_limits():

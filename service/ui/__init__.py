@@ -19,8 +19,8 @@ One module per concern:
     links.py     our IRIs → our pages, quotes → lines, and ``safe_href`` (only http/https links from data)
     queries.py   what the pages read — the case and its outcomes from ``api_cases``, entities from the graph
     svg.py       the neighbourhood picture and the comparison chart, drawn server-side
-    assets.py    hashed static files, gzip for every text response, the favicon, the HTML 404 for browsers
-    pages.py     the blueprint: routes and the case page's pieces
+    assets.py    hashed static files, gzip for every text response, the favicon
+    pages.py     the blueprint: routes, the HTML 404 for browsers, and the case page's pieces
 
 All scripts and styles are served by the service itself (``service/static``; CodeMirror is bundled and
 minified into ``service/static/vendor`` by ``ui/vendor.mjs``; the editor falls back to a plain text area
@@ -33,6 +33,10 @@ from .assets import OPENAPI_PATHS
 from .i18n import EXAMPLES, STRINGS, TRY_QUESTIONS, load_data
 from .links import editor_link, safe_href
 from .pages import PAGES, bp, find_quote
+
+#: what /openapi.json lists for this blueprint (service/openapi.py reads them from the registered blueprint)
+bp.pages = PAGES
+bp.openapi_paths = OPENAPI_PATHS
 
 __all__ = ["bp", "PAGES", "OPENAPI_PATHS", "STRINGS", "EXAMPLES", "TRY_QUESTIONS", "editor_link", "find_quote", "load_data",
            "safe_href"]

@@ -7,8 +7,8 @@
 - every text response of the app (pages, JSON, SPARQL results, RDF) is gzip-compressed when the client
   accepts it and it is worth it (``compress``);
 - ``/favicon.ico``: the icon (pages link it under its hashed name);
-- a 404 for a URL no route knows is an HTML page when a browser asks (its Accept prefers text/html), and
-  the usual JSON error for API clients.
+- ``wants_html``: whether a browser asks (pages.py answers a 404 for a URL no route knows with an HTML page
+  then, with the usual JSON error otherwise).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Response, current_app, request
-
-from ..errors import error_body
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 YEAR = 365 * 24 * 3600
@@ -167,12 +165,3 @@ OPENAPI_PATHS = {
                       "405": {"description": "not GET or HEAD",
                               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
 }
-
-
-def not_found(e):
-    """A URL no route knows: an HTML page for browsers, the JSON error for everyone else."""
-    if wants_html():
-        from .pages import not_found_page
-
-        return not_found_page(e.description or "not found")
-    return error_body(404, "not_found", e.description or "not found")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, render_template, request
 from markupsafe import Markup, escape
 
-from climatekg.graph.store import PREFIXES
+from climatekg.embeddings.search import MAX_QUERY_CHARS
+from climatekg.graph.query import PREFIX_MAP
 from climatekg.graph.units import UNIT_LABELS
 
-from ..errors import NotFound
+from ..errors import NotFound, error_body
 from . import queries
 from . import assets
 from .assets import asset_url, vendor_files
@@ -82,7 +83,6 @@ def _safe_href(url) -> str | None:
 
 # weight, caching and errors for the whole app (see assets.py)
 bp.after_app_request(assets.compress)
-bp.app_errorhandler(404)(assets.not_found)
 bp.add_url_rule("/favicon.ico", "favicon", assets.favicon)
 
 
@@ -98,11 +98,19 @@ def not_found_page(message: str):
     return render_template("ui/not_found.html", message=message, **template_helpers()), 404
 
 
+@bp.app_errorhandler(404)
+def not_found(e):
+    """A URL no route knows: an HTML page for browsers, the JSON error for everyone else."""
+    if assets.wants_html():
+        return not_found_page(e.description or "not found")
+    return error_body(404, "not_found", e.description or "not found")
+
+
 # -- pages -----------------------------------------------------------------------------------------
 
 @bp.get("/")
 def index():
-    q = (request.args.get("q") or "").strip()[:1000]
+    q = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
     units = {sym: (zh if lang() == "zh" else en) for sym, (zh, en) in UNIT_LABELS.items()}  # figures in the reader's units
     return render_template("ui/index.html", q=q, tries=TRY_QUESTIONS[lang()], strings=js_strings(),
                            id_base=id_base(), related_score=RELATED_SCORE, units=units)
@@ -161,8 +169,7 @@ def sparql_editor():
         query = query[:MAX_EDITOR_QUERY]
     else:
         query = EXAMPLES[0]["query"]
-    prefixes = [line.split(None, 2)[1:] for line in PREFIXES.strip().splitlines()]
-    prefixes = [(name.rstrip(":"), iri.strip("<> ")) for name, iri in prefixes]
+    prefixes = list(PREFIX_MAP.items())
     return render_template("ui/editor.html", query=query, examples=EXAMPLES, prefixes=prefixes,
                            strings=js_strings(), id_base=id_base())
 

@@ -224,28 +224,23 @@ def _chart_svg(rows: list[dict], case_id: str, ind: str, unit: str, L: str, idx:
         tip = (f'<title>{escape(pick(c, "title"))} — {escape(fmt_num(r["value"]))} {escape(unit_label)}'
                f'{escape(mine)}</title>')
         name = pick(c, "company") or r["case_id"]
+
+        def bar(label: str, label_at: str, rect_at: str, bar_len: float, height: int, value_at: str) -> str:
+            return (f'<a href="{href}" class="bar{" me" if me else ""}">{tip}'
+                    f'<text {label_at} dominant-baseline="central" font-size="13" fill="#222"{bold}>'
+                    f'{escape(("▶ " if me else "") + label)}</text>'
+                    f'<rect {rect_at} width="{bar_len:.1f}" height="{height}" rx="3" fill="{colour}"/>'
+                    f'<text {value_at} dominant-baseline="central" font-size="12" fill="#333">{escape(value_text)}'
+                    f'</text></a>')
+
         # wide: name | bar value
-        y = 6 + i * 28
-        bl = max(length(r["value"], 400), 2)
-        label = ("▶ " if me else "") + _clip(name, 10, 24)
-        wide.append(
-            f'<a href="{href}" class="bar{" me" if me else ""}">{tip}'
-            f'<text x="190" y="{y + 12:.1f}" text-anchor="end" dominant-baseline="central" font-size="13" '
-            f'fill="#222"{bold}>{escape(label)}</text>'
-            f'<rect x="200" y="{y + 4}" width="{bl:.1f}" height="16" rx="3" fill="{colour}"/>'
-            f'<text x="{200 + bl + 6:.1f}" y="{y + 12:.1f}" dominant-baseline="central" font-size="12" '
-            f'fill="#333">{escape(value_text)}</text></a>')
+        y, bl = 6 + i * 28, max(length(r["value"], 400), 2)
+        wide.append(bar(_clip(name, 10, 24), f'x="190" y="{y + 12:.1f}" text-anchor="end"', f'x="200" y="{y + 4}"',
+                        bl, 16, f'x="{200 + bl + 6:.1f}" y="{y + 12:.1f}"'))
         # narrow: name above the bar
-        y = 4 + i * 44
-        bl = max(length(r["value"], 230), 2)
-        label = ("▶ " if me else "") + _clip(name, 16, 40)
-        narrow.append(
-            f'<a href="{href}" class="bar{" me" if me else ""}">{tip}'
-            f'<text x="6" y="{y + 10:.1f}" dominant-baseline="central" font-size="13" fill="#222"{bold}>'
-            f'{escape(label)}</text>'
-            f'<rect x="6" y="{y + 20}" width="{bl:.1f}" height="14" rx="3" fill="{colour}"/>'
-            f'<text x="{6 + bl + 6:.1f}" y="{y + 27:.1f}" dominant-baseline="central" font-size="12" '
-            f'fill="#333">{escape(value_text)}</text></a>')
+        y, bl = 4 + i * 44, max(length(r["value"], 230), 2)
+        narrow.append(bar(_clip(name, 16, 40), f'x="6" y="{y + 10:.1f}"', f'x="6" y="{y + 20}"', bl, 14,
+                          f'x="{6 + bl + 6:.1f}" y="{y + 27:.1f}"'))
     wide.append("</svg>")
     narrow.append("</svg>")
     return {"svg": Markup("".join(wide) + "".join(narrow)), "caption": caption, "log": log, "indicator": ind,
