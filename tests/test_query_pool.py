@@ -79,6 +79,17 @@ def test_refusals_come_back_before_anything_runs(pool):
     assert (e.value.line, e.value.column) == (3, 3)
 
 
+def test_workers_run_at_a_lower_cpu_priority_than_the_web_process(pool):
+    """A runaway query must yield the cores to searches and pages: its worker is niced below its parent."""
+    import os
+
+    from climatekg.graph.query.worker import WORKER_NICENESS
+
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert pool.pids and all(os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + WORKER_NICENESS)
+                             for pid in pool.pids)
+
+
 def test_a_query_waits_at_most_its_deadline_then_is_refused_with_retry_after(graph_build_dir):
     from climatekg.graph.query import Overloaded, QueryPool, QueryTimeout
 

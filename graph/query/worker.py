@@ -20,7 +20,8 @@ length, a JSON header (``status``, and for ``ok``: ``form``, ``kind``,
 ``truncated``, ``seconds``, ``format``) and the body (the written answer, or
 JSON rows when no format was asked).
 
-Guards: the worker cuts itself off the network where Linux allows it
+Guards: the worker runs at a lower CPU priority (``WORKER_NICENESS``: a runaway
+query competes for the cores only with what nothing else wants), cuts itself off the network where Linux allows it
 (``isolate_network``; not for a remote store, which it must reach), caps its
 address space at what it needed to load the store plus ``memory_mb``
 (``RLIMIT_AS``: a query that wants more fails, and the pool answers "query
@@ -53,6 +54,9 @@ RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 #: ~2000 nested groups end in a clean RecursionError, well before the stack would overflow)
 WORKER_STACK_BYTES = 64 * 1024 * 1024
 WORKER_RECURSION_LIMIT = 50_000
+#: added to a worker's nice value: queries yield the CPU to the web workers and the embedding process, so a
+#: runaway query (until its timeout kills it) slows searches and page views as little as the kernel allows
+WORKER_NICENESS = 10
 
 
 # --------------------------------------------------------------------------- rows (SPARQL-JSON-shaped terms)
@@ -379,6 +383,15 @@ def isolate_network() -> bool:
 _isolated = False
 
 
+def lower_priority(niceness: int) -> int | None:
+    """Run this process ``niceness`` steps below its parent's CPU priority; returns the new nice value (None
+    where the platform has no nice)."""
+    try:
+        return os.nice(niceness)
+    except (AttributeError, OSError):  # pragma: no cover - not POSIX
+        return None
+
+
 def _import_rdflib_parser() -> None:
     from .policy import rdflib_sparql
 
@@ -392,6 +405,7 @@ def main(conn, config: dict) -> None:
     global _isolated
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the hard limit terminates the process
+    lower_priority(WORKER_NICENESS)
     remote = config.get("endpoint")
     if not remote:
         _isolated = isolate_network()  # first: unshare needs a single-threaded process
