@@ -405,7 +405,6 @@ def main(conn, config: dict) -> None:
     global _isolated
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the hard limit terminates the process
-    lower_priority(WORKER_NICENESS)
     remote = config.get("endpoint")
     if not remote:
         _isolated = isolate_network()  # first: unshare needs a single-threaded process
@@ -417,6 +416,7 @@ def main(conn, config: dict) -> None:
         conn.send_bytes(encode_reply({"status": "failed",
                                       "args": [f"the SPARQL worker could not load the graph: {e}"]}))
         return
+    lower_priority(WORKER_NICENESS)  # after loading the store (at boot, the first query waits for that), before any job
     sys.setrecursionlimit(WORKER_RECURSION_LIMIT)
     threading.stack_size(WORKER_STACK_BYTES)
     # rdflib's SPARQL grammar (the thorough check, error messages) takes a second or two to build: in the
