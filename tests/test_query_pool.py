@@ -104,7 +104,9 @@ def test_a_query_waits_at_most_its_deadline_then_is_refused_with_retry_after(gra
         assert e.value.retry_after >= 1 and not e.value.per_client
         t.join()
         assert isinstance(errors[0], QueryTimeout)
-        assert p.run(ASK_TRUE)["boolean"] is True  # a fresh worker took the killed one's place
+        # a fresh worker takes the killed one's place (a query meanwhile is refused within its wait, not held
+        # until the replacement has loaded the store)
+        assert p.wait_ready(120) and p.run(ASK_TRUE)["boolean"] is True
 
 
 def test_a_full_queue_is_refused_at_once(graph_build_dir):
@@ -200,6 +202,7 @@ def test_busy_is_503_with_retry_after_and_the_client_cap_429(one_worker_app):
     assert resp.status_code == 429 and resp.get_json()["error"]["code"] == "too_many_requests"
     assert int(resp.headers["Retry-After"]) >= 1
     t.join()
+    assert pool.wait_ready(120)  # the runaway's worker was replaced
     assert client.get("/sparql", query_string={"query": ASK_TRUE}).get_json()["boolean"] is True
 
 
@@ -228,6 +231,8 @@ def test_out_of_memory_over_http(built_settings):
         err = resp.get_json()["error"]
         assert resp.status_code == 503 and err["code"] == "out_of_memory"
         assert "query used too much memory" in err["message"]
+        with app.app_context():
+            assert get_service().pool.wait_ready(120)  # the worker was replaced
         assert app.test_client().get("/sparql", query_string={"query": ASK_TRUE}).get_json()["boolean"] is True
     finally:
         with app.app_context():
