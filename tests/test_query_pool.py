@@ -253,3 +253,34 @@ def test_the_pool_starts_when_the_service_is_made_not_on_the_first_query(built_s
         assert app.test_client().get("/sparql", query_string={"query": ASK_TRUE}).get_json()["boolean"] is True
     finally:
         pool.stop()
+
+
+def test_a_graph_built_under_another_base_iri_gives_the_same_answers(graph_build_dir, tmp_path):
+    """The predeclared prefixes of the minted resources (case:, org: …) follow the base the graph was built
+    with (its manifest), in the query workers and in the in-process store alike."""
+    from climatekg.graph.query import QueryPool
+    from climatekg.graph.sparql_text import DEFAULT_BASE_IRI
+    from climatekg.graph.store import open_store
+
+    other = "http://127.0.0.1:8123/kg/"
+    src = graph_build_dir[0]
+    (tmp_path / "graph.nt").write_text((src / "graph.nt").read_text(encoding="utf-8").replace(
+        DEFAULT_BASE_IRI + "id/", other + "id/"), encoding="utf-8")
+    manifest = json.loads((src / "graph-manifest.json").read_text(encoding="utf-8"))
+    (tmp_path / "graph-manifest.json").write_text(json.dumps({**manifest, "base_iri": other}), encoding="utf-8")
+    queries = ["SELECT ?title WHERE { case:case-07 dcterms:title ?title } ORDER BY ?title",
+               "SELECT ?o ?v WHERE { case:case-07 ckg:reportsOutcome ?o . ?o schema:value ?v } ORDER BY ?o",
+               BANKS]
+
+    def answers(build_dir):
+        with QueryPool(build_dir, size=1) as pool:
+            rows = [[[t["value"].replace(other, DEFAULT_BASE_IRI) for t in row] for row in pool.run(q)["rows"]]
+                    for q in queries]
+        store = open_store(build_dir)
+        direct = [[[t.value.replace(other, DEFAULT_BASE_IRI) for t in row] for row in store.query(q).rows]
+                  for q in queries]
+        return rows, direct
+
+    default, rebased = answers(src), answers(tmp_path)
+    assert all(default[0]) and rebased == default and default[0] == default[1]
+    assert open_store(tmp_path).prefix_map["case"] == other + "id/case/"

@@ -46,7 +46,7 @@ from pathlib import Path
 from ..store import QueryError, RemoteUnavailable
 from .errors import FormNotAcceptable, QueryFailed, QueryRefused, QuerySyntaxError
 from .formats import ROW_BYTES, engine_graph_format, engine_results_format, write_rows
-from .policy import PREFIX_MAP, checked, syntax_error_of, without_dataset_clauses
+from .policy import checked, syntax_error_of, without_dataset_clauses
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -123,7 +123,7 @@ def _ox_rows(ox, res, max_rows):
 def _oxigraph_query(store, text: str):
     ox = store.ox
     try:
-        return store.store.query(text, prefixes=PREFIX_MAP, default_graph=ox.DefaultGraph())
+        return store.store.query(text, prefixes=store.prefix_map, default_graph=ox.DefaultGraph())
     except SyntaxError as e:
         raise _engine_syntax_error(text, e) from None
 
@@ -157,7 +157,7 @@ def execute(store, text: str, max_rows: int | None = None, info=None) -> dict:
         if info is not None:
             text = without_dataset_clauses(text, info)
         try:  # the engine's parser on an empty store: syntax errors with the caller's positions, nothing sent
-            ox.Store().query(text, prefixes=PREFIX_MAP)
+            ox.Store().query(text, prefixes=store.prefix_map)
         except SyntaxError as e:
             raise _engine_syntax_error(text, e) from None
         with store.open_query(text, info.form if info is not None else "SELECT") as (form, res):
@@ -171,7 +171,7 @@ def execute(store, text: str, max_rows: int | None = None, info=None) -> dict:
 
         rdflib_sparql.SPARQL_LOAD_GRAPHS = False  # never fetch a FROM graph from the web
         try:  # a plain Graph: rdflib ignores FROM clauses on it
-            res = store.graph.query(text, initNs=PREFIX_MAP)
+            res = store.graph.query(text, initNs=store.prefix_map)
         except ParseBaseException as e:
             raise _syntax_error(e) from None
         if res.type == "ASK":
@@ -233,7 +233,7 @@ def _engine_written(store, text: str, form: str, key: str, max_rows: int | None)
     else:
         fmt = engine_graph_format(key)
         res = _oxigraph_query(store, text)
-        prefixes = None if key == "ntriples" else PREFIX_MAP
+        prefixes = None if key == "ntriples" else store.prefix_map
         write = lambda out: ox.serialize(res, output=out, format=fmt, prefixes=prefixes)  # noqa: E731
     limit = None if max_rows is None else ROW_BYTES[key] * (max_rows + 1) - 1
     sink = _CappedBuffer(limit if limit is not None else 1 << 62)
@@ -409,9 +409,9 @@ def main(conn, config: dict) -> None:
     if not remote:
         _isolated = isolate_network()  # first: unshare needs a single-threaded process
     try:
-        from ..store import RemoteStore, open_store
+        from ..store import open_store
 
-        store = RemoteStore(remote) if remote else open_store(Path(config["build_dir"]), config["engine"])
+        store = open_store(Path(config["build_dir"]), config["engine"], endpoint=remote or "")
     except Exception as e:  # reported to the parent, which turns it into a 503 naming the fix
         conn.send_bytes(encode_reply({"status": "failed",
                                       "args": [f"the SPARQL worker could not load the graph: {e}"]}))
