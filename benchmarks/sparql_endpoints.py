@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from benchmarks.processes import free_port, memory
+
 PREFIXES = """PREFIX ckg: <https://w3id.org/climatekg/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -68,42 +70,10 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ENDPOINTS = ("ours", "rdflib-endpoint", "oxigraph")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tree(pid: int) -> list[int]:
-    """pid and all its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    out, stack = [], [pid]
-    while stack:
-        p = stack.pop()
-        out.append(p)
-        stack.extend(children.get(p, []))
-    return out
-
-
 def rss_mb(pid: int) -> tuple[float, int]:
     """(RSS of pid's process tree in MB, number of processes)."""
-    total, n = 0, 0
-    for p in _tree(pid):
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-                    n += 1
-        except OSError:
-            pass
-    return total / 1024, n
+    mem = memory(pid)
+    return mem["rss_mb"], mem["processes"]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -221,16 +191,16 @@ def make_servers(build_dir: Path, scratch: Path, which) -> tuple[list[Server], d
     notes: dict = {}
     servers = []
     if "ours" in which:
-        port = _free_port()
+        port = free_port()
         env = dict(os.environ, CLIMATEKG_BUILD_DIR=str(build_dir), PYTHONUNBUFFERED="1")
         servers.append(Server("ours", [sys.executable, "-m", "climatekg.cli", "serve", "--port", str(port),
                                        "--workers", "2"], f"http://127.0.0.1:{port}/sparql", env))
     if "rdflib-endpoint" in which:
-        port = _free_port()
+        port = free_port()
         servers.append(Server("rdflib-endpoint", [_bin("rdflib-endpoint"), "serve", str(graph), "--host", "127.0.0.1",
                                                   "--port", str(port)], f"http://127.0.0.1:{port}/"))
     if "oxigraph" in which:
-        port = _free_port()
+        port = free_port()
         location = scratch / "oxigraph"
         t0 = time.monotonic()
         subprocess.run([_bin("oxigraph"), "load", "--location", str(location), "--file", str(graph)], check=True,
