@@ -391,7 +391,7 @@ def test_a_big_but_valid_query_parses(client):
     patterns are bound, so the engine's planning stays well inside the time limit even at a low priority.)"""
     patterns = " ".join(f"OPTIONAL {{ case:case-15 ckg:p{i} ?o{i} }}" for i in range(60))
     many = "SELECT ?case WHERE { ?case ckg:organisation/a ckg:Bank . " + " ".join(
-        "?case a ckg:Case ." for _ in range(90)) + " " + patterns + " } ORDER BY ?case"
+        "?case a ckg:Case ." for _ in range(80)) + " " + patterns + " } ORDER BY ?case"
     assert len(many.encode()) < MAX_BYTES
     resp = get(client, many)
     assert resp.status_code == 200, resp.data
