@@ -131,7 +131,7 @@ def bench_startup(svc: Service) -> dict:
 
     def first(key: str, path: str) -> None:
         out[key] = svc.first_answer(path)
-        out[key.replace("_s", "_cpu_s")] = round(cpu_seconds(svc.proc.pid), 1)
+        out[key[:-2] + "_cpu_s"] = round(cpu_seconds(svc.proc.pid), 1)
 
     threads = [threading.Thread(target=first, args=("first_sparql_s", sparql_path(SIMPLE))),
                threading.Thread(target=first, args=("first_search_s", search_path("光伏")))]

@@ -2,7 +2,7 @@
 
 Starts, each on a free loopback port:
 
-- **ours**: ``climatekg serve`` (gunicorn, 2 workers, the whole service: search model included), ``/sparql``;
+- **ours**: ``climatekg serve`` (uvicorn, 2 web workers, the whole service: embedding process included), ``/sparql``;
 - **rdflib-endpoint** (PyPI ``rdflib-endpoint``) serving ``graph.nt`` with rdflib's engine;
 - **oxigraph**: the bare engine's own server, ``oxigraph serve-read-only`` (PyPI ``oxigraph``) on a store
   loaded once from ``graph.nt`` with ``oxigraph load`` (the load is timed apart).
