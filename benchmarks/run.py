@@ -230,7 +230,7 @@ def main() -> int:
         pass
     from benchmarks import serving
 
-    steps.append(("serving", lambda s: serving.run(workers=2, seconds=60)))
+    steps.append(("serving", lambda s: serving.run(workers=2, seconds=60, repeat=5)))
     from benchmarks import ingest_bench
 
     steps += [("encoder_precision", ingest_bench.bench_encoder), ("add_documents", ingest_bench.bench_add)]
@@ -239,6 +239,10 @@ def main() -> int:
         t = time.perf_counter()
         report[name] = fn(settings)
         print(json.dumps(report[name], ensure_ascii=False, indent=1), flush=True)
+        if name == "serving":
+            print(serving.format_report(report[name]), flush=True)
+        elif name == "sparql_endpoints":
+            print(sparql_endpoints.format_report(report[name]), flush=True)
         print(f"   ({time.perf_counter() - t:.0f}s)", flush=True)
     out = ROOT / "test-output" / "bench.json"
     out.parent.mkdir(exist_ok=True)

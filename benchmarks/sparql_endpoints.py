@@ -2,7 +2,7 @@
 
 Starts, each on a free loopback port:
 
-- **ours**: ``climatekg serve`` (gunicorn, 2 workers, the whole service: search model included), ``/sparql``;
+- **ours**: ``climatekg serve`` (uvicorn, 2 web workers, the whole service: embedding process included), ``/sparql``;
 - **rdflib-endpoint** (PyPI ``rdflib-endpoint``) serving ``graph.nt`` with rdflib's engine;
 - **oxigraph**: the bare engine's own server, ``oxigraph serve-read-only`` (PyPI ``oxigraph``) on a store
   loaded once from ``graph.nt`` with ``oxigraph load`` (the load is timed apart).
@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from benchmarks.processes import free_port, memory
+
 PREFIXES = """PREFIX ckg: <https://w3id.org/climatekg/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -68,42 +70,10 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ENDPOINTS = ("ours", "rdflib-endpoint", "oxigraph")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tree(pid: int) -> list[int]:
-    """pid and all its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    out, stack = [], [pid]
-    while stack:
-        p = stack.pop()
-        out.append(p)
-        stack.extend(children.get(p, []))
-    return out
-
-
 def rss_mb(pid: int) -> tuple[float, int]:
     """(RSS of pid's process tree in MB, number of processes)."""
-    total, n = 0, 0
-    for p in _tree(pid):
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-                    n += 1
-        except OSError:
-            pass
-    return total / 1024, n
+    mem = memory(pid)
+    return mem["rss_mb"], mem["processes"]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -221,16 +191,16 @@ def make_servers(build_dir: Path, scratch: Path, which) -> tuple[list[Server], d
     notes: dict = {}
     servers = []
     if "ours" in which:
-        port = _free_port()
+        port = free_port()
         env = dict(os.environ, CLIMATEKG_BUILD_DIR=str(build_dir), PYTHONUNBUFFERED="1")
         servers.append(Server("ours", [sys.executable, "-m", "climatekg.cli", "serve", "--port", str(port),
                                        "--workers", "2"], f"http://127.0.0.1:{port}/sparql", env))
     if "rdflib-endpoint" in which:
-        port = _free_port()
+        port = free_port()
         servers.append(Server("rdflib-endpoint", [_bin("rdflib-endpoint"), "serve", str(graph), "--host", "127.0.0.1",
                                                   "--port", str(port)], f"http://127.0.0.1:{port}/"))
     if "oxigraph" in which:
-        port = _free_port()
+        port = free_port()
         location = scratch / "oxigraph"
         t0 = time.monotonic()
         subprocess.run([_bin("oxigraph"), "load", "--location", str(location), "--file", str(graph)], check=True,
@@ -400,12 +370,36 @@ def format_report(report: dict) -> str:
     lines.append("start to first answered query (s): " + ", ".join(f"{n} {v:.2f}" for n, v in report["startup_s"].items()))
     lines.append("RSS of the serving processes (MB): " + ", ".join(
         f"{n} {v['mb']:.0f} ({v['processes']} processes)" for n, v in report["rss"].items()))
+    lines += targets(report)
     if report.get("mismatched"):
         lines.append(f"ANSWER COUNTS DIFFER: {report['mismatched']}")
     if report.get("runaways"):
         lines.append(f"ours, simple queries (a new connection each) with 4 runaway queries in flight: "
                      f"{report['runaways']}")
     return "\n".join(lines)
+
+
+def targets(report: dict) -> list[str]:
+    """Issue 12's targets beside the figures: with new query text each time, ours ≥ 5× faster than
+    rdflib-endpoint and within 1.3× of the bare Oxigraph server (geometric means of the per-query p50s)."""
+    out = [f"\n{'target (issue 12)':<62} {'measured':>10}   target"]
+    new = report.get("latency", {}).get("new", {}).get("geomean_p50_ratio_other_over_ours", {})
+    if "rdflib-endpoint" in new:
+        v = new["rdflib-endpoint"]
+        out.append(f"{'rdflib-endpoint p50 ÷ ours, new text (geo. mean)':<62} {v:>9.2f}×   ≥ 5×  "
+                   + ("ok" if v >= 5 else "MISSED"))
+    if "oxigraph" in new:
+        v = 1 / new["oxigraph"]
+        out.append(f"{'ours p50 ÷ bare Oxigraph server, new text (geo. mean)':<62} {v:>9.2f}×   ≤ 1.3×  "
+                   + ("ok" if v <= 1.3 else "MISSED"))
+    if "ours" in report.get("startup_s", {}):
+        v = report["startup_s"]["ours"]
+        out.append(f"{'ours: start to first answered query, s':<62} {v:>10.2f}   ≤ 3  " + ("ok" if v <= 3 else "MISSED"))
+    if "ours" in report.get("rss", {}):
+        v = report["rss"]["ours"]["mb"]
+        out.append(f"{'ours: RSS of all serving processes, MB':<62} {v:>10}   ≤ 1200  " + ("ok" if v <= 1200 else "MISSED"))
+    out.append(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return out
 
 
 def run(build_dir: Path | None = None, reps: int = 30, seconds: float = 5.0, which=ENDPOINTS,

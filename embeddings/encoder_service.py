@@ -4,7 +4,11 @@
 climatekg.embeddings.encoder_service SOCKET``) that loads the model once and
 answers on a Unix socket in a private directory; each web worker's search
 engine gets a ``RemoteEncoder`` instead of its own copy of torch and the model
-(which is most of a worker's memory). The socket appears only once the model
+(which is most of a worker's memory). For the default model (BERT, mean
+pooling, float32) the process runs the forward pass in numpy on the weights
+mapped from disk (``lean_encoder.py``: the same vectors, no torch — it is up
+in a second or two and holds a fraction of the memory); any other model is
+loaded with sentence-transformers. The socket appears only once the model
 is loaded, so a client that connects early waits for it (up to
 ``connect_timeout``). Each client thread keeps its own connection; the
 process answers each connection on a thread of its own.
@@ -108,6 +112,9 @@ class EncoderProcess:
 
     def _spawn(self) -> None:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        # one BLAS thread per request: the process answers concurrent requests on threads of their own, and a
+        # short query's matrices are too small to gain from more
+        env.setdefault("OPENBLAS_NUM_THREADS", "1")
         self.proc = subprocess.Popen([sys.executable, "-m", "climatekg.embeddings.encoder_service", self.address],
                                      stdin=subprocess.DEVNULL, env=env)
 
@@ -176,14 +183,26 @@ def _watch_parent(parent: int) -> None:
             os._exit(0)
 
 
+def serving_encoder(settings):
+    """The encoder of the embedding process: the numpy forward pass when it runs the model (float32), else
+    sentence-transformers (``load_encoder``)."""
+    from .encoder import load_encoder, resolve_model
+    from .lean_encoder import lean_encoder
+
+    if getattr(settings, "encoder_precision", "fp32") == "fp32":
+        model, name = resolve_model(settings)
+        lean = lean_encoder(model, name)
+        if lean is not None:
+            return lean
+    return load_encoder(settings)
+
+
 def main(address: str) -> None:
     from climatekg.config import load_settings
 
-    from .encoder import load_encoder
-
     parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    encoder = load_encoder(load_settings())
+    encoder = serving_encoder(load_settings())
     encoder.encode_queries(["预热 warm-up"])  # one-off costs before the first client
     tmp = address + ".tmp"
     try:

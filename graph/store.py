@@ -6,6 +6,10 @@ reference). Both load the N-Triples export written by ``climatekg build``.
 A third store, ``RemoteStore``, sends the queries to any SPARQL 1.1 server
 holding the graph (setting ``sparql_endpoint``; ``climatekg build`` loads
 the graph into it with ``load_remote``).
+
+Every store predeclares the prefixes of ``graph/sparql_text.py`` for the
+base IRI the graph was built with (``base_iri``, by default read from the
+build's manifest): ``case:case-07`` names the same case whatever the base.
 """
 
 from __future__ import annotations
@@ -18,26 +22,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from dataclasses import dataclass
 from pathlib import Path
 
-PREFIXES = """PREFIX ckg: <https://w3id.org/climatekg/ontology#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX schema: <https://schema.org/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX qudt: <http://qudt.org/schema/qudt/>
-PREFIX case: <https://w3id.org/climatekg/id/case/>
-PREFIX org: <https://w3id.org/climatekg/id/org/>
-PREFIX technology: <https://w3id.org/climatekg/id/technology/>
-PREFIX place: <https://w3id.org/climatekg/id/place/>
-PREFIX indicator: <https://w3id.org/climatekg/id/indicator/>
-PREFIX section: <https://w3id.org/climatekg/id/section/>
-"""
+from .sparql_text import (DEFAULT_BASE_IRI, FORMS, PREFIX_MAP, PREFIXES, QueryError,  # noqa: F401 - PREFIXES, QueryError:
+                          Unrecognised, canonical_query, graph_base_iri, prefix_map,  # imported from here elsewhere
+                          prefixes_text, tokens)
 
-
-class QueryError(ValueError):
-    """The query is not valid SPARQL (message from the parser, with its position)."""
 
 
 class GraphMissing(FileNotFoundError):
@@ -103,9 +91,10 @@ def graph_file(build_dir: Path) -> Path:
 class OxigraphStore:
     name = "oxigraph"
 
-    def __init__(self, build_dir: Path):
+    def __init__(self, build_dir: Path, base_iri: str | None = None):
         import pyoxigraph as ox
 
+        _predeclare(self, base_iri or graph_base_iri(build_dir))
         self.ox = ox
         self.store = ox.Store()
         self.store.bulk_load(path=str(graph_file(build_dir)), format=ox.RdfFormat.N_TRIPLES)
@@ -116,7 +105,7 @@ class OxigraphStore:
     def query(self, sparql: str, max_rows: int | None = None, prefixes: bool = True) -> Result:
         ox = self.ox
         t0 = time.perf_counter()
-        text = (PREFIXES + sparql) if prefixes else sparql
+        text = (self.prefixes + sparql) if prefixes else sparql
         try:
             res = self.store.query(text)
         except SyntaxError as e:
@@ -145,9 +134,10 @@ class OxigraphStore:
 class RdflibStore:
     name = "rdflib"
 
-    def __init__(self, build_dir: Path):
+    def __init__(self, build_dir: Path, base_iri: str | None = None):
         from rdflib import Graph
 
+        _predeclare(self, base_iri or graph_base_iri(build_dir))
         self.graph = Graph()
         self.graph.parse(graph_file(build_dir), format="nt")
 
@@ -169,11 +159,11 @@ class RdflibStore:
         from pyparsing import ParseException
 
         t0 = time.perf_counter()
-        text = (PREFIXES + sparql) if prefixes else sparql
+        text = (self.prefixes + sparql) if prefixes else sparql
         try:
             res = self.graph.query(text)
         except ParseException as e:
-            raise QueryError(f"{e.msg} at line {e.lineno - (PREFIXES.count(chr(10)) if prefixes else 0)}, column {e.col}") from None
+            raise QueryError(f"{e.msg} at line {e.lineno - (self.prefixes.count(chr(10)) if prefixes else 0)}, column {e.col}") from None
         if res.type == "ASK":
             return Result("ASK", [], [], boolean=bool(res.askAnswer), seconds=time.perf_counter() - t0)
         if res.type == "SELECT":
@@ -205,9 +195,10 @@ class RemoteStore:
 
     name = "remote"
 
-    def __init__(self, endpoint: str, timeout: float = 60.0):
+    def __init__(self, endpoint: str, timeout: float = 60.0, base_iri: str = DEFAULT_BASE_IRI):
         import pyoxigraph as ox
 
+        _predeclare(self, base_iri)
         if urlsplit(endpoint).scheme not in ("http", "https"):
             raise ValueError(f"sparql_endpoint must be an http(s) URL, got {endpoint!r}")
         self.ox, self.endpoint, self.timeout = ox, endpoint, timeout
@@ -218,7 +209,7 @@ class RemoteStore:
         ox = self.ox
         graph = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if graph else "application/sparql-results+json"
-        req = urllib.request.Request(self.endpoint, data=urlencode({"query": _with_prefixes(sparql)}).encode(),
+        req = urllib.request.Request(self.endpoint, data=urlencode({"query": _with_prefixes(sparql, self.prefix_map)}).encode(),
                                      headers={"Accept": accept,
                                               "Content-Type": "application/x-www-form-urlencoded"})
         try:
@@ -243,7 +234,7 @@ class RemoteStore:
         """The same interface as OxigraphStore.query, answered by the server."""
         ox = self.ox
         t0 = time.perf_counter()
-        text = (PREFIXES + sparql) if prefixes else sparql
+        text = (self.prefixes + sparql) if prefixes else sparql
         form = _form_of(text)
         with self.open_query(text, form) as (_, res):
             if isinstance(res, (ox.QueryBoolean, bool)):
@@ -280,24 +271,26 @@ def _ox_to_term(ox, t) -> Term | None:
     return Term("literal", str(t))
 
 
-def _form_of(sparql: str) -> str:
-    from .query.policy import FORMS, canonical_query, tokens
+def _predeclare(store, base_iri: str) -> None:
+    store.base_iri = base_iri
+    store.prefix_map = prefix_map(base_iri)
+    store.prefixes = prefixes_text(base_iri)
 
+
+def _form_of(sparql: str) -> str:
     for kind, tok, _ in tokens(canonical_query(sparql)):
         if kind == "word" and tok.upper() in FORMS:
             return tok.upper()
     return "SELECT"
 
 
-def _with_prefixes(sparql: str) -> str:
+def _with_prefixes(sparql: str, predeclared: dict[str, str] = PREFIX_MAP) -> str:
     """The query with the predeclared prefixes it uses but does not declare written out (a remote server does
     not know ours); a query's own declarations are left as they are."""
-    from .query.policy import PREFIX_MAP, tokens
-
     declared, used = set(), set()
     try:
         toks = list(tokens(sparql))
-    except Exception:  # noqa: BLE001 - an unlexable text goes as it is; the server says what is wrong
+    except Unrecognised:  # an unlexable text goes as it is; the server says what is wrong
         return sparql
     for i, (kind, tok, _) in enumerate(toks):
         if kind == "pname":
@@ -306,8 +299,8 @@ def _with_prefixes(sparql: str) -> str:
                 declared.add(prefix)
             else:
                 used.add(prefix)
-    missing = [p for p in sorted(used - declared) if p in PREFIX_MAP]
-    return "".join(f"PREFIX {p}: <{PREFIX_MAP[p]}>\n" for p in missing) + sparql
+    missing = [p for p in sorted(used - declared) if p in predeclared]
+    return "".join(f"PREFIX {p}: <{predeclared[p]}>\n" for p in missing) + sparql
 
 
 def graph_store_url(endpoint: str, graph_store: str = "") -> str:
@@ -346,13 +339,15 @@ def load_remote(build_dir: Path, endpoint: str, graph_store: str = "", timeout: 
     return int(res.rows[0][0].value)
 
 
-def open_store(build_dir: Path, engine: str = "oxigraph", endpoint: str = ""):
+def open_store(build_dir: Path, engine: str = "oxigraph", endpoint: str = "", base_iri: str | None = None):
     """The store to query: the SPARQL server at ``endpoint`` when one is given, else the built graph loaded
-    into ``engine`` in this process."""
+    into ``engine`` in this process. ``base_iri``: the graph's base (default: the one the build in
+    ``build_dir`` recorded), for the predeclared prefixes."""
+    base = base_iri or graph_base_iri(build_dir)
     if endpoint:
-        return RemoteStore(endpoint)
+        return RemoteStore(endpoint, base_iri=base)
     if engine == "oxigraph":
-        return OxigraphStore(build_dir)
+        return OxigraphStore(build_dir, base)
     if engine == "rdflib":
-        return RdflibStore(build_dir)
+        return RdflibStore(build_dir, base)
     raise ValueError(f"unknown SPARQL engine {engine!r} (oxigraph or rdflib)")

@@ -25,7 +25,10 @@ Mounting an ASGI app beside Flask: add ``(path prefix, "module:function")`` to
 ``MOUNTS``. The function is called once per process with the Flask app and
 returns an ASGI app; requests for the prefix or anything under ``prefix/`` go
 to it with the same limits, body buffering and response decoupling, and its
-lifespan (startup/shutdown) runs with the server's. The sub-app sees the full
+lifespan (startup/shutdown) runs with the server's. The function is called on
+the first request for its prefix (on a thread, so the event loop keeps
+serving), not at boot: the MCP SDK takes seconds and ~70 MB per process to
+import, which a service nobody asks over MCP should not pay at start-up. The sub-app sees the full
 path (nothing is stripped: FastMCP's ``streamable_http_app()`` serves its own
 ``streamable_http_path``, ``/mcp`` by default, so mount it at ``/mcp``).
 Blocking work inside a sub-app belongs in a thread (``anyio.to_thread``), not
@@ -187,8 +190,17 @@ class _Disconnected(Exception):
     pass
 
 
+class LazyMount:
+    """A mounted ASGI app made by ``factory()`` when the first request for it arrives."""
+
+    def __init__(self, factory: Callable[[], object]):
+        self.factory = factory
+        self.app = None
+        self.lock = asyncio.Lock()
+
+
 class Front:
-    """The ASGI application: ``mounts`` (prefix → ASGI app) beside ``wsgi_app`` (the Flask app)."""
+    """The ASGI application: ``mounts`` (prefix → ASGI app or LazyMount) beside ``wsgi_app`` (the Flask app)."""
 
     def __init__(self, wsgi_app, mounts: dict[str, object] | None = None, *, threads: int = THREADS,
                  max_target: int = 64 * 1024, max_body: int = MAX_BODY_BYTES, body_timeout: float = BODY_TIMEOUT,
@@ -200,6 +212,7 @@ class Front:
         self.max_target, self.max_body = max_target, max_body
         self.body_timeout, self.send_timeout = body_timeout, send_timeout
         self._lifespans: list[_SubLifespan] = []
+        self._lifespan_scope: Scope | None = None  # the server's, once it has started: lazy mounts start with it
 
     def route(self, path: str):
         for prefix, app in self.mounts.items():
@@ -247,11 +260,31 @@ class Front:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()  # after the body: http.disconnect when the client goes away
 
+        app = self.route(scope["path"])
+        if isinstance(app, LazyMount):
+            try:
+                app = await self._made(app)
+            except Exception as e:  # noqa: BLE001 - the mounted app cannot be made: say so, keep serving the rest
+                log.exception("the app mounted at %s could not be started", scope["path"])
+                return await send_error(send, 503, "unavailable", f"this endpoint could not be started: {e}")
         writer = _Writer(send, self.send_timeout)
         try:
-            await self.route(scope["path"])(scope, replay, writer.send)
+            await app(scope, replay, writer.send)
         finally:
             await writer.close()
+
+    async def _made(self, mount: LazyMount):
+        """The app of a lazy mount, made (and its lifespan started) by the first request that needs it."""
+        if mount.app is None:
+            async with mount.lock:
+                if mount.app is None:
+                    app = await asyncio.to_thread(mount.factory)
+                    if self._lifespan_scope is not None:
+                        sub = _SubLifespan(app)
+                        if await sub.startup(self._lifespan_scope):
+                            self._lifespans.append(sub)
+                    mount.app = app
+        return mount.app
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks, size = [], 0
@@ -271,8 +304,11 @@ class Front:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self._lifespan_scope = scope
                 try:
                     for app in self.mounts.values():
+                        if isinstance(app, LazyMount):
+                            continue
                         sub = _SubLifespan(app)
                         if await sub.startup(scope):
                             self._lifespans.append(sub)
@@ -281,6 +317,7 @@ class Front:
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self._lifespan_scope = None
                 for sub in reversed(self._lifespans):
                     await sub.shutdown()
                 self._lifespans.clear()
@@ -363,13 +400,14 @@ class _SubLifespan:
 # -- building it -----------------------------------------------------------------------------------
 
 
-def load_mounts(flask_app, mounts: list[tuple[str, str]] | None = None) -> dict[str, object]:
-    """{prefix: ASGI app} from MOUNTS (or ``mounts``): each "module:function" called with the Flask app."""
-    out = {}
-    for prefix, ref in MOUNTS if mounts is None else mounts:
+def load_mounts(flask_app, mounts: list[tuple[str, str]] | None = None) -> dict[str, LazyMount]:
+    """{prefix: LazyMount} from MOUNTS (or ``mounts``): each "module:function" is called with the Flask app on the
+    first request for its prefix."""
+    def factory(ref: str):
         module, _, name = ref.partition(":")
-        out[prefix] = getattr(importlib.import_module(module), name)(flask_app)
-    return out
+        return lambda: getattr(importlib.import_module(module), name)(flask_app)
+
+    return {prefix: LazyMount(factory(ref)) for prefix, ref in (MOUNTS if mounts is None else mounts)}
 
 
 def build_front(flask_app, settings, mounts: list[tuple[str, str]] | None = None, **options) -> Front:

@@ -110,16 +110,25 @@ def warm(app) -> None:
         resources.get_answerer()
 
 
+#: seconds the background warm-up waits for the SPARQL pool before loading the rest: the first query needs only
+#: the pool, and on two cores the warm-up's CPU would otherwise delay it
+WARM_AFTER_POOL_S = 5.0
+
+
 def boot(app, background: bool = True) -> None:
-    """Start ``app``'s SPARQL query pool now and warm the rest (on a background thread unless told otherwise)."""
+    """Start ``app``'s SPARQL query pool now and warm the rest (on a background thread unless told otherwise,
+    once the pool is ready or after WARM_AFTER_POOL_S)."""
+    pool = None
     if "sparql" in app.blueprints:
-        from .sparql import get_service
+        from .resources import get_sparql
 
         with app.app_context():
-            get_service().runner.start()
+            pool = get_sparql().runner.start()
 
     def _warm():
         try:
+            if pool is not None and background:
+                pool.wait_ready(WARM_AFTER_POOL_S)
             warm(app)
         except Exception:  # noqa: BLE001 - a request that needs the resource reports it properly
             app.logger.exception("warming up failed; requests that need the failed resource will say why")

@@ -64,9 +64,6 @@ from .errors import BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, Unsup
 from .resources import get_sparql
 from .sparql_service import SparqlService
 
-#: the old name of resources.get_sparql, still imported by service/serve.py
-get_service = get_sparql
-
 bp = Blueprint("sparql", __name__)
 
 # --------------------------------------------------------------------------- formats and negotiation

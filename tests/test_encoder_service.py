@@ -47,3 +47,44 @@ def test_threads_share_the_process_and_survive_its_restart(encoder_process):
     encoder_process.proc.wait()
     assert remote.encode_queries(["储能"]).shape == (1, remote.dimension)
     assert encoder_process.pid != old
+
+
+def test_the_default_model_is_served_without_torch(encoder_process):
+    """The embedding process runs the default model's forward pass in numpy: torch is never loaded there."""
+    from pathlib import Path
+
+    from climatekg.embeddings.encoder_service import RemoteEncoder
+
+    RemoteEncoder(encoder_process.address)  # the process is up
+    maps = Path(f"/proc/{encoder_process.pid}/maps").read_text()
+    assert "libtorch" not in maps and "_multiarray_umath" in maps
+
+
+def test_the_numpy_forward_pass_equals_sentence_transformers(built_settings, search_engine):
+    """Same tokens (prompt, stripping, truncation at the model's 512) and the same vectors as the model the
+    index was built with."""
+    from climatekg.embeddings.encoder import resolve_model
+    from climatekg.embeddings.lean_encoder import lean_encoder
+
+    lean = lean_encoder(*resolve_model(built_settings))
+    reference = search_engine.encoder
+    assert lean is not None and (lean.name, lean.dimension) == (reference.name, reference.dimension)
+    texts = ["奶牛场粪污制沼气", " Bank of Beijing carbon finance  ", "光储直柔 " * 300, "CO₂ 减排 12.5 万吨"]
+    np.testing.assert_allclose(lean.encode_queries(texts), reference.encode_queries(texts), atol=1e-5)
+    np.testing.assert_allclose(lean.encode_passages(texts), reference.encode_passages(texts), atol=1e-5)
+    assert [lean.count_tokens(t) for t in texts] == [reference.count_tokens(t) for t in texts]
+
+
+def test_a_model_the_numpy_pass_cannot_run_is_left_to_sentence_transformers(tmp_path):
+    import json
+
+    from climatekg.embeddings.lean_encoder import lean_encoder, supported
+
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "modules.json").write_text(json.dumps([
+        {"path": "", "type": "sentence_transformers.models.Transformer"},
+        {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}]))
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True}))
+    assert "pooling" in supported(tmp_path) and lean_encoder(str(tmp_path)) is None
+    assert lean_encoder("intfloat/multilingual-e5-small") is None  # a hub name, not a folder

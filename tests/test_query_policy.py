@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from climatekg.graph.query.errors import QueryRefused, QuerySyntaxError
-from climatekg.graph.query.policy import (_Unrecognised, analyse, canonical_query, check_policy, checked,
+from climatekg.graph.query.policy import (Unrecognised, analyse, canonical_query, check_policy, checked,
                                           parse_query, query_info, without_dataset_clauses)
 
 DATASET = "https://w3id.org/climatekg/graph"
@@ -118,7 +118,7 @@ def test_undefined_prefix_is_a_syntax_error_naming_it():
 def test_text_the_lexer_cannot_read_goes_to_the_parser():
     """An unterminated string or a character outside the grammar is not guessed at."""
     for query in ('SELECT * WHERE { ?s ?p "open }', "SELECT * WHERE { ?s ?p ?o } ~", "FOO BAR"):
-        with pytest.raises(_Unrecognised):
+        with pytest.raises(Unrecognised):
             analyse(canonical_query(query))
         with pytest.raises(QuerySyntaxError):
             query_info(canonical_query(query))
@@ -136,3 +136,13 @@ def test_dataset_clauses_are_cut_keeping_positions():
     cut = without_dataset_clauses(text, analyse(text))
     assert "FROM" not in cut and len(cut) == len(text) and cut.index("WHERE") == text.index("WHERE")
     assert analyse(cut).from_graphs == []
+
+
+def test_the_predeclared_ontology_namespace_is_the_ontology_s():
+    from climatekg.graph.namespace import ONTOLOGY_IRI
+    from climatekg.graph.sparql_text import PREFIX_MAP, prefix_map
+
+    assert PREFIX_MAP["ckg"] == ONTOLOGY_IRI
+    other = prefix_map("http://127.0.0.1:8123/kg/")
+    assert other["ckg"] == ONTOLOGY_IRI and other["case"] == "http://127.0.0.1:8123/kg/id/case/"
+    assert set(other) == set(PREFIX_MAP)

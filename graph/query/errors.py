@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from ..store import QueryError
-
-
-class QuerySyntaxError(QueryError):
-    """Not valid SPARQL; ``line``/``column`` (1-based, in the caller's text) when the parser gave them."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
-        super().__init__(message)
-        self.message, self.line, self.column = message, line, column
+from ..sparql_text import QueryError, QuerySyntaxError  # noqa: F401 - raised by the policy and the store alike
 
 
 class QueryRefused(Exception):

@@ -15,7 +15,7 @@ import json
 import re
 from xml.sax.saxutils import escape, quoteattr
 
-from .policy import PREFIX_MAP
+from ..sparql_text import PREFIX_MAP
 
 RESULT_KEYS = ("json", "xml", "csv", "tsv")  # SELECT / ASK
 GRAPH_KEYS = ("turtle", "jsonld", "ntriples", "rdfxml")  # CONSTRUCT / DESCRIBE

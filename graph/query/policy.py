@@ -3,11 +3,12 @@
 SPARQL Update, ``SERVICE`` and ``FROM``/``FROM NAMED`` naming anything but
 this dataset are refused (``QueryRefused``) — Oxigraph and rdflib would both
 fetch a SERVICE endpoint over HTTP. A prefix neither declared nor predeclared
-(``graph.store.PREFIXES``) is a syntax error.
+(``graph.sparql_text.prefix_map``) is a syntax error.
 
 How: the text is first made canonical (line ends, codepoint escapes:
-``canonical_query``) so the check and the engine read the same characters.
-Then one pass of a lexer built from the SPARQL 1.1 grammar's terminals
+``canonical_query``, in ``graph/sparql_text.py`` with the lexer) so the check
+and the engine read the same characters. Then one pass of a lexer built from
+the SPARQL 1.1 grammar's terminals
 (IRIs, strings, comments, prefixed names with their escapes, variables, blank
 nodes, numbers, keywords, punctuation) yields the tokens; the decision is made
 on them: ``SERVICE`` as a keyword anywhere, the dataset clauses (``FROM``
@@ -31,27 +32,15 @@ query text (``query_info``); errors are not cached.
 from __future__ import annotations
 
 import functools
-import re
 import threading
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from ..store import PREFIXES
-from .errors import QueryRefused, QuerySyntaxError
+from ..sparql_text import (FORMS, PREFIX_MAP, PREFIXES, QuerySyntaxError, Unrecognised, canonical_query,  # noqa: F401
+                           prefix_map, tokens)
+from .errors import QueryRefused
 
 
-def prefix_map(prefixes: str = PREFIXES) -> dict[str, str]:
-    """``{"ckg": "https://w3id.org/climatekg/ontology#", ...}`` from PREFIX lines."""
-    out = {}
-    for line in prefixes.strip().splitlines():
-        _, name, iri = line.split(None, 2)
-        out[name.rstrip(":")] = iri.strip().strip("<>")
-    return out
-
-
-PREFIX_MAP = prefix_map()
-
-FORMS = {"SELECT": "SELECT", "ASK": "ASK", "CONSTRUCT": "CONSTRUCT", "DESCRIBE": "DESCRIBE"}
 #: the first keyword of each SPARQL Update operation
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 UPDATE_OPERATIONS = {  # rdflib's parse-tree names (the thorough check)
@@ -76,84 +65,6 @@ class QueryInfo:
     checked_by: str = "tokens"  # tokens | parser
 
 
-# --------------------------------------------------------------------------- canonical text
-
-_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_RDFLIB_ESCAPE = re.compile(r"\\u[0-9a-f]{4}", flags=re.I)  # what rdflib's parser would expand again
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def canonical_query(query: str) -> str:
-    """The text both the policy check and the engine see: line ends as \\n, \\u/\\U escapes expanded.
-
-    SPARQL expands codepoint escapes before parsing; rdflib does, Oxigraph
-    does not, and rdflib ends a ``#`` comment only at \\n where Oxigraph also
-    ends it at \\r — differences a query could use to hide a SERVICE from the
-    check. So the text is made canonical once, and every reader gets the same.
-    """
-    text = query
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\\u" in text or "\\U" in text:
-        def expand(m: re.Match) -> str:
-            code = int(m.group(1) or m.group(2), 16)
-            if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-                raise QuerySyntaxError(f"invalid codepoint escape {m.group(0)}")
-            return chr(code)
-
-        text = _CODEPOINT_ESCAPE.sub(expand, text)
-        if _RDFLIB_ESCAPE.search(text):
-            raise QuerySyntaxError("a codepoint escape spells another escape (\\u005C…) — write the character itself")
-    if _SURROGATE.search(text):
-        raise QuerySyntaxError("the query contains unpaired surrogate characters — send it as valid UTF-8")
-    return text
-
-
-# --------------------------------------------------------------------------- the lexer (SPARQL 1.1 §19.8)
-
-_BASE_CHARS = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
-               "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
-_U = _BASE_CHARS + "_"  # PN_CHARS_U
-_CHARS = _U + "\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"  # PN_CHARS
-_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_PN_PREFIX = f"[{_BASE_CHARS}](?:[{_CHARS}.]*[{_CHARS}])?"
-_PN_LOCAL = f"(?:[{_U}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS}:]|{_PLX}))?"
-_ECHAR = r"\\[tbnrf\\\"']"
-
-_TOKEN = re.compile("|".join((
-    r"(?P<ws>[ \t\n]+)",
-    r"(?P<comment>#[^\n]*)",
-    r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
-    rf"(?P<string>'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}))*'''|\"\"\"(?:(?:\"|\"\")?(?:[^\"\\]|{_ECHAR}))*\"\"\""
-    rf"|'(?:[^'\\\n]|{_ECHAR})*'|\"(?:[^\"\\\n]|{_ECHAR})*\")",
-    rf"(?P<var>[?$][{_U}0-9][{_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)",
-    rf"(?P<bnode>_:[{_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)",
-    rf"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
-    r"(?P<number>[0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
-    r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
-    r"(?P<lang>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
-    r"(?P<punct>\^\^|&&|\|\||!=|<=|>=|[{}()\[\],;.=<>!+\-*/|^?])",
-)))
-
-
-class _Unrecognised(Exception):
-    """The lexer met text outside the grammar's terminals: leave the decision to the thorough check."""
-
-
-def tokens(text: str):
-    """(kind, text, start) for every significant token of a canonical query (no whitespace, no comments)."""
-    pos, end = 0, len(text)
-    match = _TOKEN.match
-    while pos < end:
-        m = match(text, pos)
-        if m is None or m.end() == pos:
-            raise _Unrecognised(pos)
-        kind = m.lastgroup
-        if kind != "ws" and kind != "comment":
-            yield kind, m.group(), pos
-        pos = m.end()
-
-
 def _pname_parts(token: str) -> tuple[str, str]:
     prefix, _, local = token.partition(":")
     return prefix, local
@@ -161,7 +72,7 @@ def _pname_parts(token: str) -> tuple[str, str]:
 
 def analyse(text: str) -> QueryInfo:
     """QueryInfo from the tokens of a canonical query; raises QueryRefused for SPARQL Update, or
-    _Unrecognised when the tokens do not read as a query's outline (the thorough check decides then)."""
+    Unrecognised when the tokens do not read as a query's outline (the thorough check decides then)."""
     toks = list(tokens(text))
     i, n = 0, len(toks)
     base, declared = None, {}
@@ -178,14 +89,14 @@ def analyse(text: str) -> QueryInfo:
         else:
             break
     if i == n or toks[i][0] != "word":
-        raise _Unrecognised(i)
+        raise Unrecognised(i)
     first = toks[i][1].upper()
     if first in UPDATE_KEYWORDS:
         second = toks[i + 1][1].upper() if i + 1 < n and toks[i + 1][0] == "word" else ""
         op = f"{first} {second}" if second in ("DATA", "WHERE") else first
         raise QueryRefused("update", f"SPARQL Update ({op}) is not allowed: this endpoint is read-only")
     if first not in FORMS:
-        raise _Unrecognised(i)
+        raise Unrecognised(i)
     info = QueryInfo(form=FORMS[first], base=base, declared=declared)
     for j in range(i, n):
         kind, tok, start = toks[j]
@@ -203,7 +114,7 @@ def analyse(text: str) -> QueryInfo:
                 if k < n and toks[k][0] == "word" and toks[k][1].upper() == "NAMED":
                     k, clause = k + 1, "FROM NAMED"
                 if k >= n or toks[k][0] not in ("iri", "pname"):
-                    raise _Unrecognised(j)
+                    raise Unrecognised(j)
                 kind_k, term, term_start = toks[k]
                 if kind_k == "pname":
                     prefix, local = _pname_parts(term)
@@ -345,7 +256,7 @@ def query_info(query: str) -> QueryInfo:
     parse when the tokens are not conclusive. Errors are not cached. Treat the result as read-only."""
     try:
         return analyse(query)
-    except _Unrecognised:
+    except Unrecognised:
         return parse_query(query)[1]
 
 

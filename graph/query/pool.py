@@ -150,6 +150,7 @@ class QueryPool:
         self._waiting = 0
         self._clients: dict[str, int] = {}
         self._failure: str | None = None
+        self._booted = False  # a worker has been ready since the pool (re)started: later waits are not stretched
         self._owner_pid = os.getpid()
 
     def _forget_after_fork(self) -> None:
@@ -209,6 +210,7 @@ class QueryPool:
             self._registry.clear()
             self._idle.clear()
             self._busy.clear()
+            self._booted = False
             self._cond.notify_all()
         for w in workers:
             _kill(w)
@@ -278,6 +280,7 @@ class QueryPool:
             self._starting -= 1
             if ok and w in self._registry:
                 self._failure = None
+                self._booted = True
                 self._idle.append(w)
                 self._cond.notify_all()
                 return
@@ -327,10 +330,12 @@ class QueryPool:
                     if not self._registry:
                         if self._failure:
                             raise RunnerUnavailable(self._failure)
+                        self._booted = False
                         for _ in range(self.size):  # stopped, or every worker died: start again
                             self._spawn_locked()
                     now = time.monotonic()
-                    if now >= deadline and not (self._starting and not self._busy and now < start_deadline):
+                    booting = self._starting and not self._busy and not self._booted
+                    if now >= deadline and not (booting and now < start_deadline):
                         raise Overloaded(f"all {self.size} SPARQL workers of this process are busy — try again "
                                          "in a few seconds", self._retry_after_locked())
                     limit = deadline if now < deadline else start_deadline
@@ -354,8 +359,9 @@ class QueryPool:
 
         ``timeout`` bounds checking and evaluation (past it the worker is
         killed: QueryTimeout). ``wait`` bounds the wait for an idle worker
-        (default: ``queue_wait``, else ``timeout``; at boot, workers still
-        starting extend it by up to start_timeout). ``forms``: the query forms
+        (default: ``queue_wait``, else ``timeout``; at boot — before any
+        worker was ready — workers still starting extend it by up to
+        start_timeout; replacements of killed workers do not). ``forms``: the query forms
         the caller can take (e.g. {"SELECT", "ASK"}); another form raises
         FormNotAcceptable before anything is evaluated. ``formats``
         ({"results": "json", "graph": "turtle"}): write the answer (``body``)

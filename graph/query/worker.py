@@ -20,7 +20,8 @@ length, a JSON header (``status``, and for ``ok``: ``form``, ``kind``,
 ``truncated``, ``seconds``, ``format``) and the body (the written answer, or
 JSON rows when no format was asked).
 
-Guards: the worker cuts itself off the network where Linux allows it
+Guards: the worker runs at a lower CPU priority (``WORKER_NICENESS``: a runaway
+query competes for the cores only with what nothing else wants), cuts itself off the network where Linux allows it
 (``isolate_network``; not for a remote store, which it must reach), caps its
 address space at what it needed to load the store plus ``memory_mb``
 (``RLIMIT_AS``: a query that wants more fails, and the pool answers "query
@@ -45,7 +46,7 @@ from pathlib import Path
 from ..store import QueryError, RemoteUnavailable
 from .errors import FormNotAcceptable, QueryFailed, QueryRefused, QuerySyntaxError
 from .formats import ROW_BYTES, engine_graph_format, engine_results_format, write_rows
-from .policy import PREFIX_MAP, checked, syntax_error_of, without_dataset_clauses
+from .policy import checked, syntax_error_of, without_dataset_clauses
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -53,6 +54,9 @@ RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 #: ~2000 nested groups end in a clean RecursionError, well before the stack would overflow)
 WORKER_STACK_BYTES = 64 * 1024 * 1024
 WORKER_RECURSION_LIMIT = 50_000
+#: added to a worker's nice value: queries yield the CPU to the web workers and the embedding process, so a
+#: runaway query (until its timeout kills it) slows searches and page views as little as the kernel allows
+WORKER_NICENESS = 10
 
 
 # --------------------------------------------------------------------------- rows (SPARQL-JSON-shaped terms)
@@ -119,7 +123,7 @@ def _ox_rows(ox, res, max_rows):
 def _oxigraph_query(store, text: str):
     ox = store.ox
     try:
-        return store.store.query(text, prefixes=PREFIX_MAP, default_graph=ox.DefaultGraph())
+        return store.store.query(text, prefixes=store.prefix_map, default_graph=ox.DefaultGraph())
     except SyntaxError as e:
         raise _engine_syntax_error(text, e) from None
 
@@ -153,7 +157,7 @@ def execute(store, text: str, max_rows: int | None = None, info=None) -> dict:
         if info is not None:
             text = without_dataset_clauses(text, info)
         try:  # the engine's parser on an empty store: syntax errors with the caller's positions, nothing sent
-            ox.Store().query(text, prefixes=PREFIX_MAP)
+            ox.Store().query(text, prefixes=store.prefix_map)
         except SyntaxError as e:
             raise _engine_syntax_error(text, e) from None
         with store.open_query(text, info.form if info is not None else "SELECT") as (form, res):
@@ -167,7 +171,7 @@ def execute(store, text: str, max_rows: int | None = None, info=None) -> dict:
 
         rdflib_sparql.SPARQL_LOAD_GRAPHS = False  # never fetch a FROM graph from the web
         try:  # a plain Graph: rdflib ignores FROM clauses on it
-            res = store.graph.query(text, initNs=PREFIX_MAP)
+            res = store.graph.query(text, initNs=store.prefix_map)
         except ParseBaseException as e:
             raise _syntax_error(e) from None
         if res.type == "ASK":
@@ -229,7 +233,7 @@ def _engine_written(store, text: str, form: str, key: str, max_rows: int | None)
     else:
         fmt = engine_graph_format(key)
         res = _oxigraph_query(store, text)
-        prefixes = None if key == "ntriples" else PREFIX_MAP
+        prefixes = None if key == "ntriples" else store.prefix_map
         write = lambda out: ox.serialize(res, output=out, format=fmt, prefixes=prefixes)  # noqa: E731
     limit = None if max_rows is None else ROW_BYTES[key] * (max_rows + 1) - 1
     sink = _CappedBuffer(limit if limit is not None else 1 << 62)
@@ -379,6 +383,15 @@ def isolate_network() -> bool:
 _isolated = False
 
 
+def lower_priority(niceness: int) -> int | None:
+    """Run this process ``niceness`` steps below its parent's CPU priority; returns the new nice value (None
+    where the platform has no nice)."""
+    try:
+        return os.nice(niceness)
+    except (AttributeError, OSError):  # pragma: no cover - not POSIX
+        return None
+
+
 def _import_rdflib_parser() -> None:
     from .policy import rdflib_sparql
 
@@ -396,13 +409,14 @@ def main(conn, config: dict) -> None:
     if not remote:
         _isolated = isolate_network()  # first: unshare needs a single-threaded process
     try:
-        from ..store import RemoteStore, open_store
+        from ..store import open_store
 
-        store = RemoteStore(remote) if remote else open_store(Path(config["build_dir"]), config["engine"])
+        store = open_store(Path(config["build_dir"]), config["engine"], endpoint=remote or "")
     except Exception as e:  # reported to the parent, which turns it into a 503 naming the fix
         conn.send_bytes(encode_reply({"status": "failed",
                                       "args": [f"the SPARQL worker could not load the graph: {e}"]}))
         return
+    lower_priority(WORKER_NICENESS)  # after loading the store (at boot, the first query waits for that), before any job
     sys.setrecursionlimit(WORKER_RECURSION_LIMIT)
     threading.stack_size(WORKER_STACK_BYTES)
     # rdflib's SPARQL grammar (the thorough check, error messages) takes a second or two to build: in the
