@@ -10,6 +10,7 @@ nearest case as if it answered.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -20,7 +21,7 @@ from climatekg.corpus.model import PART_EN, PART_ZH
 from climatekg.embeddings.lexical import CJK
 from climatekg.embeddings.search import Query, SearchEngine
 
-from .intents import Question, parse
+from .intents import FOUNDED, Question, parse
 from .lexicon import Lexicon
 from .select import Selector, format_value
 
@@ -78,6 +79,10 @@ def in_process_runner(settings) -> Callable[[str], dict]:
     return run
 
 
+def _has_founded(text: str) -> bool:
+    return re.search(FOUNDED + r"|older|oldest|earlier|first|历史|更早|最早", text, re.I) is not None
+
+
 def _fold(s: str) -> str:
     """Accents removed (Nestle = Nestlé)."""
     import unicodedata
@@ -125,6 +130,10 @@ class Answerer:
             unknown = self.unknown_nouns(q.text, q.mentions)
         if unknown:
             return self._refuse(q, unknown)
+        if q.comparative and len(q.named_cases) >= 2 and q.kind in (None, "superlative", "compare", "report", "list", "oldest"):
+            res = self.compare_named(q)
+            if res is not None:
+                return res
         if q.kind:
             res = self.structured(q)
             if res is not None:
@@ -222,6 +231,8 @@ class Answerer:
     def build_sparql(self, q: Question) -> tuple[str, str]:
         """(query, what the rows are) for a structured question."""
         body, extra, order = [], "", "?id"
+        if q.within:  # a comparison among the cases the question names
+            body.append("  VALUES ?id { " + " ".join(f'"{c}"' for c in q.within) + " }")
         patterns = {
             "technology": "?case ckg:usesTechnology/skos:broader* <{iri}> .",
             "place": "?case ckg:locatedIn/schema:containedInPlace* <{iri}> .",
@@ -316,12 +327,11 @@ class Answerer:
         sparql, _ = self.build_sparql(q)
         res = self.query(sparql)
         rows = res.dicts()
-        if q.kind == "superlative" and rows:
-            top = rows[0]["value"]
-            rows = [r for r in rows if r["value"] == top]
-        if q.kind == "oldest" and rows:
-            first = rows[0]["founded"]
-            rows = [r for r in rows if r["founded"] == first]
+        if q.kind in ("superlative", "oldest") and rows:  # the first (or the first n: "second and third", "rank")
+            key = "value" if q.kind == "superlative" else "founded"
+            firsts = list(dict.fromkeys(r[key] for r in rows))
+            keep = set(firsts[:q.top_n] if q.top_n else firsts)
+            rows = [r for r in rows if r[key] in keep]
         ids = list(dict.fromkeys(r["id"] for r in rows))
         if not ids and (q.kind in ("superlative", "compare", "report") and not q.constraints
                         or any(m.entity["kind"] == "org" for m in q.mentions)):
@@ -380,16 +390,8 @@ class Answerer:
         if q.kind in ("compare", "superlative", "report"):
             figs = self._figures(q, rows)
 
-            period_zh = {"annual": "年度", "cumulative": "累计", "projected": "预期"}
-
             def fig(f):
-                year, period = f.get("year"), f.get("period")
-                if zh:
-                    notes = [x for x in (f"{year}年" if year else "", period_zh.get(period or "", "")) if x]
-                    return f"{f['as_printed']}" + (f"（{'，'.join(notes)}）" if notes else "")
-                shown = f["figure"] + (f" ({f['as_printed']})" if f["as_printed"].replace(" ", "") != f["figure"].replace(" ", "") else "")
-                notes = [x for x in (str(year) if year else "", period or "") if x]
-                return shown + (f", {', '.join(notes)}" if notes else "")
+                return self._fig_text(f, q.lang)
 
             if q.kind == "report":  # grouped by case, in the order of each case's largest figure
                 by_case: dict[str, list[str]] = {}
@@ -401,16 +403,91 @@ class Answerer:
                     (f"{len(by_case)} cases report {what.lower()}: " + " | ".join(parts) + ".")
             parts = [f"{self._name(f['case_id'], q.lang)} {fig(f)}" for f in figs]
             what = (q.indicator_term.label(q.lang) if q.indicator_term is not None else "")
+            if q.kind == "superlative" and len(parts) > 1:  # "the top three", "rank them"
+                order = "从大到小" if q.superlative != "min" else "从小到大"
+                return (f"{what}{order}：" + "；".join(f"{i}. {p}" for i, p in enumerate(parts, 1)) + "。") if zh else \
+                    (f"{what} ({'largest' if q.superlative != 'min' else 'smallest'} first): " +
+                     "; ".join(f"{i}. {p}" for i, p in enumerate(parts, 1)) + ".")
             if q.kind == "superlative":
                 lead = ("最大的是" if q.superlative != "min" else "最小的是") if zh else ("The largest is" if q.superlative != "min" else "The smallest is")
                 return f"{what}{lead} {parts[0]}。" if zh else f"{lead} {parts[0]}" + (f" ({what.lower()})." if what else ".")
             return (f"符合条件的有 {len(figs)} 个（{what}，按数值从大到小）：" + "；".join(parts) + "。") if zh else \
                 (f"{len(figs)} match ({what.lower()}, largest first): " + "; ".join(parts) + ".")
         if q.kind == "oldest":
+            seen = list(dict.fromkeys((r["id"], r["founded"]) for r in rows))
+            if len(seen) > 1:  # "the second and third oldest"
+                return ("按成立时间从早到晚：" + "；".join(f"{i}. {self._name(c, 'zh')}，{y} 年" for i, (c, y) in enumerate(seen, 1)) + "。"
+                        if zh else "By founding year, oldest first: " +
+                        "; ".join(f"{i}. {self._name(c, 'en')}, {y}" for i, (c, y) in enumerate(seen, 1)) + ".")
             r = rows[0]
             return (f"成立最早的是{self._name(r['id'], 'zh')}，成立于 {r['founded']} 年。" if zh
                     else f"The oldest is {self._name(r['id'], 'en')}, founded in {r['founded']}.")
         return f"共 {len(ids)} 个：{names}。" if zh else f"{len(ids)}: {names}."
+
+    @staticmethod
+    def _fig_text(f: dict, lang: str) -> str:
+        """One figure as the answer states it: as printed (zh), or in base units with the printed form (en)."""
+        year, period = f.get("year"), f.get("period")
+        if lang == "zh":
+            period_zh = {"annual": "年度", "cumulative": "累计", "projected": "预期"}
+            notes = [x for x in (f"{year}年" if year else "", period_zh.get(period or "", "")) if x]
+            return f"{f['as_printed']}" + (f"（{'，'.join(notes)}）" if notes else "")
+        shown = f["figure"] + (f" ({f['as_printed']})" if f["as_printed"].replace(" ", "") != f["figure"].replace(" ", "") else "")
+        notes = [x for x in (str(year) if year else "", period or "") if x]
+        return shown + (f", {', '.join(notes)}" if notes else "")
+
+    # -- comparisons among the companies a question names ------------------------------------
+    def compare_named(self, q: Question) -> dict | None:
+        """"Which of A and B …", "谁的…更多", "rank A, B and C": each named company's figures of the indicator asked
+        (from the graph, restricted to their cases), or each one's best evidence sentence of the asked kind, and
+        their founding years when the question asks which is older."""
+        cases = q.named_cases
+        zh = q.lang == "zh"
+        statements: dict[str, list[str]] = {c: [] for c in cases}
+        citations, sparql, table, best = [], None, None, {}
+        if q.indicator_term is not None:
+            sub = dataclasses.replace(q, kind="report", within=cases, superlative=q.superlative or "max")
+            sparql, _ = self.build_sparql(sub)
+            res = self.query(sparql)
+            rows = res.dicts()
+            table = res.table()
+            for f in self._figures(sub, rows):
+                if len(statements[f["case_id"]]) < 3:
+                    statements[f["case_id"]].append(self._fig_text(f, q.lang))
+                    best.setdefault(f["case_id"], f["value"] or 0)
+            citations += self._citations(sub, rows, list(statements))
+        kind = "quantity" if q.indicator_term is not None or q.asks_amount else q.answer_type
+        kind = "text" if kind == "organisation" else kind  # "which of them": each one's fact, not another name
+        subject = {lab for m in q.mentions for lab in m.entity["labels_zh"] + [m.entity["en"].lower()]}
+        for cid in cases:
+            if statements[cid]:
+                continue
+            ranked = self.selector.rank(q.query, [cid], kind, q.asked_unit if kind == "quantity" else None,
+                                        q.indicator_term if kind == "quantity" else None, {cid: 1.0}, subject)
+            if ranked and (kind == "text" or ranked[0].type_ok):
+                top = ranked[0]
+                fact = top.fact
+                said = (fact.zh if zh else fact.en) if fact is not None and fact.zh else ""
+                statements[cid].append(said or f"“{top.row['text']}”")
+                citations.append(self._cite_sentence(top.row))
+        if _has_founded(q.text):
+            for cid in cases:
+                org = next((o for o in q.orgs if o["cases"].get(cid, 0) >= 10), None)
+                rows = self.query(f"""SELECT ?founded WHERE {{ <{org['iri']}> schema:foundingDate ?founded }}""").dicts() if org else []
+                if rows:
+                    statements[cid].append(f"成立于 {rows[0]['founded']} 年" if zh else f"founded {rows[0]['founded']}")
+        if not any(statements.values()):
+            return None
+        order = sorted(cases, key=lambda c: -best.get(c, float("-inf")))
+        sep = "；" if zh else "; "
+        parts = [f"{self._name(c, q.lang)}：{'，'.join(statements[c]) or '案例未写明'}" if zh else
+                 f"{self._name(c, q.lang)}: {', '.join(statements[c]) or 'not stated in its case'}" for c in order]
+        what = q.indicator_term.label(q.lang) if q.indicator_term is not None else ""
+        answer = (f"{what}比较（按数值从大到小）：" if zh and best else "比较：" if zh else
+                  f"Compared ({what.lower()}, largest first): " if best else "Compared: ") + sep.join(parts) + ("。" if zh else ".")
+        return {"query": q.text, "lang": q.lang, "answered": True, "answer": answer,
+                "cases": [self._case_ref(c) for c in order], "citations": citations[:10],
+                "sparql": sparql, "rows": table, "intent": "compare_named"}
 
     def _citations(self, q: Question, rows: list[dict], ids: list[str]) -> list[dict]:
         out = []

@@ -41,6 +41,11 @@ COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企�
 LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}\w+s\b|which of the|what (cases|companies|projects|firms)|list|show me|name the"
 ONE_OF = r"哪个|哪家|哪一家|哪一个|which"  # "which case …": a list of one, unless it asks for a name, a date or a place
 RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|rank|sort|order (them|the cases)"
+ORDINALS = {"二": 2, "三": 3, "四": 4, "五": 5, "2": 2, "3": 3, "4": 4, "5": 5, "second": 2, "third": 3, "fourth": 4,
+            "fifth": 5, "two": 2, "three": 3, "four": 4, "five": 5}
+ORDINAL = r"第\s*([二三四五2-5])|前\s*([二三四五2-5])|\b(second|third|fourth|fifth)\b|\btop\s*(\d+|two|three|four|five)\b"
+COMPARATIVE = r"谁(的)?.{0,12}更|哪(个|家|一家).{0,12}更|更(大|多|高|早|长|低|少)|比较|相比|对比|\b(bigger|larger|higher|more|less|" \
+              r"lower|smaller|earlier|older)\b|which of the (two|three)|compare|\brank\b"
 
 FOUNDED = r"成立|创立|创建|创办|始建|建立于|founded|established|set up|incorporated|created"
 LISTED = r"上市|股票代码|证券代码|listed|listing|stock code|ticker|ipo|stock exchange"
@@ -91,6 +96,17 @@ class Question:
     query: object = None  # the analysed Query (vector, mentions) it was parsed from
     groups: list = field(default_factory=list)  # [(kind, [entities])]: one per mention; entities in a group are alternatives
     any_of: bool = False  # "A or B": technology groups are alternatives too
+    within: list = field(default_factory=list)  # case ids a comparison is restricted to
+    top_n: int = 1  # "the second and third oldest", "top 5", "rank them": how many of a superlative (0: all)
+    comparative: bool = False  # "which of A and B …", "谁更大", "rank": the named subjects are compared
+
+    @property
+    def named_cases(self) -> list[str]:
+        """The cases of the organisations the question names (their own cases, not ones they appear in)."""
+        out = []
+        for o in self.orgs:
+            out += [c for c, n in o["cases"].items() if n >= 10 and c not in out]
+        return out
 
     @property
     def constraints(self) -> int:
@@ -129,15 +145,25 @@ def parse(query, lexicon) -> Question:
                 bucket.append(e)
         q.groups.append((kind, group))
     q.any_of = _has(r"或者|或是|或|\bor\b|either", low)
+    q.comparative = _has(COMPARATIVE, low) or _has(RANK, low)
+    ordinals = [ORDINALS.get(x.lower(), int(x) if x.isdigit() else 1) for m in re.finditer(ORDINAL, low, re.I)
+                for x in m.groups() if x]
+    q.top_n = 0 if _has(RANK, low) else max(ordinals, default=1)
     # an organisation class named by its label ("banks", "银行"): a constraint on the case's organisation
     # only a class no other class specialises ("banks", not "companies": every case has a company)
     classes = [m for m in terms if m.term.kind == "class" and lexicon.is_subclass(m.term, ORGANISATION)
                and not lexicon.has_subclass(m.term)]
+    # a class label inside a longer name ("Bank" of "Bank of Beijing") is part of that name, not a constraint;
+    # an organisation linked on the class word alone ("banks") is the class, not that organisation
+    org_spans = [(m.start, m.end) for m in mentions if m.entity["kind"] == "org"]
+    classes = [m for m in classes if not any(s <= m.start and m.end <= e and (e - s) > (m.end - m.start) for s, e in org_spans)]
     if classes:
         q.org_class = classes[0].term
         q.org_kind = q.org_class.key
-        label = classes[0].label.lower()
-        q.orgs = [o for o in q.orgs if label not in (o["en"].lower() + o["zh"])]
+        spans = [(m.start, m.end) for m in classes]
+        on_class = {m.entity["id"] for m in mentions if m.entity["kind"] == "org" and any(
+            s <= m.start and m.end <= e for s, e in spans)}
+        q.orgs = [o for o in q.orgs if o["id"] not in on_class]
     else:
         for pattern, kind in ORG_KINDS:
             if _has(pattern, low):
