@@ -23,7 +23,7 @@ from climatekg.embeddings.search import Query, SearchEngine
 
 from .intents import FOUNDED, Question, parse
 from .lexicon import Lexicon
-from .select import Selector, format_value
+from .select import Selector, format_value, load_graph_facts
 
 SELECT_HEAD = """SELECT DISTINCT ?id ?title_zh ?title_en{extra} WHERE {{
   ?case ckg:caseId ?id ; dcterms:title ?title_zh, ?title_en .
@@ -103,7 +103,8 @@ class Answerer:
     refuse_below: float = 0.0  # best one-fact evidence score below which the evidence does not answer (fit on dev)
 
     def __post_init__(self):
-        self.selector = Selector(self.engine, self.lexicon)
+        facts = load_graph_facts(lambda q: self.query(q).dicts(), self.lexicon)
+        self.selector = Selector(self.engine, self.lexicon, graph_facts=facts)
 
     @classmethod
     def load(cls, settings, engine: SearchEngine | None = None, run: Callable[[str], dict] | None = None) -> "Answerer":

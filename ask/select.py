@@ -84,6 +84,7 @@ class Weights:
     unit: float = 0.04
     case_prior: float = 0.06
     year: float = 0.02
+    graph: float = 0.04  # the sentence is the evidence of a graph statement whose object is of the asked kind
 
 
 WEIGHTS = Weights()
@@ -95,6 +96,48 @@ class Fact:
     zh: str
     en: str
     names: list[tuple[str, str]] = field(default_factory=list)  # (zh, en) names in the quote
+
+
+@dataclass
+class GraphFact:
+    """A statement of the graph about a case whose object is an organisation or a place, where the text says it."""
+
+    kind: str  # org | place
+    prop: str  # the property's IRI
+    zh: str
+    en: str
+    start: int
+    end: int
+
+
+GRAPH_FACTS_QUERY = """SELECT DISTINCT ?src ?line ?end ?p ?kind ?zh ?en WHERE {{
+  VALUES (?p ?kind) {{ {pairs} }}
+  {{ ?e rdf:predicate ?p ; rdf:object ?o ; ckg:startLine ?line ; ckg:endLine ?end ; prov:wasDerivedFrom ?src }}
+  UNION {{ ?e ?p ?o ; ckg:startLine ?line ; ckg:endLine ?end ; prov:wasDerivedFrom ?src }}
+  ?o rdfs:label ?zh . FILTER(lang(?zh) = "zh")
+  OPTIONAL {{ ?o rdfs:label ?en . FILTER(lang(?en) = "en") }}
+}}"""
+
+
+def load_graph_facts(run, lexicon) -> dict[str, list[GraphFact]]:
+    """Per case, the statements whose object is an organisation or a place (every property the ontology gives such
+    a range: partners, issuers of recognitions, shareholders, sites, …), read through ``run(sparql) → rows``."""
+    pairs = []
+    for t in lexicon.terms:
+        if t.kind != "property" or not t.range:
+            continue
+        rng = lexicon.by_iri.get(t.range)
+        kind = "org" if lexicon.is_subclass(rng, "Organisation") else "place" if lexicon.is_subclass(rng, "Place") else None
+        if kind:
+            pairs.append(f'(<{t.iri}> "{kind}")')
+    if not pairs:
+        return {}
+    out: dict[str, list[GraphFact]] = {}
+    for r in run(GRAPH_FACTS_QUERY.format(pairs=" ".join(dict.fromkeys(pairs)))):
+        m = re.search(r"case-\d+", str(r["src"]))
+        if m:
+            out.setdefault(m.group(0), []).append(GraphFact(r["kind"], r["p"], r["zh"], r.get("en") or r["zh"], int(r["line"]), int(r["end"])))
+    return out
 
 
 @dataclass
@@ -110,10 +153,12 @@ class Scored:
 class Selector:
     """Scores candidate sentences for a one-fact question and reads the fact from the best one."""
 
-    def __init__(self, engine, lexicon, weights: Weights = WEIGHTS):
+    def __init__(self, engine, lexicon, weights: Weights = WEIGHTS, graph_facts: dict | None = None):
         self.engine = engine
         self.lexicon = lexicon
         self.w = weights
+        # case id → [GraphFact]: statements whose object is an organisation or a place, with their evidence lines
+        self.graph_facts = graph_facts or {}
         self.orgs = [e for e in engine.entities if e["kind"] == "org"]
         self.places = [e for e in engine.entities if e["kind"] == "place"]
         self._org_labels = sorted(((lab, e) for e in self.orgs for lab in e["labels_zh"] if len(lab) >= 2),
@@ -155,6 +200,7 @@ class Selector:
             return []
         sims = vecs[[rows[i]["vec"] for i in cand]] @ query.vector
         terms = self.terms(query, indicator)
+        props = self.relevant_properties(query) if self.graph_facts and kind in ("organisation", "place") else set()
         asked_years = set() if kind == "date" else set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", query.text))
         out = []
         for k, i in enumerate(cand):
@@ -163,6 +209,9 @@ class Selector:
             squashed = "".join(text.split())
             overlap = sum(1 for t in terms if t in squashed or t in text)
             fact, type_ok, ind_ok, unit_ok = self.read_fact(text, kind, unit, indicator, subject_names, terms)
+            stated = self.graph_fact(r, kind, subject_names, props)
+            if stated is not None:  # the graph says what this sentence states: its names, in both languages
+                fact, type_ok = Fact(kind, stated.zh, stated.en, fact.names if fact is not None else []), 1.0
             conflict, year_match = False, False
             if asked_years:
                 untitled = re.sub(r"《[^》]*》", "", text)  # a year in a document's title is not the fact's year
@@ -172,11 +221,32 @@ class Selector:
             f = {"dense": float(sims[k]), "lexical": min(overlap, 6) ** 0.5,
                  "type_match": (2 * float(type_ok) - 1) if kind != "text" else 0.0, "indicator": float(ind_ok),
                  "unit": float(unit_ok), "case_prior": prior.get(r["case_id"], 0.0),
-                 "year": 1.0 if year_match else (-1.0 if conflict else 0.0)}
+                 "year": 1.0 if year_match else (-1.0 if conflict else 0.0), "graph": float(stated is not None)}
             s = sum(getattr(self.w, name) * v for name, v in f.items())
             out.append(Scored(r, s, fact, type_ok, conflict, f))
         out.sort(key=lambda x: -x.score)
         return out
+
+    def relevant_properties(self, query) -> set[str]:
+        """The properties a question names ("certified" → received recognition), and those of what they point
+        to (a recognition's issuer): the statements that can answer it."""
+        named = [m.term for m in self.lexicon.find(query.text) if m.term.kind == "property"]
+        out = {t.iri for t in named}
+        ranges = {t.range for t in named if t.range}
+        out |= {t.iri for t in self.lexicon.terms if t.kind == "property" and t.domain in ranges}
+        return out
+
+    def graph_fact(self, row: dict, kind: str, subject: set[str], props: set[str]) -> "GraphFact | None":
+        """A graph statement of the asked kind (organisation, place), of a property the question asks about,
+        whose evidence is this sentence."""
+        want = {"organisation": "org", "place": "place"}.get(kind)
+        if want is None or not props:
+            return None
+        for f in self.graph_facts.get(row["case_id"], ()):
+            if f.kind == want and f.prop in props and f.start <= row["end_line"] and row["start_line"] <= f.end and \
+                    f.zh not in subject and f.en.lower() not in subject:
+                return f
+        return None
 
     # -- reading the fact -------------------------------------------------------------------------------------
     def read_fact(self, text: str, kind: str, unit: str | None, indicator, subject: set[str], terms: list[str]):
