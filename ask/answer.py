@@ -147,6 +147,29 @@ class Answerer:
         may take a character of the next word: 潘安湖全电能源站 → 湖|全电)."""
         return word in self.corpus_text or any(len(w) >= 2 and w in self.corpus_text for w in (word[1:], word[:-1]))
 
+    def _known_at(self, text: str, start: int, word: str) -> bool:
+        """A Chinese word of the question the collection uses, read in place: the segmenter may also split a
+        name so that its last character opens the next word (潘安|湖畔: 潘安湖 is known), or its first closes the
+        previous one."""
+        if self._known_zh(word):
+            return True
+        end = start + len(word)
+        return start >= 0 and any(len(x) >= 3 and x in self.corpus_text for x in
+                                  (text[max(0, start - 2):start + 1], text[max(0, start - 3):start + 1],
+                                   text[end - 1:end + 2], text[end - 1:end + 3]))
+
+    @staticmethod
+    def grammar_spans(text: str) -> list[tuple[int, int]]:
+        """Where the question's own grammar is (asking for a count, a list, an order, a comparison, a kind of
+        answer): words there say how to answer, not what about, so they are never an absent subject."""
+        from . import intents, select
+
+        patterns = [intents.COUNT, intents.LIST, intents.RANK, intents.ORDINAL, intents.COMPARATIVE, intents.CMP_GT,
+                    intents.CMP_LT, intents.SUPER_MAX, intents.SUPER_MIN, intents.OLDEST, intents.FOUNDED, intents.LISTED,
+                    intents.ANNUAL, intents.CUMULATIVE]
+        spans = [m.span() for p in patterns for m in re.finditer(p, text, re.I)]
+        return spans + [m.span() for rx in (select.DATE, select.PLACE, select.ORG, select.AMOUNT) for m in rx.finditer(text)]
+
     def _known_en(self, word: str) -> bool:
         if not hasattr(self, "_en_vocab"):
             text = _fold(self.english_text + "\n" + self.corpus_text.lower())
@@ -162,7 +185,7 @@ class Answerer:
         and labels. A question that names a company of the collection is about that company: a capitalised
         word beside it is a description (a project's name), not another subject. Chinese names are the
         segmenter's proper nouns and organisation-like nouns that the collection does not use."""
-        covered = [(m.start, m.end) for m in mentions]
+        covered = [(m.start, m.end) for m in mentions] + self.grammar_spans(text)
         inside = lambda a, b: any(s <= a and b <= e for s, e in covered)  # noqa: E731
         known_lexicon = [(m.start, m.end) for m in self.lexicon.find(text)]
         anchored = any(m.entity["kind"] == "org" for m in mentions)
@@ -189,21 +212,22 @@ class Answerer:
                     if start >= 0 and (inside(start, start + len(w.word)) or
                                        any(s <= start and start + len(w.word) <= e for s, e in known_lexicon)):
                         continue
-                    if not self._known_zh(w.word):
+                    if not self._known_at(text, start, w.word):
                         out.append(w.word)
         return out
 
     def unknown_nouns(self, text: str, mentions) -> list[str]:
         import jieba.posseg as pseg
 
-        covered = [(m.start, m.end) for m in mentions] + [(m.start, m.end) for m in self.lexicon.find(text)]
+        covered = [(m.start, m.end) for m in mentions] + [(m.start, m.end) for m in self.lexicon.find(text)] + \
+            self.grammar_spans(text)
         out, pos = [], 0
         for w in pseg.lcut(text):
             start = text.find(w.word, pos)
             pos = start + len(w.word) if start >= 0 else pos
             if any(s <= start < e for s, e in covered):
                 continue
-            if w.flag.startswith("n") and len(w.word) >= 2 and CJK.search(w.word) and not self._known_zh(w.word):
+            if w.flag.startswith("n") and len(w.word) >= 2 and CJK.search(w.word) and not self._known_at(text, start, w.word):
                 out.append(w.word)
         return out
 
@@ -325,6 +349,8 @@ class Answerer:
             return self.attribute(q)
         if q.kind == "property":
             return self.property(q)
+        if q.kind == "facet":
+            return self.facet(q)
         sparql, _ = self.build_sparql(q)
         res = self.query(sparql)
         rows = res.dicts()
@@ -436,6 +462,48 @@ class Answerer:
         shown = f["figure"] + (f" ({f['as_printed']})" if f["as_printed"].replace(" ", "") != f["figure"].replace(" ", "") else "")
         notes = [x for x in (str(year) if year else "", period or "") if x]
         return shown + (f", {', '.join(notes)}" if notes else "")
+
+    # -- every company's value of a property, in order ---------------------------------------
+    def facet(self, q: Question) -> dict | None:
+        """"Which companies state a listing year? In order": the cases whose organisation has a value of the named
+        datatype property (through the object property that leads to its domain), ordered by that value, with
+        what the value belongs to (its label: "listed on Nasdaq") and where the text says it."""
+        path = self.lexicon.path_from("Organisation", q.prop)
+        if path is None:
+            return None
+        hop = f"?org <{path[0].iri}> ?n . ?n <{q.prop.iri}> ?value ." if len(path) == 2 else f"?org <{q.prop.iri}> ?value . BIND(?org AS ?n)"
+        sparql = f"""SELECT ?id ?title_zh ?title_en ?company ?value ?what ?quote ?line WHERE {{
+  ?case ckg:caseId ?id ; dcterms:title ?title_zh, ?title_en ; ckg:organisation ?org .
+  FILTER(lang(?title_zh) = "zh" && lang(?title_en) = "en")
+  ?org rdfs:label ?company . FILTER(lang(?company) = "{q.lang}")
+  {hop}
+  OPTIONAL {{ ?n rdfs:label ?what . FILTER(lang(?what) = "{q.lang}" && ?n != ?org) }}
+  OPTIONAL {{ ?n ckg:quote ?quote ; ckg:startLine ?line }}
+}}
+ORDER BY ?value ?id"""
+        res = self.query(sparql)
+        rows = res.dicts()
+        if not rows:
+            return None
+        zh = q.lang == "zh"
+        per: dict[str, list[str]] = {}
+        for r in rows:
+            item = f"{r['value']}" + (f"（{r['what']}）" if zh and r.get("what") else f" ({r['what']})" if r.get("what") else "")
+            if item not in per.setdefault(r["id"], []):
+                per[r["id"]].append(item)
+        ids = list(per)
+        what = q.prop.label(q.lang)
+        parts = [f"{self._name(c, q.lang)} {('、' if zh else ', ').join(v)}" for c, v in per.items()]
+        answer = (f"写明{what}的有 {len(ids)} 个（按{what}先后）：" + "；".join(parts) + "。") if zh else \
+            (f"{len(ids)} state a {what} (in order of it): " + "; ".join(parts) + ".")
+        cites, seen = [], set()
+        for r in rows:
+            if r.get("quote") and r["id"] not in seen:
+                seen.add(r["id"])
+                cites.append(self._cite(r["id"], r["quote"], r["line"]))
+        return {"query": q.text, "lang": q.lang, "answered": True, "answer": answer,
+                "cases": [self._case_ref(c) for c in ids], "citations": cites[:10],
+                "sparql": sparql, "rows": res.table(), "intent": "facet"}
 
     # -- comparisons among the companies a question names ------------------------------------
     def compare_named(self, q: Question) -> dict | None:

@@ -114,6 +114,12 @@ class Question:
                               self.org_kind, self.founded_year, self.exchange)))
 
 
+def literal_range(term) -> bool:
+    """A datatype property: its values are literals (a year, a code, a name), not things."""
+    r = term.range or ""
+    return r.startswith("http://www.w3.org/2001/XMLSchema#") or r.endswith("langString")
+
+
 def _has(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
@@ -250,6 +256,14 @@ def parse(query, lexicon) -> Question:
         q.kind = "count"
         q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例|cases", low) else "cases"
         return q
+    if (is_list or _has(RANK, low)) and not q.orgs and not q.constraints and not q.asks_amount:
+        # "which companies state a listing year, in order": every case whose organisation has a value of a datatype
+        # property the question names (directly or on what the organisation links to: its listing's year)
+        facet = next((m.term for m in terms if m.term.kind == "property" and literal_range(m.term)
+                      and lexicon.path_from(ORGANISATION, m.term) is not None), None)
+        if facet is not None:
+            q.kind, q.prop, q.target = "facet", facet, "companies"
+            return q
     if (is_list or _has(RANK, low)) and q.indicator_term is not None and not q.orgs and \
             (_has(RANK, low) or (q.asks_amount or _has(r"报告|披露|写明|report|state|disclose", low))
              and _has(r"哪些|哪几|which (cases|companies|projects)|list", low)):

@@ -128,6 +128,21 @@ class Lexicon:
             todo += [x for x in (t.supers if t else []) if x not in seen]
         return False
 
+    def path_from(self, class_name: str, prop: Term) -> list[Term] | None:
+        """The properties leading from instances of ``class_name`` to ``prop``'s values: [prop] when its domain is
+        that class (or above it), [link, prop] when an object property links the class to ``prop``'s domain."""
+        dom = self.by_iri.get(prop.domain) if prop.domain else None
+        if dom is None:
+            return None
+        if self.is_subclass(dom, class_name) or any(self.is_subclass(t, dom.key) for t in self.terms
+                                                    if t.kind == "class" and t.key == class_name):
+            return [prop]
+        for t in self.terms:
+            if t.kind == "property" and t.range == prop.domain and t.domain and \
+                    self.is_subclass(self.by_iri.get(t.domain), class_name):
+                return [t, prop]
+        return None
+
     def has_subclass(self, term: Term) -> bool:
         return any(term.iri in t.supers for t in self.terms if t.kind == "class")
 

@@ -230,7 +230,10 @@ class Selector:
     def relevant_properties(self, query) -> set[str]:
         """The properties a question names ("certified" → received recognition), and those of what they point
         to (a recognition's issuer): the statements that can answer it."""
-        named = [m.term for m in self.lexicon.find(query.text) if m.term.kind == "property"]
+        asking = [m.span() for rx in (DATE, PLACE, ORG, AMOUNT) for m in rx.finditer(query.text)]
+        # a label that is the question word itself ("where") names no property: it is grammar, not content
+        named = [m.term for m in self.lexicon.find(query.text) if m.term.kind == "property"
+                 and not any(s <= m.start and m.end <= e for s, e in asking)]
         out = {t.iri for t in named}
         ranges = {t.range for t in named if t.range}
         out |= {t.iri for t in self.lexicon.terms if t.kind == "property" and t.domain in ranges}
