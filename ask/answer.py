@@ -79,6 +79,10 @@ def in_process_runner(settings) -> Callable[[str], dict]:
     return run
 
 
+def _sparql_str(s: str) -> str:
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _has_founded(text: str) -> bool:
     return re.search(FOUNDED + r"|older|oldest|earlier|first|历史|更早|最早", text, re.I) is not None
 
@@ -279,12 +283,23 @@ class Answerer:
             groups = [(k, g) for k, g in groups if k != "technology"] + ([("technology", techs)] if techs else [])
         if q.org_kind or q.target == "companies":
             groups = [(k, g) for k, g in groups if not (k == "org" and q.kind in ("list", "count") and q.org_kind)]
+        if q.of_companies and any(k == "technology" for k, _ in groups):
+            # what the companies are: their stated industry names the technology ("光伏电池组件", "photovoltaics")
+            labels = [x.lower() for k, g in groups if k == "technology" for e in g
+                      for x in self._own_labels(e["id"]) if len(x) >= 2]
+            groups = [(k, g) for k, g in groups if k != "technology"]
+            body.append("  ?case ckg:organisation ?org . ?org ckg:industry ?ind . FILTER(" +
+                        " || ".join(f'CONTAINS(LCASE(STR(?ind)), "{_sparql_str(x)}")' for x in dict.fromkeys(labels)) + ")")
         for kind, group in groups:
             alts = [patterns[e["kind"]].format(iri=e["iri"]) for e in group]
             if len(alts) == 1:
                 body.append("  " + alts[0])
             else:
                 body.append("  { " + " } UNION { ".join(alts) + " }")
+        if q.kind in ("list", "count") and not q.constraints and q.indicator_term is not None:
+            # "how many cases express a reduction as trees planted": the cases reporting a figure of that indicator
+            body.append(f"  ?case ckg:reportsOutcome ?o . ?o ckg:measures <{q.indicator_term.iri}> ; ckg:quote ?quote ; ckg:startLine ?line .")
+            extra += " ?quote ?line"
         if q.org_class is not None:
             body.append(f"  ?case ckg:organisation ?org . ?org a <{q.org_class.iri}> .")
         elif q.org_kind == "grid":
@@ -334,6 +349,11 @@ class Answerer:
         if q.kind in ("superlative",):
             sparql += "\nLIMIT 10"
         return sparql, q.kind or "list"
+
+    def _own_labels(self, tech_id: str) -> list[str]:
+        """A technology's own labels in both languages (not those of narrower technologies)."""
+        e = self.engine.entity_by_key.get(("technology", tech_id))
+        return list(e["labels_zh"]) + list(e["labels_en"]) if e else []
 
     def _tech_labels(self, tech_id: str) -> list[str]:
         ids = {tech_id} | self.engine.narrower(tech_id)

@@ -41,6 +41,8 @@ COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企�
 LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}\w+s\b|which of the|what (cases|companies|projects|firms)|list|show me|name the"
 ONE_OF = r"哪个|哪家|哪一家|哪一个|which"  # "which case …": a list of one, unless it asks for a name, a date or a place
 RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|rank|sort|order (them|the cases)"
+TARGET = r"\b(the )?(cases|companies|firms|projects)\b|案例|企业|公司"  # what a list or count is of
+COPULA = r"(companies|firms|企业|公司)(\s+in the collection)?\s*(are|is|是|属于)|哪些(是|属于)"
 ORDINALS = {"二": 2, "三": 3, "四": 4, "五": 5, "2": 2, "3": 3, "4": 4, "5": 5, "second": 2, "third": 3, "fourth": 4,
             "fifth": 5, "two": 2, "three": 3, "four": 4, "five": 5}
 ORDINAL = r"第\s*([二三四五2-5])|前\s*([二三四五2-5])|\b(second|third|fourth|fifth)\b|\btop\s*(\d+|two|three|four|five)\b"
@@ -97,6 +99,7 @@ class Question:
     groups: list = field(default_factory=list)  # [(kind, [entities])]: one per mention; entities in a group are alternatives
     any_of: bool = False  # "A or B": technology groups are alternatives too
     within: list = field(default_factory=list)  # case ids a comparison is restricted to
+    of_companies: bool = False  # "which companies are PV makers": what the companies are (their industry), not what they use
     top_n: int = 1  # "the second and third oldest", "top 5", "rank them": how many of a superlative (0: all)
     comparative: bool = False  # "which of A and B …", "谁更大", "rank": the named subjects are compared
 
@@ -185,7 +188,10 @@ def parse(query, lexicon) -> Question:
     unit = asked_unit(text)
     q.asked_unit = unit
     # several indicators named: the head of the noun phrase comes last ("renewable electricity generation")
-    indicators = [m.term for m in reversed(terms) if m.term.kind == "indicator"] or \
+    # a label inside the question's grammar ("how many companies") names what is counted, not an indicator
+    grammar = [m.span() for p in (COUNT, LIST, TARGET) for m in re.finditer(p, text, re.I)]
+    indicators = [m.term for m in reversed(terms) if m.term.kind == "indicator"
+                  and not any(s <= m.start and m.end <= e for s, e in grammar)] or \
         lexicon.by_tokens(query.tokens, "indicator")  # "减少了多少二氧化碳排放": the words of a label, apart
     if indicators:
         q.indicator_term = indicators[0]
@@ -255,6 +261,7 @@ def parse(query, lexicon) -> Question:
     if is_count and (q.constraints or _has(r"案例|cases|projects|companies|企业|公司", low)):
         q.kind = "count"
         q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例|cases", low) else "cases"
+        q.of_companies = q.target == "companies" and _has(COPULA, low)
         return q
     if (is_list or _has(RANK, low)) and not q.orgs and not q.constraints and not q.asks_amount:
         # "which companies state a listing year, in order": every case whose organisation has a value of a datatype
@@ -273,5 +280,6 @@ def parse(query, lexicon) -> Question:
     if is_list and q.constraints and not q.asks_amount:
         q.kind = "list"
         q.target = "companies" if _has(r"企业|公司|companies|firms|banks|银行", low) and not _has(r"案例|cases|projects|项目", low) else "cases"
+        q.of_companies = q.target == "companies" and _has(COPULA, low)
         return q
     return q
