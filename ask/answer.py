@@ -725,7 +725,7 @@ ORDER BY ?value ?id"""
         subject = {lab for m in q.mentions for lab in m.entity["labels_zh"] + [m.entity["en"].lower()]}
         kind = q.answer_type if q.answer_type != "text" or not q.asks_amount else "quantity"
         ranked = self.selector.rank(q.query, top_ids, kind, q.asked_unit if kind == "quantity" else None,
-                                    q.indicator_term if kind == "quantity" else None, prior, subject)
+                                    q.indicator_term if kind == "quantity" else None, prior, subject, strict=q.asks_indicator)
         if not ranked:
             return self._refuse(q, [])
         best = ranked[0]

@@ -99,6 +99,7 @@ class Question:
     groups: list = field(default_factory=list)  # [(kind, [entities])]: one per mention; entities in a group are alternatives
     any_of: bool = False  # "A or B": technology groups are alternatives too
     within: list = field(default_factory=list)  # case ids a comparison is restricted to
+    asks_indicator: bool = False  # the question asks for the value of the indicator it names, nothing else
     of_companies: bool = False  # "which companies are PV makers": what the companies are (their industry), not what they use
     top_n: int = 1  # "the second and third oldest", "top 5", "rank them": how many of a superlative (0: all)
     comparative: bool = False  # "which of A and B …", "谁更大", "rank": the named subjects are compared
@@ -203,6 +204,8 @@ def parse(query, lexicon) -> Question:
              and lexicon.is_subclass(lexicon.by_iri.get(m.term.range), ORGANISATION)]
     if props:
         q.prop = props[0]
+    if q.answer_type == "text" and q.indicator_term is not None and _has(r"^\s*(what|how)\b|what's|是多少|有多少|多少", low):
+        q.answer_type, q.asks_indicator = "quantity", True  # "what was X's net profit": the indicator's value
     periods = [m.term.key.lower() for m in terms if m.term.kind == "period"]
     if _has(CUMULATIVE, low) or "cumulative" in periods:
         q.period = "cumulative"

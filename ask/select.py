@@ -193,7 +193,9 @@ class Selector:
 
     # -- scoring ----------------------------------------------------------------------------------------------
     def rank(self, query, case_ids: list[str], kind: str, unit: str | None, indicator, prior: dict[str, float],
-             subject_names: set[str]) -> list[Scored]:
+             subject_names: set[str], strict: bool = False) -> list[Scored]:
+        """Candidate sentences of ``case_ids``, best first. ``strict``: the question asks for the value of the
+        indicator itself ("what was X's net profit"), so only a figure of that indicator (or in its units) answers."""
         rows, vecs = self.engine.sentences()
         cand = [i for i, r in enumerate(rows) if r["case_id"] in prior]
         if not cand:
@@ -208,7 +210,7 @@ class Selector:
             text = r["text"]
             squashed = "".join(text.split())
             overlap = sum(1 for t in terms if t in squashed or t in text)
-            fact, type_ok, ind_ok, unit_ok = self.read_fact(text, kind, unit, indicator, subject_names, terms)
+            fact, type_ok, ind_ok, unit_ok = self.read_fact(text, kind, unit, indicator, subject_names, terms, strict)
             stated = self.graph_fact(r, kind, subject_names, props)
             if stated is not None:  # the graph says what this sentence states: its names, in both languages
                 fact, type_ok = Fact(kind, stated.zh, stated.en, fact.names if fact is not None else []), 1.0
@@ -252,7 +254,8 @@ class Selector:
         return None
 
     # -- reading the fact -------------------------------------------------------------------------------------
-    def read_fact(self, text: str, kind: str, unit: str | None, indicator, subject: set[str], terms: list[str]):
+    def read_fact(self, text: str, kind: str, unit: str | None, indicator, subject: set[str], terms: list[str],
+                  strict: bool = False):
         """(fact, holds the asked kind, indicator matches, unit matches) for one sentence."""
         names = self.names_in(text)
         if kind == "quantity":
@@ -269,7 +272,12 @@ class Selector:
             unit_ok = unit is not None and any(q.unit == unit for q in qs)
             ind_ok = indicator is not None and any(q.indicator == indicator.code for q in qs)
             # a figure in the asked unit or of the asked indicator answers; any other figure only may
-            type_ok = 1.0 if (unit_ok or ind_ok) else (0.5 if unit is None else 0.0)
+            # with no unit asked, the units the asked indicator is stated in stand for it (a profit is money)
+            dim_ok = unit is None and indicator is not None and any(q.unit in indicator.units for q in qs)
+            if strict:  # the question asks for the indicator's value itself: only a figure of it answers
+                type_ok = 1.0 if (unit_ok or ind_ok or dim_ok) else 0.0
+            else:
+                type_ok = 1.0 if (unit_ok or ind_ok) else (0.5 if unit is None else 0.0)
             return self.quantity_fact(best, names), type_ok, ind_ok, unit_ok
         if kind == "date":
             m = YEAR_MONTH.search(text)
