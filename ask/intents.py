@@ -38,7 +38,7 @@ OLDEST = r"最早|最悠久|历史最|最老|oldest|earliest|longest history|fir
 
 COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企业|公司|银行)|(案例|项目|企业|公司)(的)?(数量|个数)"
          r"|how many (cases|companies|projects|firms|banks|of the)|number of (cases|companies|projects)")
-LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}\w+s\b|which of the|what (cases|companies|projects|firms)|list|show me|name the"
+LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|name the"
 ONE_OF = r"哪个|哪家|哪一家|哪一个|which"  # "which case …": a list of one, unless it asks for a name, a date or a place
 RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|rank|sort|order (them|the cases)"
 TARGET = r"\b(the )?(cases|companies|firms|projects)\b|案例|企业|公司"  # what a list or count is of
