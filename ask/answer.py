@@ -740,8 +740,10 @@ ORDER BY ?value ?id"""
         best = ranked[0]
         if kind != "text":
             # the best sentence that holds the asked kind (a figure, a name, a date), if it is nearly as good
-            typed = next((x for x in ranked if x.type_ok and not x.year_conflict), None)
-            best = typed if typed is not None and ranked[0].score - typed.score <= self.type_margin else None
+            # (a figure stated for another year than the one asked does not answer: the text lacks that year's)
+            near = [x for x in ranked if ranked[0].score - x.score <= self.type_margin]
+            typed = max(near, key=lambda x: float(x.type_ok))  # the surest of the asked kind, best first on ties
+            best = typed if typed.type_ok and not typed.year_conflict else None
         if best is None or (kind != "text" and best.score < self.refuse_below):
             # the subject is in the collection but no sentence of its cases holds what is asked
             orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
