@@ -175,8 +175,9 @@ def parse(query, lexicon) -> Question:
             s <= m.start and m.end <= e for s, e in spans)}
         q.orgs = [o for o in q.orgs if o["id"] not in on_class]
     else:
-        for pattern, kind in ORG_KINDS:
-            if _has(pattern, low):
+        for pattern, kind in ORG_KINDS:  # a kind word outside any company's name ("banks", not "Bank of Beijing")
+            if any(not any(s <= m.start() and m.end() <= e for s, e in org_spans)
+                   for m in re.finditer(pattern, low, re.I)):
                 q.org_kind = kind
                 q.orgs = [o for o in q.orgs if not _has(pattern, o["en"].lower() + o["zh"])]
                 break
