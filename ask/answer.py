@@ -156,14 +156,11 @@ class Answerer:
 
     def _known_at(self, text: str, start: int, word: str) -> bool:
         """A Chinese word of the question the collection uses, read in place: the segmenter may also split a
-        name so that its last character opens the next word (潘安|湖畔: 潘安湖 is known), or its first closes the
-        previous one."""
+        name so that its last character opens the next word (潘安|湖畔: 潘安湖 is known)."""
         if self._known_zh(word):
             return True
-        end = start + len(word)
         return start >= 0 and any(len(x) >= 3 and x in self.corpus_text for x in
-                                  (text[max(0, start - 2):start + 1], text[max(0, start - 3):start + 1],
-                                   text[end - 1:end + 2], text[end - 1:end + 3]))
+                                  (text[max(0, start - 2):start + 1], text[max(0, start - 3):start + 1]))
 
     @staticmethod
     def grammar_spans(text: str) -> list[tuple[int, int]]:
@@ -734,7 +731,9 @@ ORDER BY ?value ?id"""
         subject = {lab for m in q.mentions for lab in m.entity["labels_zh"] + [m.entity["en"].lower()]}
         kind = q.answer_type if q.answer_type != "text" or not q.asks_amount else "quantity"
         ranked = self.selector.rank(q.query, top_ids, kind, q.asked_unit if kind == "quantity" else None,
-                                    q.indicator_term if kind == "quantity" else None, prior, subject, strict=q.asks_indicator)
+                                    q.indicator_term if kind == "quantity" else None, prior, subject,
+                                    # the graph records no figure of that indicator: only one the text states of it answers
+                                    strict=q.asks_indicator and not q.indicator_term.units)
         if not ranked:
             return self._refuse(q, [])
         best = ranked[0]
