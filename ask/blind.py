@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import unicodedata
-from collections import defaultdict
 from pathlib import Path
+
+from .scoring import Tally, f1, format_slices
 
 STRUCTURED = ("list", "count", "compare", "two_hop")
 SCALE = {"万": 1e4, "亿": 1e8, "千": 1e3, "百万": 1e6, "千万": 1e7, "万亿": 1e12,
@@ -100,15 +100,6 @@ class Matcher:
         return sum(self.stated(x, answer) for x in items) / len(items)
 
 
-def f1(pred: set, gold: set) -> float:
-    if not pred and not gold:
-        return 1.0
-    tp = len(pred & gold)
-    if tp == 0:
-        return 0.0
-    p, r = tp / len(pred), tp / len(gold)
-    return 2 * p * r / (p + r)
-
 
 def asserted_cases(r: dict) -> list[str]:
     """The cases an answer asserts: its result cases when it came from the graph, else the cases it cites."""
@@ -129,53 +120,44 @@ def _text(r: dict) -> str:
 
 def evaluate(answerer, questions: list[dict], entities: list[dict] = ()) -> dict:
     m = Matcher(entities)
-    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    n: dict[str, int] = defaultdict(int)
-    failures, latencies = [], []
+    t = Tally()
     for q in questions:
-        t0 = time.perf_counter()
-        r = answerer.ask(q["question"])
-        latencies.append(time.perf_counter() - t0)
+        r = t.ask(answerer, q["question"])
         fam = "structured" if q["type"] in STRUCTURED else q["type"]
         key = f"{q['lang']} {fam}"
-        n[key] += 1
+        t.count(key)
         gold = {f"case-{c:02d}" for c in q["cases"]}
         text = _text(r)
         why = None
         if q["type"] == "unanswerable":
-            sums[key]["recognised"] += not r["answered"]
+            t.add(key, "recognised", not r["answered"])
             if r["answered"]:
                 why = "answered an unanswerable question"
         else:
-            sums[key]["wrongly refused"] += not r["answered"]
+            t.add(key, "wrongly refused", not r["answered"])
             if fam == "structured":
                 pred = set(asserted_cases(r))
                 s = f1(pred, gold)
-                sums[key]["F1"] += s
-                sums[key]["facts"] += m.facts(q, text)
+                t.add(key, "F1", s)
+                t.add(key, "facts", m.facts(q, text))
                 if s < 1:
                     why = f"cases {sorted(pred)} vs {sorted(gold)}"
             else:
                 ok = r["answered"] and m.lookup_ok(q, text)
-                sums[key]["states fact"] += ok
+                t.add(key, "states fact", ok)
                 top = asserted_cases(r)[:1]
-                sums[key]["right case@1"] += bool(top) and top[0] in gold
+                t.add(key, "right case@1", bool(top) and top[0] in gold)
                 if not ok:
                     why = f"expected {q['expected']}" + ("" if not top or top[0] in gold else f"; cited {top[0]} not {sorted(gold)}")
         if why:
-            failures.append({"id": q["id"], "lang": q["lang"], "type": q["type"], "question": q["question"],
-                             "intent": r.get("intent"), "why": why, "answer": r["answer"][:220]})
-    slices = {k: {name: v / n[k] for name, v in ms.items()} for k, ms in sums.items()}
-    latencies.sort()
-    return {"slices": slices, "counts": dict(n), "failures": failures,
-            "latency_ms": {"p50": 1000 * latencies[len(latencies) // 2], "max": 1000 * latencies[-1]}}
+            t.failures.append({"id": q["id"], "lang": q["lang"], "type": q["type"], "question": q["question"],
+                               "intent": r.get("intent"), "why": why, "answer": r["answer"][:220]})
+    return t.result()
 
 
 def format_report(res: dict, name: str, show_failures: bool = True) -> str:
     lines = [f"\nblind question set: {name}"]
-    for k in sorted(res["slices"]):
-        ms = "  ".join(f"{m} {v:.2f}" for m, v in res["slices"][k].items())
-        lines.append(f"  {k:18} (n={res['counts'][k]:2})  {ms}")
+    lines += format_slices(res)
     lines.append(f"  latency (one process): p50 {res['latency_ms']['p50']:.0f} ms, max {res['latency_ms']['max']:.0f} ms")
     if show_failures and res["failures"]:
         lines.append(f"\n  not answered as expected ({len(res['failures'])}):")

@@ -38,9 +38,16 @@ OLDEST = r"最早|最悠久|历史最|最老|oldest|earliest|longest history|fir
 
 COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企业|公司|银行)|(案例|项目|企业|公司)(的)?(数量|个数)"
          r"|how many (cases|companies|projects|firms|banks|of the)|number of (cases|companies|projects)")
-LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}\w+s\b|which of the|what (cases|companies|projects|firms)|list|show me|name the"
+LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|name the"
 ONE_OF = r"哪个|哪家|哪一家|哪一个|which"  # "which case …": a list of one, unless it asks for a name, a date or a place
 RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|rank|sort|order (them|the cases)"
+TARGET = r"\b(the )?(cases|companies|firms|projects)\b|案例|企业|公司"  # what a list or count is of
+COPULA = r"(companies|firms|企业|公司)(\s+in the collection)?\s*(are|is|是|属于)|哪些(是|属于)"
+ORDINALS = {"二": 2, "三": 3, "四": 4, "五": 5, "2": 2, "3": 3, "4": 4, "5": 5, "second": 2, "third": 3, "fourth": 4,
+            "fifth": 5, "two": 2, "three": 3, "four": 4, "five": 5}
+ORDINAL = r"第\s*([二三四五2-5])|前\s*([二三四五2-5])|\b(second|third|fourth|fifth)\b|\btop\s*(\d+|two|three|four|five)\b"
+COMPARATIVE = r"谁(的)?.{0,12}更|哪(个|家|一家).{0,12}更|更(大|多|高|早|长|低|少)|比较|相比|对比|\b(bigger|larger|higher|more|less|" \
+              r"lower|smaller|earlier|older)\b|which of the (two|three)|compare|\brank\b"
 
 FOUNDED = r"成立|创立|创建|创办|始建|建立于|founded|established|set up|incorporated|created"
 LISTED = r"上市|股票代码|证券代码|listed|listing|stock code|ticker|ipo|stock exchange"
@@ -91,11 +98,30 @@ class Question:
     query: object = None  # the analysed Query (vector, mentions) it was parsed from
     groups: list = field(default_factory=list)  # [(kind, [entities])]: one per mention; entities in a group are alternatives
     any_of: bool = False  # "A or B": technology groups are alternatives too
+    within: list = field(default_factory=list)  # case ids a comparison is restricted to
+    asks_indicator: bool = False  # the question asks for the value of the indicator it names, nothing else
+    of_companies: bool = False  # "which companies are PV makers": what the companies are (their industry), not what they use
+    top_n: int = 1  # "the second and third oldest", "top 5", "rank them": how many of a superlative (0: all)
+    comparative: bool = False  # "which of A and B …", "谁更大", "rank": the named subjects are compared
+
+    @property
+    def named_cases(self) -> list[str]:
+        """The cases of the organisations the question names (their own cases, not ones they appear in)."""
+        out = []
+        for o in self.orgs:
+            out += [c for c, n in o["cases"].items() if n >= 10 and c not in out]
+        return out
 
     @property
     def constraints(self) -> int:
         return sum(map(bool, (self.technologies, self.places, self.sections, self.orgs, self.awards, self.standards,
                               self.org_kind, self.founded_year, self.exchange)))
+
+
+def literal_range(term) -> bool:
+    """A datatype property: its values are literals (a year, a code, a name), not things."""
+    r = term.range or ""
+    return r.startswith("http://www.w3.org/2001/XMLSchema#") or r.endswith("langString")
 
 
 def _has(pattern: str, text: str) -> bool:
@@ -129,18 +155,29 @@ def parse(query, lexicon) -> Question:
                 bucket.append(e)
         q.groups.append((kind, group))
     q.any_of = _has(r"或者|或是|或|\bor\b|either", low)
+    q.comparative = _has(COMPARATIVE, low) or _has(RANK, low)
+    ordinals = [ORDINALS.get(x.lower(), int(x) if x.isdigit() else 1) for m in re.finditer(ORDINAL, low, re.I)
+                for x in m.groups() if x]
+    q.top_n = 0 if _has(RANK, low) else max(ordinals, default=1)
     # an organisation class named by its label ("banks", "银行"): a constraint on the case's organisation
     # only a class no other class specialises ("banks", not "companies": every case has a company)
     classes = [m for m in terms if m.term.kind == "class" and lexicon.is_subclass(m.term, ORGANISATION)
                and not lexicon.has_subclass(m.term)]
+    # a class label inside a longer name ("Bank" of "Bank of Beijing") is part of that name, not a constraint;
+    # an organisation linked on the class word alone ("banks") is the class, not that organisation
+    org_spans = [(m.start, m.end) for m in mentions if m.entity["kind"] == "org"]
+    classes = [m for m in classes if not any(s <= m.start and m.end <= e and (e - s) > (m.end - m.start) for s, e in org_spans)]
     if classes:
         q.org_class = classes[0].term
         q.org_kind = q.org_class.key
-        label = classes[0].label.lower()
-        q.orgs = [o for o in q.orgs if label not in (o["en"].lower() + o["zh"])]
+        spans = [(m.start, m.end) for m in classes]
+        on_class = {m.entity["id"] for m in mentions if m.entity["kind"] == "org" and any(
+            s <= m.start and m.end <= e for s, e in spans)}
+        q.orgs = [o for o in q.orgs if o["id"] not in on_class]
     else:
-        for pattern, kind in ORG_KINDS:
-            if _has(pattern, low):
+        for pattern, kind in ORG_KINDS:  # a kind word outside any company's name ("banks", not "Bank of Beijing")
+            if any(not any(s <= m.start() and m.end() <= e for s, e in org_spans)
+                   for m in re.finditer(pattern, low, re.I)):
                 q.org_kind = kind
                 q.orgs = [o for o in q.orgs if not _has(pattern, o["en"].lower() + o["zh"])]
                 break
@@ -153,7 +190,10 @@ def parse(query, lexicon) -> Question:
     unit = asked_unit(text)
     q.asked_unit = unit
     # several indicators named: the head of the noun phrase comes last ("renewable electricity generation")
-    indicators = [m.term for m in reversed(terms) if m.term.kind == "indicator"] or \
+    # a label inside the question's grammar ("how many companies") names what is counted, not an indicator
+    grammar = [m.span() for p in (COUNT, LIST, TARGET) for m in re.finditer(p, text, re.I)]
+    indicators = [m.term for m in reversed(terms) if m.term.kind == "indicator"
+                  and not any(s <= m.start and m.end <= e for s, e in grammar)] or \
         lexicon.by_tokens(query.tokens, "indicator")  # "减少了多少二氧化碳排放": the words of a label, apart
     if indicators:
         q.indicator_term = indicators[0]
@@ -165,6 +205,8 @@ def parse(query, lexicon) -> Question:
              and lexicon.is_subclass(lexicon.by_iri.get(m.term.range), ORGANISATION)]
     if props:
         q.prop = props[0]
+    if q.answer_type == "text" and q.indicator_term is not None and _has(r"^\s*(what|how)\b|what's|是多少|有多少|多少", low):
+        q.answer_type, q.asks_indicator = "quantity", True  # "what was X's net profit": the indicator's value
     periods = [m.term.key.lower() for m in terms if m.term.kind == "period"]
     if _has(CUMULATIVE, low) or "cumulative" in periods:
         q.period = "cumulative"
@@ -223,7 +265,16 @@ def parse(query, lexicon) -> Question:
     if is_count and (q.constraints or _has(r"案例|cases|projects|companies|企业|公司", low)):
         q.kind = "count"
         q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例|cases", low) else "cases"
+        q.of_companies = q.target == "companies" and _has(COPULA, low)
         return q
+    if (is_list or _has(RANK, low)) and not q.orgs and not q.constraints and not q.asks_amount:
+        # "which companies state a listing year, in order": every case whose organisation has a value of a datatype
+        # property the question names (directly or on what the organisation links to: its listing's year)
+        facet = next((m.term for m in terms if m.term.kind == "property" and literal_range(m.term)
+                      and lexicon.path_from(ORGANISATION, m.term) is not None), None)
+        if facet is not None:
+            q.kind, q.prop, q.target = "facet", facet, "companies"
+            return q
     if (is_list or _has(RANK, low)) and q.indicator_term is not None and not q.orgs and \
             (_has(RANK, low) or (q.asks_amount or _has(r"报告|披露|写明|report|state|disclose", low))
              and _has(r"哪些|哪几|which (cases|companies|projects)|list", low)):
@@ -233,5 +284,6 @@ def parse(query, lexicon) -> Question:
     if is_list and q.constraints and not q.asks_amount:
         q.kind = "list"
         q.target = "companies" if _has(r"企业|公司|companies|firms|banks|银行", low) and not _has(r"案例|cases|projects|项目", low) else "cases"
+        q.of_companies = q.target == "companies" and _has(COPULA, low)
         return q
     return q

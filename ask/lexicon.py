@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-TERMS_QUERY = """SELECT ?term ?kind ?label ?pref ?range WHERE {
+TERMS_QUERY = """SELECT ?term ?kind ?label ?pref ?range ?domain WHERE {
   { ?term a ckg:Indicator . BIND("indicator" AS ?kind) }
   UNION { ?term a <http://www.w3.org/2002/07/owl#Class> . BIND("class" AS ?kind) }
   UNION { ?term a <http://www.w3.org/2002/07/owl#ObjectProperty> . BIND("property" AS ?kind) }
@@ -24,6 +24,7 @@ TERMS_QUERY = """SELECT ?term ?kind ?label ?pref ?range WHERE {
   { ?term rdfs:label|skos:prefLabel ?label . BIND(true AS ?pref) } UNION { ?term skos:altLabel ?label . BIND(false AS ?pref) }
   FILTER(lang(?label) IN ("zh", "en"))
   OPTIONAL { ?term rdfs:range ?range }
+  OPTIONAL { ?term rdfs:domain ?domain }
 }"""
 
 SUPER_QUERY = """SELECT ?term ?super WHERE { ?term rdfs:subClassOf ?super . FILTER(isIRI(?super)) }"""
@@ -42,6 +43,7 @@ class Term:
     labels_zh: list[str] = field(default_factory=list)
     labels_en: list[str] = field(default_factory=list)
     range: str | None = None
+    domain: str | None = None
     units: list[str] = field(default_factory=list)  # indicators: the units its outcomes are stated in, most used first
     unit_counts: dict = field(default_factory=dict)
     supers: list[str] = field(default_factory=list)  # classes: direct superclasses
@@ -94,7 +96,7 @@ class Lexicon:
         for r in run(TERMS_QUERY):
             key = (r["term"], r["kind"])
             if key not in terms:
-                terms[key] = Term(r["term"], r["kind"], range=r.get("range"))
+                terms[key] = Term(r["term"], r["kind"], range=r.get("range"), domain=r.get("domain"))
                 order.append(key)
             t = terms[key]
             label = str(r["label"])
@@ -125,6 +127,21 @@ class Lexicon:
             t = self.by_iri.get(iri)
             todo += [x for x in (t.supers if t else []) if x not in seen]
         return False
+
+    def path_from(self, class_name: str, prop: Term) -> list[Term] | None:
+        """The properties leading from instances of ``class_name`` to ``prop``'s values: [prop] when its domain is
+        that class (or above it), [link, prop] when an object property links the class to ``prop``'s domain."""
+        dom = self.by_iri.get(prop.domain) if prop.domain else None
+        if dom is None:
+            return None
+        if self.is_subclass(dom, class_name) or any(self.is_subclass(t, dom.key) for t in self.terms
+                                                    if t.kind == "class" and t.key == class_name):
+            return [prop]
+        for t in self.terms:
+            if t.kind == "property" and t.range == prop.domain and t.domain and \
+                    self.is_subclass(self.by_iri.get(t.domain), class_name):
+                return [t, prop]
+        return None
 
     def has_subclass(self, term: Term) -> bool:
         return any(term.iri in t.supers for t in self.terms if t.kind == "class")

@@ -181,40 +181,17 @@ def bench_http(settings, seconds: float = 10, concurrency: int = 8) -> dict:
         proc.wait(timeout=30)
 
 
-def bench_ask_api(settings) -> dict:
-    """/api/ask latency, warm: one app process (graph answers through its SPARQL worker pool), every question of
-    the blind development half and the older QA set asked once after a warm-up on other questions; beside it,
-    /api/search on the same questions (its peer: the same query analysis and retrieval, no answer selection)."""
-    from climatekg.ask.blind import load
-    from climatekg.embeddings.evaluate import load_questions
-    from climatekg.service.app import create_app
+def bench_ask(settings) -> dict:
+    """/api/ask latency, warm, in one process and through the HTTP service, beside /api/search (benchmarks/ask.py)."""
+    from benchmarks import ask
 
-    app = create_app(settings)
-    client = app.test_client()
-    warm = [q["text"] for q in load_questions(ROOT / "data" / "eval" / "search_questions.toml") if q.get("text")][:10]
-    for q in warm:
-        client.get("/api/ask", query_string={"q": q})
-    questions = [q["question"] for q in load(ROOT / "data" / "eval" / "blind" / "qa-dev.jsonl")] + \
-        [q["text"] for q in load_questions(ROOT / "data" / "eval" / "ask_questions.toml")]
-    with app.app_context():
-        from climatekg.service.resources import get_search
-
-        engine = get_search()
-    ask, search, errors = [], [], 0
-    for q in questions:  # the query-vector cache is emptied before each request: every question is encoded
-        engine.__dict__.pop("_qcache", None)
-        t = time.perf_counter(); r = client.get("/api/ask", query_string={"q": q}); ask.append(time.perf_counter() - t)
-        errors += r.status_code != 200
-        engine.__dict__.pop("_qcache", None)
-        t = time.perf_counter(); client.get("/api/search", query_string={"q": q}); search.append(time.perf_counter() - t)
-    return {"questions": len(questions), "errors": errors, "ask": ms(ask), "search": ms(search),
-            "ask_over_search_p50": round(pct(ask, 50) / max(pct(search, 50), 1e-9), 2)}
+    return ask.run(settings)
 
 
 def main() -> int:
     settings = load_settings()
     report = {"machine": {"cpus": os.cpu_count(), "threads": settings.threads}}
-    steps = [("build", bench_build), ("queries", bench_queries), ("ask_api", bench_ask_api), ("scaled_100x", bench_scaled)]
+    steps = [("build", bench_build), ("queries", bench_queries), ("ask", bench_ask), ("scaled_100x", bench_scaled)]
     try:
         from benchmarks import sparql_bench
 

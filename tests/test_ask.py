@@ -94,8 +94,9 @@ def test_ask_evaluation_targets(answerer):
     w = res["wrongly_refused"]
     assert w["count"] / w["of"] <= 0.05
     # the older 24 lookups measured 0.83 (zh) / 0.75 (en) after the redesign merged with the new graph (0.92 / 0.92
-    # before it); the floor guards that level — quality is measured on the blind set (climatekg eval --set blind-*)
-    assert (s["zh lookup"]["contains fact"] + s["en lookup"]["contains fact"]) / 2 >= 0.75
+    # before it), 0.83 / 0.75 again after the families round (mean 0.79): the floor guards that level — quality is
+    # measured on the blind set (climatekg eval --set blind-*)
+    assert (s["zh lookup"]["contains fact"] + s["en lookup"]["contains fact"]) / 2 >= 0.78
 
 
 def test_a_non_default_base_iri_gives_the_same_answers(answerer, built_settings, search_engine, graph_build_dir, tmp_path):
