@@ -241,7 +241,8 @@ def compare(truth: dict, auto: dict, auto_build: Path, engine: str = "oxigraph")
     return res
 
 
-def lookup_mrr(settings, questions: list[dict], cases: set[str]) -> dict:
+def lookup_mrr(settings, questions: list[dict], cases: set[str], misses: list | None = None) -> dict:
+    """(sum of reciprocal ranks, questions) per language; questions whose case is not first go to ``misses``."""
     from climatekg.embeddings.evaluate import ranking_metrics
     from climatekg.embeddings.search import SearchEngine
 
@@ -249,8 +250,12 @@ def lookup_mrr(settings, questions: list[dict], cases: set[str]) -> dict:
     out = {}
     for lang in ("zh", "en"):
         qs = [q for q in questions if q["kind"] == "lookup" and q["lang"] == lang and set(q["relevant"]) <= cases]
-        rr = [ranking_metrics([r["case_id"] for r in engine.search(q["text"], k=10)["results"]], set(q["relevant"]))["MRR@10"]
-              for q in qs]
+        rr = []
+        for q in qs:
+            ranked = [r["case_id"] for r in engine.search(q["text"], k=10)["results"]]
+            rr.append(ranking_metrics(ranked, set(q["relevant"]))["MRR@10"])
+            if misses is not None and rr[-1] < 1.0:
+                misses.append({"lang": lang, "question": q["text"], "relevant": q["relevant"], "top3": ranked[:3]})
         out[lang] = (sum(rr), len(rr))
     return out
 
@@ -293,7 +298,8 @@ def run(settings, k: int, progress=print, only_folds: list[int] | None = None) -
             truth = _facts(settings.build_dir, hide_set, settings.sparql_engine)
             auto = _facts(fs.build_dir, hide_set, settings.sparql_engine, automatic=True)
             res = compare(truth, auto, fs.build_dir, settings.sparql_engine)
-            res["mrr"] = lookup_mrr(fs, questions, hide_set)
+            res["lookup_misses"] = []
+            res["mrr"] = lookup_mrr(fs, questions, hide_set, res["lookup_misses"])
             for lang, (s, n) in res["mrr"].items():
                 mrr_sum[lang][0] += s
                 mrr_sum[lang][1] += n

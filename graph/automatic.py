@@ -5,18 +5,22 @@ The curated layer is an override: every case it does not cover gets, from its ow
 * its organisation — names from the company line (full name, the 简称 it gives or the name without legal
   suffix and place prefix), kind from the name (bank, utility, company), an existing organisation reused when
   the name is one we know, and an English name: the curated one where the name is known (cases.toml or the
-  partner dictionary), otherwise a pinyin romanisation flagged ``name_en_origin = "romanised"``;
-* its section — nearest centroid over the curated cases' character bigrams and technologies, with the
-  cosine-softmax confidence; below :data:`MIN_CONFIDENCE` the case is "unassigned";
+  partner dictionary), a Latin-script name on the company line, otherwise a pinyin romanisation (one word per
+  word, generic words in English) flagged ``name_en_origin = "romanised"``;
+* its section — a printed margin label; else document order (sections run in order: a case between two cases
+  of one section is in it); else the nearest centroid over the curated cases' character bigrams and
+  technologies, among the sections its position allows, with its cosine-softmax confidence — "unassigned"
+  below the threshold where the classifier's leave-one-out accuracy on the curated cases reaches
+  :data:`TARGET_ACCURACY` (:func:`calibrate`);
 * a Chinese extractive summary (central overview sentences, figures preferred, with their source lines);
-* an English title, summary and keywords generated from the facts the graph will hold — organisation,
-  technologies, places, partners, recognitions and the top quantified outcomes in English units — so that
-  English search finds the case (it says it is generated, never a translation);
+* an English title and card generated from the facts the graph will hold — organisation and its founding
+  year and listings, technologies, project sites and other places (the gazetteer's English names), partners
+  and recognitions the dictionaries know, targets and the top quantified outcomes (what they count, value,
+  unit) — so that English search finds the case (it says it is generated, never a translation);
 * candidate technology terms the SKOS scheme lacks (reported, not linked).
 
-Founding year, listing, headquarters and shareholders of an automatic organisation are left empty here:
-they come from the text by the organisation-fact extractors of the graph (one implementation for curated and
-automatic cases), which fill :class:`OrgMeta` fields of the same names.
+The graph's fact extractors (graph/factgraph.py) add the organisation facts, places, recognitions, targets and
+— for these cases — partners read from the text, with their evidence.
 """
 
 from __future__ import annotations

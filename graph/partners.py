@@ -28,7 +28,7 @@ LIST = rf"{ITEM}(?:{SEP}{ITEM})*?"
 TRIGGER = (r"(?:合作|共同|联合(?!会|国|体)|一起|一道|达成|签署|签订|开展|启动|发起(?!人)|推出|打造|开发(?!区|银行)|"
            r"建立|成立(?!于)|共建|携手|联手|研发|探索|实施|完成|制定|编制|举办|建设(?!银行|集团|局|厅))")
 COOPERATE = re.compile(rf"(?:与|和|跟|同|联合|携手|联手|会同|协同|依托|委托|邀请|牵手)(?P<list>{LIST})"
-                       rf"(?:等(?:机构|部门|单位|企业|伙伴|合作伙伴|方))?(?={TRIGGER})")
+                       rf"(?:等(?:机构|部门|单位|企业|伙伴|合作伙伴|方))?(?:[“\"][^”\"]{{1,20}}[”\"])?(?={TRIGGER})")
 SUPPORT = re.compile(rf"(?:在|获得|得到|获)(?P<list>{LIST})(?:等?(?:部门|机构|单位)[、和及]?)*(?:的)?(?:大力|鼎力)?"
                      r"(?:资金|技术|政策)?(?:支持|扶持|指导|帮助|资助)")
 ISSUE = re.compile(r"(?:颁发|签发|授予|核证|评定)的")
@@ -65,10 +65,15 @@ def _items(text: str) -> list[tuple[str, int]]:
 
 
 def _clean(name: str) -> str:
+    name = re.sub(r"^.*的(?=.{2,})", "", name)  # 专注于碳捕捉的创新公司LanzaTech: the name follows the description
+    latin = re.search(r"[A-Za-zÜü][A-Za-zÜü0-9&.\-]+$", name)
+    if latin and re.search(r"(机构|公司|组织|企业|平台)$", name[: latin.start()]):
+        name = latin.group(0)  # 创新公司LanzaTech → LanzaTech
     name = clean_org_name(name)
     name = re.sub(r"^(中国企业|由|经|在|获得|得到|与|和|跟|同|联合|携手|通过|依托|委托|邀请|是|为|向|对|被)", "", name)
     name = re.sub(r"(等|的|共同|联合|一起|合作|支持|大力|鼎力|分别|签署|签订|等机构|等部门|等单位)+$", "", name)
-    return name.strip("“”\"'《》（）() ·")
+    name = name.strip("“”\"'《》（）() ·")
+    return name + "）" if name.count("（") > name.count("）") else name  # 公众环境研究中心（IPE）
 
 
 def _plausible(name: str) -> bool:
