@@ -135,6 +135,28 @@ def test_automatic_section_summary_and_english_card(with_fixture):
     assert energy.keywords_en
 
 
+def test_english_card_has_places_org_facts_and_targets_in_english(with_fixture):
+    _, (_, metadata, _) = with_fixture
+    energy = metadata.cases["case-two-cases-02"].summary_en
+    assert "Project sites: Suzhou" in energy  # 在苏州工业园区建设…: the gazetteer's English name
+    assert "founded in 2016" in energy  # 恒绿能源成立于 2016 年
+    bank = metadata.cases["case-two-cases-01"].summary_en
+    assert "founded in 2005" in bank
+    assert "number of" not in bank or "number of people" not in bank  # counts only where the thing counted is known
+
+
+def test_sections_follow_document_order(with_fixture):
+    from climatekg.graph.automatic import order_bounds
+
+    _, (collection, metadata, _) = with_fixture
+    hidden = {"case-05", "case-15", "case-16"}
+    known = {cid: cm.section for cid, cm in metadata.cases.items() if cid not in hidden and cm.origin == "curated"}
+    bounds = order_bounds(collection, known, metadata.sections)
+    assert bounds["case-05"] == (1, 1)  # between two cases of section 1
+    assert bounds["case-15"] == bounds["case-16"] == (2, 4)  # after section 2's last, before section 4's first
+    assert "case-two-cases-01" not in bounds  # another document: no neighbours with a known section
+
+
 def test_unknown_technology_terms_are_reported(with_fixture):
     _, (_, metadata, _) = with_fixture
     cands = metadata.cases["case-two-cases-02"].evidence["candidate_technologies"]
