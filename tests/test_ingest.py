@@ -315,3 +315,18 @@ def test_add_end_to_end_search_and_similar_find_the_new_cases(settings, search_e
     assert hits[0] == "case-two-cases-02"
     sim = [r["case_id"] for r in engine.similar(case_id="case-two-cases-01", k=5)["results"]]
     assert sim and "case-two-cases-01" not in sim
+
+
+# -- leave-out comparison ------------------------------------------------------------------------------------
+def test_leave_out_matches_places_by_code_partners_and_recognitions_by_name():
+    from climatekg.leaveout import _matched, _prf, _same_partner, _same_recognition
+
+    # (automatic items matching a curated one, curated items matched)
+    assert _matched({"320000", "320900", "潘安湖"}, {"320900", "310000"}, None) == (1, 1)
+    curated = {("TÜV莱茵", "TÜVRheinland"), ("国际标准化组织",)}
+    assert _matched(curated, {("TÜV莱茵",), ("北极星网",)}, _same_partner) == (1, 1)
+    assert _matched({("公众环境研究中心（IPE）",)}, {("公众环境研究中心",)}, _same_partner) == (1, 1)
+    # two extracted titles of one curated recognition: both precise, one recalled
+    assert _matched({("零碳工厂认证",)}, {("零碳工厂认证证书",), ("零碳工厂认证",), ("完整认证",)}, _same_recognition) == (2, 1)
+    prf = _prf(2, 3, 1, 1)
+    assert round(prf["P"], 3) == 0.667 and prf["R"] == 1.0
