@@ -5,9 +5,10 @@
   added cases made of synthetic copies of the 26 (their vectors come from the cache, so these rows measure
   everything but embedding; the embedding cost of new text is the 3-case row's, per text).
 * encoder: passages per second of the index's chunks and sentences in fp32, bf16 (autocast, AMX on CPUs that
-  have it) and dynamic int8, side by side in one process, with the cosine of each variant's vectors to fp32's.
+  have it), dynamic int8 (torch) and ONNX Runtime with int8 weights, side by side in one process, with the
+  cosine of each variant's vectors to fp32's.
 
-    python -m benchmarks.ingest_bench [add|encoder]
+    python -m benchmarks.ingest_bench [add|encoder]     (CLIMATEKG_BENCH_ADD_SIZES=26,260: the growth rows)
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def _add(settings, doc: Path, workdir: Path) -> dict:
             "index_mb": round(sum(f.stat().st_size for f in (build / "index").rglob("*") if f.is_file()) / 1e6, 1)}
 
 
-def bench_add(settings) -> dict:
+def bench_add(settings, sizes: tuple[int, ...] = (26, 260)) -> dict:
     from climatekg.corpus.parse import parse_file
 
     coll = parse_file(settings.source, settings.source_sha256)
@@ -81,18 +82,21 @@ def bench_add(settings) -> dict:
         doc = tmp / "three-cases.txt"
         doc.write_text(synthetic_document(coll, [coll.cases[0], coll.cases[14], coll.cases[21]], "基准三", True), encoding="utf-8")
         out["3 cases, new text"] = _add(settings, doc, tmp)
-        for n in (26, 260):
+        print("3 cases, new text", out["3 cases, new text"], flush=True)
+        for n in sizes:
             doc = tmp / f"copies-{n}.txt"
             cases = [coll.cases[i % 26] for i in range(n)]
             doc.write_text(synthetic_document(coll, cases, f"副本{n}", False), encoding="utf-8")
-            out[f"{n} cases, synthetic copies (cached vectors)"] = _add(settings, doc, tmp)
+            key = f"{n} cases, synthetic copies (cached vectors)"
+            out[key] = _add(settings, doc, tmp)
+            print(key, out[key], flush=True)
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def bench_encoder(settings, repeats: int = 1) -> dict:
-    from climatekg.embeddings.encoder import SentenceTransformerEncoder, resolve_model
+    from climatekg.embeddings.encoder import ModelUnavailable, OnnxEncoder, SentenceTransformerEncoder, resolve_model
 
     index = Path(settings.build_dir) / "index"
     chunks = [json.loads(line)["text"] for line in (index / "chunks.jsonl").open(encoding="utf-8")]
@@ -100,8 +104,15 @@ def bench_encoder(settings, repeats: int = 1) -> dict:
     texts = chunks + sents
     model, _ = resolve_model(settings)
     out, ref = {}, None
-    for precision in ("fp32", "bf16", "int8"):
-        enc = SentenceTransformerEncoder(model, threads=settings.threads, precision=precision)
+    for precision in ("fp32", "bf16", "int8", "onnx-int8"):
+        if precision == "onnx-int8":
+            try:
+                enc = OnnxEncoder(model, threads=settings.threads)
+            except ModelUnavailable as e:  # the optional 'onnx' extra is not installed
+                out[precision] = {"unavailable": str(e)}
+                continue
+        else:
+            enc = SentenceTransformerEncoder(model, threads=settings.threads, precision=precision)
         enc.encode_passages(texts[:8])  # warm-up
         best = None
         for _ in range(repeats):
@@ -120,12 +131,13 @@ def bench_encoder(settings, repeats: int = 1) -> dict:
 
 def main(argv: list[str]) -> int:
     settings = load_settings()
+    sizes = tuple(int(x) for x in os.environ.get("CLIMATEKG_BENCH_ADD_SIZES", "26,260").split(",") if x)
     what = argv[1:] or ["encoder", "add"]
     report = {}
     if "encoder" in what:
         report["encoder"] = bench_encoder(settings)
     if "add" in what:
-        report["add"] = bench_add(settings)
+        report["add"] = bench_add(settings, sizes)
     print(json.dumps(report, ensure_ascii=False, indent=1))
     out = ROOT / "test-output" / "bench-ingest.json"
     out.parent.mkdir(exist_ok=True)

@@ -8,7 +8,13 @@ built into a temporary build directory exactly as 'climatekg build' does, and wh
 the hidden cases is compared with the curated build (the normal build_dir):
 
 * organisation: the automatic organisation's Chinese name is one of the curated organisation's names;
-* technology, place (ckg:locatedIn), partner and recognition links: micro precision / recall / F1;
+* technology, place, partner and recognition links, micro precision / recall / F1. The curated side is the
+  dictionary links (ckg:locatedIn, ckg:partner, ckg:recognition); the automatic side adds what the fact
+  extractors read from the text — project sites and mentioned places (sub-properties of ckg:locatedIn),
+  partners, recognition events. Places are compared by administrative code (else by name without its
+  administrative suffix), partners by name (graph/orgfacts.py's same_org), recognitions by title
+  (graph/facts_eval.py's same_title); precision counts automatic links that match a curated one, recall
+  curated links matched by an automatic one;
 * section accuracy; quantified outcomes (value, unit, indicator) precision / recall;
 * lookup MRR@10 of the search questions (data/eval/search_questions.toml) about the hidden cases, zh and en.
 """
@@ -124,15 +130,41 @@ def usage(collection, vocab) -> dict[tuple[str, str], set[str]]:
 
 
 # -- reading a build ---------------------------------------------------------------------------------------
-def _facts(build_dir: Path, cases: set[str]) -> dict[str, dict]:
+# what each link kind is in a build: the automatic side also counts what the fact extractors link (project sites
+# and mentioned places are sub-properties of ckg:locatedIn; partners and recognition events read from the text)
+TRUTH_PATTERNS = {"place": "ckg:locatedIn", "partner": "ckg:partner", "recognition": "ckg:recognition"}
+AUTO_PATTERNS = {"place": "ckg:locatedIn|ckg:projectSite|ckg:mentionsPlace", "partner": "ckg:partner",
+                 "recognition": "ckg:recognition"}
+
+
+def _facts(build_dir: Path, cases: set[str], engine: str, automatic: bool = False) -> dict[str, dict]:
+    """Per case: technology ids; place keys (admin code, else the name without its administrative suffix);
+    partner names; recognition titles; outcomes; the organisation's Chinese names and the section."""
+    from climatekg.graph.facts_eval import norm_place
     from climatekg.graph.store import open_store
 
-    store = open_store(build_dir, "oxigraph")
+    store = open_store(build_dir, engine)
     out = {c: {k: set() for k in LINKS} | {"outcomes": set(), "org_names": set(), "section": None} for c in cases}
     values = " ".join(f'"{c}"' for c in sorted(cases))
-    for kind, pred in LINKS.items():
-        for r in store.query(f"SELECT ?id ?o WHERE {{ VALUES ?id {{ {values} }} ?c ckg:caseId ?id ; {pred} ?o }}").dicts():
-            out[r["id"]][kind].add(r["o"].rsplit("/", 1)[-1])
+    for r in store.query(f"SELECT ?id ?o WHERE {{ VALUES ?id {{ {values} }} ?c ckg:caseId ?id ; ckg:usesTechnology ?o }}").dicts():
+        out[r["id"]]["technology"].add(r["o"].rsplit("/", 1)[-1])
+    patterns = AUTO_PATTERNS if automatic else TRUTH_PATTERNS
+    for r in store.query(f"""SELECT ?id ?o (SAMPLE(?code) AS ?k) (SAMPLE(?l) AS ?n) WHERE {{ VALUES ?id {{ {values} }}
+            ?c ckg:caseId ?id ; {patterns["place"]} ?o . OPTIONAL {{ ?o ckg:adminCode ?code }}
+            OPTIONAL {{ ?o rdfs:label ?l FILTER(lang(?l) = "zh") }} }} GROUP BY ?id ?o""").dicts():
+        out[r["id"]]["place"].add(r["k"] or norm_place("".join((r["n"] or r["o"].rsplit("/", 1)[-1]).split())))
+    for r in store.query(f"""SELECT ?id ?o (GROUP_CONCAT(DISTINCT ?l; separator="|") AS ?ls) WHERE {{ VALUES ?id {{ {values} }}
+            ?c ckg:caseId ?id ; {patterns["partner"]} ?o . {{ ?o rdfs:label ?l }} UNION {{ ?o schema:alternateName ?l }}
+            UNION {{ ?o skos:altLabel ?l }} }} GROUP BY ?id ?o""").dicts():
+        out[r["id"]]["partner"].add(tuple(sorted({"".join(x.split()) for x in r["ls"].split("|") if x.strip()})))
+    for r in store.query(f"""SELECT ?id ?o (GROUP_CONCAT(DISTINCT ?l; separator="|") AS ?ls) WHERE {{ VALUES ?id {{ {values} }}
+            ?c ckg:caseId ?id ; {patterns["recognition"]} ?o . {{ ?o rdfs:label ?l }} UNION {{ ?o skos:altLabel ?l }}
+            FILTER(lang(?l) = "zh") }} GROUP BY ?id ?o""").dicts():
+        out[r["id"]]["recognition"].add(tuple(sorted({"".join(x.split()) for x in r["ls"].split("|") if x.strip()})))
+    if automatic:
+        for r in store.query(f"""SELECT ?id ?t WHERE {{ VALUES ?id {{ {values} }} ?c ckg:caseId ?id ;
+                ckg:receivedRecognition/ckg:recognitionTitle ?t }}""").dicts():
+            out[r["id"]]["recognition"].add(("".join(r["t"].split()),))
     for r in store.query(f"""SELECT ?id ?n ?s WHERE {{ VALUES ?id {{ {values} }} ?c ckg:caseId ?id ;
             ckg:inSection ?s ; ckg:organisation ?o . {{ ?o schema:name ?n }} UNION {{ ?o schema:alternateName ?n }}
             UNION {{ ?o rdfs:label ?n }} FILTER(lang(?n) = "zh") }}""").dicts():
@@ -144,43 +176,73 @@ def _facts(build_dir: Path, cases: set[str]) -> dict[str, dict]:
     return out
 
 
-def _auto_org_name(build_dir: Path, cid: str) -> str:
+def _auto_org_name(build_dir: Path, cid: str, engine: str) -> str:
     from climatekg.graph.store import open_store
 
-    rows = open_store(build_dir, "oxigraph").query(
+    rows = open_store(build_dir, engine).query(
         f'SELECT ?n WHERE {{ ?c ckg:caseId "{cid}" ; ckg:organisation/schema:name ?n FILTER(lang(?n) = "zh") }}').dicts()
     return "".join(rows[0]["n"].split()) if rows else ""
 
 
-def _prf(tp: int, fp: int, fn: int) -> dict:
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    return {"P": p, "R": r, "F1": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp, "fp": fp, "fn": fn}
+def _prf(tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict:
+    """Precision over what automation linked, recall over the curated links (the two differ when names, not ids,
+    are matched: two extracted names may be one curated partner)."""
+    p = tp_pred / n_pred if n_pred else 1.0
+    r = tp_gold / n_gold if n_gold else 1.0
+    return {"P": p, "R": r, "F1": 2 * p * r / (p + r) if p + r else 0.0, "tp_pred": tp_pred, "pred": n_pred,
+            "tp_gold": tp_gold, "gold": n_gold}
 
 
-def compare(truth: dict, auto: dict, auto_build: Path) -> dict:
-    counts = defaultdict(lambda: [0, 0, 0])
+def _same_partner(a: tuple, b: tuple) -> bool:
+    from climatekg.graph.orgfacts import same_org
+
+    def core(x):
+        return re.sub(r"[（(][^）)]*[）)]", "", x)
+
+    return any(x == y or same_org(x, y) or (core(x) and core(x) == core(y)) for x in a for y in b)
+
+
+def _same_recognition(a: tuple, b: tuple) -> bool:
+    from climatekg.graph.facts_eval import same_title
+
+    return any(same_title(x, y) for x in a for y in b)
+
+
+MATCH = {"partner": _same_partner, "recognition": _same_recognition}
+
+
+def _matched(truth: set, auto: set, same) -> tuple[int, int]:
+    """(automatic items that match a curated one, curated items matched by an automatic one)."""
+    if same is None:
+        both = len(truth & auto)
+        return both, both
+    return sum(any(same(a, t) for t in truth) for a in auto), sum(any(same(t, a) for a in auto) for t in truth)
+
+
+def compare(truth: dict, auto: dict, auto_build: Path, engine: str = "oxigraph") -> dict:
+    counts = defaultdict(lambda: [0, 0, 0, 0])
     section_ok = org_ok = 0
     for cid, t in truth.items():
         a = auto[cid]
         for kind in list(LINKS) + ["outcomes"]:
-            counts[kind][0] += len(t[kind] & a[kind])
-            counts[kind][1] += len(a[kind] - t[kind])
-            counts[kind][2] += len(t[kind] - a[kind])
+            tp_pred, tp_gold = _matched(t[kind], a[kind], MATCH.get(kind))
+            c = counts[kind]
+            c[0] += tp_pred
+            c[1] += len(a[kind])
+            c[2] += tp_gold
+            c[3] += len(t[kind])
         section_ok += t["section"] == a["section"]
-        org_ok += _org_match(t, _auto_org_name(auto_build, cid))
+        org_ok += _org_match(t, _auto_org_name(auto_build, cid, engine))
     n = len(truth)
     res = {k: _prf(*v) for k, v in counts.items()}
-    res["organisation"] = _prf(org_ok, n - org_ok, n - org_ok)
+    res["organisation"] = _prf(org_ok, n, org_ok, n)
     res["section_accuracy"] = section_ok / n if n else 0.0
-    link_tp = sum(counts[k][0] for k in LINKS) + org_ok
-    link_fp = sum(counts[k][1] for k in LINKS) + (n - org_ok)
-    link_fn = sum(counts[k][2] for k in LINKS) + (n - org_ok)
-    res["links"] = _prf(link_tp, link_fp, link_fn)
+    res["links"] = _prf(*(sum(counts[k][i] for k in LINKS) + (org_ok if i % 2 == 0 else n) for i in range(4)))
     return res
 
 
-def lookup_mrr(settings, questions: list[dict], cases: set[str]) -> dict:
+def lookup_mrr(settings, questions: list[dict], cases: set[str], misses: list | None = None) -> dict:
+    """(sum of reciprocal ranks, questions) per language; questions whose case is not first go to ``misses``."""
     from climatekg.embeddings.evaluate import ranking_metrics
     from climatekg.embeddings.search import SearchEngine
 
@@ -188,8 +250,12 @@ def lookup_mrr(settings, questions: list[dict], cases: set[str]) -> dict:
     out = {}
     for lang in ("zh", "en"):
         qs = [q for q in questions if q["kind"] == "lookup" and q["lang"] == lang and set(q["relevant"]) <= cases]
-        rr = [ranking_metrics([r["case_id"] for r in engine.search(q["text"], k=10)["results"]], set(q["relevant"]))["MRR@10"]
-              for q in qs]
+        rr = []
+        for q in qs:
+            ranked = [r["case_id"] for r in engine.search(q["text"], k=10)["results"]]
+            rr.append(ranking_metrics(ranked, set(q["relevant"]))["MRR@10"])
+            if misses is not None and rr[-1] < 1.0:
+                misses.append({"lang": lang, "question": q["text"], "relevant": q["relevant"], "top3": ranked[:3]})
         out[lang] = (sum(rr), len(rr))
     return out
 
@@ -222,15 +288,18 @@ def run(settings, k: int, progress=print, only_folds: list[int] | None = None) -
             hidden_technologies(settings.ontology_dir / "technologies.ttl", {kid for kind, kid in drop if kind == "technology"},
                                 onto / "technologies.ttl")
             (tmp / "cases.toml").write_text(hidden_metadata(meta_text, hide_set, metadata), encoding="utf-8")
-            (tmp / "entities.toml").write_text(hidden_entities(ent_text, drop, vocab), encoding="utf-8")
-            fs = replace(settings, metadata=tmp / "cases.toml", entities=tmp / "entities.toml", ontology_dir=onto,
-                         build_dir=tmp / "build")
+            vocab_dir = tmp / "vocab"  # the other vocabulary files (the gazetteer's names) come along unchanged
+            shutil.copytree(Path(settings.entities).parent, vocab_dir)
+            (vocab_dir / Path(settings.entities).name).write_text(hidden_entities(ent_text, drop, vocab), encoding="utf-8")
+            fs = replace(settings, metadata=tmp / "cases.toml", entities=vocab_dir / Path(settings.entities).name,
+                         ontology_dir=onto, build_dir=tmp / "build")
             build_graph(fs, force=True)
             build_index(fs, force=True)
-            truth = _facts(settings.build_dir, hide_set)
-            auto = _facts(fs.build_dir, hide_set)
-            res = compare(truth, auto, fs.build_dir)
-            res["mrr"] = lookup_mrr(fs, questions, hide_set)
+            truth = _facts(settings.build_dir, hide_set, settings.sparql_engine)
+            auto = _facts(fs.build_dir, hide_set, settings.sparql_engine, automatic=True)
+            res = compare(truth, auto, fs.build_dir, settings.sparql_engine)
+            res["lookup_misses"] = []
+            res["mrr"] = lookup_mrr(fs, questions, hide_set, res["lookup_misses"])
             for lang, (s, n) in res["mrr"].items():
                 mrr_sum[lang][0] += s
                 mrr_sum[lang][1] += n
@@ -253,10 +322,7 @@ def _org_match(t: dict, name: str) -> bool:
 def _total(rows: list[dict]) -> dict:
     out = {}
     for kind in list(LINKS) + ["outcomes", "organisation", "links"]:
-        tp = sum(r[kind]["tp"] for r in rows)
-        fp = sum(r[kind]["fp"] for r in rows)
-        fn = sum(r[kind]["fn"] for r in rows)
-        out[kind] = _prf(tp, fp, fn)
+        out[kind] = _prf(*(sum(r[kind][f] for r in rows) for f in ("tp_pred", "pred", "tp_gold", "gold")))
     n = sum(len(r["cases"]) for r in rows)
     out["section_accuracy"] = sum(r["section_accuracy"] * len(r["cases"]) for r in rows) / n if n else 0.0
     out["cases"] = [c for r in rows for c in r["cases"]]

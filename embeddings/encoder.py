@@ -100,8 +100,10 @@ class SentenceTransformerEncoder:
         return len(self.model.tokenizer(self.passage_prompt + text, add_special_tokens=True)["input_ids"])
 
 
-def load_encoder(settings) -> SentenceTransformerEncoder:
+def load_encoder(settings) -> "SentenceTransformerEncoder | OnnxEncoder":
     model, name = resolve_model(settings)
+    if getattr(settings, "encoder_precision", "fp32") == "onnx-int8":
+        return OnnxEncoder(model, name=name, threads=settings.threads)
     return SentenceTransformerEncoder(model, name=name, threads=settings.threads,
                                       precision=getattr(settings, "encoder_precision", "fp32"))
 
@@ -139,3 +141,102 @@ class VectorCache:
         if not out:
             return np.zeros((0, encoder.dimension), dtype="float32")
         return np.vstack(out).astype("float32")
+
+
+class OnnxEncoder:
+    """The same model run by ONNX Runtime with int8 weights (dynamic quantisation of the exported graph): the
+    tokenizer, the ``query: ``/``passage: `` prompts, mean pooling and normalisation are the sentence-transformers
+    model's own, and texts go in length-sorted batches so short sentences are not padded to a chunk's length.
+
+    The ONNX file is exported once from the model's weights into ``<model>.onnx-int8/`` (a cache next to the model,
+    keyed by the weights' sha256); exporting needs the ``onnx`` package, running only ``onnxruntime``."""
+
+    def __init__(self, model: str, name: str | None = None, threads: int = 2, batch_size: int = 32,
+                 query_prompt: str = "query: ", passage_prompt: str = "passage: "):
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise ModelUnavailable("encoder_precision 'onnx-int8' needs onnxruntime — pip install onnxruntime") from None
+        from transformers import AutoTokenizer
+
+        self.name = name or model
+        self.tokenizer = AutoTokenizer.from_pretrained(model)
+        path = onnx_int8_model(Path(model))
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = max(1, int(threads))
+        so.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        self.dimension = int(self.session.get_outputs()[0].shape[-1])
+        self.batch_size = batch_size
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.max_tokens = int(getattr(self.tokenizer, "model_max_length", 512) or 512)
+        self.max_tokens = min(self.max_tokens, 512)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype="float32")
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        for i in range(0, len(texts), self.batch_size):
+            ids = order[i:i + self.batch_size]
+            enc = self.tokenizer([texts[j] for j in ids], padding=True, truncation=True, max_length=self.max_tokens,
+                                 return_tensors="np")
+            mask = enc["attention_mask"].astype("int64")
+            hidden = self.session.run(None, {"input_ids": enc["input_ids"].astype("int64"), "attention_mask": mask})[0]
+            m = mask[..., None].astype("float32")
+            v = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+            out[ids] = v / np.clip(np.linalg.norm(v, axis=1, keepdims=True), 1e-12, None)
+        return out
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.query_prompt + t for t in texts])
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.passage_prompt + t for t in texts])
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(self.passage_prompt + text, add_special_tokens=True)["input_ids"])
+
+
+def onnx_int8_model(model_dir: Path) -> Path:
+    """``model_dir``'s transformer exported to ONNX and its weights quantised to int8, made once (under a lock
+    file's atomic rename) and reused while the weights' sha256 is the same."""
+    weights = next((p for p in (model_dir / "model.safetensors", model_dir / "pytorch_model.bin") if p.is_file()), None)
+    if weights is None:
+        raise ModelUnavailable(f"no model weights in {model_dir} to export to ONNX")
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+    target = model_dir.parent / f"{model_dir.name}.onnx-int8" / f"model-{digest}.onnx"
+    if target.is_file():
+        return target
+    try:
+        import onnx  # noqa: F401  (torch's exporter writes through it)
+        import torch
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from transformers import AutoModel
+    except ImportError as e:
+        raise ModelUnavailable(f"exporting the model to ONNX needs {e.name} — pip install onnx onnxruntime") from None
+
+    class LastHidden(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask):
+            return self.m(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fp32 = target.with_suffix(f".fp32-{os.getpid()}.onnx")
+    tmp = target.with_suffix(f".tmp-{os.getpid()}.onnx")
+    model = AutoModel.from_pretrained(str(model_dir)).eval()
+    ids = torch.ones((2, 8), dtype=torch.int64)
+    try:
+        torch.onnx.export(LastHidden(model), (ids, torch.ones_like(ids)), str(fp32), input_names=["input_ids", "attention_mask"],
+                          output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+                                        "last_hidden_state": {0: "batch", 1: "tokens"}})
+        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        os.replace(tmp, target)
+    finally:
+        for p in (fp32, tmp):
+            p.unlink(missing_ok=True)
+    return target

@@ -5,18 +5,22 @@ The curated layer is an override: every case it does not cover gets, from its ow
 * its organisation — names from the company line (full name, the 简称 it gives or the name without legal
   suffix and place prefix), kind from the name (bank, utility, company), an existing organisation reused when
   the name is one we know, and an English name: the curated one where the name is known (cases.toml or the
-  partner dictionary), otherwise a pinyin romanisation flagged ``name_en_origin = "romanised"``;
-* its section — nearest centroid over the curated cases' character bigrams and technologies, with the
-  cosine-softmax confidence; below :data:`MIN_CONFIDENCE` the case is "unassigned";
+  partner dictionary), a Latin-script name on the company line, otherwise a pinyin romanisation (one word per
+  word, generic words in English) flagged ``name_en_origin = "romanised"``;
+* its section — a printed margin label; else document order (sections run in order: a case between two cases
+  of one section is in it); else the nearest centroid over the curated cases' character bigrams and
+  technologies, among the sections its position allows, with its cosine-softmax confidence — "unassigned"
+  below the threshold where the classifier's leave-one-out accuracy on the curated cases reaches
+  :data:`TARGET_ACCURACY` (:func:`calibrate`);
 * a Chinese extractive summary (central overview sentences, figures preferred, with their source lines);
-* an English title, summary and keywords generated from the facts the graph will hold — organisation,
-  technologies, places, partners, recognitions and the top quantified outcomes in English units — so that
-  English search finds the case (it says it is generated, never a translation);
+* an English title and card generated from the facts the graph will hold — organisation and its founding
+  year and listings, technologies, project sites and other places (the gazetteer's English names), partners
+  and recognitions the dictionaries know, targets and the top quantified outcomes (what they count, value,
+  unit) — so that English search finds the case (it says it is generated, never a translation);
 * candidate technology terms the SKOS scheme lacks (reported, not linked).
 
-Founding year, listing, headquarters and shareholders of an automatic organisation are left empty here:
-they come from the text by the organisation-fact extractors of the graph (one implementation for curated and
-automatic cases), which fill :class:`OrgMeta` fields of the same names.
+The graph's fact extractors (graph/factgraph.py) add the organisation facts, places, recognitions, targets and
+— for these cases — partners read from the text, with their evidence.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from pathlib import Path
 
 from climatekg.corpus.clean import squash
 from climatekg.corpus.metadata import CaseMeta, Metadata, OrgMeta, Section
@@ -33,6 +36,7 @@ from .quantities import extract
 from .vocab import Matcher, Vocabulary
 
 MIN_CONFIDENCE = 0.4  # twice the uniform chance of one in five sections
+TARGET_ACCURACY = 0.8  # the classifier's threshold: where its leave-one-out accuracy on curated cases reaches this
 UNASSIGNED = Section(id="s0", number=0, zh="未分类", en="Unassigned", inferred=True, label_line=None, cases=())
 LEGAL_SUFFIX = re.compile(r"(股份有限公司|有限责任公司|集团有限公司|控股有限公司|有限公司|股份公司|公司)$")
 KINDS = (  # (pattern on the organisation's name, kind) — first match wins
@@ -91,6 +95,16 @@ def org_kind(names: list[str]) -> str:
     return "company"
 
 
+def _glossary_split(word: str) -> list[str]:
+    """A word jieba keeps whole split where it starts or ends with a glossary word: 食品饮料 → 食品 / 饮料."""
+    for k in sorted(NAME_WORDS, key=len, reverse=True):
+        if word != k and word.endswith(k) and len(word) > len(k):
+            return _glossary_split(word[: -len(k)]) + [k]
+        if word != k and word.startswith(k) and len(word) > len(k):
+            return [k] + _glossary_split(word[len(k):])
+    return [word]
+
+
 def romanise(zh: str) -> str:
     """A readable pinyin rendering of a Chinese name, generic words in English: 三快在线科技 → Sankuai Zaixian Technology."""
     from pypinyin import Style, lazy_pinyin
@@ -98,15 +112,23 @@ def romanise(zh: str) -> str:
     import jieba
 
     out: list[str] = []
-    brand = ""  # consecutive words outside the glossary form one romanised word: 恒/绿 → Henglv
-    for word in jieba.lcut(zh, HMM=False):
+    brand = ""  # consecutive one-character words outside the glossary form one word: 恒/绿 → Henglv
+    words = [w for word in jieba.lcut(zh, HMM=False) for w in _glossary_split(word)]
+    for word in words:
         if word in NAME_WORDS or re.fullmatch(r"[A-Za-z0-9.&\- ]+", word):
             if brand:
                 out.append(brand.capitalize())
                 brand = ""
             out.append(NAME_WORDS.get(word, word.strip()))
             continue
-        brand += "".join(lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
+        py = "".join(lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
+        if len(word) == 1:
+            brand += py
+            continue
+        if brand:
+            out.append(brand.capitalize())
+            brand = ""
+        out.append(py.capitalize())  # pinyin orthography: one word per word (京东方 光电 → Jingdongfang Guangdian)
     if brand:
         out.append(brand.capitalize())
     return " ".join(w for w in out if w)
@@ -295,60 +317,35 @@ def candidate_terms(case: Case, vocab: Vocabulary) -> list[str]:
     return list(dict.fromkeys(out))[:10]
 
 
-def romanised_places(text: str, known: set[str]) -> list[str]:
-    """Place names the gazetteer lacks (jieba's 'ns' tag) in pinyin — for cities and districts that is their
-    English name: 福州 → Fuzhou, 德阳市 → Deyang."""
-    import jieba.posseg as pseg
-    from pypinyin import lazy_pinyin
-
-    out = []
-    for w in pseg.cut(text):
-        if w.flag != "ns" or len(w.word) < 2 or squash(w.word) in known:
-            continue
-        base = re.sub(r"(?<=..)(省|市|区|县|镇)$", "", w.word)
-        m = re.match(r"(.+?)(工业园区|工业园|开发区|新区)$", base)
-        suffix = {"工业园区": " Industrial Park", "工业园": " Industrial Park", "开发区": " Development Zone",
-                  "新区": " New Area"}[m.group(2)] if m else ""
-        name = "".join(lazy_pinyin(m.group(1) if m else base)).capitalize() + suffix
-        if name.isascii() and name not in out:
-            out.append(name)
-    return out
-
-
-def indicator_labels_en(ontology_dir: Path) -> dict[str, str]:
-    """{indicator id: English label}, from the one indicator scheme (graph/units.py reads ontology/indicators.ttl)."""
-    from .units import indicators
-
-    return {iid: ind.en for iid, ind in indicators(Path(ontology_dir) / "indicators.ttl").items()}
-
-
 OUTCOME_ORDER = ("co2-reduction", "energy-saved", "power-generation", "capacity", "storage-capacity", "green-power",
                  "renewable-share", "reduction-rate", "carbon-intensity", "emissions", "water", "waste", "financing",
-                 "investment", "cost-saving", "revenue", "users", "energy-consumption", "production", "area")
+                 "investment", "cost-saving", "revenue", "users", "energy-consumption", "production", "area", "count")
+PART_ORDER = ("results", "overview", "implementation", "highlights", "impact", "profile", "expert")
 
 
-def top_outcomes(case: Case, ind_en: dict[str, str], n: int = 4) -> list[str]:
-    from .units import UNIT_LABELS
+def top_outcomes(case: Case, n: int = 10) -> list[str]:
+    """The case's quantified outcomes in English — what is measured (the thing counted where the figure counts
+    something), value, unit, year — results first, one per measure, projections left out."""
+    from .quantities import case_figures
+    from .units import UNIT_LABELS, measure_label
 
-    found = []
-    for key in ("results", "overview", "implementation", "impact"):
-        for para in case.parts[key].paragraphs:
-            for q in extract(para.text):
-                if q.indicator in ("count", "other") or q.projected:
-                    continue
-                found.append(q)
     rank = {k: i for i, k in enumerate(OUTCOME_ORDER)}
-    found.sort(key=lambda q: (rank.get(q.indicator, len(rank)), -q.value))
-    out, seen = [], set()
-    for q in found:
-        if q.indicator in seen:
+    part = {k: i for i, k in enumerate(PART_ORDER)}
+    found = []
+    for f in case_figures(case):
+        q = f.quantity
+        if q.projected or q.indicator == "other" or (q.indicator == "count" and not q.counted_en):
             continue
-        seen.add(q.indicator)
-        unit = UNIT_LABELS.get(q.unit, ("", q.unit))[1]
-        value = _fmt(q.value)
-        label = ind_en.get(q.indicator, q.indicator.replace("-", " "))
+        found.append((part.get(f.part, len(part)), rank.get(q.indicator, len(rank)), -q.value, len(found), q))
+    out, seen = [], set()
+    for *_, q in sorted(found, key=lambda x: x[:4]):
+        label = measure_label(q.indicator, (q.counted_zh, q.counted_en), "en")
+        if label in seen:
+            continue
+        seen.add(label)
+        unit = UNIT_LABELS.get(q.unit, ("", q.unit))[1] if q.indicator != "count" else ""
         extra = f" ({q.year})" if q.year else ""
-        out.append(f"{label}: {'about ' if q.approximate else ''}{value} {unit}{extra}".strip())
+        out.append(f"{label}: {'about ' if q.approximate else ''}{_fmt(q.value)} {unit}".strip() + extra)
         if len(out) >= n:
             break
     return out
@@ -362,8 +359,90 @@ def _fmt(v: float) -> str:
     return f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
+def calibrate(clf_docs: dict[str, Counter], labels: dict[str, str], target: float = TARGET_ACCURACY) -> float:
+    """The confidence above which the classifier's leave-one-out predictions on the curated cases are right at
+    least ``target`` of the time (never below :data:`MIN_CONFIDENCE`; 1.0 when no threshold gets there)."""
+    preds = []
+    for cid in labels:
+        rest = {k: v for k, v in labels.items() if k != cid}
+        if len(set(rest.values())) < 2:
+            continue
+        sec, conf, _ = SectionClassifier({k: clf_docs[k] for k in rest}, rest).predict(clf_docs[cid])
+        preds.append((conf, sec == labels[cid]))
+    for t in sorted({MIN_CONFIDENCE} | {c for c, _ in preds if c >= MIN_CONFIDENCE}):
+        above = [ok for c, ok in preds if c >= t]
+        if above and sum(above) / len(above) >= target:
+            return t
+    return 1.0
+
+
+def order_bounds(collection: Collection, known: dict[str, str], sections: dict[str, Section]) -> dict[str, tuple[int, int]]:
+    """Sections run in document order within a collection: for a case without one, the section numbers its nearest
+    earlier and later case with a known section allow (a case between two of one section is in it)."""
+    out = {}
+    by_coll: dict[str, list[Case]] = {}
+    for c in collection.cases:
+        by_coll.setdefault(c.collection, []).append(c)
+    for cases in by_coll.values():
+        nums = [sections[known[c.id]].number if c.id in known else None for c in cases]
+        for i, c in enumerate(cases):
+            if c.id in known:
+                continue
+            lo = next((x for x in reversed(nums[:i]) if x is not None), None)
+            hi = next((x for x in nums[i + 1:] if x is not None), None)
+            if lo is not None or hi is not None:
+                out[c.id] = (lo if lo is not None else 1, hi if hi is not None else max(s.number for s in sections.values()))
+    return out
+
+
+def english_card(case: Case, org: OrgMeta, sec_en: str | None, techs: list[str], linked: dict[str, list[str]],
+                 gazetteer, outcomes: list[str]) -> str:
+    """An English description of the case from what the graph will hold about it (not a translation)."""
+    from .orgfacts import EXCHANGES, extract_org_facts
+    from .places import case_places
+    from .targets import KIND_LABELS, extract_targets
+
+    lines = [f"{org.short_en} ({org.name_en}; {org.kind})" + (f", section {sec_en}" if sec_en else "") + "."]
+    facts = extract_org_facts(case)
+    said = []
+    if facts.founded:
+        said.append(f"founded in {facts.founded[0]}")
+    for lst in facts.listings:
+        if lst.exchange in EXCHANGES:
+            said.append(f"listed on the {EXCHANGES[lst.exchange][1]}" + (f" ({lst.code})" if lst.code else ""))
+    if said:
+        lines.append(f"{org.short_en} was " + ", ".join(said) + ".")
+    if techs:
+        lines.append("Technologies: " + ", ".join(techs) + ".")
+    if gazetteer is not None:
+        cp = case_places(case, gazetteer)
+        sites = [gazetteer.get(c).en for c in cp.finest_sites(gazetteer)]
+        provinces = [gazetteer.get(c).en for c in cp.site_provinces(gazetteer) if gazetteer.get(c).en not in sites]
+        if sites:
+            lines.append("Project sites: " + ", ".join(dict.fromkeys(sites + provinces)) + ".")
+        others = [gazetteer.get(c).en for c in cp.mentioned if gazetteer.get(c).level != "country"]
+        if others:
+            lines.append("Other places named: " + ", ".join(dict.fromkeys(others[:10])) + ".")
+    elif linked.get("place"):
+        lines.append("Places: " + ", ".join(linked["place"][:8]) + ".")
+    if linked.get("org"):
+        lines.append("Partners: " + ", ".join(linked["org"][:8]) + ".")
+    if linked.get("award"):
+        lines.append("Recognitions: " + ", ".join(linked["award"][:6]) + ".")
+    if linked.get("standard"):
+        lines.append("Standards: " + ", ".join(linked["standard"][:6]) + ".")
+    targets = [f"{KIND_LABELS[t.kind][1]}{f' {t.percentage:g}%' if t.percentage is not None else ''} by {t.year}"
+               for t in extract_targets(case)]
+    if targets:
+        lines.append("Targets: " + "; ".join(dict.fromkeys(targets)) + ".")
+    if outcomes:
+        lines.append("Outcomes: " + "; ".join(outcomes) + ".")
+    lines.append(ABOUT_TEXT)
+    return " ".join(lines)
+
+
 def complete_cases(collection: Collection, metadata: Metadata, vocab: Vocabulary, case_orgs: dict[str, str],
-                   ontology_dir: Path) -> None:
+                   gazetteer=None) -> None:
     """CaseMeta for every case without a curated entry (metadata.cases gains them; sections may gain s0)."""
     todo = [c for c in collection.cases if c.id not in metadata.cases]
     if not todo:
@@ -371,22 +450,46 @@ def complete_cases(collection: Collection, metadata: Metadata, vocab: Vocabulary
     tech_matcher = Matcher(list(vocab.technologies.values()))
     curated = [c for c in collection.cases if c.id in metadata.cases]
     docs = {c.id: case_features(c, tech_matcher) for c in collection.cases}
-    clf = SectionClassifier({c.id: docs[c.id] for c in curated}, {c.id: metadata.cases[c.id].section for c in curated})
-    ind_en = indicator_labels_en(ontology_dir)
+    labels = {c.id: metadata.cases[c.id].section for c in curated}
+    clf = SectionClassifier({c.id: docs[c.id] for c in curated}, labels)
+    threshold = calibrate(docs, labels)
+    known = dict(labels)
+    printed: dict[str, str] = {}
+    for case in todo:  # a printed margin label beats everything
+        lab = case.section_labels[0] if case.section_labels else None
+        match = lab and next((s for s in metadata.sections.values() if squash(s.zh) == squash(lab.name)), None)
+        if match:
+            printed[case.id] = known[case.id] = match.id
+    bounds = order_bounds(collection, known, metadata.sections)
+    by_number = {s.number: s.id for s in metadata.sections.values()}
     for case in todo:
         org = metadata.orgs[case_orgs[case.id]]
-        sec, conf, _ = clf.predict(docs[case.id])
-        if case.section_labels:  # a printed margin label beats the classifier
-            lab = case.section_labels[0]
-            match = next((s for s in metadata.sections.values() if squash(s.zh) == squash(lab.name)), None)
-            if match:
-                sec, conf = match.id, 1.0
-        section_ev = (f"classifier: nearest section centroid over character bigrams and technologies of the "
-                      f"{len(curated)} curated cases; confidence {conf:.2f}")
-        if sec is None or conf < MIN_CONFIDENCE:
-            section_ev += f" — below {MIN_CONFIDENCE}, unassigned" + (f" (best guess {sec})" if sec else "")
-            sec = UNASSIGNED.id
-            metadata.sections.setdefault(UNASSIGNED.id, UNASSIGNED)
+        best, conf, sims = clf.predict(docs[case.id])
+        lo, hi = bounds.get(case.id, (None, None))
+        if case.id in printed:
+            sec, conf = printed[case.id], 1.0
+            section_ev = f"the margin label '{case.section_labels[0].name}' printed on its pages"
+        elif lo is not None and lo == hi and lo in by_number:
+            sec, conf = by_number[lo], 1.0
+            section_ev = (f"document order: sections run in order and the cases before and after it are in section "
+                          f"{lo}" + (f"; the text classifier says {best}" if best else ""))
+        else:
+            allowed = {by_number[n] for n in range(lo, hi + 1) if n in by_number} if lo is not None else None
+            if allowed and sims:  # the classifier among the sections its position allows
+                z = {k: math.exp(v / 0.05) for k, v in sims.items() if k in allowed}
+                total = sum(z.values())
+                if total:
+                    best = max(z, key=z.get)
+                    conf = z[best] / total
+            sec = best
+            section_ev = (f"classifier: nearest section centroid over character bigrams and technologies of the "
+                          f"{len(curated)} curated cases" + (f", among sections {lo}–{hi} its position allows" if allowed else "")
+                          + f"; confidence {conf:.2f} (threshold {threshold:.2f}: leave-one-out accuracy on the curated "
+                          f"cases ≥ {TARGET_ACCURACY:.0%} above it)")
+            if sec is None or conf < threshold:
+                section_ev += " — below the threshold, unassigned" + (f" (best guess {sec})" if sec else "")
+                sec = UNASSIGNED.id
+                metadata.sections.setdefault(UNASSIGNED.id, UNASSIGNED)
         summary, summary_lines = summary_zh(case)
         others = Matcher([e for e in vocab.all() if not (e.kind == "org" and e.id == org.id)])
         text = "".join(p.text for _, p in case.paragraphs())
@@ -398,28 +501,12 @@ def complete_cases(collection: Collection, metadata: Metadata, vocab: Vocabulary
             if e.en not in linked[e.kind]:
                 linked[e.kind].append(e.en)
         techs = linked.get("technology", [])
-        outcomes = top_outcomes(case, ind_en)
-        sec_en = metadata.sections[sec].en
+        outcomes = top_outcomes(case)
+        sec_en = metadata.sections[sec].en if sec != UNASSIGNED.id else None
         title_en = f"{org.short_en}: " + (", ".join(techs[:3]) if techs else f"case {case.number} of {case.collection}")
-        lines = [f"{org.short_en} ({org.name_en}; {org.kind})" + (f", section {sec_en}" if sec != UNASSIGNED.id else "") + "."]
-        if techs:
-            lines.append("Technologies: " + ", ".join(techs) + ".")
-        if linked.get("place"):
-            lines.append("Places: " + ", ".join(linked["place"][:8]) + ".")
-        more = romanised_places(text, {squash(lab) for e in vocab.places.values() for lab in e.labels_zh})
-        if more:
-            lines.append("Other place names (romanised): " + ", ".join(more[:8]) + ".")
-        if linked.get("org"):
-            lines.append("Partners: " + ", ".join(linked["org"][:8]) + ".")
-        if linked.get("award"):
-            lines.append("Recognitions: " + ", ".join(linked["award"][:6]) + ".")
-        if linked.get("standard"):
-            lines.append("Standards: " + ", ".join(linked["standard"][:6]) + ".")
-        if outcomes:
-            lines.append("Outcomes: " + "; ".join(outcomes) + ".")
-        lines.append(ABOUT_TEXT)
         metadata.cases[case.id] = CaseMeta(
-            id=case.id, section=sec, title_zh=case.title, title_en=title_en, org=org.id, summary_en=" ".join(lines),
+            id=case.id, section=sec, title_zh=case.title, title_en=title_en, org=org.id,
+            summary_en=english_card(case, org, sec_en, techs, linked, gazetteer, outcomes),
             summary_zh=summary, keywords_en=tuple(techs[:8]), origin="automatic",
             section_confidence=round(conf, 3),
             evidence={"title_zh": list(case.title_lines), "company_zh": case.company_line, "section": section_ev,
@@ -430,12 +517,12 @@ def complete_cases(collection: Collection, metadata: Metadata, vocab: Vocabulary
     vocab.case_orgs |= {cm.org for cm in metadata.cases.values()}
 
 
-def complete(collection: Collection, metadata: Metadata, vocab_loader, ontology_dir: Path, partners: dict,
-             place_labels: dict[str, str]) -> Vocabulary:
+def complete(collection: Collection, metadata: Metadata, vocab_loader, partners: dict,
+             place_labels: dict[str, str], gazetteer=None) -> Vocabulary:
     """Organisations first (the vocabulary is made from them), then the cases."""
     case_orgs = complete_organisations(collection, metadata, partners, place_labels)
     vocab = vocab_loader(metadata)
-    complete_cases(collection, metadata, vocab, case_orgs, ontology_dir)
+    complete_cases(collection, metadata, vocab, case_orgs, gazetteer)
     return vocab
 
 

@@ -1,6 +1,6 @@
 """The facts read from a case's text, as triples: project sites and mentioned places (with their provinces),
 organisation facts (founding year, listings, parents and shareholders, headquarters), recognitions as
-events and stated targets — each with the part, lines and quote it was read from.
+events, stated targets and — for cases without curated metadata — partners — each with the part, lines and quote it was read from.
 
 Called by graph/build.py's GraphBuilder. The curated metadata stays an override: where it already states
 an organisation's founding year or parent, the extracted value is not added a second time.
@@ -17,6 +17,7 @@ from climatekg.corpus.model import Case
 from .gazetteer import Division, Gazetteer, romanise
 from .namespace import CKG, PROV, SCHEMA
 from .orgfacts import EXCHANGES, Span, extract_org_facts
+from .partners import extract_partners
 from .places import case_places, headquarters_place
 from .recognitions import extract_recognitions
 from .targets import KIND_LABELS, extract_targets
@@ -321,11 +322,32 @@ class FactWriter:
             self._provenance(node, case, t.span)
             self.b.counts["facts:target"] += 1
 
+    def partners(self, case: Case, c, org_id: str):
+        """Partners read from the text (graph/partners.py) — for cases without curated metadata, whose
+        partners the curated dictionary cannot know; each link cites the clause it was read from."""
+        own = {org_id}
+        o = self.b.meta.orgs.get(org_id)
+        while o is not None and o.parent:
+            own.add(o.parent)
+            o = self.b.meta.orgs.get(o.parent)
+        own_iris = {self.b.iri.org(x) for x in own}
+        linked = set(self.b.g.objects(c, CKG.partner))
+        for p in extract_partners(case):
+            other = self.org_for(p.name, own)
+            if other in linked or other in own_iris:
+                continue
+            linked.add(other)
+            self.b.add(c, CKG.partner, other)
+            self.evidence(case, c, c, "partner", CKG.partner, other, str(other).rsplit("/", 1)[-1], p.span)
+            self.b.counts["facts:partner"] += 1
+
     def case(self, case: Case, c, org_id: str):
         self.places(case, c)
         self.organisation(case, c, org_id)
         self.recognitions(case, c)
         self.targets(case, c)
+        if self.b.meta.cases[case.id].origin == "automatic":
+            self.partners(case, c, org_id)
 
 
 def _span(m) -> Span:

@@ -55,6 +55,7 @@ class Pred:
     headquarters: str | None = None
     recognitions: list[tuple[str, str | None, int | None]] = field(default_factory=list)
     targets: list[tuple[str, int | None, str | None, int | None, float | None, int]] = field(default_factory=list)
+    partners: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -160,7 +161,7 @@ def _kind_ok(gold_kind: str, pred_kind: str) -> bool:
 
 def score(gold: dict[str, dict], preds: dict[str, Pred], verbose: bool = False) -> FactScore:
     counts = {k: Count() for k in ("project site", "site province", "mentioned place", "founding year", "listing",
-                                  "parent/shareholder", "headquarters", "recognition", "target")}
+                                  "parent/shareholder", "headquarters", "recognition", "target", "partner")}
     attrs = {k: [0, 0] for k in ("listing code", "recognition issuer", "recognition year", "target scope",
                                 "target baseline", "target percentage", "site province of matched site")}
     details: list[str] = []
@@ -254,7 +255,21 @@ def score(gold: dict[str, dict], preds: dict[str, Pred], verbose: bool = False) 
                 attrs["target percentage"][1] += 1
                 attrs["target percentage"][0] += b[4] is not None and abs(b[4] - float(a["percentage"])) < 1e-6
         note("targets", f"gold {[(x['kind'], x.get('year'), x.get('line')) for x in gt]} pred {[(x[0], x[1], x[5]) for x in p.targets]}")
+        # partners
+        gpn = [x["name_zh"] for x in g.get("partners", [])]
+        pairs = _match(gpn, p.partners, same_partner)
+        counts["partner"].add(len(pairs), len(p.partners), len(pairs), len(gpn))
+        note("partners", f"gold {gpn} pred {p.partners}")
     return FactScore(counts, attrs, details)
+
+
+def same_partner(a: str, b: str) -> bool:
+    """One organisation: graph/orgfacts.py's same_org, or the same name once a bracketed abbreviation is dropped
+    (公众环境研究中心（IPE） ~ 公众环境研究中心)."""
+    def core(x):
+        return re.sub(r"[（(][^）)]*[）)]?|\s", "", x)
+
+    return same_org(a, b) or (bool(core(a)) and core(a) == core(b))
 
 
 # -- predictions --------------------------------------------------------------------------------------------
@@ -262,6 +277,7 @@ def score(gold: dict[str, dict], preds: dict[str, Pred], verbose: bool = False) 
 def predict_extracted(collection, gazetteer) -> dict[str, Pred]:
     """What the extractors read from the text alone (no curated metadata, no hand-built vocabulary)."""
     from .orgfacts import extract_org_facts
+    from .partners import extract_partners
     from .places import case_places, headquarters_place
     from .recognitions import extract_recognitions
     from .targets import extract_targets
@@ -282,6 +298,7 @@ def predict_extracted(collection, gazetteer) -> dict[str, Pred]:
             recognitions=[(r.what, r.issuer, r.year) for r in extract_recognitions(case)],
             targets=[(t.kind, t.year, t.scope, t.baseline_year, t.percentage, t.span.para.line_at(t.span.start))
                      for t in extract_targets(case)],
+            partners=[x.name for x in extract_partners(case)],
         )
         out[case.id] = p
     return out
@@ -362,5 +379,6 @@ def predict_graph(graph) -> dict[str, Pred]:
             p.targets.append((str(kind).rsplit("/", 1)[-1] if kind else "other", int(str(year)[:4]) if year else None,
                               str(scope) if scope else None, int(str(base)[:4]) if base else None,
                               float(pct) if pct is not None else None, int(line) if line else 0))
+        p.partners = [zh(o) for o in graph.objects(case, CKG.partner)]
         out[cid] = p
     return out

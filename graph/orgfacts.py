@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from climatekg.corpus.model import Case, Paragraph
+from .clauses import clause_bounds, sentence_bounds
 
 ORDER = ("profile", "overview", "implementation", "results", "highlights", "impact", "expert")
 
@@ -137,26 +138,6 @@ def segments(case: Case, order: tuple[str, ...] = ORDER) -> list[Segment]:
     return out
 
 
-def _clause_bounds(text: str, i: int) -> tuple[int, int]:
-    a = i
-    while a > 0 and text[a - 1] not in "，,；;。！？\n":
-        a -= 1
-    b = i
-    while b < len(text) and text[b] not in "，,；;。！？\n":
-        b += 1
-    return a, b
-
-
-def _sentence_bounds(text: str, i: int) -> tuple[int, int]:
-    a = i
-    while a > 0 and text[a - 1] not in "。！？\n；;":
-        a -= 1
-    b = i
-    while b < len(text) and text[b] not in "。！？\n；;":
-        b += 1
-    return a, b
-
-
 def clean_org_name(name: str) -> str:
     name = re.sub(r"\s+", "", name)
     tail = list(re.finditer(r"(股份有限公司|有限责任公司|有限公司|集团公司|公司|集团|银行)", name))
@@ -189,7 +170,7 @@ def find_listings(text: str) -> list[tuple[str | None, str | None, int | None, i
     for s0 in range(len(text)):
         if s0 and text[s0 - 1] not in "。！？\n；;":
             continue
-        _, s1 = _sentence_bounds(text, s0)
+        _, s1 = sentence_bounds(text, s0)
         sent = text[s0:s1]
         if not sent.strip():
             continue
@@ -212,7 +193,7 @@ def find_listings(text: str) -> list[tuple[str | None, str | None, int | None, i
         code = code_m.group(1) if code_m else None
         seen = set()
         for pos, ex in sorted(hits):
-            a, b = _clause_bounds(sent, pos)
+            a, b = clause_bounds(sent, pos)
             clause = sent[a:b]
             if not (LISTED.search(clause) or code):
                 continue
@@ -310,7 +291,7 @@ def find_relations(text: str, company: str = "") -> list[tuple[str, str, int, in
     for rel, pat in PARENT_PATTERNS:
         for m in pat.finditer(text):
             raw = m.group(1)
-            a, _ = _clause_bounds(text, m.start(1))
+            a, _ = clause_bounds(text, m.start(1))
             start = max(m.start(1), a)
             if re.search(r"旗下|拥有|下辖|\d|家$|个$|多$|余$|本$|该$|其$", text[start:m.end(1)]):
                 continue  # "下辖6家子公司": its subsidiaries, not its parent
@@ -322,7 +303,7 @@ def find_relations(text: str, company: str = "") -> list[tuple[str, str, int, in
             if "——" in text[m.end(1):m.end(1) + 3] and rel == "parent" and raw.endswith(("子公司",)):
                 pass
             if rel == "parent" and company and is_self(name, company):
-                s0, _ = _sentence_bounds(text, m.start(1))
+                s0, _ = sentence_bounds(text, m.start(1))
                 subj = SUBJECT.search(text[s0:m.start(1)])
                 if subj and not same_org(subj.group(1), company):
                     out.append(("subsidiary", clean_org_name(subj.group(1)), s0 + subj.start(1), m.end(1)))
@@ -362,7 +343,7 @@ def extract_org_facts(case: Case) -> OrgFacts:
         if facts.founded is None and key in ("profile", "overview"):
             for y, a, b in find_founding(text):
                 # "北京晶鸿节能科技有限公司成立于2015年" in 晶澳's profile: another organisation's founding
-                s0, _ = _sentence_bounds(text, a)
+                s0, _ = sentence_bounds(text, a)
                 subj = SUBJECT.search(text[s0:a + 6])
                 if subj and not any(same_org(subj.group(1), x) for x in (case.company, company_parent(case.company)) if x) \
                         and "前身" not in text[s0:a]:

@@ -60,7 +60,8 @@ def load_inputs(settings):
     if any(c.id not in metadata.cases for c in collection.cases):
         place_labels = {lab: e.en for e in vocab.places.values() for lab in e.labels_zh}
         partners = {k: e for k, e in vocab.orgs.items() if "meta" not in e.extra}
-        vocab = complete(collection, metadata, vocabulary, settings.ontology_dir, partners, place_labels)
+        gazetteer = load_gazetteer(settings.entities.parent / "provinces_en.toml")
+        vocab = complete(collection, metadata, vocabulary, partners, place_labels, gazetteer)
     return collection, metadata, vocab
 
 

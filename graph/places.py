@@ -16,10 +16,11 @@ import re
 from dataclasses import dataclass
 
 from climatekg.corpus.model import PART_KEYS, Case, Paragraph
+from .clauses import CLAUSE_END, clause_bounds, sentence_bounds
 from .gazetteer import Division, Gazetteer
 from .orgfacts import Segment, segments
 
-CLAUSE_END = "，,；;。！？!?：:\n"
+PLACE_CLAUSE_END = CLAUSE_END + "：:"
 # a location verb right before the place (allowing a province/city prefix in between)
 LOCATED = re.compile(r"(位于|坐落于|坐落在|地处|落户|落地|扎根|建于|建在|选址|入驻)$")
 AT = re.compile(r"(在|于|赴)$")
@@ -56,23 +57,13 @@ class PlaceMention:
 
 
 def _clause(text: str, start: int, end: int) -> tuple[str, str]:
-    """The text of the clause before and after the span [start, end)."""
-    a = start
-    while a > 0 and text[a - 1] not in CLAUSE_END:
-        a -= 1
-    b = end
-    while b < len(text) and text[b] not in CLAUSE_END:
-        b += 1
+    """The text of the clause before and after the span [start, end) (a colon ends a clause here)."""
+    a, b = clause_bounds(text, start, PLACE_CLAUSE_END)[0], clause_bounds(text, end, PLACE_CLAUSE_END)[1]
     return text[a:start], text[end:b]
 
 
 def _sentence(text: str, start: int) -> str:
-    a = start
-    while a > 0 and text[a - 1] not in "。！？!?\n；;":
-        a -= 1
-    b = start
-    while b < len(text) and text[b] not in "。！？!?\n；;":
-        b += 1
+    a, b = sentence_bounds(text, start)
     return text[a:b]
 
 

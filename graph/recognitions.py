@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from climatekg.corpus.model import Case
+from .clauses import clauses, sentence_bounds
 from .orgfacts import Segment, Span, segments
 
 RECEIVE = re.compile(r"(荣获|获评|获得|获颁|荣登|蝉联|被评为|评为|被认定为|认定为|成功入选|入选|取得|通过了|通过|全面实现|实现|成为|"
@@ -59,26 +60,6 @@ def _kind(what: str) -> str:
 ENUMERATOR = re.compile(r"(?<![\d.A-Za-z])\d{1,2}(?:[.．](?=\s|[\u4e00-\u9fff“]|(?:19|20)\d{2}\s*年)|、)")
 
 
-def _clauses(text: str):
-    """(start, end) of each clause: between two of ，；。 or before a list number ("…认证2. 2023年")."""
-    cuts = sorted({i for i, ch in enumerate(text) if ch in "，,；;。！？!?\n"} | {m.start() for m in ENUMERATOR.finditer(text)})
-    start = 0
-    for i in cuts + [len(text)]:
-        if i > start and text[start:i].strip():
-            yield start, i
-        start = i + 1 if i < len(text) and text[i] in "，,；;。！？!?\n" else i
-
-
-def _sentence_of(text: str, i: int) -> tuple[int, int]:
-    a = i
-    while a > 0 and text[a - 1] not in "。！？\n；;":
-        a -= 1
-    b = i
-    while b < len(text) and text[b] not in "。！？\n；;":
-        b += 1
-    return a, b
-
-
 def _issuer_before(before: str) -> str | None:
     """The organisation right before an issuing verb: '由国际检测认证机构SGS颁发的' → 'SGS'."""
     m = ISSUE.search(before)
@@ -122,7 +103,7 @@ def extract_recognitions(case: Case) -> list[Recognition]:
         text = seg.text
         item_year = None
         carried = False  # the previous clause was a recognition: a verb-less clause after it can continue its list
-        for a, b in _clauses(text):
+        for a, b in clauses(text, ENUMERATOR):
             clause = text[a:b]
             ly = re.match(r"^\s*(?:\d+[.、．]\s*)?((?:19|20)\d{2})\s*年(?:\s*\d{1,2}\s*月)?\s*$", clause)
             if ly:  # "2023年，获…": the year leads the next clause
@@ -158,7 +139,7 @@ def extract_recognitions(case: Case) -> list[Recognition]:
                 issuer = obj[: q.start()]
                 obj = obj[q.start():]
             if issuer is None:
-                s0, _ = _sentence_of(text, a)
+                s0, _ = sentence_bounds(text, a)
                 pre = text[s0:a + m.start()]
                 ev = re.search(r"经(.{2,30}?)(组织评审|评审|评选|认定|认证)", pre)
                 by = re.search(r"由(.{2,30}?)(颁发|授予|签发|认证|评选)", pre + clause[: m.start()])

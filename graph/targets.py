@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from climatekg.corpus.model import Case
+from .clauses import clauses, sentence_bounds
 from .orgfacts import Span, segments
 
 REPORTING_YEAR = 2023  # the collection's edition: later years are in the future for its text
@@ -88,15 +89,6 @@ def _titles(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"《[^》]*》", text)]
 
 
-def _clauses(text: str):
-    start = 0
-    for i, ch in enumerate(text + "。"):
-        if ch in "，,；;。！？!?\n":
-            if i > start and text[start:i].strip():
-                yield start, i
-            start = i + 1
-
-
 def _scope(text: str) -> str | None:
     m = SCOPE_NUMBERS.search(text)
     if m:
@@ -114,7 +106,7 @@ def extract_targets(case: Case) -> list[Target]:
         text = seg.text
         titles = _titles(text)
         sentence_start = 0
-        for a, b in _clauses(text):
+        for a, b in clauses(text):
             if a == 0 or text[a - 1] in "。！？!?\n；;":
                 sentence_start = a
             clause = text[a:b]
@@ -145,7 +137,7 @@ def extract_targets(case: Case) -> list[Target]:
                 if not (COMMIT.search(clause) or COMMIT.search(lead[-20:])):
                     continue
                 # what is targeted: this clause, or the sentence when the clause is only the year
-                body = clause if len(re.sub(r"[\d\s/年财度到至在前之以]", "", clause)) >= 4 else text[a:_sentence_end(text, b)]
+                body = clause if len(re.sub(r"[\d\s/年财度到至在前之以]", "", clause)) >= 4 else text[a:sentence_bounds(text, b)[1]]
                 kind = next((k for k, pat in KINDS if pat.search(body)), None)
                 if kind is None:
                     continue  # a year with no measurable aim ("2024年将完成…") is a plan, not a target
@@ -177,8 +169,3 @@ def _figure(t: Target) -> str | None:
     m = re.search(r"\d+(?:\.\d+)?", text)
     return m.group(0) if m else None
 
-
-def _sentence_end(text: str, i: int) -> int:
-    while i < len(text) and text[i] not in "。！？!?\n；;":
-        i += 1
-    return i

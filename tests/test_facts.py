@@ -202,3 +202,51 @@ def test_extractors_on_the_blind_dev_set(settings, collection, gaz):
     assert f1["project site"] >= 0.85 and f1["site province"] >= 0.85 and f1["mentioned place"] >= 0.7
     assert f1["founding year"] >= 0.9 and f1["listing"] >= 0.9 and f1["parent/shareholder"] >= 0.8
     assert f1["recognition"] >= 0.8 and f1["target"] >= 0.7
+    assert s.counts["partner"].recall >= 0.7 and s.counts["partner"].precision >= 0.35
+
+
+# -- partners ---------------------------------------------------------------------------------------------------
+
+def test_partners_of_a_real_case(collection):
+    from climatekg.graph.partners import extract_partners
+
+    got = {p.name: p.how for p in extract_partners(collection.case("case-08"))}
+    # 在北京理工大学、冶金工业规划研究院等机构的大力支持下 / 获得美国能源基金会、山东省发改委、济南市人民政府等部门…扶持
+    for name in ("北京理工大学", "冶金工业规划研究院", "美国能源基金会", "山东省发改委", "济南市人民政府"):
+        assert got[name] == "support"
+    assert got["中国建筑节能协会"] in ("institution", "issuer")
+    assert not any("国舜" in n for n in got)  # never the case's own organisation
+    c1 = {p.name for p in extract_partners(collection.case("case-01"))}
+    assert "SGS" in c1  # 由国际检测认证机构SGS颁发的: the name, not the description before it
+    assert not any("达能" in n for n in c1)
+
+
+@pytest.mark.parametrize("text, partners", [
+    ("公司与北京环境交易所合作开发方法学。", ["北京环境交易所"]),
+    ("公司与当地供电公司合作评估屋顶资源。", []),  # a description, not a name
+    ("项目与V2G技术结合，推动微电网建设。", []),  # technologies are not partners
+    ("在清华大学的指导下完成了碳核算。", ["清华大学"]),
+])
+def test_partner_frames(text, partners):
+    from climatekg.corpus.model import Case, Paragraph, Part
+    from climatekg.graph.partners import extract_partners
+
+    case = _one_paragraph_case(text, Case, Paragraph, Part)
+    assert [p.name for p in extract_partners(case)] == partners
+
+
+def _one_paragraph_case(text, Case, Paragraph, Part):
+    from climatekg.corpus.model import PART_KEYS
+
+    parts = {k: Part(k, 1, [Paragraph(text, ((0, 1),))] if k == "overview" else []) for k in PART_KEYS}
+    return Case(id="case-x", number=1, title="示例", title_lines=(1, 1), company="示例科技有限公司", company_line=1,
+                start_line=1, end_line=1, parts=parts)
+
+
+def test_one_clause_scanner():
+    from climatekg.graph.clauses import clause_bounds, clauses, sentence_bounds
+
+    text = "甲，乙；丙。丁"
+    assert list(clauses(text)) == [(0, 1), (2, 3), (4, 5), (6, 7)]
+    assert clause_bounds(text, 2) == (2, 3) and sentence_bounds(text, 2) == (0, 3)  # ； ends a sentence too
+    assert sentence_bounds("甲，乙。丙", 1) == (0, 3)

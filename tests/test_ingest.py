@@ -135,6 +135,28 @@ def test_automatic_section_summary_and_english_card(with_fixture):
     assert energy.keywords_en
 
 
+def test_english_card_has_places_org_facts_and_targets_in_english(with_fixture):
+    _, (_, metadata, _) = with_fixture
+    energy = metadata.cases["case-two-cases-02"].summary_en
+    assert "Project sites: Suzhou" in energy  # 在苏州工业园区建设…: the gazetteer's English name
+    assert "founded in 2016" in energy  # 恒绿能源成立于 2016 年
+    bank = metadata.cases["case-two-cases-01"].summary_en
+    assert "founded in 2005" in bank
+    assert "number of" not in bank or "number of people" not in bank  # counts only where the thing counted is known
+
+
+def test_sections_follow_document_order(with_fixture):
+    from climatekg.graph.automatic import order_bounds
+
+    _, (collection, metadata, _) = with_fixture
+    hidden = {"case-05", "case-15", "case-16"}
+    known = {cid: cm.section for cid, cm in metadata.cases.items() if cid not in hidden and cm.origin == "curated"}
+    bounds = order_bounds(collection, known, metadata.sections)
+    assert bounds["case-05"] == (1, 1)  # between two cases of section 1
+    assert bounds["case-15"] == bounds["case-16"] == (2, 4)  # after section 2's last, before section 4's first
+    assert "case-two-cases-01" not in bounds  # another document: no neighbours with a known section
+
+
 def test_unknown_technology_terms_are_reported(with_fixture):
     _, (_, metadata, _) = with_fixture
     cands = metadata.cases["case-two-cases-02"].evidence["candidate_technologies"]
@@ -293,3 +315,18 @@ def test_add_end_to_end_search_and_similar_find_the_new_cases(settings, search_e
     assert hits[0] == "case-two-cases-02"
     sim = [r["case_id"] for r in engine.similar(case_id="case-two-cases-01", k=5)["results"]]
     assert sim and "case-two-cases-01" not in sim
+
+
+# -- leave-out comparison ------------------------------------------------------------------------------------
+def test_leave_out_matches_places_by_code_partners_and_recognitions_by_name():
+    from climatekg.leaveout import _matched, _prf, _same_partner, _same_recognition
+
+    # (automatic items matching a curated one, curated items matched)
+    assert _matched({"320000", "320900", "潘安湖"}, {"320900", "310000"}, None) == (1, 1)
+    curated = {("TÜV莱茵", "TÜVRheinland"), ("国际标准化组织",)}
+    assert _matched(curated, {("TÜV莱茵",), ("北极星网",)}, _same_partner) == (1, 1)
+    assert _matched({("公众环境研究中心（IPE）",)}, {("公众环境研究中心",)}, _same_partner) == (1, 1)
+    # two extracted titles of one curated recognition: both precise, one recalled
+    assert _matched({("零碳工厂认证",)}, {("零碳工厂认证证书",), ("零碳工厂认证",), ("完整认证",)}, _same_recognition) == (2, 1)
+    prf = _prf(2, 3, 1, 1)
+    assert round(prf["P"], 3) == 0.667 and prf["R"] == 1.0
