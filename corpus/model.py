@@ -21,6 +21,9 @@ PARTS: tuple[tuple[str, str, str], ...] = (
     ("expert", "专家点评", "Expert review"),
 )
 PART_KEYS = tuple(p[0] for p in PARTS)
+
+#: a case id: case-NN for the vendored collection, case-<source>-NN for added sources (NN: 2 digits or more)
+CASE_ID_PATTERN = r"^case-(?:[a-z0-9-]+-)?[0-9]{2,}$"
 PART_BY_HEADING = {p[1]: p[0] for p in PARTS}
 PART_ZH = {p[0]: p[1] for p in PARTS}
 PART_EN = {p[0]: p[2] for p in PARTS}

@@ -32,11 +32,11 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from climatekg import __version__
+from climatekg.corpus.model import CASE_ID_PATTERN
 
 from .errors import ApiError, BadRequest
 
 SERVER_NAME = "climatekg"
-CASE_ID_PATTERN = r"^case-(?:[a-z0-9-]+-)?\d{2}$"
 TOOL_OUTCOME_LIMIT = (1, 1000)
 TOOL_SPARQL_ROWS = 200  # default rows for an assistant (the configured sparql_max_rows is the cap)
 INSTRUCTIONS = """\

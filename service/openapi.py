@@ -11,6 +11,7 @@ import re
 
 from flask import Blueprint, current_app, jsonify
 
+from climatekg.corpus.model import CASE_ID_PATTERN
 from climatekg.embeddings.search import MAX_QUERY_CHARS, MAX_TEXT_CHARS, SEARCH_K, SIMILAR_K
 
 from .api_search import MAX_FILTER_CHARS
@@ -49,7 +50,7 @@ LINES = {"start_line": {**INT, "description": "first line in the source file (1-
 PART = {"part": {**STR, "enum": ["overview", "profile", "results", "highlights", "implementation", "impact", "expert"]},
         "part_zh": STR, "part_en": STR}
 
-CASE_ID = _param("case_id", "path", {**STR, "pattern": "^case-([a-z0-9-]+-)?[0-9]{2}$", "examples": ["case-01"]},
+CASE_ID = _param("case_id", "path", {**STR, "pattern": CASE_ID_PATTERN, "examples": ["case-01"]},
                  "a case id, case-01 … case-26")
 RDF_MEDIA = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
 JSONLD = {"type": ["object", "array"], "description": "a JSON-LD document (expanded or compacted)"}
