@@ -6,6 +6,7 @@ import json
 import re
 import sys
 
+from .corpus.model import CASE_ID_PATTERN
 from .cli_common import Failed
 
 
@@ -70,7 +71,7 @@ def cmd_search(args, settings) -> int:
 
 
 def cmd_similar(args, settings) -> int:
-    target = "case_id" if re.fullmatch(r"case-(?:[a-z0-9-]+-)?\d+", args.target) else "text"
+    target = "case_id" if re.match(CASE_ID_PATTERN, args.target) else "text"
     res = _call(_engine(settings).similar, **{target: args.target}, k=args.k)
     if _printed_json(args, res):
         return 0

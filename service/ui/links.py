@@ -8,9 +8,11 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from flask import url_for
 
+from climatekg.corpus.model import CASE_ID_PATTERN
+
 ENTITY_KINDS = ("org", "technology", "place", "award", "standard")
 ENTITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
-CASE_ID = re.compile(r"^case-(?:[a-z0-9-]+-)?\d{2}$")
+CASE_ID = re.compile(CASE_ID_PATTERN)
 MAX_HL = 600  # characters of ?hl= used
 SAFE_SCHEMES = ("http", "https")
 
