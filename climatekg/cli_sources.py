@@ -74,7 +74,7 @@ def cmd_sources(args, settings) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
-    from .cli import format_table
+    from .cli_common import format_table
 
     print(format_table(["id", "file", "format", "sha256", "cases", "skipped"],
                        [[r["id"], r["file"], r["format"], r["sha256"][:12], r["cases"], r["skipped"]] for r in rows]))
