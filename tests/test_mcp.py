@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -51,7 +52,9 @@ async def check_listing(client) -> None:
         assert t.annotations.read_only_hint is True
     assert tools["search"].input_schema["required"] == ["query"]
     assert tools["search"].input_schema["properties"]["k"]["maximum"] == 50
-    assert tools["get_case"].input_schema["properties"]["case_id"]["pattern"] == r"^case-(?:[a-z0-9-]+-)?\d{2}$"
+    pattern = re.compile(tools["get_case"].input_schema["properties"]["case_id"]["pattern"])
+    assert all(pattern.match(i) for i in ("case-01", "case-26", "case-my-notes-07", "case-copies-260-100"))
+    assert not any(pattern.match(i) for i in ("case-1", "case-01x", "01", "case--01"))
     assert set(tools["list_outcomes"].input_schema["properties"]) == {
         "case", "indicator", "section", "technology", "place", "year", "projected", "limit"}
     resources = {str(r.uri): r for r in (await client.list_resources()).resources}
