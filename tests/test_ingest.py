@@ -203,6 +203,7 @@ def graph_only(monkeypatch):
     monkeypatch.setattr(climatekg.build, "build_index", lambda settings, force=False: False)
 
 
+@pytest.mark.slow  # three graph builds with SHACL validation (~45 s): run by make test-slow / CI
 def test_add_is_idempotent_and_remove_restores(workspace, graph_only):
     from climatekg.ingest import add_files, list_sources, remove_source
 
@@ -244,6 +245,7 @@ def test_a_failing_add_leaves_build_and_sources_untouched(workspace, graph_only,
     assert not list(workspace.sources_dir.parent.glob(".sources.new-*")) and not list(workspace.build_dir.parent.glob(".build.new-*"))
 
 
+@pytest.mark.slow  # a graph build with SHACL validation (~25 s): run by make test-slow / CI
 def test_partly_broken_file_adds_the_good_cases_and_reports_the_rest(workspace, graph_only, tmp_path):
     from climatekg.ingest import add_files
 
@@ -276,6 +278,7 @@ def test_cli_sources_lists_counts(workspace, graph_only, capsys, monkeypatch):
     assert [(r["id"], r["cases"]) for r in rows] == [("ccca-2023", 26), ("two-cases", 2)]
 
 
+@pytest.mark.slow  # a graph build with SHACL validation (~25 s): run by make test-slow / CI
 def test_pdf_is_extracted_and_added(workspace, graph_only, tmp_path):
     fpdf = pytest.importorskip("fpdf")
     font = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
