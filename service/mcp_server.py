@@ -230,16 +230,10 @@ def create_mcp_server(app):
 
 def run_stdio(settings) -> int:
     """``climatekg mcp``: check the build, then serve MCP over stdin/stdout until the client closes it."""
-    import sys
-
     from .app import create_app
-    from .serve import BuildMissing, check_build
+    from .serve import report_build
 
-    try:
-        for note in check_build(settings):
-            print(f"note: {note}", file=sys.stderr)
-    except BuildMissing as e:
-        print(f"error: {e}", file=sys.stderr)
+    if not report_build(settings):
         return 2
     server = create_mcp_server(create_app(settings))
     server.run("stdio")  # the SPARQL worker processes are stopped at exit (QueryRunner's finalizer)

@@ -50,6 +50,18 @@ class BuildMissing(RuntimeError):
     """The build is missing, damaged or does not match the settings; the message names the command to run."""
 
 
+def report_build(settings) -> bool:
+    """``check_build`` for a command that is about to serve: its notes and its error on stderr; False when the
+    build cannot be served."""
+    try:
+        for note in check_build(settings):
+            print(f"note: {note}", file=sys.stderr)
+    except BuildMissing as e:
+        print(f"error: {e}", file=sys.stderr)
+        return False
+    return True
+
+
 def check_build(settings) -> list[str]:
     """Raise BuildMissing unless the graph and the search index exist, are intact and fit the settings; returns
     notes."""
@@ -196,11 +208,7 @@ def run_serve(settings, host: str | None = None, port: int | None = None, worker
     if not 0 < settings.port < 65536:
         print(f"error: --port must be from 1 to 65535, got {settings.port}", file=sys.stderr)
         return 2
-    try:
-        for note in check_build(settings):
-            print(f"note: {note}", file=sys.stderr)
-    except BuildMissing as e:
-        print(f"error: {e}", file=sys.stderr)
+    if not report_build(settings):
         return 2
 
     import uvicorn
