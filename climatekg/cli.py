@@ -154,8 +154,9 @@ def _print_blind(coll, args) -> int:
     from .config import ROOT
 
     path = Path(args.blind)
-    if args.blind in ("dev", "test"):
-        path = ROOT / "data" / "eval" / "blind" / f"figures-{args.blind}.jsonl"
+    if args.blind in ("dev", "test", "dev2", "test2"):  # dev2/test2: the second blind figure set
+        half, round_ = args.blind.rstrip("2"), args.blind.removeprefix(args.blind.rstrip("2"))
+        path = ROOT / "data" / "eval" / "blind" / f"figures{round_}-{half}.jsonl"
     s = evaluate_blind(coll, path)
     print(f"figures vs the blind set {path.name} ({s.figures} figures, {s.aligned} aligned with an outcome)")
     print(f"  {'field':<14} {'precision':>9} {'recall':>7}   right/stated/gold")
@@ -202,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
 
     e = sub.add_parser("extraction", help="measure quantity extraction against the hand-checked sample")
     e.add_argument("--gold", help="gold TSV (default data/eval/quantities_gold.tsv)")
-    e.add_argument("--blind", metavar="dev|test|FILE",
-                   help="score against a blind figure set instead (per-field precision and recall)")
+    e.add_argument("--blind", metavar="dev|test|dev2|test2|FILE",
+                   help="score against a blind figure set instead (per-field precision and recall); dev2/test2 are "
+                        "the halves of the second blind figure set")
     e.add_argument("-v", "--verbose", action="store_true")
     e.set_defaults(func=cmd_extraction)
 

@@ -81,19 +81,24 @@ def cmd_similar(args, settings) -> int:
     return 0
 
 
+BLIND_SETS = ("default", "blind-dev", "blind-test", "blind2-dev", "blind2-test")
+
+
 def cmd_eval_blind(args, settings) -> int:
-    """The blind question set (data/eval/blind/qa-<half>.jsonl): scores by language and family."""
+    """A blind question set's half: blind-<half> is data/eval/blind/qa-<half>.jsonl (round 1), blind2-<half> is
+    qa2-<half>.jsonl (round 2, written later by another blind writer); scores by language and family."""
     from climatekg.ask.answer import Answerer
     from climatekg.ask.blind import evaluate, format_report, load
     from climatekg.config import ROOT
 
-    half = args.set.removeprefix("blind-")
+    prefix, half = args.set.split("-")
+    name = "qa" + prefix.removeprefix("blind") + f"-{half}"
     engine = _engine(settings)
-    qs = load(ROOT / "data" / "eval" / "blind" / f"qa-{half}.jsonl")
+    qs = load(ROOT / "data" / "eval" / "blind" / f"{name}.jsonl")
     res = evaluate(Answerer.load(settings, engine=engine, run=_runner(settings)), qs, engine.entities)
     if not _printed_json(args, res):
         # the test half is held out: its questions are not printed unless asked for
-        print(format_report(res, f"qa-{half} ({len(qs)} questions)", show_failures=half == "dev" or args.failures))
+        print(format_report(res, f"{name} ({len(qs)} questions)", show_failures=half == "dev" or args.failures))
     return 0
 
 
@@ -105,7 +110,7 @@ def cmd_eval(args, settings) -> int:
 
     from climatekg.ask.evaluate import run_cli as ask_eval
 
-    if args.set.startswith("blind-"):
+    if args.set.startswith("blind"):
         return cmd_eval_blind(args, settings)
     engine = _engine(settings)
     qs = load_questions(args.questions or ROOT / "data" / "eval" / "search_questions.toml")
@@ -169,8 +174,9 @@ def register(sub) -> None:
 
     e = sub.add_parser("eval", help="retrieval (and question-answering) evaluation on the evaluation sets")
     e.add_argument("--questions", help="search question set (default data/eval/search_questions.toml)")
-    e.add_argument("--set", default="default", choices=("default", "blind-dev", "blind-test"),
-                   help="default: the older retrieval and QA sets; blind-dev / blind-test: the blind QA set's halves")
+    e.add_argument("--set", default="default", choices=BLIND_SETS,
+                   help="default: the older retrieval and QA sets; blind-dev / blind-test: the first blind QA set's "
+                        "halves; blind2-dev / blind2-test: the second's")
     e.add_argument("--failures", action="store_true", help="list the failing questions of blind-test too")
     e.add_argument("--json", action="store_true")
     e.add_argument("--leave-out", type=int, metavar="K", help="hide the curated metadata (and the vocabulary only "
