@@ -104,8 +104,10 @@ def hidden_technologies(path: Path, drop: set[str], out_path: Path) -> None:
     from rdflib import Graph, URIRef
     from rdflib.namespace import SKOS
 
+    from climatekg.graph.sparql_text import PREFIX_MAP
+
     g = Graph().parse(path, format="turtle")
-    prefix = "https://w3id.org/climatekg/id/technology/"
+    prefix = PREFIX_MAP["technology"]  # the scheme file's own base (graph/vocab.py reads it alike)
     broader_of_kept = {str(o) for s, o in g.subject_objects(SKOS.broader) if str(s)[len(prefix):] not in drop}
     for tid in drop:
         iri = URIRef(prefix + tid)

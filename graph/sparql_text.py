@@ -17,7 +17,8 @@ import json
 import re
 from pathlib import Path
 
-DEFAULT_BASE_IRI = "https://w3id.org/climatekg/"
+from climatekg.config import DEFAULT_BASE_IRI
+
 #: the ontology's namespace: fixed, whatever the base of the minted resources (graph/namespace.py, ONTOLOGY_IRI)
 ONTOLOGY_IRI = "https://w3id.org/climatekg/ontology#"
 _VOCABULARIES = {
