@@ -52,6 +52,11 @@ PREFIX_MAP = prefix_map()
 PREFIXES = prefixes_text()
 
 
+def dataset_iri(base_iri: str = DEFAULT_BASE_IRI) -> str:
+    """The IRI of the dataset (the graph as a whole) minted under ``base_iri``: the one ``FROM`` may name."""
+    return base_iri + "graph"
+
+
 def graph_base_iri(build_dir: Path | str, fallback: str = DEFAULT_BASE_IRI) -> str:
     """The base IRI the graph in ``build_dir`` was built with (its manifest), else ``fallback``."""
     try:

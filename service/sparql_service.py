@@ -15,6 +15,7 @@ from flask import current_app, g
 
 from climatekg.graph.query import (Overloaded, QueryFailed, QueryOutOfMemory, QueryPool, QueryRefused,
                                    QuerySyntaxError, QueryTimeout, RunnerUnavailable)
+from climatekg.graph.sparql_text import dataset_iri
 
 from .errors import ApiError, BadRequest, Forbidden, Timeout, Unavailable
 
@@ -54,12 +55,8 @@ class SparqlService:
 
     def __init__(self, settings):
         self.settings = settings
-        self.dataset_iri = settings.base_iri + "graph"
-        self.runner = QueryPool(settings.build_dir, settings.sparql_engine,
-                                size=settings.sparql_workers, dataset_iris={self.dataset_iri},
-                                endpoint=settings.sparql_endpoint, memory_mb=settings.sparql_worker_memory_mb,
-                                queue_wait=settings.sparql_queue_wait, max_queue=settings.sparql_queue,
-                                per_client=settings.sparql_client_queries)
+        self.dataset_iri = dataset_iri(settings.base_iri)
+        self.runner = QueryPool.for_settings(settings)
         self._stats: dict | None = None
         self._stats_lock = threading.Lock()
 
