@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from climatekg.corpus.model import PART_EN, PART_ZH
-from .build import fingerprint, index_dir
+from .build import check_index, fingerprint, index_dir
 from .errors import IndexMismatch, SearchInputError, UnknownCase
 from .lexical import CJK, EN_STOP, BM25Index, ChineseTokenizer, detect_language, english_tokens
 from .similar import MAX_TEXT_CHARS, SIMILAR_K, SimilarCases
@@ -50,31 +50,6 @@ SECTION_ALIASES = {"s1": ["consumption"], "s2": ["manufacturing"], "s3": ["finan
 # HTTP routes, the MCP tools and the OpenAPI description read them from here
 MAX_QUERY_CHARS = 1000  # the longest question or search query
 SEARCH_K = (1, 50)  # how many cases a search returns
-
-
-def check_index(settings) -> tuple[Path, dict, str]:
-    """(index folder, its manifest, the configured model's name) when the index on disk was built for these
-    settings — model, corpus, graph, metadata, chunker, index type; IndexMismatch naming the command otherwise."""
-    from .encoder import resolve_model
-
-    folder = index_dir(settings)
-    mpath = folder / "manifest.json"
-    if not mpath.is_file():
-        raise IndexMismatch(f"no search index at {folder} — run 'climatekg build'")
-    manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    _, model_name = resolve_model(settings)
-    if manifest.get("model") != model_name:
-        raise IndexMismatch(f"index built with model {manifest.get('model')!r} but the service is configured with "
-                            f"{model_name!r} — run 'climatekg build --only index --force'")
-    if settings.source_sha256 and manifest.get("corpus_sha256") != settings.source_sha256:
-        raise IndexMismatch(f"index built from corpus {manifest.get('corpus_sha256', '?')[:12]}… but the configured "
-                            f"corpus is {settings.source_sha256[:12]}… — run 'climatekg build'")
-    expected = fingerprint(settings, model_name)
-    stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type")
-             if manifest.get("fingerprint", {}).get(k) != expected[k]]
-    if stale:
-        raise IndexMismatch(f"index at {folder} is out of date ({', '.join(stale)} changed) — run 'climatekg build'")
-    return folder, manifest, model_name
 
 
 def validate_query(text, what: str = "query") -> str:

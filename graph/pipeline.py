@@ -27,7 +27,7 @@ from climatekg.corpus.sources import load_collection
 from .automatic import complete
 from .build import build_graph
 from .gazetteer import GazetteerError, load_gazetteer
-from .sparql_text import ONTOLOGY_IRI
+from .sparql_text import ONTOLOGY_IRI, id_base
 from .vocab import load_vocabulary
 
 DEFAULT_BASE = DEFAULT_BASE_IRI  # the base the builder mints under; _rebase moves the graph to ``base_iri``
@@ -73,7 +73,7 @@ def _rebase(g: Graph, base: str) -> Graph:
     out = Graph()
     for s, p, o in g:
         s = URIRef(str(s).replace(DEFAULT_BASE, base, 1)) if isinstance(s, URIRef) else s
-        o = URIRef(str(o).replace(DEFAULT_BASE, base, 1)) if isinstance(o, URIRef) and str(o).startswith(DEFAULT_BASE + "id/") else o
+        o = URIRef(str(o).replace(DEFAULT_BASE, base, 1)) if isinstance(o, URIRef) and str(o).startswith(id_base(DEFAULT_BASE)) else o
         out.add((s, p, o))
     return out
 

@@ -37,10 +37,15 @@ _MINTED = {"case": "case/", "org": "org/", "technology": "technology/", "place":
            "indicator": "indicator/", "section": "section/"}
 
 
+def id_base(base_iri: str = DEFAULT_BASE_IRI) -> str:
+    """The namespace of the resources a graph minted under ``base_iri`` holds (cases, organisations, …)."""
+    return base_iri + "id/"
+
+
 def prefix_map(base_iri: str = DEFAULT_BASE_IRI) -> dict[str, str]:
     """The predeclared prefixes for a graph minted under ``base_iri``: ``{"ckg": "https://w3id.org/climatekg/
     ontology#", …, "case": "<base_iri>id/case/", …}``."""
-    return {**_VOCABULARIES, **{p: f"{base_iri}id/{path}" for p, path in _MINTED.items()}}
+    return {**_VOCABULARIES, **{p: id_base(base_iri) + path for p, path in _MINTED.items()}}
 
 
 def prefixes_text(base_iri: str = DEFAULT_BASE_IRI) -> str:

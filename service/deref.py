@@ -36,7 +36,7 @@ from rdflib.namespace import OWL
 
 from climatekg.graph.namespace import CUR, ONTOLOGY_IRI, UNIT
 from climatekg.graph.query import PREFIX_MAP
-from climatekg.graph.sparql_text import graph_base_iri
+from climatekg.graph.sparql_text import graph_base_iri, id_base
 
 from .errors import BadRequest, NotAcceptable, NotFound
 from .resources import get_store, resources
@@ -82,11 +82,16 @@ def graph_base() -> str:
     return resources().get("graph_base", _graph_base)
 
 
+def graph_ids() -> str:
+    """The namespace of the built graph's own resources (``<graph base>id/``), served under ``/id/``."""
+    return id_base(graph_base())
+
+
 def local_path(iri: str | None) -> str | None:
     """The path on this service that describes ``iri``, or None when it is not one of ours."""
     if not iri:
         return None
-    ids = graph_base() + "id/"
+    ids = graph_ids()
     if iri.startswith(ids):
         return "/id/" + iri[len(ids):]
     if iri == ONTOLOGY or iri.startswith(ONTOLOGY_NS):
@@ -98,7 +103,7 @@ def curie(iri: str) -> str:
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{prefix}:{iri[len(ns):]}"
-    ids = graph_base() + "id/"
+    ids = graph_ids()
     if iri.startswith(ids):
         return "id:" + iri[len(ids):]
     return iri
@@ -239,11 +244,11 @@ def resource(rest: str):
     from rdflib import URIRef
 
     fmt = negotiate()
-    iri = graph_base() + "id/" + rest
+    iri = graph_ids() + rest
     g = describe(iri) if len(rest) <= 300 and ID_PATH.match(rest) else None
     if g is None or (URIRef(iri), None, None) not in g:
         shown = rest if len(rest) <= 80 else rest[:80] + "…"
-        raise NotFound(f"no resource <{graph_base()}id/{shown}> in the graph; IRIs look like /id/case/case-01, "
+        raise NotFound(f"no resource <{graph_ids()}{shown}> in the graph; IRIs look like /id/case/case-01, "
                        f"/id/technology/solar-pv, /id/place/beijing")
     if fmt == "html":
         resp = Response(_page(g, iri, rest), mimetype="text/html")

@@ -64,8 +64,11 @@ def report_build(settings) -> bool:
 
 def check_build(settings) -> list[str]:
     """Raise BuildMissing unless the graph and the search index exist, are intact and fit the settings; returns
-    notes."""
-    import json
+    notes. The index is checked by the search stack's own ``check_index`` (with every file's digest)."""
+    from climatekg.embeddings.build import check_index
+    from climatekg.embeddings.encoder import ModelUnavailable
+    from climatekg.embeddings.errors import IndexMismatch
+    from climatekg.graph.sparql_text import graph_base_iri
 
     notes: list[str] = []
     build = Path(settings.build_dir)
@@ -76,34 +79,14 @@ def check_build(settings) -> list[str]:
     if damaged:
         raise BuildMissing(f"the graph in {build} is not intact: {'; '.join(damaged)} — run 'climatekg build', "
                            "which rebuilds what is damaged or missing")
-    manifest = build / "graph-manifest.json"
-    base = json.loads(manifest.read_text(encoding="utf-8")).get("base_iri")
-    if base and base != settings.base_iri:
+    base = graph_base_iri(build, settings.base_iri)
+    if base != settings.base_iri:
         notes.append(f"the graph was built with base_iri {base} but the settings say {settings.base_iri}; "
                      f"the service serves the graph's IRIs — run 'climatekg build --force' to rebuild with the new base")
-    index = build / "index" / "manifest.json"
-    if not index.is_file():
-        raise BuildMissing(f"no search index at {index.parent} ({index.name} is missing) — run 'climatekg build'")
-    damaged = problems(index.parent, index.name)
-    if damaged:
-        raise BuildMissing(f"the search index in {index.parent} is not intact: {'; '.join(damaged)} — run "
-                           "'climatekg build', which rebuilds what is damaged or missing")
     try:
-        from climatekg.embeddings.build import fingerprint
-        from climatekg.embeddings.encoder import ModelUnavailable, resolve_model
-    except ImportError as e:  # pragma: no cover - the search stack is part of the package
-        raise BuildMissing(f"the search stack cannot be imported ({e}) — reinstall with 'make install'") from None
-    try:
-        _, model_name = resolve_model(settings)
-    except ModelUnavailable as e:
+        check_index(settings, verify=True)
+    except (IndexMismatch, ModelUnavailable) as e:
         raise BuildMissing(str(e)) from None
-    recorded = json.loads(index.read_text(encoding="utf-8")).get("fingerprint", {})
-    expected = fingerprint(settings, model_name)
-    stale = [k for k in ("model", "corpus_sha256", "graph_sha256", "metadata_sha256", "chunker", "index_type")
-             if recorded.get(k) != expected.get(k)]
-    if stale:
-        raise BuildMissing(f"the search index at {index.parent} does not match the settings or the graph "
-                           f"({', '.join(stale)} differ) — run 'climatekg build'")
     return notes
 
 

@@ -15,7 +15,7 @@ from flask import current_app, g
 
 from climatekg.graph.query import (Overloaded, QueryFailed, QueryOutOfMemory, QueryPool, QueryRefused,
                                    QuerySyntaxError, QueryTimeout, RunnerUnavailable)
-from climatekg.graph.sparql_text import dataset_iri
+from climatekg.graph.sparql_text import dataset_iri, graph_base_iri, id_base
 
 from .errors import ApiError, BadRequest, Forbidden, Timeout, Unavailable
 
@@ -56,6 +56,8 @@ class SparqlService:
     def __init__(self, settings):
         self.settings = settings
         self.dataset_iri = dataset_iri(settings.base_iri)
+        #: the namespace of the graph's own resources, under the base the graph was built with
+        self.id_base = id_base(graph_base_iri(settings.build_dir, settings.base_iri))
         self.runner = QueryPool.for_settings(settings)
         self._stats: dict | None = None
         self._stats_lock = threading.Lock()
@@ -114,7 +116,7 @@ class SparqlService:
             "(COUNT(DISTINCT ?o) AS ?o_) WHERE { ?s ?p ?o }")
         (entities,), = select(
             "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o "
-            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{self.settings.base_iri}id/")) }}')
+            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{self.id_base}")) }}')
         classes = select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
         props = select("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")
         return {"triples": int(triples), "distinctSubjects": int(subjects), "properties": int(properties),
