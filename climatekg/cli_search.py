@@ -6,7 +6,7 @@ import json
 import re
 import sys
 
-from .corpus.model import CASE_ID_PATTERN
+from climatekg.corpus.model import CASE_ID_PATTERN
 from .cli_common import Failed
 
 

@@ -19,7 +19,8 @@ DEFAULT_BASE_IRI = "https://w3id.org/climatekg/"
 SOURCE_SHA256 = "b13f8dcb7a0c8037ffce63662e394aa13c2e8a439e37e957f793d7dd99a0d3fe"
 
 
-def _cache_dir() -> Path:
+def default_cache_dir() -> Path:
+    """The setting ``cache_dir``'s default: ``$CLIMATEKG_CACHE``, else ``~/.cache/climatekg``."""
     return Path(os.environ.get("CLIMATEKG_CACHE", Path.home() / ".cache" / "climatekg"))
 
 
@@ -34,7 +35,7 @@ class Settings:
     sources_dir: Path = ROOT / "data" / "sources"  # documents added with 'climatekg add'
     # artifacts
     build_dir: Path = ROOT / "data" / "build"
-    cache_dir: Path = field(default_factory=_cache_dir)
+    cache_dir: Path = field(default_factory=default_cache_dir)
     # graph
     base_iri: str = DEFAULT_BASE_IRI
     # embeddings / search

