@@ -83,12 +83,16 @@ def graph_runner(run: Callable[..., dict], settings) -> Callable[[str], dict]:
 
 def pool_runner(settings) -> Callable[[str], dict]:
     """``graph_runner`` over a pool of one worker process of its own (the command line, evaluations, benchmarks):
-    the store is loaded in a process the time limit can kill, as in the service. The workers stop with the
+    the store is loaded in a process the time limit can kill, as in the service. With no other client to be fair
+    to, a query waits for the worker however long it takes to (re)load the store — after a query killed at the
+    time limit, the next one waits for the replacement instead of being refused. The worker stops with the
     runner (or at exit)."""
+    from functools import partial
+
     from climatekg.graph.query import QueryPool
 
     pool = QueryPool.for_settings(settings, size=1).start()
-    run = graph_runner(pool.run, settings)
+    run = graph_runner(partial(pool.run, wait=pool.start_timeout), settings)
     run.pool = pool  # type: ignore[attr-defined]  # kept alive with the runner; tests and callers may stop it
     return run
 

@@ -150,7 +150,7 @@ def test_graph_answers_off_the_service_run_through_the_query_policy_and_limits(b
     from climatekg.ask.answer import pool_runner
     from climatekg.graph.query import FormNotAcceptable, QueryRefused, QueryTimeout
 
-    run = pool_runner(dataclasses.replace(built_settings, sparql_max_rows=3, sparql_timeout=2))
+    run = pool_runner(dataclasses.replace(built_settings, sparql_max_rows=3, sparql_timeout=5))
     try:
         res = run("SELECT ?id WHERE { ?c ckg:caseId ?id } ORDER BY ?id")
         assert [r[0]["value"] for r in res["rows"]] == ["case-01", "case-02", "case-03"] and res["truncated"]
