@@ -66,16 +66,34 @@ class Rows:
         return {"vars": self.variables, "rows": [[t["value"] if t else None for t in row] for row in self.rows]}
 
 
-def in_process_runner(settings) -> Callable[[str], dict]:
-    """Run SPARQL on a store opened in this process (the CLI; the service passes its query runner instead)."""
-    from climatekg.graph.store import open_store
+#: the query forms a graph answer runs (a refusal for any other, before evaluation)
+ANSWER_FORMS = frozenset({"SELECT"})
 
-    store = open_store(settings.build_dir, settings.sparql_engine)
 
-    def run(sparql: str) -> dict:
-        res = store.query(sparql)
-        return {"variables": res.variables, "rows": [[t.to_json() if t is not None else None for t in row] for row in res.rows]}
+def graph_runner(run: Callable[..., dict], settings) -> Callable[[str], dict]:
+    """SPARQL → rows for graph answers, through ``run`` (a ``QueryPool.run`` or the service's
+    ``SparqlService.run``): /sparql's policy, its time limit (``sparql_timeout``) and row limit
+    (``sparql_max_rows``), SELECT only. The one way answers query the graph, in the service and on the command line."""
 
+    def query(sparql: str) -> dict:
+        return run(sparql, timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows, forms=ANSWER_FORMS)
+
+    return query
+
+
+def pool_runner(settings) -> Callable[[str], dict]:
+    """``graph_runner`` over a pool of one worker process of its own (the command line, evaluations, benchmarks):
+    the store is loaded in a process the time limit can kill, as in the service. With no other client to be fair
+    to, a query waits for the worker however long it takes to (re)load the store — after a query killed at the
+    time limit, the next one waits for the replacement instead of being refused. The worker stops with the
+    runner (or at exit)."""
+    from functools import partial
+
+    from climatekg.graph.query import QueryPool
+
+    pool = QueryPool.for_settings(settings, size=1).start()
+    run = graph_runner(partial(pool.run, wait=pool.start_timeout), settings)
+    run.pool = pool  # type: ignore[attr-defined]  # kept alive with the runner; tests and callers may stop it
     return run
 
 
@@ -116,7 +134,7 @@ class Answerer:
     @classmethod
     def load(cls, settings, engine: SearchEngine | None = None, run: Callable[[str], dict] | None = None) -> "Answerer":
         engine = engine or SearchEngine.load(settings)
-        run = run or in_process_runner(settings)
+        run = run or pool_runner(settings)
         lexicon = Lexicon.from_store(lambda q: Rows.of(run(q)).dicts(), engine.tokenizer.tokens)
         raw = "".join(settings.source.read_text(encoding="utf-8").split())
         english = "\n".join(engine.cards + [x for e in engine.entities for x in e["labels_en"]]).lower()

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from climatekg.graph.quantities import extract, parse_amount
+from climatekg.graph.units import unit_prose
 
 # -- the kind of answer a question asks for (interrogative grammar; no domain words) -------------------------
 
@@ -357,16 +358,11 @@ class Selector:
         return Fact("quantity", zh, en, [(a, b) for a, b, _ in names])
 
 
-UNIT_EN = {"t": "t", "kg": "kg", "kWh": "kWh", "kW": "kW", "tce": "tce (coal equivalent)", "CNY": "yuan", "USD": "USD",
-           "EUR": "EUR", "m2": "m²", "m3": "m³", "L": "L", "km": "km", "m": "m", "h": "h", "d": "days", "%": "%",
-           "count": "", "℃": "°C", "倍": "×"}
-
-
 def format_value(value: float, unit: str) -> str:
     """A value in its base unit for an English reader (13,260 kW; 7,032,400 t; 1.2 billion yuan)."""
     if unit == "%":
         return f"{value:g}%"
-    name = UNIT_EN.get(unit, unit)
+    name = unit_prose(unit)
     if unit == "CNY" and value >= 1e8:
         return f"{value / 1e9:,.2f} billion yuan".replace(".00 ", " ")
     n = f"{value:,.2f}".rstrip("0").rstrip(".")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .corpus.parse import sha256_file
+from climatekg.corpus.parse import sha256_file
 
 CHECKSUMS = "sha256"  # the manifest key
 

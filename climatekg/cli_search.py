@@ -6,7 +6,7 @@ import json
 import re
 import sys
 
-from .corpus.model import CASE_ID_PATTERN
+from climatekg.corpus.model import CASE_ID_PATTERN
 from .cli_common import Failed
 
 
@@ -20,13 +20,21 @@ def _engine(settings):
 
 
 def _call(fn, *args, **kwargs):
-    """``fn(...)``; a caller's mistake (empty or too long a query, an unknown filter or case) ends the command."""
+    """``fn(...)``; a caller's mistake (empty or too long a query, an unknown filter or case) ends the command, and so
+    does a graph query the runner stops (past ``sparql_timeout``, refused by the policy, no worker)."""
     from climatekg.embeddings.search import SearchInputError, UnknownCase
+    from climatekg.graph.query import (FormNotAcceptable, QueryFailed, QueryOutOfMemory, QueryRefused, QueryTimeout,
+                                       RunnerUnavailable)
 
     try:
         return fn(*args, **kwargs)
     except (SearchInputError, UnknownCase) as e:
         raise Failed(str(e)) from None
+    except QueryTimeout as e:
+        raise Failed(f"a graph query for the answer did not finish within {e.timeout:g} s (the limit: setting "
+                     "sparql_timeout)", status=1) from None
+    except (QueryRefused, FormNotAcceptable, QueryOutOfMemory, RunnerUnavailable, QueryFailed) as e:
+        raise Failed(f"a graph query for the answer failed: {e}", status=1) from None
 
 
 def _printed_json(args, res) -> bool:
@@ -36,13 +44,12 @@ def _printed_json(args, res) -> bool:
     return args.json
 
 
-def _runner(settings):
-    """SPARQL for answers, with the same parsing and policy as /sparql (in this process)."""
-    from climatekg.graph.store import open_store
-    from climatekg.graph.query.worker import answer
+def _answerer(settings, engine):
+    """The answerer of the command line: graph answers through a query worker of its own, with /sparql's policy,
+    time limit and row limit (``ask.answer.pool_runner``)."""
+    from climatekg.ask.answer import Answerer
 
-    store = open_store(settings.build_dir, settings.sparql_engine)
-    return lambda query: answer(store, query, max_rows=settings.sparql_max_rows)[0]  # (result, no body)
+    return _call(Answerer.load, settings, engine=engine)
 
 
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#x27": "'"}
@@ -87,7 +94,6 @@ BLIND_SETS = ("default", "blind-dev", "blind-test", "blind2-dev", "blind2-test")
 def cmd_eval_blind(args, settings) -> int:
     """A blind question set's half: blind-<half> is data/eval/blind/qa-<half>.jsonl (round 1), blind2-<half> is
     qa2-<half>.jsonl (round 2, written later by another blind writer); scores by language and family."""
-    from climatekg.ask.answer import Answerer
     from climatekg.ask.blind import evaluate, format_report, load
     from climatekg.config import ROOT
 
@@ -95,7 +101,7 @@ def cmd_eval_blind(args, settings) -> int:
     name = "qa" + prefix.removeprefix("blind") + f"-{half}"
     engine = _engine(settings)
     qs = load(ROOT / "data" / "eval" / "blind" / f"{name}.jsonl")
-    res = evaluate(Answerer.load(settings, engine=engine, run=_runner(settings)), qs, engine.entities)
+    res = _call(evaluate, _answerer(settings, engine), qs, engine.entities)
     if not _printed_json(args, res):
         # the test half is held out: its questions are not printed unless asked for
         print(format_report(res, f"{name} ({len(qs)} questions)", show_failures=half == "dev" or args.failures))
@@ -135,11 +141,9 @@ def cmd_leave_out(args, settings) -> int:
 
 
 def cmd_ask(args, settings) -> int:
-    from climatekg.ask.answer import Answerer
-
     engine = _engine(settings)
     query = _call(engine.analyse, args.question, "question")  # checked and analysed once, then answered
-    res = Answerer.load(settings, engine=engine, run=_runner(settings)).ask(query)
+    res = _call(_answerer(settings, engine).ask, query)
     if _printed_json(args, res):
         return 0
     print(res["answer"])

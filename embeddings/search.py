@@ -30,8 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
+from climatekg.config import Settings
 from climatekg.corpus.model import PART_EN, PART_ZH
-from .build import fingerprint, index_dir
+from .build import check_index, fingerprint, index_dir
 from .errors import IndexMismatch, SearchInputError, UnknownCase
 from .lexical import CJK, EN_STOP, BM25Index, ChineseTokenizer, detect_language, english_tokens
 from .similar import MAX_TEXT_CHARS, SIMILAR_K, SimilarCases
@@ -50,31 +51,6 @@ SECTION_ALIASES = {"s1": ["consumption"], "s2": ["manufacturing"], "s3": ["finan
 # HTTP routes, the MCP tools and the OpenAPI description read them from here
 MAX_QUERY_CHARS = 1000  # the longest question or search query
 SEARCH_K = (1, 50)  # how many cases a search returns
-
-
-def check_index(settings) -> tuple[Path, dict, str]:
-    """(index folder, its manifest, the configured model's name) when the index on disk was built for these
-    settings — model, corpus, graph, metadata, chunker, index type; IndexMismatch naming the command otherwise."""
-    from .encoder import resolve_model
-
-    folder = index_dir(settings)
-    mpath = folder / "manifest.json"
-    if not mpath.is_file():
-        raise IndexMismatch(f"no search index at {folder} — run 'climatekg build'")
-    manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    _, model_name = resolve_model(settings)
-    if manifest.get("model") != model_name:
-        raise IndexMismatch(f"index built with model {manifest.get('model')!r} but the service is configured with "
-                            f"{model_name!r} — run 'climatekg build --only index --force'")
-    if settings.source_sha256 and manifest.get("corpus_sha256") != settings.source_sha256:
-        raise IndexMismatch(f"index built from corpus {manifest.get('corpus_sha256', '?')[:12]}… but the configured "
-                            f"corpus is {settings.source_sha256[:12]}… — run 'climatekg build'")
-    expected = fingerprint(settings, model_name)
-    stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type")
-             if manifest.get("fingerprint", {}).get(k) != expected[k]]
-    if stale:
-        raise IndexMismatch(f"index at {folder} is out of date ({', '.join(stale)} changed) — run 'climatekg build'")
-    return folder, manifest, model_name
 
 
 def validate_query(text, what: str = "query") -> str:
@@ -113,10 +89,12 @@ class Query:
 
 @dataclass
 class Weights:
-    dense: float = 1.0
-    lexical: float = 1.3
-    entity: float = 1.0
-    rrf_k: float = 20.0
+    """The fusion's leg weights and RRF constant; the defaults are the settings' (``weight_*``, ``rrf_k``)."""
+
+    dense: float = Settings.weight_dense
+    lexical: float = Settings.weight_lexical
+    entity: float = Settings.weight_entity
+    rrf_k: float = Settings.rrf_k
 
     @classmethod
     def from_settings(cls, settings) -> "Weights":

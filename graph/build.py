@@ -22,6 +22,7 @@ from climatekg.corpus.model import PART_EN, PART_KEYS, PART_ZH, Case, Collection
 from .namespace import CKG, CUR, PROV, QUDT, SCHEMA, UNIT
 from .factgraph import FactWriter
 from .gazetteer import Gazetteer
+from .sparql_text import id_base
 from .quantities import YEAR, Quantity, case_figures, sentence_span
 from .units import UNIT_IRIS, indicator_id, measure_label
 from .vocab import Entity, Matcher, Vocabulary
@@ -34,7 +35,7 @@ class Iris:
     base: str
 
     def __post_init__(self):
-        self.id = self.base + "id/"
+        self.id = id_base(self.base)
 
     def case(self, cid): return URIRef(f"{self.id}case/{cid}")
     def part(self, cid, key): return URIRef(f"{self.id}case/{cid}/part/{key}")

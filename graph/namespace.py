@@ -7,11 +7,13 @@ from rdflib import Namespace
 from rdflib.namespace import DefinedNamespace
 from rdflib.term import URIRef
 
-ONTOLOGY_IRI = "https://w3id.org/climatekg/ontology#"
+from .sparql_text import ONTOLOGY_IRI, prefix_map
 
-SCHEMA = Namespace("https://schema.org/")
-PROV = Namespace("http://www.w3.org/ns/prov#")
-QUDT = Namespace("http://qudt.org/schema/qudt/")
+_PREFIXES = prefix_map()  # the fixed vocabularies: one table, graph/sparql_text.py
+
+SCHEMA = Namespace(_PREFIXES["schema"])
+PROV = Namespace(_PREFIXES["prov"])
+QUDT = Namespace(_PREFIXES["qudt"])
 UNIT = Namespace("http://qudt.org/vocab/unit/")
 CUR = Namespace("http://qudt.org/vocab/currency/")
 

@@ -31,10 +31,10 @@ import weakref
 from dataclasses import dataclass, field
 
 from climatekg.corpus.model import PART_EN, PART_ZH
+from .namespace import CKG
 from .units import UNIT_LABELS
 
-CKG = "https://w3id.org/climatekg/ontology#"
-PERIODS = {CKG + "Annual": "annual", CKG + "Cumulative": "cumulative"}
+PERIODS = {str(CKG.Annual): "annual", str(CKG.Cumulative): "cumulative"}
 FILTERS = ("case", "indicator", "section", "technology", "place", "year", "projected")
 MAX_CASES = 100  # ids in one `case` filter
 YEAR_RANGE = (1900, 2100)

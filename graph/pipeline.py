@@ -22,13 +22,15 @@ from climatekg.artifacts import CHECKSUMS
 from climatekg.corpus.metadata import load_metadata
 from climatekg.corpus.model import Collection
 from climatekg.corpus.parse import CorpusError
+from climatekg.config import DEFAULT_BASE_IRI
 from climatekg.corpus.sources import load_collection
 from .automatic import complete
 from .build import build_graph
 from .gazetteer import GazetteerError, load_gazetteer
+from .sparql_text import ONTOLOGY_IRI, id_base
 from .vocab import load_vocabulary
 
-DEFAULT_BASE = "https://w3id.org/climatekg/"
+DEFAULT_BASE = DEFAULT_BASE_IRI  # the base the builder mints under; _rebase moves the graph to ``base_iri``
 GRAPH_FILES = ("graph.ttl", "graph.nt", "graph.jsonld")
 
 
@@ -71,7 +73,7 @@ def _rebase(g: Graph, base: str) -> Graph:
     out = Graph()
     for s, p, o in g:
         s = URIRef(str(s).replace(DEFAULT_BASE, base, 1)) if isinstance(s, URIRef) else s
-        o = URIRef(str(o).replace(DEFAULT_BASE, base, 1)) if isinstance(o, URIRef) and str(o).startswith(DEFAULT_BASE + "id/") else o
+        o = URIRef(str(o).replace(DEFAULT_BASE, base, 1)) if isinstance(o, URIRef) and str(o).startswith(id_base(DEFAULT_BASE)) else o
         out.add((s, p, o))
     return out
 
@@ -181,9 +183,9 @@ def write_atomically(build_dir: Path, files: dict[str, bytes]) -> None:
 
 
 def graph_stats(graph: Graph) -> dict:
-    q = """
-    PREFIX ckg: <https://w3id.org/climatekg/ontology#>
-    SELECT ?cls (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?cls . FILTER(STRSTARTS(STR(?cls), STR(ckg:))) } GROUP BY ?cls
+    q = f"""
+    PREFIX ckg: <{ONTOLOGY_IRI}>
+    SELECT ?cls (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?cls . FILTER(STRSTARTS(STR(?cls), STR(ckg:))) }} GROUP BY ?cls
     """
     by_class = {str(r[0]).split("#")[-1]: int(r[1]) for r in graph.query(q)}
     return {"triples": len(graph), "entities_by_class": dict(sorted(by_class.items()))}

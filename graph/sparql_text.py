@@ -17,7 +17,8 @@ import json
 import re
 from pathlib import Path
 
-DEFAULT_BASE_IRI = "https://w3id.org/climatekg/"
+from climatekg.config import DEFAULT_BASE_IRI
+
 #: the ontology's namespace: fixed, whatever the base of the minted resources (graph/namespace.py, ONTOLOGY_IRI)
 ONTOLOGY_IRI = "https://w3id.org/climatekg/ontology#"
 _VOCABULARIES = {
@@ -36,10 +37,15 @@ _MINTED = {"case": "case/", "org": "org/", "technology": "technology/", "place":
            "indicator": "indicator/", "section": "section/"}
 
 
+def id_base(base_iri: str = DEFAULT_BASE_IRI) -> str:
+    """The namespace of the resources a graph minted under ``base_iri`` holds (cases, organisations, …)."""
+    return base_iri + "id/"
+
+
 def prefix_map(base_iri: str = DEFAULT_BASE_IRI) -> dict[str, str]:
     """The predeclared prefixes for a graph minted under ``base_iri``: ``{"ckg": "https://w3id.org/climatekg/
     ontology#", …, "case": "<base_iri>id/case/", …}``."""
-    return {**_VOCABULARIES, **{p: f"{base_iri}id/{path}" for p, path in _MINTED.items()}}
+    return {**_VOCABULARIES, **{p: id_base(base_iri) + path for p, path in _MINTED.items()}}
 
 
 def prefixes_text(base_iri: str = DEFAULT_BASE_IRI) -> str:
@@ -49,6 +55,11 @@ def prefixes_text(base_iri: str = DEFAULT_BASE_IRI) -> str:
 
 PREFIX_MAP = prefix_map()
 PREFIXES = prefixes_text()
+
+
+def dataset_iri(base_iri: str = DEFAULT_BASE_IRI) -> str:
+    """The IRI of the dataset (the graph as a whole) minted under ``base_iri``: the one ``FROM`` may name."""
+    return base_iri + "graph"
 
 
 def graph_base_iri(build_dir: Path | str, fallback: str = DEFAULT_BASE_IRI) -> str:

@@ -38,6 +38,11 @@ class Unit:
     en: str
     dimension: str  # mass, energy, power, money, area, volume, … (kWh is energy, kW is power)
     qudt: URIRef | None = None
+    prose: str | None = None  # its English name in running text, where not the symbol (1.2 billion yuan, 3 days)
+
+    @property
+    def en_prose(self) -> str:
+        return self.en if self.prose is None else self.prose
 
 
 UNITS: dict[str, Unit] = {
@@ -45,11 +50,11 @@ UNITS: dict[str, Unit] = {
     for u in (
         Unit("t", "吨", "t", "mass", UNIT["TONNE"]),
         Unit("kg", "千克", "kg", "mass", UNIT["KiloGM"]),
-        Unit("tce", "吨标准煤", "tce", "energy-coal-equivalent"),
+        Unit("tce", "吨标准煤", "tce", "energy-coal-equivalent", prose="tce (coal equivalent)"),
         Unit("kWh", "千瓦时", "kWh", "energy", UNIT["KiloW-HR"]),
         Unit("kW", "千瓦", "kW", "power", UNIT["KiloW"]),
         Unit("kV", "千伏", "kV", "voltage", UNIT["KiloV"]),
-        Unit("CNY", "元", "CNY", "money", CUR["CNY"]),
+        Unit("CNY", "元", "CNY", "money", CUR["CNY"], prose="yuan"),
         Unit("USD", "美元", "USD", "money", CUR["USD"]),
         Unit("EUR", "欧元", "EUR", "money", CUR["EUR"]),
         Unit("m2", "平方米", "m²", "area", UNIT["M2"]),
@@ -58,7 +63,7 @@ UNITS: dict[str, Unit] = {
         Unit("km", "公里", "km", "length", UNIT["KiloM"]),
         Unit("m", "米", "m", "length", UNIT["M"]),
         Unit("h", "小时", "h", "time", UNIT["HR"]),
-        Unit("d", "天", "d", "time", UNIT["DAY"]),
+        Unit("d", "天", "d", "time", UNIT["DAY"], prose="days"),
         Unit("%", "%", "%", "ratio", UNIT["PERCENT"]),
         Unit("count", "", "", "count", UNIT["NUM"]),
         Unit("℃", "℃", "°C", "temperature", UNIT["DEG_C"]),
@@ -145,6 +150,13 @@ def unit_label(unit: str | None, lang: str) -> str:
     if u is None:
         return unit
     return u.zh if lang == "zh" else u.en  # "" for count: the thing counted names it
+
+
+def unit_prose(unit: str) -> str:
+    """The unit's name after an English figure in a sentence (13,260 kW; 1,200 yuan; 3 days): its prose name, else
+    its label; a compound unit (kWh/㎡) as printed."""
+    u = UNITS.get(unit)
+    return u.en_prose if u else unit
 
 
 def dimension(unit: str) -> str:

@@ -20,6 +20,7 @@ from rdflib.namespace import RDF, SKOS
 from climatekg.corpus.metadata import Metadata
 from climatekg.corpus.parse import CorpusError
 from .namespace import CKG
+from .sparql_text import PREFIX_MAP
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -64,7 +65,7 @@ def load_technologies(path: Path) -> tuple[dict[str, Entity], Graph]:
         g.parse(path, format="turtle")
     except Exception as e:  # rdflib raises several parser exception types
         raise VocabError(f"{path}: not valid Turtle: {e}") from None
-    prefix = "https://w3id.org/climatekg/id/technology/"
+    prefix = PREFIX_MAP["technology"]  # the scheme file is written under the default base; the build rebases
     out: dict[str, Entity] = {}
     for s in sorted(set(g.subjects(RDF.type, SKOS.Concept))):
         iri = str(s)

@@ -27,7 +27,6 @@ labels), at most ``MAX_INCOMING`` of them. An IRI the graph does not know is a
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from rdflib.namespace import OWL
 
 from climatekg.graph.namespace import CUR, ONTOLOGY_IRI, UNIT
 from climatekg.graph.query import PREFIX_MAP
+from climatekg.graph.sparql_text import graph_base_iri, id_base
 
 from .errors import BadRequest, NotAcceptable, NotFound
 from .resources import get_store, resources
@@ -48,9 +48,9 @@ ONTOLOGY = ONTOLOGY_NS.rstrip("#")
 MAX_INCOMING = 1000
 # what the path after /id/ can be: the graph's IRIs use ascii letters, digits, '.', '_', '-' and '/'
 ID_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9._-]+)*$")
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
-          "http://purl.org/dc/terms/title", "https://schema.org/name")
+RDF_TYPE = PREFIX_MAP["rdf"] + "type"
+LABELS = tuple(PREFIX_MAP[p] + name for p, name in
+               (("rdfs", "label"), ("skos", "prefLabel"), ("dcterms", "title"), ("schema", "name")))
 
 # format name → (media type, rdflib serializer or None for HTML)
 FORMATS = {
@@ -74,12 +74,7 @@ PREFIXES = {p: ns for p, ns in PREFIX_MAP.items() if not ns.endswith(f"/id/{p}/"
 # -- the base the graph was built with -------------------------------------------------------------
 
 def _graph_base(settings) -> str:
-    path = Path(settings.build_dir) / "graph-manifest.json"
-    try:
-        base = json.loads(path.read_text(encoding="utf-8")).get("base_iri")
-    except (OSError, ValueError):
-        base = None
-    return base or settings.base_iri
+    return graph_base_iri(settings.build_dir, settings.base_iri)
 
 
 def graph_base() -> str:
@@ -87,11 +82,16 @@ def graph_base() -> str:
     return resources().get("graph_base", _graph_base)
 
 
+def graph_ids() -> str:
+    """The namespace of the built graph's own resources (``<graph base>id/``), served under ``/id/``."""
+    return id_base(graph_base())
+
+
 def local_path(iri: str | None) -> str | None:
     """The path on this service that describes ``iri``, or None when it is not one of ours."""
     if not iri:
         return None
-    ids = graph_base() + "id/"
+    ids = graph_ids()
     if iri.startswith(ids):
         return "/id/" + iri[len(ids):]
     if iri == ONTOLOGY or iri.startswith(ONTOLOGY_NS):
@@ -103,7 +103,7 @@ def curie(iri: str) -> str:
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{prefix}:{iri[len(ns):]}"
-    ids = graph_base() + "id/"
+    ids = graph_ids()
     if iri.startswith(ids):
         return "id:" + iri[len(ids):]
     return iri
@@ -244,11 +244,11 @@ def resource(rest: str):
     from rdflib import URIRef
 
     fmt = negotiate()
-    iri = graph_base() + "id/" + rest
+    iri = graph_ids() + rest
     g = describe(iri) if len(rest) <= 300 and ID_PATH.match(rest) else None
     if g is None or (URIRef(iri), None, None) not in g:
         shown = rest if len(rest) <= 80 else rest[:80] + "…"
-        raise NotFound(f"no resource <{graph_base()}id/{shown}> in the graph; IRIs look like /id/case/case-01, "
+        raise NotFound(f"no resource <{graph_ids()}{shown}> in the graph; IRIs look like /id/case/case-01, "
                        f"/id/technology/solar-pv, /id/place/beijing")
     if fmt == "html":
         resp = Response(_page(g, iri, rest), mimetype="text/html")

@@ -105,14 +105,10 @@ def get_sparql():
 
 
 def _answerer(settings):
-    from climatekg.ask.answer import Answerer
+    from climatekg.ask.answer import Answerer, graph_runner
 
-    def run(query: str) -> dict:
-        """Graph answers go through the same query runner, limits and policy as /sparql."""
-        return get_sparql().run(query, timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows,
-                                 forms={"SELECT"})
-
-    return Answerer.load(settings, engine=get_search(), run=run)
+    # graph answers go through the same query pool, limits and policy as /sparql
+    return Answerer.load(settings, engine=get_search(), run=graph_runner(get_sparql().run, settings))
 
 
 def get_answerer():

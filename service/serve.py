@@ -1,22 +1,8 @@
 """Run the service: uvicorn in front (an event loop, see ``service/front.py``), one embedding process, N web workers.
 
-``climatekg serve`` calls ``run_serve(settings, ...)``. Settings come from the
-defaults, an optional TOML file (``--config`` or ``CLIMATEKG_CONFIG``, keys
-at the top level or under ``[climatekg]``) and ``CLIMATEKG_<NAME>``
-environment variables; the command-line flags override them:
-
-    host            CLIMATEKG_HOST            127.0.0.1    address to bind (--host)
-    port            CLIMATEKG_PORT            5000         port (--port)
-    workers         CLIMATEKG_WORKERS         2            web worker processes (--workers)
-    sparql_engine   CLIMATEKG_SPARQL_ENGINE   oxigraph     oxigraph | rdflib (--engine)
-    sparql_timeout  CLIMATEKG_SPARQL_TIMEOUT  10.0         seconds per SPARQL query
-    sparql_max_rows CLIMATEKG_SPARQL_MAX_ROWS 10000        rows per SPARQL result
-    build_dir       CLIMATEKG_BUILD_DIR       data/build   where `climatekg build` wrote the graph and indexes
-    base_iri        CLIMATEKG_BASE_IRI        https://w3id.org/climatekg/
-                    the IRIs' base; /id/… on this service describes <base_iri>id/…. Set it to the
-                    service's own address (e.g. http://127.0.0.1:5000/) and rebuild (`climatekg build
-                    --force`) to make every IRI in the graph resolve directly.
-    model, index_type, threads                 the search model and index (must match the build)
+``climatekg serve`` calls ``run_serve(settings, ...)``. Settings (``climatekg/config.py``; every one with its
+default in README.md, "Configuration") come from the defaults, an optional TOML file and ``CLIMATEKG_<NAME>``
+environment variables; the flags ``--host``, ``--port``, ``--workers`` and ``--engine`` override them.
 
 Before anything starts, ``check_build`` checks that the build exists, is
 intact (every file's sha256 against its manifest) and fits the settings, and
@@ -64,8 +50,11 @@ def report_build(settings) -> bool:
 
 def check_build(settings) -> list[str]:
     """Raise BuildMissing unless the graph and the search index exist, are intact and fit the settings; returns
-    notes."""
-    import json
+    notes. The index is checked by the search stack's own ``check_index`` (with every file's digest)."""
+    from climatekg.embeddings.build import check_index
+    from climatekg.embeddings.encoder import ModelUnavailable
+    from climatekg.embeddings.errors import IndexMismatch
+    from climatekg.graph.sparql_text import graph_base_iri
 
     notes: list[str] = []
     build = Path(settings.build_dir)
@@ -76,34 +65,14 @@ def check_build(settings) -> list[str]:
     if damaged:
         raise BuildMissing(f"the graph in {build} is not intact: {'; '.join(damaged)} — run 'climatekg build', "
                            "which rebuilds what is damaged or missing")
-    manifest = build / "graph-manifest.json"
-    base = json.loads(manifest.read_text(encoding="utf-8")).get("base_iri")
-    if base and base != settings.base_iri:
+    base = graph_base_iri(build, settings.base_iri)
+    if base != settings.base_iri:
         notes.append(f"the graph was built with base_iri {base} but the settings say {settings.base_iri}; "
                      f"the service serves the graph's IRIs — run 'climatekg build --force' to rebuild with the new base")
-    index = build / "index" / "manifest.json"
-    if not index.is_file():
-        raise BuildMissing(f"no search index at {index.parent} ({index.name} is missing) — run 'climatekg build'")
-    damaged = problems(index.parent, index.name)
-    if damaged:
-        raise BuildMissing(f"the search index in {index.parent} is not intact: {'; '.join(damaged)} — run "
-                           "'climatekg build', which rebuilds what is damaged or missing")
     try:
-        from climatekg.embeddings.build import fingerprint
-        from climatekg.embeddings.encoder import ModelUnavailable, resolve_model
-    except ImportError as e:  # pragma: no cover - the search stack is part of the package
-        raise BuildMissing(f"the search stack cannot be imported ({e}) — reinstall with 'make install'") from None
-    try:
-        _, model_name = resolve_model(settings)
-    except ModelUnavailable as e:
+        check_index(settings, verify=True)
+    except (IndexMismatch, ModelUnavailable) as e:
         raise BuildMissing(str(e)) from None
-    recorded = json.loads(index.read_text(encoding="utf-8")).get("fingerprint", {})
-    expected = fingerprint(settings, model_name)
-    stale = [k for k in ("model", "corpus_sha256", "graph_sha256", "metadata_sha256", "chunker", "index_type")
-             if recorded.get(k) != expected.get(k)]
-    if stale:
-        raise BuildMissing(f"the search index at {index.parent} does not match the settings or the graph "
-                           f"({', '.join(stale)} differ) — run 'climatekg build'")
     return notes
 
 

@@ -346,7 +346,7 @@ def description_graph(svc: SparqlService, endpoint_iri: str):
     g.add((default_graph, RDF.type, SD.Graph))
     g.add((default_graph, VOID.triples, Literal(stats["triples"], datatype=XSD.integer)))
     g.add((dataset, VOID.sparqlEndpoint, service))
-    g.add((dataset, VOID.uriSpace, Literal(settings.base_iri + "id/")))
+    g.add((dataset, VOID.uriSpace, Literal(svc.id_base)))
     g.add((dataset, VOID.vocabulary, URIRef(PREFIX_MAP["ckg"])))
     g.add((dataset, VOID.exampleResource, URIRef(settings.base_iri + "id/case/case-01")))
     for prop in ("triples", "entities", "distinctSubjects", "distinctObjects", "properties"):

@@ -15,6 +15,7 @@ from flask import current_app, g
 
 from climatekg.graph.query import (Overloaded, QueryFailed, QueryOutOfMemory, QueryPool, QueryRefused,
                                    QuerySyntaxError, QueryTimeout, RunnerUnavailable)
+from climatekg.graph.sparql_text import dataset_iri, graph_base_iri, id_base
 
 from .errors import ApiError, BadRequest, Forbidden, Timeout, Unavailable
 
@@ -54,12 +55,10 @@ class SparqlService:
 
     def __init__(self, settings):
         self.settings = settings
-        self.dataset_iri = settings.base_iri + "graph"
-        self.runner = QueryPool(settings.build_dir, settings.sparql_engine,
-                                size=settings.sparql_workers, dataset_iris={self.dataset_iri},
-                                endpoint=settings.sparql_endpoint, memory_mb=settings.sparql_worker_memory_mb,
-                                queue_wait=settings.sparql_queue_wait, max_queue=settings.sparql_queue,
-                                per_client=settings.sparql_client_queries)
+        self.dataset_iri = dataset_iri(settings.base_iri)
+        #: the namespace of the graph's own resources, under the base the graph was built with
+        self.id_base = id_base(graph_base_iri(settings.build_dir, settings.base_iri))
+        self.runner = QueryPool.for_settings(settings)
         self._stats: dict | None = None
         self._stats_lock = threading.Lock()
 
@@ -117,7 +116,7 @@ class SparqlService:
             "(COUNT(DISTINCT ?o) AS ?o_) WHERE { ?s ?p ?o }")
         (entities,), = select(
             "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o "
-            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{self.settings.base_iri}id/")) }}')
+            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{self.id_base}")) }}')
         classes = select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
         props = select("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")
         return {"triples": int(triples), "distinctSubjects": int(subjects), "properties": int(properties),

@@ -54,6 +54,15 @@ def store(graph_build_dir):
     return open_store(graph_build_dir[0], "oxigraph")
 
 
+def store_runner(store):
+    """Graph answers' SPARQL on a store of a test's own (a graph with statements added, another base), in this
+    process, with the policy and query forms of ``ask.answer.graph_runner``."""
+    from climatekg.ask.answer import ANSWER_FORMS
+    from climatekg.graph.query.worker import answer
+
+    return lambda sparql: answer(store, sparql, forms=ANSWER_FORMS)[0]
+
+
 def case_ids(result, var="id"):
     return sorted({row[var] for row in result.dicts()})
 
@@ -96,6 +105,8 @@ def search_engine(built_settings):
 
 @pytest.fixture(scope="session")
 def answerer(built_settings, search_engine):
-    from climatekg.ask.answer import Answerer
+    from climatekg.ask.answer import Answerer, pool_runner
 
-    return Answerer.load(built_settings, engine=search_engine)
+    run = pool_runner(built_settings)  # a query worker of its own, as the command line has
+    yield Answerer.load(built_settings, engine=search_engine, run=run)
+    run.pool.stop()

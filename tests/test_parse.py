@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import store_runner
+
 from climatekg.ask.intents import parse
 from climatekg.ask.select import answer_type, asked_unit
 
@@ -102,11 +104,7 @@ def test_a_relation_or_indicator_added_with_its_labels_becomes_askable(built_set
     org = next(e for e in search_engine.entities if e["kind"] == "org" and e["id"] == "mengniu")
     store.store.load(EXTRA.format(base=built_settings.base_iri, org=org["iri"]).encode(), format=ox.RdfFormat.TURTLE)
 
-    def run(q):
-        res = store.query(q)
-        return {"variables": res.variables, "rows": [[t.to_json() if t else None for t in row] for row in res.rows]}
-
-    a = Answerer.load(built_settings, engine=search_engine, run=run)
+    a = Answerer.load(built_settings, engine=search_engine, run=store_runner(store))
     res = a.ask("Who is the auditor of Mengniu?")
     assert res["intent"] == "property" and "Test Audit LLP" in res["answer"]
     res = a.ask("蒙牛的审计机构是哪家？")

@@ -314,6 +314,22 @@ def test_editor_offers_examples_prefixes_and_prefills_the_query(client):
     assert "SELECT ?x WHERE" in html and "&lt;b&gt;" in html and "<b>" not in html.split("</textarea>")[0][-200:]
 
 
+def test_editor_prefixes_follow_the_base_the_graph_was_built_with(built_settings, tmp_path):
+    """The prefixes the editor offers to insert are those the endpoint predeclares for the built graph's base, so an
+    inserted ``PREFIX case:`` never points a query at another base's IRIs."""
+    import json
+    from dataclasses import replace
+
+    from climatekg.service.app import create_app
+
+    other = "http://127.0.0.1:8123/kg/"
+    (tmp_path / "graph-manifest.json").write_text(json.dumps({"base_iri": other}), encoding="utf-8")
+    app = create_app(replace(built_settings, build_dir=tmp_path, base_iri=other))
+    html = app.test_client().get("/sparql/editor", headers=EN).get_data(as_text=True)
+    assert f"{other}id/case/" in html and "https://w3id.org/climatekg/id/" not in html
+    assert "https://w3id.org/climatekg/ontology#" in html  # the ontology's namespace does not move
+
+
 @pytest.mark.parametrize("example", ui.EXAMPLES, ids=lambda e: e["id"])
 def test_example_queries_answer_on_the_endpoint(client, example):
     r = client.post("/sparql", data={"query": example["query"]},

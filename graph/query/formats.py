@@ -154,17 +154,18 @@ def _ox_term(ox, t: dict):
     return ox.Literal(t["value"])
 
 
-def graph_body(result: dict, key: str) -> bytes:
-    """CONSTRUCT/DESCRIBE rows ([s, p, o] terms) written by pyoxigraph (Turtle, JSON-LD, N-Triples, RDF/XML)."""
+def graph_body(result: dict, key: str, prefixes: dict[str, str] = PREFIX_MAP) -> bytes:
+    """CONSTRUCT/DESCRIBE rows ([s, p, o] terms) written by pyoxigraph (Turtle, JSON-LD, N-Triples, RDF/XML), with
+    ``prefixes`` (the store's predeclared ones, under the graph's base)."""
     import pyoxigraph as ox
 
     triples = [ox.Triple(_ox_term(ox, s), _ox_term(ox, p), _ox_term(ox, o)) for s, p, o in result["rows"]]
-    prefixes = None if key == "ntriples" else PREFIX_MAP
+    prefixes = None if key == "ntriples" else prefixes
     return ox.serialize(triples, format=engine_graph_format(key), prefixes=prefixes) or b""
 
 
-def write_rows(result: dict, key: str) -> bytes:
+def write_rows(result: dict, key: str, prefixes: dict[str, str] = PREFIX_MAP) -> bytes:
     """A rows result in the format ``key`` (a RESULT_KEYS key for SELECT/ASK, a GRAPH_KEYS key otherwise)."""
     if result["kind"] in ("SELECT", "ASK"):
         return RESULT_WRITERS[key](result)
-    return graph_body(result, key)
+    return graph_body(result, key, prefixes)

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from ..sparql_text import dataset_iri
 from .errors import (FormNotAcceptable, Overloaded, QueryFailed, QueryOutOfMemory, QueryRefused, QuerySyntaxError,
                      QueryTimeout, RunnerUnavailable)
 from .worker import decode_reply
@@ -137,6 +138,16 @@ class QueryPool:
         self._init_state()
         self._finalizer = weakref.finalize(self, _kill_all, self._registry)
         _pools.add(self)
+
+    @classmethod
+    def for_settings(cls, settings, size: int | None = None) -> "QueryPool":
+        """The pool the settings describe: engine ``sparql_engine`` over ``build_dir`` (or the server of
+        ``sparql_endpoint``), this dataset's IRI, the memory cap and admission limits; ``size`` workers
+        (default ``sparql_workers``)."""
+        return cls(settings.build_dir, settings.sparql_engine, size=size or settings.sparql_workers,
+                   dataset_iris={dataset_iri(settings.base_iri)}, endpoint=settings.sparql_endpoint,
+                   memory_mb=settings.sparql_worker_memory_mb, queue_wait=settings.sparql_queue_wait,
+                   max_queue=settings.sparql_queue, per_client=settings.sparql_client_queries)
 
     @property
     def pool_size(self) -> int:

@@ -266,7 +266,7 @@ def answer(store, query: str, max_rows: int | None = None, forms=None, dataset_i
                          "seconds": time.perf_counter() - t0}, body)
         result = execute(store, text, max_rows, info)
         result["form"], result["format"] = info.form, key
-        body = write_rows(result, key)
+        body = write_rows(result, key, store.prefix_map)
         for k in ("rows", "variables", "boolean"):
             result.pop(k, None)
         result["seconds"] = time.perf_counter() - t0

@@ -34,14 +34,10 @@ def safe_href(url) -> str | None:
     return text if scheme in SAFE_SCHEMES else None
 
 
-def graph_base() -> str:
-    from ..deref import graph_base as base
-
-    return base()
-
-
 def id_base() -> str:
-    return graph_base() + "id/"
+    from ..deref import graph_ids
+
+    return graph_ids()
 
 
 def hl_link(case_id: str, quote_text: str | None, line: int | None) -> str:

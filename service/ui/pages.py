@@ -6,9 +6,11 @@ from flask import Blueprint, abort, g, jsonify, render_template, request
 from markupsafe import Markup, escape
 
 from climatekg.embeddings.search import MAX_QUERY_CHARS
-from climatekg.graph.query import PREFIX_MAP
+from climatekg.graph.sparql_text import id_base as ids_under
+from climatekg.graph.sparql_text import prefix_map
 from climatekg.graph.units import UNIT_LABELS
 
+from ..deref import graph_base
 from ..errors import NotFound, error_body
 from . import queries
 from . import assets
@@ -113,7 +115,7 @@ def index():
     q = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
     units = {sym: (zh if lang() == "zh" else en) for sym, (zh, en) in UNIT_LABELS.items()}  # figures in the reader's units
     return render_template("ui/index.html", q=q, tries=TRY_QUESTIONS[lang()], strings=js_strings(),
-                           id_base=id_base(), related_score=RELATED_SCORE, units=units)
+                           id_base=id_base(), related_score=RELATED_SCORE, units=units, max_query=MAX_QUERY_CHARS)
 
 
 @bp.get("/cases")
@@ -162,15 +164,23 @@ def entity_page(kind: str, entity_id: str):
                            rdf_href="/id/" + iri[len(id_base()):], outcomes_shown=OUTCOMES_SHOWN)
 
 
+def editor_examples() -> list[dict]:
+    """The editor's example queries, written under the default base (examples.toml), with the namespaces of the
+    graph's own resources moved to the base the graph was built with."""
+    ours, written = id_base(), ids_under()
+    return EXAMPLES if ours == written else [{**e, "query": e["query"].replace(written, ours)} for e in EXAMPLES]
+
+
 @bp.get("/sparql/editor")
 def sparql_editor():
+    examples = editor_examples()
     query = request.args.get("query")
     if query is not None:
         query = query[:MAX_EDITOR_QUERY]
     else:
-        query = EXAMPLES[0]["query"]
-    prefixes = list(PREFIX_MAP.items())
-    return render_template("ui/editor.html", query=query, examples=EXAMPLES, prefixes=prefixes,
+        query = examples[0]["query"]
+    prefixes = list(prefix_map(graph_base()).items())  # what the endpoint predeclares for this graph's base
+    return render_template("ui/editor.html", query=query, examples=examples, prefixes=prefixes,
                            strings=js_strings(), id_base=id_base())
 
 

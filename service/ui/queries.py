@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
+from climatekg.graph.sparql_text import PREFIX_MAP
+
 from ..api_cases import case_detail
 from ..errors import ApiError
 from ..resources import get_cases, get_store
 from .i18n import pick
 from .links import hl_link, id_base, page_for_iri
 
-CKG = "https://w3id.org/climatekg/ontology#"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SCHEMA = "https://schema.org/"
+# the vocabularies' namespaces (fixed whatever ``base_iri``; the minted ids come from ``links.id_base``)
+CKG, SKOS, SCHEMA, RDFS = (PREFIX_MAP[p] for p in ("ckg", "skos", "schema", "rdfs"))
+RDFS_LABEL, RDF_TYPE = RDFS + "label", PREFIX_MAP["rdf"] + "type"
 
 __all__ = ["case_detail", "case_index", "all_outcomes", "describe_entity", "entity_cases", "entity_outcomes",
            "facet_values", "similar_cases"]
@@ -93,7 +93,7 @@ def describe_entity(iri: str, kind: str) -> dict | None:
                     info["alt"][lg].append(value)
             elif p == SKOS + "definition":
                 info["definition"][lg or "en"] = value
-            elif p == "http://www.w3.org/2000/01/rdf-schema#comment":
+            elif p == RDFS + "comment":
                 info["definition"].setdefault(lg or "en", value)
             elif p == CKG + "industry":
                 info["industry"].setdefault(lg or "zh", value)

@@ -16,16 +16,11 @@ from flask import url_for
 from markupsafe import Markup, escape
 
 from climatekg.graph.outcomes import compare
+from climatekg.graph.units import CHART_INDICATORS
 
 from .i18n import fmt_num, lang, pick, t, value_label
 from .links import hl_link, page_for_iri
 
-# indicators a case page compares with other cases, in order of preference: (indicator id, unit)
-CHART_INDICATORS = [
-    ("co2-reduction", "t"), ("capacity", "kW"), ("power-generation", "kWh"), ("green-power", "kWh"),
-    ("energy-saved", "tce"), ("financing", "CNY"), ("investment", "CNY"), ("cost-saving", "CNY"),
-    ("production", "t"), ("users", "count"), ("area", "m2"),
-]
 KEY_OUTCOME_ORDER = [i for i, _ in CHART_INDICATORS]
 
 def _text_width(s: str, size: float = 13.0) -> float:
