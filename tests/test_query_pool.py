@@ -7,6 +7,7 @@ how long something took.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -284,3 +285,45 @@ def test_a_graph_built_under_another_base_iri_gives_the_same_answers(graph_build
     default, rebased = answers(src), answers(tmp_path)
     assert all(default[0]) and rebased == default and default[0] == default[1]
     assert open_store(tmp_path).prefix_map["case"] == other + "id/case/"
+
+
+def _thread_nice(pid: int, tid: int) -> int | None:
+    try:
+        stat = open(f"/proc/{pid}/task/{tid}/stat").read()
+    except OSError:
+        return None  # the thread has ended
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are Linux's")
+def test_a_long_job_runs_lowered_and_the_next_jobs_at_the_worker_s_own_priority(graph_build_dir):
+    """Quick queries run at the service's priority (a lowered worker waits long for the CPU on a busy machine); one
+    that runs past DEMOTE_AFTER is lowered WORKER_NICENESS steps, and the jobs after it run on a fresh thread at
+    the service's priority again."""
+    import os
+
+    from climatekg.graph.query import QueryPool
+    from climatekg.graph.query.worker import WORKER_NICENESS
+
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    long_query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d a ckg:Case }"  # ~1 M rows counted: ~1 s
+    with QueryPool(graph_build_dir[0], size=1) as p:
+        assert p.warm_up()
+        (w,) = p._registry
+        assert p.run("ASK { ?s ?p ?o }")["boolean"]
+        first = w.tid
+        assert _thread_nice(w.pid, first) == ours
+        done = threading.Event()
+        answers = []
+        t = threading.Thread(target=lambda: (answers.append(p.run(long_query, timeout=60)), done.set()))
+        t.start()
+        seen = set()
+        while not done.is_set():
+            seen.add(_thread_nice(w.pid, first))
+            done.wait(0.01)
+        t.join()
+        assert answers and int(answers[0]["rows"][0][0]["value"]) > 1_000_000
+        assert min(19, ours + WORKER_NICENESS) in seen, "the long job was not lowered"
+        assert w.tid != first and _thread_nice(w.pid, w.tid) == ours
+        assert p.run("ASK { ?s ?p ?o }")["boolean"]
+        assert _thread_nice(w.pid, w.tid) == ours

@@ -55,7 +55,7 @@ from pathlib import Path
 
 from .errors import (FormNotAcceptable, Overloaded, QueryFailed, QueryOutOfMemory, QueryRefused, QuerySyntaxError,
                      QueryTimeout, RunnerUnavailable)
-from .worker import decode_reply
+from .worker import DEMOTE_AFTER, WORKER_NICENESS, decode_reply
 
 #: seconds a worker may run past its job's timeout before it terminates itself
 HARD_LIMIT_GRACE = 5
@@ -67,6 +67,7 @@ class _Worker:
     conn: Connection
     number: int
     busy_until: float = 0.0  # monotonic deadline of the job it runs (0: idle)
+    tid: int | None = None  # the worker's thread that runs its next job (from its last reply)
 
     @property
     def pid(self) -> int:
@@ -136,6 +137,7 @@ class QueryPool:
         self.per_client = per_client
         #: whether the workers run without network access (see worker.isolate_network); None until one is ready
         self.network_isolated: bool | None = None
+        self._nice = _own_nice()  # the workers' own priority; a long job runs WORKER_NICENESS below it
         self._counter = itertools.count(1)
         self._registry: set[_Worker] = set()  # live or starting workers of this process
         self._init_state()
@@ -277,6 +279,7 @@ class QueryPool:
                 header, _ = decode_reply(w.conn.recv_bytes())
                 if header["status"] == "ready":
                     ok = True
+                    w.tid = header.get("tid")
                     self.network_isolated = bool(header.get("isolated"))
                 else:
                     failure = header["args"][0]
@@ -397,7 +400,8 @@ class QueryPool:
                     self._executor(), self._run, query, max_rows, timeout, wait, forms, formats)
             try:
                 w.conn.send_bytes(self._job(query, max_rows, timeout, forms, formats))
-                data = await _recv_async(w.conn.fileno(), time.monotonic() + timeout)
+                now = time.monotonic()
+                data = await _recv_async(w.conn.fileno(), now + timeout, now + DEMOTE_AFTER, lambda: self._demote(w))
                 if data is None:
                     await asyncio.to_thread(self._discard, w)
                     raise QueryTimeout(timeout)
@@ -473,9 +477,11 @@ class QueryPool:
         w = self._acquire(wait, timeout, None)
         try:
             w.conn.send_bytes(self._job(query, max_rows, timeout, forms, formats))
-            if not w.conn.poll(timeout):
-                self._discard(w)
-                raise QueryTimeout(timeout)
+            if not w.conn.poll(min(DEMOTE_AFTER, timeout)):
+                self._demote(w)
+                if not w.conn.poll(max(0.0, timeout - DEMOTE_AFTER)):
+                    self._discard(w)
+                    raise QueryTimeout(timeout)
             data = w.conn.recv_bytes()
         except QueryTimeout:
             raise
@@ -499,9 +505,19 @@ class QueryPool:
                                  + (f" (exit code {code})" if code is not None else "")
                                  + " — a replacement is starting")
 
+    def _demote(self, w: _Worker) -> None:
+        """Lower the priority of the thread running ``w``'s job, which has run for DEMOTE_AFTER seconds: a long
+        query yields the cores to the web workers (the worker hands later jobs to a fresh thread)."""
+        if w.tid:
+            try:
+                os.setpriority(os.PRIO_PROCESS, w.tid, min(19, self._nice + WORKER_NICENESS))
+            except (AttributeError, OSError):  # the thread has just ended; or no per-thread priority here
+                pass
+
     def _reply(self, w: _Worker, data: bytes, background: bool = False) -> dict:
         """The worker's reply as the result, or its exception; the worker is released (or replaced)."""
         header, body = decode_reply(data)
+        w.tid = header.pop("tid", w.tid)
         status = header.pop("status")
         if status == "memory":  # a MemoryError in Python: the worker may be in a bad state; replace it
             if background:
@@ -527,6 +543,13 @@ class QueryPool:
         raise QueryFailed(*args)
 
 
+def _own_nice() -> int:
+    try:
+        return os.getpriority(os.PRIO_PROCESS, 0)
+    except (AttributeError, OSError):  # pragma: no cover - not POSIX
+        return 0
+
+
 async def _readable(fd: int, timeout: float) -> bool:
     """Wait on the running loop until ``fd`` can be read; False after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
@@ -545,17 +568,24 @@ async def _readable(fd: int, timeout: float) -> bool:
         loop.remove_reader(fd)
 
 
-async def _recv_async(fd: int, deadline: float) -> bytes | None:
+async def _recv_async(fd: int, deadline: float, slow_at: float = math.inf, on_slow=None) -> bytes | None:
     """One ``multiprocessing.connection`` message (a 4-byte signed length — -1 then an 8-byte length for a huge
     one — then the bytes) read from ``fd`` on the running loop, never blocking it: each read takes what is
     there. None when ``deadline`` (monotonic) passes first; EOFError when the worker closes its end. A worker
-    sends one reply per job, so a read cannot take anything of a next message."""
+    sends one reply per job, so a read cannot take anything of a next message. ``on_slow()`` is called once
+    if nothing has come by ``slow_at``."""
     buf = bytearray()
 
     async def fill(n: int) -> bool:
+        nonlocal on_slow
         while len(buf) < n:
-            if not await _readable(fd, deadline - time.monotonic()):
-                return False
+            until = deadline if on_slow is None else min(deadline, slow_at)
+            if not await _readable(fd, until - time.monotonic()):
+                if on_slow is None or until >= deadline:
+                    return False
+                on_slow()
+                on_slow = None
+                continue
             chunk = os.read(fd, max(n - len(buf), 1 << 16))
             if not chunk:
                 raise EOFError
