@@ -41,6 +41,11 @@ browser tools such as YASGUI can query the endpoint.
 Queries run in the per-process ``QueryPool`` (``graph/query/pool``) of
 ``service/sparql_service.py``, started at boot (``resources.get_sparql()``)
 and kept on ``app.extensions``; its size is the setting ``sparql_workers``.
+Under ``climatekg serve`` the front (``service/front.py``) answers GET and POST
+queries itself, on its event loop (``native_route``: the same ``plan`` /
+``answer`` / ``finish`` as the Flask route, the pool's ``run_async``); the
+Flask route answers them under gunicorn or the test client, and answers the
+service description and preflights everywhere.
 The engine writes the answer itself where it can (``graph/query/worker``).
 With ``sparql_endpoint`` set, the workers send the checked queries to that
 SPARQL server instead of holding the graph: this service stays the policy,
@@ -49,6 +54,7 @@ limit and format front.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass
@@ -132,6 +138,14 @@ def negotiate(offers, accept: MIMEAccept, format_param: str | None) -> Format | 
         if q > best_q:
             best, best_q = f, q
     return best
+
+
+@functools.lru_cache(maxsize=256)
+def _query_formats(accept: str | None, format_param: str | None) -> tuple[Format | None, Format | None]:
+    """(results format, graph format) for an Accept header and ``format=`` value — clients send the same few
+    over and over, so the answer is kept (a pure function of the two strings)."""
+    parsed = parse_accept_header(accept, MIMEAccept)
+    return negotiate(RESULT_FORMATS, parsed, format_param), negotiate(GRAPH_FORMATS, parsed, format_param)
 
 
 def _known_format(name: str) -> bool:
@@ -290,9 +304,7 @@ def plan(svc: SparqlService, req) -> Plan:
 
     _check_dataset_params(params, svc.dataset_iri)
     timeout = effective_timeout(params.get("timeout"), settings.sparql_timeout)
-    accept = req.accept_mimetypes
-    results_fmt = negotiate(RESULT_FORMATS, accept, format_param)
-    graph_fmt = negotiate(GRAPH_FORMATS, accept, format_param)
+    results_fmt, graph_fmt = _query_formats(req.headers.get("Accept"), format_param)
     forms = (RESULT_FORMS if results_fmt else set()) | (GRAPH_FORMS if graph_fmt else set())
     if not forms:
         raise _not_acceptable("any query result", RESULT_FORMATS + GRAPH_FORMATS)
