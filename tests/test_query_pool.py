@@ -327,3 +327,47 @@ def test_a_long_job_runs_lowered_and_the_next_jobs_at_the_worker_s_own_priority(
         assert w.tid != first and _thread_nice(w.pid, w.tid) == ours
         assert p.run("ASK { ?s ?p ?o }")["boolean"]
         assert _thread_nice(w.pid, w.tid) == ours
+
+
+def test_run_async_gives_what_run_gives(pool):
+    """The event-loop path (the front's /sparql) and the blocking one answer alike: a multi-megabyte answer read
+    in pieces from the worker's socket, refusals, and a second query while the one worker is busy (it waits in a
+    thread of the pool, then runs)."""
+    import asyncio
+
+    from climatekg.graph.query import QueryRefused, QuerySyntaxError
+
+    everything = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    blocking = pool.run(everything, max_rows=100_000, formats=JSON_RESULTS)
+    on_loop = asyncio.run(pool.run_async(everything, max_rows=100_000, formats=JSON_RESULTS))
+    assert len(on_loop["body"]) > 2_000_000 and on_loop["body"] == blocking["body"]
+    assert {k: v for k, v in on_loop.items() if k not in ("body", "seconds")} == \
+           {k: v for k, v in blocking.items() if k not in ("body", "seconds")}
+    rows_on_loop, rows_blocking = asyncio.run(pool.run_async(BANKS, max_rows=100)), pool.run(BANKS, max_rows=100)
+    assert rows_on_loop.pop("seconds") >= 0 and rows_blocking.pop("seconds") >= 0
+    assert rows_on_loop == rows_blocking and rows_on_loop["rows"]
+    with pytest.raises(QueryRefused):
+        asyncio.run(pool.run_async("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"))
+    with pytest.raises(QuerySyntaxError):
+        asyncio.run(pool.run_async("SELECT ?s WHERE { ?s ?p }"))
+
+    async def two_at_once():
+        return await asyncio.gather(pool.run_async(BANKS, max_rows=100, wait=30),
+                                    pool.run_async(ASK_TRUE, max_rows=100, wait=30))
+
+    banks, ask = asyncio.run(two_at_once())
+    assert banks["rows"] and ask["boolean"] is True
+
+
+def test_run_async_kills_a_query_past_its_timeout(graph_build_dir):
+    import asyncio
+
+    from climatekg.graph.query import QueryPool, QueryTimeout
+
+    with QueryPool(graph_build_dir[0], size=1) as p:
+        assert p.warm_up()
+        before = p.pids
+        with pytest.raises(QueryTimeout):
+            asyncio.run(p.run_async(RUNAWAY, timeout=0.5))
+        assert p.run(ASK_TRUE, timeout=60, wait=60)["boolean"] is True
+        assert p.pids != before  # the worker that ran it was killed and replaced

@@ -586,7 +586,7 @@ async def _recv_async(fd: int, deadline: float, slow_at: float = math.inf, on_sl
                 on_slow()
                 on_slow = None
                 continue
-            chunk = os.read(fd, max(n - len(buf), 1 << 16))
+            chunk = os.read(fd, min(max(n - len(buf), 1 << 16), 1 << 20))
             if not chunk:
                 raise EOFError
             buf.extend(chunk)
