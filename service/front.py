@@ -249,7 +249,8 @@ class Front:
             return await send_error(send, 413, "payload_too_large",
                                     f"the body is {int(declared)} bytes; the limit is {self.max_body}")
         try:
-            body = await asyncio.wait_for(self._read_body(receive), self.body_timeout)
+            async with asyncio.timeout(self.body_timeout):  # (a deadline, not a task per request as wait_for)
+                body = await self._read_body(receive)
         except (asyncio.TimeoutError, TimeoutError):
             return await send_error(send, 408, "request_timeout",
                                     f"the request body did not arrive within {self.body_timeout:g} s")
@@ -289,19 +290,24 @@ class Front:
             await writer.close()
 
     async def _send_wsgi_response(self, answered, send: Send) -> None:
-        """A native route's (app_iter, status, headers) sent as a2wsgi sends a WSGI app's answer."""
+        """A native route's (app_iter, status, headers), sent as a2wsgi sends a WSGI app's answer. The answer is
+        whole already, so it is written here rather than through a _Writer (which frees a WSGI thread): a client
+        that reads nothing of a message for ``send_timeout`` seconds is cut off all the same."""
         app_iter, status, headers = answered
-        writer = _Writer(send, self.send_timeout)
+        messages = [{"type": "http.response.start", "status": int(status.split(" ", 1)[0]),
+                     "headers": [(k.strip().encode("latin1").lower(), v.strip().encode("latin1")) for k, v in headers]}]
         try:
-            await writer.send({"type": "http.response.start", "status": int(status.split(" ", 1)[0]),
-                               "headers": [(k.strip().encode("latin1").lower(), v.strip().encode("latin1"))
-                                           for k, v in headers]})
-            for chunk in app_iter:
-                await writer.send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await writer.send({"type": "http.response.body", "body": b""})
+            messages += [{"type": "http.response.body", "body": chunk, "more_body": True} for chunk in app_iter]
         finally:
             getattr(app_iter, "close", lambda: None)()
-            await writer.close()
+        messages.append({"type": "http.response.body", "body": b""})
+        for message in messages:
+            try:
+                async with asyncio.timeout(self.send_timeout):
+                    await send(message)
+            except (asyncio.TimeoutError, TimeoutError):  # the response stays incomplete: uvicorn drops the connection
+                log.warning("a client read nothing of its response for %g s; connection dropped", self.send_timeout)
+                return
 
     async def _made(self, mount: LazyMount):
         """The app of a lazy mount, made (and its lifespan started) by the first request that needs it."""
