@@ -21,6 +21,13 @@ its application. Slow clients cannot hold a worker thread, by design:
 * The Flask app runs in a pool of ``THREADS`` threads per process (a2wsgi's
   WSGI→ASGI adapter); only complete requests ever occupy one.
 
+Native routes: ``ROUTES`` maps an exact path to ``"module:function"``, called once per process (when the front is
+built) with the Flask app; it returns None (the route stays Flask's) or an async handler taking the scope and the
+whole body and returning a WSGI response triple (``werkzeug.Response.get_wsgi_response``) — or None to let the
+Flask app answer that request after all. ``/sparql`` is one (``service.sparql.native_route``): its queries are
+answered on the event loop, by the same code as the Flask route, without a thread hop or the WSGI adapter. The
+limits, body buffering and response decoupling above hold for native routes too.
+
 Mounting an ASGI app beside Flask: add ``(path prefix, "module:function")`` to
 ``MOUNTS``. The function is called once per process with the Flask app and
 returns an ASGI app; requests for the prefix or anything under ``prefix/`` go
@@ -47,6 +54,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 #: (path prefix, "module:function") — ASGI apps mounted beside the Flask app (see the module docstring)
 MOUNTS: list[tuple[str, str]] = [("/mcp", "climatekg.service.asgi:mcp_app")]
+#: exact path → "module:function" — native routes answered before the Flask app (see the module docstring)
+ROUTES: dict[str, str] = {"/sparql": "climatekg.service.sparql:native_route"}
 
 THREADS = 16  # Flask request threads per process: only complete requests occupy one
 HEADER_TIMEOUT = 10.0  # seconds to deliver the request line and headers
@@ -202,12 +211,13 @@ class LazyMount:
 class Front:
     """The ASGI application: ``mounts`` (prefix → ASGI app or LazyMount) beside ``wsgi_app`` (the Flask app)."""
 
-    def __init__(self, wsgi_app, mounts: dict[str, object] | None = None, *, threads: int = THREADS,
-                 max_target: int = 64 * 1024, max_body: int = MAX_BODY_BYTES, body_timeout: float = BODY_TIMEOUT,
-                 send_timeout: float = SEND_TIMEOUT):
+    def __init__(self, wsgi_app, mounts: dict[str, object] | None = None, *, routes: dict | None = None,
+                 threads: int = THREADS, max_target: int = 64 * 1024, max_body: int = MAX_BODY_BYTES,
+                 body_timeout: float = BODY_TIMEOUT, send_timeout: float = SEND_TIMEOUT):
         from a2wsgi import WSGIMiddleware
 
         self.wsgi = WSGIMiddleware(wsgi_app, workers=threads)
+        self.routes = dict(routes or {})  # exact path → native handler (scope, body) → WSGI response or None
         self.mounts = {p.rstrip("/"): app for p, app in (mounts or {}).items()}
         self.max_target, self.max_body = max_target, max_body
         self.body_timeout, self.send_timeout = body_timeout, send_timeout
@@ -239,7 +249,8 @@ class Front:
             return await send_error(send, 413, "payload_too_large",
                                     f"the body is {int(declared)} bytes; the limit is {self.max_body}")
         try:
-            body = await asyncio.wait_for(self._read_body(receive), self.body_timeout)
+            async with asyncio.timeout(self.body_timeout):  # (a deadline, not a task per request as wait_for)
+                body = await self._read_body(receive)
         except (asyncio.TimeoutError, TimeoutError):
             return await send_error(send, 408, "request_timeout",
                                     f"the request body did not arrive within {self.body_timeout:g} s")
@@ -260,6 +271,11 @@ class Front:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()  # after the body: http.disconnect when the client goes away
 
+        native = self.routes.get(_path_info(scope))
+        if native is not None:
+            answered = await native(scope, body)
+            if answered is not None:
+                return await self._send_wsgi_response(answered, send)
         app = self.route(scope["path"])
         if isinstance(app, LazyMount):
             try:
@@ -272,6 +288,26 @@ class Front:
             await app(scope, replay, writer.send)
         finally:
             await writer.close()
+
+    async def _send_wsgi_response(self, answered, send: Send) -> None:
+        """A native route's (app_iter, status, headers), sent as a2wsgi sends a WSGI app's answer. The answer is
+        whole already, so it is written here rather than through a _Writer (which frees a WSGI thread): a client
+        that reads nothing of a message for ``send_timeout`` seconds is cut off all the same."""
+        app_iter, status, headers = answered
+        messages = [{"type": "http.response.start", "status": int(status.split(" ", 1)[0]),
+                     "headers": [(k.strip().encode("latin1").lower(), v.strip().encode("latin1")) for k, v in headers]}]
+        try:
+            messages += [{"type": "http.response.body", "body": chunk, "more_body": True} for chunk in app_iter]
+        finally:
+            getattr(app_iter, "close", lambda: None)()
+        messages.append({"type": "http.response.body", "body": b""})
+        for message in messages:
+            try:
+                async with asyncio.timeout(self.send_timeout):
+                    await send(message)
+            except (asyncio.TimeoutError, TimeoutError):  # the response stays incomplete: uvicorn drops the connection
+                log.warning("a client read nothing of its response for %g s; connection dropped", self.send_timeout)
+                return
 
     async def _made(self, mount: LazyMount):
         """The app of a lazy mount, made (and its lifespan started) by the first request that needs it."""
@@ -323,6 +359,12 @@ class Front:
                 self._lifespans.clear()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _path_info(scope: Scope) -> str:
+    """The path below the application's root (``root_path``), as the Flask app routes it."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -410,6 +452,21 @@ def load_mounts(flask_app, mounts: list[tuple[str, str]] | None = None) -> dict[
     return {prefix: LazyMount(factory(ref)) for prefix, ref in (MOUNTS if mounts is None else mounts)}
 
 
-def build_front(flask_app, settings, mounts: list[tuple[str, str]] | None = None, **options) -> Front:
-    """The front for ``flask_app`` with the limits derived from ``settings`` and the ASGI apps of MOUNTS."""
-    return Front(flask_app, load_mounts(flask_app, mounts), max_target=target_limit(settings), **options)
+def load_routes(flask_app, routes: dict[str, str] | None = None) -> dict:
+    """{path: handler} from ROUTES (or ``routes``): each "module:function" called with the Flask app now; a route
+    whose function returns None stays the Flask app's."""
+    out = {}
+    for path, ref in (ROUTES if routes is None else routes).items():
+        module, _, name = ref.partition(":")
+        handler = getattr(importlib.import_module(module), name)(flask_app)
+        if handler is not None:
+            out[path] = handler
+    return out
+
+
+def build_front(flask_app, settings, mounts: list[tuple[str, str]] | None = None,
+                routes: dict[str, str] | None = None, **options) -> Front:
+    """The front for ``flask_app`` with the limits derived from ``settings``, the native routes of ROUTES and the
+    ASGI apps of MOUNTS."""
+    return Front(flask_app, load_mounts(flask_app, mounts), routes=load_routes(flask_app, routes),
+                 max_target=target_limit(settings), **options)

@@ -21,12 +21,18 @@ _ARGS = object()  # "read the value from the query string"
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(reject_bad_encoding)
+    app.before_request(check_request)
 
 
-def reject_bad_encoding():
-    """Every route: the path and the query string must be valid UTF-8 (after percent-decoding) without NUL
-    characters, and so must the fields of a form body."""
+def check_request():
+    """The app's before-request check (the front's native routes call ``reject_bad_encoding`` themselves)."""
+    return reject_bad_encoding(request)
+
+
+def reject_bad_encoding(request):
+    """Every route (``request``: Flask's, or the werkzeug request of a native route of the front): the path and
+    the query string must be valid UTF-8 (after percent-decoding) without NUL characters, and so must the fields
+    of a form body."""
     if "\x00" in request.path:
         raise BadRequest("the path must not contain NUL characters")
     raw = request.query_string

@@ -92,7 +92,7 @@ def get_search():
 def _sparql(settings):
     from .sparql_service import SparqlService
 
-    svc = SparqlService(settings)
+    svc = SparqlService(settings, log=current_app.logger)
     svc.runner.start()  # workers load the store in the background from now on
     return svc
 

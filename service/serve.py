@@ -13,6 +13,7 @@ Processes::
     climatekg serve                 uvicorn's supervisor: binds the socket, restarts a web worker that dies
     ├── embedding process           the model, loaded once (embeddings/encoder_service.py), restarted if it dies
     └── web worker × workers        uvicorn event loop → front (limits, buffering) → Flask in THREADS threads
+        │                           (/sparql queries: answered by the front on the loop itself)
         └── SPARQL query workers    started at boot (graph/query/pool.py)
 
 A web worker takes requests at once: it starts its SPARQL pool at boot and

@@ -41,6 +41,11 @@ browser tools such as YASGUI can query the endpoint.
 Queries run in the per-process ``QueryPool`` (``graph/query/pool``) of
 ``service/sparql_service.py``, started at boot (``resources.get_sparql()``)
 and kept on ``app.extensions``; its size is the setting ``sparql_workers``.
+Under ``climatekg serve`` the front (``service/front.py``) answers GET and POST
+queries itself, on its event loop (``native_route``: the same ``plan`` /
+``answer`` / ``finish`` as the Flask route, the pool's ``run_async``); the
+Flask route answers them under gunicorn or the test client, and answers the
+service description and preflights everywhere.
 The engine writes the answer itself where it can (``graph/query/worker``).
 With ``sparql_endpoint`` set, the workers send the checked queries to that
 SPARQL server instead of holding the graph: this service stays the policy,
@@ -49,11 +54,13 @@ limit and format front.
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, g, request, url_for
+from flask import Blueprint, Response, request, url_for
 from werkzeug.datastructures import CombinedMultiDict, MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -65,6 +72,7 @@ from .resources import get_sparql
 from .sparql_service import SparqlService
 
 bp = Blueprint("sparql", __name__)
+log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- formats and negotiation
 
@@ -106,10 +114,6 @@ FORMAT_NAMES = {
 }
 
 
-def _accept() -> MIMEAccept:
-    return request.accept_mimetypes
-
-
 def negotiate(offers, accept: MIMEAccept, format_param: str | None) -> Format | None:
     """The offer to send: ``format=`` first (a key or a media type), else the Accept header by q-value.
 
@@ -136,6 +140,14 @@ def negotiate(offers, accept: MIMEAccept, format_param: str | None) -> Format | 
     return best
 
 
+@functools.lru_cache(maxsize=256)
+def _query_formats(accept: str | None, format_param: str | None) -> tuple[Format | None, Format | None]:
+    """(results format, graph format) for an Accept header and ``format=`` value — clients send the same few
+    over and over, so the answer is kept (a pure function of the two strings)."""
+    parsed = parse_accept_header(accept, MIMEAccept)
+    return negotiate(RESULT_FORMATS, parsed, format_param), negotiate(GRAPH_FORMATS, parsed, format_param)
+
+
 def _known_format(name: str) -> bool:
     return "/" in name or name.strip().lower() in FORMAT_NAMES
 
@@ -150,15 +162,15 @@ def _not_acceptable(what: str, offers) -> NotAcceptable:
 # --------------------------------------------------------------------------- reading the request
 
 
-def _limit_body(max_body: int) -> None:
+def _limit_body(req, max_body: int) -> None:
     """Refuse a body over ``max_body`` bytes with 413 — a declared length at once, a chunked one (no
     Content-Length) after reading at most one byte past the limit: never cut it and run the rest."""
-    if request.content_length is not None:
-        if request.content_length > max_body:
-            raise PayloadTooLarge(f"request body is {request.content_length} bytes; the limit for a query is "
+    if req.content_length is not None:
+        if req.content_length > max_body:
+            raise PayloadTooLarge(f"request body is {req.content_length} bytes; the limit for a query is "
                                   f"{max_body} bytes", detail={"limit_bytes": max_body})
         return
-    stream = request.environ.get("wsgi.input")
+    stream = req.environ.get("wsgi.input")
     data, size = [], 0
     while stream is not None and size <= max_body:
         chunk = stream.read(min(65536, max_body + 1 - size))
@@ -172,35 +184,35 @@ def _limit_body(max_body: int) -> None:
     import io
 
     body = b"".join(data)  # hand the whole body back to werkzeug, with its length now known
-    request.environ["wsgi.input"] = io.BytesIO(body)
-    request.environ["CONTENT_LENGTH"] = str(len(body))
-    request.environ.pop("HTTP_TRANSFER_ENCODING", None)
-    request.environ["wsgi.input_terminated"] = False
-    request.__dict__.pop("stream", None)
-    request.__dict__.pop("content_length", None)
+    req.environ["wsgi.input"] = io.BytesIO(body)
+    req.environ["CONTENT_LENGTH"] = str(len(body))
+    req.environ.pop("HTTP_TRANSFER_ENCODING", None)
+    req.environ["wsgi.input_terminated"] = False
+    req.__dict__.pop("stream", None)
+    req.__dict__.pop("content_length", None)
 
 
-def _read_request(max_bytes: int):
+def _read_request(req, max_bytes: int):
     """(params, query or None) from GET or the two POST encodings of the protocol."""
-    if request.method == "GET":
-        params = request.args
+    if req.method == "GET":
+        params = req.args
         queries = params.getlist("query")
     else:
-        mimetype = request.mimetype
+        mimetype = req.mimetype
         if mimetype == "application/sparql-update":
             raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only", detail={"reason": "update"})
         if mimetype == "application/x-www-form-urlencoded":
-            _limit_body(3 * max_bytes + 4096)  # percent-encoding may triple the query
-            params = CombinedMultiDict([request.form, request.args])
+            _limit_body(req, 3 * max_bytes + 4096)  # percent-encoding may triple the query
+            params = CombinedMultiDict([req.form, req.args])
             queries = params.getlist("query")
         elif mimetype == "application/sparql-query":
-            _limit_body(max_bytes)
-            charset = request.mimetype_params.get("charset", "utf-8")
+            _limit_body(req, max_bytes)
+            charset = req.mimetype_params.get("charset", "utf-8")
             try:
-                body = request.get_data(cache=True).decode(charset)
+                body = req.get_data(cache=True).decode(charset)
             except LookupError:
                 raise BadRequest(f"unknown charset {charset!r} — send the query as UTF-8") from None
-            params = request.args
+            params = req.args
             queries = [body, *params.getlist("query")]
         else:
             raise UnsupportedMediaType(
@@ -250,59 +262,170 @@ def _check_dataset_params(params, dataset_iri: str) -> None:
 
 
 # --------------------------------------------------------------------------- the endpoint
+#
+# One core, two ways in: ``plan`` reads and checks a request, ``answer`` writes the pool's result as the
+# response, ``finish`` adds what every /sparql response carries. The Flask view below runs them around the
+# blocking ``SparqlService.run`` (gunicorn, the Flask test client); ``native_route`` runs the same three around
+# ``SparqlService.run_async`` on the event loop of the front (`climatekg serve`), without Flask or a thread.
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
-def endpoint():
-    svc = get_sparql()
+@dataclass
+class Plan:
+    """A checked /sparql request: what to run and how to write the answer (``query`` None: the service
+    description is asked for)."""
+
+    query: str | None
+    format_param: str | None
+    timeout: float = 0.0
+    forms: frozenset = frozenset()
+    formats: dict | None = None
+    results_fmt: Format | None = None
+    graph_fmt: Format | None = None
+    client: str | None = None
+
+    def run_args(self, svc: SparqlService) -> dict:
+        return {"query": self.query, "timeout": self.timeout, "max_rows": svc.settings.sparql_max_rows,
+                "forms": self.forms, "formats": self.formats, "client": self.client}
+
+
+def plan(svc: SparqlService, req) -> Plan:
+    """Read and check a /sparql request (``req``: a werkzeug Request — Flask's or the front's); ApiError for
+    anything refused before a query runs."""
     settings = svc.settings
-    params, query = _read_request(settings.sparql_max_query_bytes)
+    params, query = _read_request(req, settings.sparql_max_query_bytes)
     format_param = params.get("format")
     if format_param and not _known_format(format_param):
         raise BadRequest(f"unknown format {format_param!r}; use one of "
                          f"{'|'.join(f.key for f in (*RESULT_FORMATS, *GRAPH_FORMATS))}")
     if query is None:
-        if request.method == "POST":
+        if req.method == "POST":
             raise BadRequest("no query — send query=… (form) or an application/sparql-query body")
-        return service_description(svc, format_param)
+        return Plan(None, format_param)
 
     _check_dataset_params(params, svc.dataset_iri)
     timeout = effective_timeout(params.get("timeout"), settings.sparql_timeout)
-    results_fmt = negotiate(RESULT_FORMATS, _accept(), format_param)
-    graph_fmt = negotiate(GRAPH_FORMATS, _accept(), format_param)
+    results_fmt, graph_fmt = _query_formats(req.headers.get("Accept"), format_param)
     forms = (RESULT_FORMS if results_fmt else set()) | (GRAPH_FORMS if graph_fmt else set())
     if not forms:
         raise _not_acceptable("any query result", RESULT_FORMATS + GRAPH_FORMATS)
     formats = {"results": (results_fmt or RESULT_FORMATS[0]).key, "graph": (graph_fmt or GRAPH_FORMATS[0]).key}
-    try:
-        result = svc.run(query, timeout=timeout, max_rows=settings.sparql_max_rows, forms=forms, formats=formats,
-                         client=request.remote_addr)
-    except FormNotAcceptable as e:
-        offers = RESULT_FORMATS if e.form in RESULT_FORMS else GRAPH_FORMATS
-        raise _not_acceptable(f"{e.form} results", offers) from None
+    return Plan(query, format_param, timeout, frozenset(forms), formats, results_fmt, graph_fmt, req.remote_addr)
 
-    fmt = results_fmt if result["form"] in RESULT_FORMS else graph_fmt
-    resp = Response(result["body"], content_type=fmt.content_type)
+
+def answer(plan_: Plan, result: dict, response_class=Response) -> Response:
+    """The pool's result (its ``body`` written in the negotiated format) as the response."""
+    fmt = plan_.results_fmt if result["form"] in RESULT_FORMS else plan_.graph_fmt
+    resp = response_class(result["body"], content_type=fmt.content_type)
     resp.headers["X-Result-Truncated"] = "true" if result["truncated"] else "false"
     resp.headers["Server-Timing"] = f"query;dur={result['seconds'] * 1000:.1f}"
     resp.headers["Vary"] = "Accept"
     return resp
 
 
-@bp.after_request
-def _cors(resp: Response) -> Response:
-    """Open CORS (read-only public data): any origin, preflight answered for GET/POST."""
+def form_not_acceptable(e: FormNotAcceptable) -> NotAcceptable:
+    offers = RESULT_FORMATS if e.form in RESULT_FORMS else GRAPH_FORMATS
+    return _not_acceptable(f"{e.form} results", offers)
+
+
+def finish(resp: Response, req) -> Response:
+    """What every /sparql response carries — answers and errors alike: open CORS (read-only public data: any
+    origin, preflight answered for GET/POST)."""
     resp.headers["Access-Control-Allow-Origin"] = "*"
     resp.headers["Access-Control-Expose-Headers"] = "X-Result-Truncated, Server-Timing, Retry-After"
-    retry_after = g.get("retry_after")
-    if retry_after and resp.status_code in (429, 503):
-        resp.headers["Retry-After"] = str(retry_after)
-    if request.method == "OPTIONS":
+    if req.method == "OPTIONS":
         resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        resp.headers["Access-Control-Allow-Headers"] = (request.headers.get("Access-Control-Request-Headers")
+        resp.headers["Access-Control-Allow-Headers"] = (req.headers.get("Access-Control-Request-Headers")
                                                         or "Accept, Content-Type")
         resp.headers["Access-Control-Max-Age"] = "86400"
     return resp
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint():
+    svc = get_sparql()
+    p = plan(svc, request)
+    if p.query is None:
+        return service_description(svc, p.format_param)
+    try:
+        result = svc.run(**p.run_args(svc))
+    except FormNotAcceptable as e:
+        raise form_not_acceptable(e) from None
+    return answer(p, result)
+
+
+@bp.after_request
+def _finish(resp: Response) -> Response:
+    return finish(resp, request)
+
+
+def native_route(flask_app):
+    """/sparql as a native route of the front (``service/front.py`` ``ROUTES``): GET and POST queries answered
+    on the event loop with the core above and ``SparqlService.run_async``, then the app's own finishing —
+    CORS (``finish``) and, when the app has it, gzip (``ui.assets.compress``) — so the response is the one the
+    Flask route gives, byte for byte (tests/test_sparql_native.py holds the two side by side). Everything else
+    (no query: the service description; HEAD, OPTIONS, other methods) returns None: the Flask app answers it."""
+    import asyncio
+    import io
+
+    from a2wsgi.wsgi import build_environ
+
+    from .errors import error_response
+    from .params import reject_bad_encoding
+
+    from .params import check_request
+    from .ui.assets import compress
+
+    if "sparql" not in flask_app.blueprints:
+        return None
+
+    # the Flask route's request hooks, each of which the native route applies itself: with any other hook the
+    # Flask app answers every request (a hook that is not carried over must never be skipped)
+    hooks = ({f for name in (None, "sparql") for f in flask_app.before_request_funcs.get(name, ())}
+             | {f for name in (None, "sparql") for f in flask_app.after_request_funcs.get(name, ())})
+    if (not hooks <= {check_request, _finish, compress} or flask_app.teardown_request_funcs
+            or flask_app.url_value_preprocessors or flask_app.teardown_appcontext_funcs):
+        log.warning("/sparql answered by the Flask app only: it has request hooks the native route does not apply")
+        return None
+    if compress not in flask_app.after_request_funcs.get(None, ()):
+        compress = None
+    request_class, response_class = flask_app.request_class, flask_app.response_class
+    limits = {"max_content_length": flask_app.config.get("MAX_CONTENT_LENGTH"),
+              "max_form_memory_size": flask_app.config.get("MAX_FORM_MEMORY_SIZE"),
+              "max_form_parts": flask_app.config.get("MAX_FORM_PARTS")}
+    svc_holder: list[SparqlService] = []
+
+    def service() -> SparqlService:
+        if not svc_holder:  # the app's one SparqlService (made at boot by serve.boot, or here on first use)
+            with flask_app.app_context():
+                svc_holder.append(get_sparql())
+        return svc_holder[0]
+
+    async def route(scope, body: bytes):
+        if scope["method"] not in ("GET", "POST"):
+            return None
+        environ = build_environ(scope, io.BytesIO(body))
+        req = request_class(environ)
+        for name, value in limits.items():
+            if value is not None:
+                setattr(req, name, value)
+        try:
+            reject_bad_encoding(req)
+            svc = svc_holder[0] if svc_holder else await asyncio.to_thread(service)
+            p = plan(svc, req)
+            if p.query is None:
+                return None
+            try:
+                resp = answer(p, await svc.run_async(**p.run_args(svc)), response_class)
+            except FormNotAcceptable as e:
+                raise form_not_acceptable(e) from None
+        except Exception as e:  # noqa: BLE001 - answered as the Flask app's handlers answer it
+            resp = error_response(flask_app, e)
+        resp = finish(resp, req)
+        if compress is not None:
+            resp = compress(resp, req)
+        return resp.get_wsgi_response(environ)
+
+    return route
 
 
 # --------------------------------------------------------------------------- service description
@@ -369,7 +492,7 @@ _RDFLIB_FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "r
 
 
 def service_description(svc: SparqlService, format_param: str | None) -> Response:
-    fmt = negotiate((*GRAPH_FORMATS, HTML), _accept(), format_param)
+    fmt = negotiate((*GRAPH_FORMATS, HTML), request.accept_mimetypes, format_param)
     if fmt is None:
         raise _not_acceptable("the service description", (*GRAPH_FORMATS, HTML))
     endpoint_iri = url_for("sparql.endpoint", _external=True)

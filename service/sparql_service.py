@@ -9,15 +9,17 @@ limits. This module holds no Flask route and imports no blueprint.
 
 from __future__ import annotations
 
+import logging
 import threading
-
-from flask import current_app, g
 
 from climatekg.graph.query import (Overloaded, QueryFailed, QueryOutOfMemory, QueryPool, QueryRefused,
                                    QuerySyntaxError, QueryTimeout, RunnerUnavailable)
 from climatekg.graph.sparql_text import dataset_iri, graph_base_iri, id_base
 
 from .errors import ApiError, BadRequest, Forbidden, Timeout, Unavailable
+
+#: what the pool raises that becomes an HTTP error here (FormNotAcceptable is the caller's: it knows the formats)
+_POOL_ERRORS = (QuerySyntaxError, QueryRefused, QueryTimeout, QueryOutOfMemory, RunnerUnavailable, QueryFailed)
 
 
 class SparqlSyntaxError(BadRequest):
@@ -53,8 +55,9 @@ class SparqlService:
     talks to that SPARQL server; either way the policy, limits and formats are this service's.
     """
 
-    def __init__(self, settings):
+    def __init__(self, settings, log: logging.Logger | None = None):
         self.settings = settings
+        self.log = log or logging.getLogger(__name__)  # the app's logger, where the engine's failures are told
         self.dataset_iri = dataset_iri(settings.base_iri)
         #: the namespace of the graph's own resources, under the base the graph was built with
         self.id_base = id_base(graph_base_iri(settings.build_dir, settings.base_iri))
@@ -72,30 +75,44 @@ class SparqlService:
         try:
             return self.runner.run(query, max_rows=max_rows, timeout=timeout, forms=forms, formats=formats,
                                    client=client)
-        except QuerySyntaxError as e:
+        except _POOL_ERRORS as e:
+            raise self.api_error(e, query) from None
+
+    async def run_async(self, query: str, timeout: float, max_rows: int | None, forms=None,
+                        formats: dict | None = None, client: str | None = None) -> dict:
+        """``run`` on an event loop (the front's /sparql): the same pool, limits and errors, no thread in between
+        while a worker is idle."""
+        try:
+            return await self.runner.run_async(query, max_rows=max_rows, timeout=timeout, forms=forms,
+                                               formats=formats, client=client)
+        except _POOL_ERRORS as e:
+            raise self.api_error(e, query) from None
+
+    def api_error(self, e: Exception, query: str) -> ApiError:
+        """The service's HTTP error for one of the pool's exceptions."""
+        if isinstance(e, QuerySyntaxError):
             where = f" at line {e.line}, column {e.column}" if e.line is not None else ""
-            raise SparqlSyntaxError(f"SPARQL syntax error{where}: {e.message}",
-                                    detail={k: v for k, v in (("line", e.line), ("column", e.column))
-                                            if v is not None}) from None
-        except QueryRefused as e:
-            raise Forbidden(e.message, detail={"reason": e.reason}) from None
-        except QueryTimeout as e:
-            raise Timeout(f"query stopped after {e.timeout:g} s (the limit; a lower `timeout` parameter may be "
-                          f"given, at most {self.settings.sparql_timeout:g} s) — add a LIMIT or make it more "
-                          "selective", detail={"timeout_s": e.timeout}) from None
-        except QueryOutOfMemory as e:
-            raise OutOfMemory(f"{e} — the worker running it was replaced; make the query more selective or add "
-                              "a LIMIT", detail={"limit_mb": e.limit_mb} if e.limit_mb else None) from None
-        except Overloaded as e:
-            g.retry_after = e.retry_after
+            return SparqlSyntaxError(f"SPARQL syntax error{where}: {e.message}",
+                                     detail={k: v for k, v in (("line", e.line), ("column", e.column))
+                                             if v is not None})
+        if isinstance(e, QueryRefused):
+            return Forbidden(e.message, detail={"reason": e.reason})
+        if isinstance(e, QueryTimeout):
+            return Timeout(f"query stopped after {e.timeout:g} s (the limit; a lower `timeout` parameter may be "
+                           f"given, at most {self.settings.sparql_timeout:g} s) — add a LIMIT or make it more "
+                           "selective", detail={"timeout_s": e.timeout})
+        if isinstance(e, QueryOutOfMemory):
+            return OutOfMemory(f"{e} — the worker running it was replaced; make the query more selective or add "
+                               "a LIMIT", detail={"limit_mb": e.limit_mb} if e.limit_mb else None)
+        if isinstance(e, Overloaded):
+            retry = {"Retry-After": str(e.retry_after)} if e.retry_after else None
             if e.per_client:
-                raise TooManyQueries(str(e), detail={"retry_after_s": e.retry_after}) from None
-            raise Busy(str(e), detail={"retry_after_s": e.retry_after}) from None
-        except RunnerUnavailable as e:
-            raise Unavailable(str(e)) from None
-        except QueryFailed as e:
-            current_app.logger.error("SPARQL engine failure on a valid query: %s\n%s", e, query)
-            raise QueryFailedError(f"the query engine failed: {e}") from None
+                return TooManyQueries(str(e), detail={"retry_after_s": e.retry_after}, headers=retry)
+            return Busy(str(e), detail={"retry_after_s": e.retry_after}, headers=retry)
+        if isinstance(e, RunnerUnavailable):
+            return Unavailable(str(e))
+        self.log.error("SPARQL engine failure on a valid query: %s\n%s", e, query)
+        return QueryFailedError(f"the query engine failed: {e}")
 
     def stats(self) -> dict:
         """VoID numbers, computed once per process through the pool."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import threading
 import time
@@ -201,6 +202,40 @@ def test_clients_that_do_not_read_their_responses_hold_no_thread(server):
     for s in stalled:
         s.close()
 
+
+
+def test_sparql_clients_that_do_not_read_their_answers_hold_nothing_and_are_cut_off(server, front_app):
+    """/sparql is answered by the front itself (a native route): clients that read nothing of a large answer
+    hold no thread and no query worker once their queries have run, and others are answered meanwhile; past the
+    send timeout (2 s here) the server closes their connections once what it has written is read — the whole
+    answer, intact."""
+    from climatekg.service.resources import get_sparql
+
+    with front_app.app_context():
+        runner = get_sparql().runner
+    everything = urllib.parse.quote("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
+    request = f"GET /sparql?query={everything} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n".encode()
+    stalled = []
+    for _ in range(runner.size):  # one query worker each, within the per-client cap
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a tiny window: the answer cannot all be sent
+        s.connect(("127.0.0.1", server))
+        s.sendall(request)
+        stalled.append(s)
+    time.sleep(0.5)
+    deadline = time.monotonic() + 60
+    while (runner.busy or runner.waiting) and time.monotonic() < deadline:  # their queries have run
+        time.sleep(0.05)
+    status, _, body = get(server, "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}))
+    assert status == 200 and json.loads(body)["boolean"] is True
+    assert get(server, "/api/cases/case-01")[0] == 200
+    time.sleep(4)  # past the send timeout
+    for s in stalled:
+        s.settimeout(10)
+        head, _, data = _read_all(s).partition(b"\r\n\r\n")  # ends: the server has closed the connection
+        length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))
+        assert head.startswith(b"HTTP/1.1 200") and length > 500_000 and len(data) == length
+        assert data.startswith(b"s,p,o\r\n") and data.endswith(b"\r\n")
 
 # -- runaway queries -------------------------------------------------------------------------------
 

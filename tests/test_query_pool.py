@@ -7,6 +7,7 @@ how long something took.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -284,3 +285,89 @@ def test_a_graph_built_under_another_base_iri_gives_the_same_answers(graph_build
     default, rebased = answers(src), answers(tmp_path)
     assert all(default[0]) and rebased == default and default[0] == default[1]
     assert open_store(tmp_path).prefix_map["case"] == other + "id/case/"
+
+
+def _thread_nice(pid: int, tid: int) -> int | None:
+    try:
+        stat = open(f"/proc/{pid}/task/{tid}/stat").read()
+    except OSError:
+        return None  # the thread has ended
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are Linux's")
+def test_a_long_job_runs_lowered_and_the_next_jobs_at_the_worker_s_own_priority(graph_build_dir):
+    """Quick queries run at the service's priority (a lowered worker waits long for the CPU on a busy machine); one
+    that runs past DEMOTE_AFTER is lowered WORKER_NICENESS steps, and the jobs after it run on a fresh thread at
+    the service's priority again."""
+    import os
+
+    from climatekg.graph.query import QueryPool
+    from climatekg.graph.query.worker import WORKER_NICENESS
+
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    long_query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d a ckg:Case }"  # ~1 M rows counted: ~1 s
+    with QueryPool(graph_build_dir[0], size=1) as p:
+        assert p.warm_up()
+        (w,) = p._registry
+        assert p.run("ASK { ?s ?p ?o }")["boolean"]
+        first = w.tid
+        assert _thread_nice(w.pid, first) == ours
+        done = threading.Event()
+        answers = []
+        t = threading.Thread(target=lambda: (answers.append(p.run(long_query, timeout=60)), done.set()))
+        t.start()
+        seen = set()
+        while not done.is_set():
+            seen.add(_thread_nice(w.pid, first))
+            done.wait(0.01)
+        t.join()
+        assert answers and int(answers[0]["rows"][0][0]["value"]) > 1_000_000
+        assert min(19, ours + WORKER_NICENESS) in seen, "the long job was not lowered"
+        assert w.tid != first and _thread_nice(w.pid, w.tid) == ours
+        assert p.run("ASK { ?s ?p ?o }")["boolean"]
+        assert _thread_nice(w.pid, w.tid) == ours
+
+
+def test_run_async_gives_what_run_gives(pool):
+    """The event-loop path (the front's /sparql) and the blocking one answer alike: a multi-megabyte answer read
+    in pieces from the worker's socket, refusals, and a second query while the one worker is busy (it waits in a
+    thread of the pool, then runs)."""
+    import asyncio
+
+    from climatekg.graph.query import QueryRefused, QuerySyntaxError
+
+    everything = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    blocking = pool.run(everything, max_rows=100_000, formats=JSON_RESULTS)
+    on_loop = asyncio.run(pool.run_async(everything, max_rows=100_000, formats=JSON_RESULTS))
+    assert len(on_loop["body"]) > 2_000_000 and on_loop["body"] == blocking["body"]
+    assert {k: v for k, v in on_loop.items() if k not in ("body", "seconds")} == \
+           {k: v for k, v in blocking.items() if k not in ("body", "seconds")}
+    rows_on_loop, rows_blocking = asyncio.run(pool.run_async(BANKS, max_rows=100)), pool.run(BANKS, max_rows=100)
+    assert rows_on_loop.pop("seconds") >= 0 and rows_blocking.pop("seconds") >= 0
+    assert rows_on_loop == rows_blocking and rows_on_loop["rows"]
+    with pytest.raises(QueryRefused):
+        asyncio.run(pool.run_async("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"))
+    with pytest.raises(QuerySyntaxError):
+        asyncio.run(pool.run_async("SELECT ?s WHERE { ?s ?p }"))
+
+    async def two_at_once():
+        return await asyncio.gather(pool.run_async(BANKS, max_rows=100, wait=30),
+                                    pool.run_async(ASK_TRUE, max_rows=100, wait=30))
+
+    banks, ask = asyncio.run(two_at_once())
+    assert banks["rows"] and ask["boolean"] is True
+
+
+def test_run_async_kills_a_query_past_its_timeout(graph_build_dir):
+    import asyncio
+
+    from climatekg.graph.query import QueryPool, QueryTimeout
+
+    with QueryPool(graph_build_dir[0], size=1) as p:
+        assert p.warm_up()
+        before = p.pids
+        with pytest.raises(QueryTimeout):
+            asyncio.run(p.run_async(RUNAWAY, timeout=0.5))
+        assert p.run(ASK_TRUE, timeout=60, wait=60)["boolean"] is True
+        assert p.pids != before  # the worker that ran it was killed and replaced

@@ -34,12 +34,16 @@ worker will be free, at least 1).
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import itertools
 import json
 import math
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -52,7 +56,7 @@ from pathlib import Path
 from ..sparql_text import dataset_iri
 from .errors import (FormNotAcceptable, Overloaded, QueryFailed, QueryOutOfMemory, QueryRefused, QuerySyntaxError,
                      QueryTimeout, RunnerUnavailable)
-from .worker import decode_reply
+from .worker import DEMOTE_AFTER, WORKER_NICENESS, decode_reply
 
 #: seconds a worker may run past its job's timeout before it terminates itself
 HARD_LIMIT_GRACE = 5
@@ -64,6 +68,7 @@ class _Worker:
     conn: Connection
     number: int
     busy_until: float = 0.0  # monotonic deadline of the job it runs (0: idle)
+    tid: int | None = None  # the worker's thread that runs its next job (from its last reply)
 
     @property
     def pid(self) -> int:
@@ -133,6 +138,7 @@ class QueryPool:
         self.per_client = per_client
         #: whether the workers run without network access (see worker.isolate_network); None until one is ready
         self.network_isolated: bool | None = None
+        self._nice = _own_nice()  # the workers' own priority; a long job runs WORKER_NICENESS below it
         self._counter = itertools.count(1)
         self._registry: set[_Worker] = set()  # live or starting workers of this process
         self._init_state()
@@ -163,6 +169,7 @@ class QueryPool:
         self._failure: str | None = None
         self._booted = False  # a worker has been ready since the pool (re)started: later waits are not stretched
         self._owner_pid = os.getpid()
+        self._threads: concurrent.futures.ThreadPoolExecutor | None = None  # run_async's waits (made on first need)
 
     def _forget_after_fork(self) -> None:
         """In a forked child: the workers belong to the parent — drop our handles, leave them running."""
@@ -225,6 +232,9 @@ class QueryPool:
             self._cond.notify_all()
         for w in workers:
             _kill(w)
+        threads, self._threads = self._threads, None
+        if threads is not None:
+            threads.shutdown(wait=False)
 
     close = stop
 
@@ -280,6 +290,7 @@ class QueryPool:
                 header, _ = decode_reply(w.conn.recv_bytes())
                 if header["status"] == "ready":
                     ok = True
+                    w.tid = header.get("tid")
                     self.network_isolated = bool(header.get("isolated"))
                 else:
                     failure = header["args"][0]
@@ -362,7 +373,7 @@ class QueryPool:
                 self._idle.append(w)
                 self._cond.notify()
 
-    # -- the one public operation -------------------------------------------
+    # -- the one public operation (blocking, or on an event loop) ----------------
 
     def run(self, query: str, max_rows: int | None = None, timeout: float = 10.0, wait: float | None = None,
             forms=None, formats: dict | None = None, client: str | None = None) -> dict:
@@ -380,59 +391,150 @@ class QueryPool:
         Raises QuerySyntaxError, QueryRefused, FormNotAcceptable, QueryTimeout,
         QueryOutOfMemory, Overloaded, RunnerUnavailable or QueryFailed.
         """
-        if wait is None:
-            wait = timeout if self.queue_wait is None else min(self.queue_wait, timeout)
-        if client is not None and self.per_client:
-            with self._cond:
-                running = self._clients.get(client, 0)
-                if running >= self.per_client:
-                    raise Overloaded(f"this client already has {running} SPARQL queries running or waiting (the "
-                                     f"limit is {self.per_client}) — wait for one to finish",
-                                     self._retry_after_locked(), per_client=True)
-                self._clients[client] = running + 1
-        try:
+        wait = self._wait(wait, timeout)
+        with self._client_slot(client):
             return self._run(query, max_rows, timeout, wait, forms, formats)
+
+    async def run_async(self, query: str, max_rows: int | None = None, timeout: float = 10.0,
+                        wait: float | None = None, forms=None, formats: dict | None = None,
+                        client: str | None = None) -> dict:
+        """``run`` for an asyncio event loop, with the same admission, limits, answers and exceptions.
+
+        With a worker idle, the job is sent from the loop and the reply awaited on the worker's socket — no
+        thread between the request and the worker. Otherwise (every worker busy or starting) the blocking
+        ``run`` waits in a thread of the pool's own, one per query that may wait (``max_queue``) or run."""
+        wait = self._wait(wait, timeout)
+        with self._client_slot(client):
+            w = self._take_idle(timeout)
+            if w is None:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._executor(), self._run, query, max_rows, timeout, wait, forms, formats)
+            try:
+                w.conn.send_bytes(self._job(query, max_rows, timeout, forms, formats))
+                now = time.monotonic()
+                data = await _recv_async(w.conn.fileno(), now + timeout, now + DEMOTE_AFTER, lambda: self._demote(w))
+                if data is None:
+                    await asyncio.to_thread(self._discard, w)
+                    raise QueryTimeout(timeout)
+            except QueryTimeout:
+                raise
+            except (EOFError, OSError):
+                raise await asyncio.to_thread(self._died, w) from None
+            except BaseException:  # cancelled mid-job: the worker's state is unknown (killed on a thread)
+                threading.Thread(target=self._discard, args=(w,), daemon=True).start()
+                raise
+            return self._reply(w, data, background=True)
+
+    def _wait(self, wait: float | None, timeout: float) -> float:
+        if wait is None:
+            return timeout if self.queue_wait is None else min(self.queue_wait, timeout)
+        return wait
+
+    @contextlib.contextmanager
+    def _client_slot(self, client: str | None):
+        """Count the query against ``client``'s cap (``per_client``) while it runs or waits."""
+        if client is None or not self.per_client:
+            yield
+            return
+        with self._cond:
+            running = self._clients.get(client, 0)
+            if running >= self.per_client:
+                raise Overloaded(f"this client already has {running} SPARQL queries running or waiting (the "
+                                 f"limit is {self.per_client}) — wait for one to finish",
+                                 self._retry_after_locked(), per_client=True)
+            self._clients[client] = running + 1
+        try:
+            yield
         finally:
-            if client is not None and self.per_client:
-                with self._cond:
-                    left = self._clients.get(client, 1) - 1
-                    if left > 0:
-                        self._clients[client] = left
-                    else:
-                        self._clients.pop(client, None)
+            with self._cond:
+                left = self._clients.get(client, 1) - 1
+                if left > 0:
+                    self._clients[client] = left
+                else:
+                    self._clients.pop(client, None)
+
+    def _take_idle(self, timeout: float) -> _Worker | None:
+        """An idle, live worker marked busy for ``timeout`` seconds, or None (without waiting) when there is none
+        — or when queries already wait, which go first."""
+        with self._cond:
+            if self._owner_pid != os.getpid() or self._waiting or not self._registry:
+                return None
+            while self._idle:
+                w = self._idle.pop()
+                if w.alive():
+                    w.busy_until = time.monotonic() + timeout
+                    self._busy.add(w)
+                    return w
+                self._registry.discard(w)
+                self._spawn_locked()
+                threading.Thread(target=_kill, args=(w,), daemon=True).start()
+            return None
+
+    def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        with self._cond:
+            if self._threads is None:
+                self._threads = concurrent.futures.ThreadPoolExecutor(self.size + self.max_queue + 1,
+                                                                      thread_name_prefix="climatekg-sparql-wait")
+            return self._threads
+
+    def _job(self, query, max_rows, timeout, forms, formats) -> bytes:
+        job = {"query": query, "max_rows": max_rows, "forms": None if forms is None else sorted(forms),
+               "results": (formats or {}).get("results"), "graph": (formats or {}).get("graph"),
+               "hard_limit": int(math.ceil(timeout)) + HARD_LIMIT_GRACE}
+        return json.dumps(job, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
     def _run(self, query, max_rows, timeout, wait, forms, formats) -> dict:
         self.start()
         w = self._acquire(wait, timeout, None)
-        job = {"query": query, "max_rows": max_rows, "forms": None if forms is None else sorted(forms),
-               "results": (formats or {}).get("results"), "graph": (formats or {}).get("graph"),
-               "hard_limit": int(math.ceil(timeout)) + HARD_LIMIT_GRACE}
         try:
-            w.conn.send_bytes(json.dumps(job, ensure_ascii=False).encode("utf-8", "surrogatepass"))
-            if not w.conn.poll(timeout):
-                self._discard(w)
-                raise QueryTimeout(timeout)
-            header, body = decode_reply(w.conn.recv_bytes())
+            w.conn.send_bytes(self._job(query, max_rows, timeout, forms, formats))
+            if not w.conn.poll(min(DEMOTE_AFTER, timeout)):
+                self._demote(w)
+                if not w.conn.poll(max(0.0, timeout - DEMOTE_AFTER)):
+                    self._discard(w)
+                    raise QueryTimeout(timeout)
+            data = w.conn.recv_bytes()
         except QueryTimeout:
             raise
         except (EOFError, OSError):
-            try:
-                code = w.process.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                code = None
-            self._discard(w)
-            if code is not None and code in (-signal.SIGABRT, -signal.SIGKILL) and self.memory_mb:
-                raise QueryOutOfMemory(self.memory_mb) from None
-            raise RunnerUnavailable(
-                "the SPARQL worker running this query died"
-                + (f" (exit code {code})" if code is not None else "")
-                + " — a replacement is starting") from None
+            raise self._died(w) from None
         except BaseException:  # interrupted mid-job: the worker's state is unknown
             self._discard(w)
             raise
+        return self._reply(w, data)
+
+    def _died(self, w: _Worker) -> Exception:
+        """The exception for a query whose worker went away mid-job (the worker is replaced)."""
+        try:
+            code = w.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._discard(w)
+        if code is not None and code in (-signal.SIGABRT, -signal.SIGKILL) and self.memory_mb:
+            return QueryOutOfMemory(self.memory_mb)
+        return RunnerUnavailable("the SPARQL worker running this query died"
+                                 + (f" (exit code {code})" if code is not None else "")
+                                 + " — a replacement is starting")
+
+    def _demote(self, w: _Worker) -> None:
+        """Lower the priority of the thread running ``w``'s job, which has run for DEMOTE_AFTER seconds: a long
+        query yields the cores to the web workers (the worker hands later jobs to a fresh thread)."""
+        if w.tid:
+            try:
+                os.setpriority(os.PRIO_PROCESS, w.tid, min(19, self._nice + WORKER_NICENESS))
+            except (AttributeError, OSError):  # the thread has just ended; or no per-thread priority here
+                pass
+
+    def _reply(self, w: _Worker, data: bytes, background: bool = False) -> dict:
+        """The worker's reply as the result, or its exception; the worker is released (or replaced)."""
+        header, body = decode_reply(data)
+        w.tid = header.pop("tid", w.tid)
         status = header.pop("status")
         if status == "memory":  # a MemoryError in Python: the worker may be in a bad state; replace it
-            self._discard(w)
+            if background:
+                threading.Thread(target=self._discard, args=(w,), daemon=True).start()
+            else:
+                self._discard(w)
             raise QueryOutOfMemory(self.memory_mb or None)
         self._release(w)
         if status == "ok":
@@ -450,6 +552,67 @@ class QueryPool:
         if status == "unavailable":
             raise RunnerUnavailable(*args)
         raise QueryFailed(*args)
+
+
+def _own_nice() -> int:
+    try:
+        return os.getpriority(os.PRIO_PROCESS, 0)
+    except (AttributeError, OSError):  # pragma: no cover - not POSIX
+        return 0
+
+
+async def _readable(fd: int, timeout: float) -> bool:
+    """Wait on the running loop until ``fd`` can be read; False after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+
+    def on_readable() -> None:
+        if not ready.done():
+            ready.set_result(True)
+
+    loop.add_reader(fd, on_readable)
+    try:
+        return await asyncio.wait_for(ready, max(0.0, timeout))
+    except (asyncio.TimeoutError, TimeoutError):
+        return False
+    finally:
+        loop.remove_reader(fd)
+
+
+async def _recv_async(fd: int, deadline: float, slow_at: float = math.inf, on_slow=None) -> bytes | None:
+    """One ``multiprocessing.connection`` message (a 4-byte signed length — -1 then an 8-byte length for a huge
+    one — then the bytes) read from ``fd`` on the running loop, never blocking it: each read takes what is
+    there. None when ``deadline`` (monotonic) passes first; EOFError when the worker closes its end. A worker
+    sends one reply per job, so a read cannot take anything of a next message. ``on_slow()`` is called once
+    if nothing has come by ``slow_at``."""
+    buf = bytearray()
+
+    async def fill(n: int) -> bool:
+        nonlocal on_slow
+        while len(buf) < n:
+            until = deadline if on_slow is None else min(deadline, slow_at)
+            if not await _readable(fd, until - time.monotonic()):
+                if on_slow is None or until >= deadline:
+                    return False
+                on_slow()
+                on_slow = None
+                continue
+            chunk = os.read(fd, min(max(n - len(buf), 1 << 16), 1 << 20))
+            if not chunk:
+                raise EOFError
+            buf.extend(chunk)
+        return True
+
+    if not await fill(4):
+        return None
+    (size,), head = struct.unpack_from("!i", buf), 4
+    if size == -1:  # over 2 GiB: the length follows as 8 bytes
+        if not await fill(12):
+            return None
+        (size,), head = struct.unpack_from("!Q", buf, 4), 12
+    if not await fill(head + size):
+        return None
+    return bytes(buf[head:head + size])
 
 
 QueryRunner = QueryPool  # the former name

@@ -20,8 +20,14 @@ length, a JSON header (``status``, and for ``ok``: ``form``, ``kind``,
 ``truncated``, ``seconds``, ``format``) and the body (the written answer, or
 JSON rows when no format was asked).
 
-Guards: the worker runs at a lower CPU priority (``WORKER_NICENESS``: a runaway
-query competes for the cores only with what nothing else wants), cuts itself off the network where Linux allows it
+Guards: a job that runs longer than ``DEMOTE_AFTER`` seconds has its thread's CPU priority lowered by
+``WORKER_NICENESS`` (the pool does it, while it waits for the reply: a runaway query competes for the cores only
+with what nothing else wants), while a quick query is answered at the service's own priority — on a busy
+machine a lowered worker waits long for the CPU even for a lookup. Linux keeps a nice value per thread, and a
+raised one cannot be lowered again, so a thread that was lowered hands its reply and the next jobs to a fresh
+thread (started by the ``spawner`` thread, which stays at the worker's priority; every reply carries the
+``tid`` of the thread that will run the next job); the worker's other threads run lowered. Elsewhere the whole
+worker runs lowered. The worker also cuts itself off the network where Linux allows it
 (``isolate_network``; not for a remote store, which it must reach), caps its
 address space at what it needed to load the store plus ``memory_mb``
 (``RLIMIT_AS``: a query that wants more fails, and the pool answers "query
@@ -54,9 +60,12 @@ RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 #: ~2000 nested groups end in a clean RecursionError, well before the stack would overflow)
 WORKER_STACK_BYTES = 64 * 1024 * 1024
 WORKER_RECURSION_LIMIT = 50_000
-#: added to a worker's nice value: queries yield the CPU to the web workers and the embedding process, so a
-#: runaway query (until its timeout kills it) slows searches and page views as little as the kernel allows
+#: added to the nice value of a job that runs long (and of a worker's idle threads): such queries yield the CPU to
+#: the web workers and the embedding process, so a runaway query (until its timeout kills it) slows searches and
+#: page views as little as the kernel allows
 WORKER_NICENESS = 10
+#: seconds a job runs at the worker's own priority before the pool lowers it (typical queries take milliseconds)
+DEMOTE_AFTER = 0.05
 
 
 # --------------------------------------------------------------------------- rows (SPARQL-JSON-shaped terms)
@@ -289,33 +298,32 @@ def decode_reply(data: bytes) -> tuple[dict, bytes]:
     return json.loads(data[4:4 + n]), data[4 + n:]
 
 
-def _job_reply(store, job: dict, dataset_iris) -> bytes:
+def _job_reply(store, job: dict, dataset_iris) -> tuple[dict, bytes]:
     formats = {"results": job["results"], "graph": job["graph"]} if job.get("results") else None
     try:
         result, body = answer(store, job["query"], job["max_rows"], job["forms"], dataset_iris, formats)
         if body is None:
             body = json.dumps(result, separators=(",", ":"), ensure_ascii=False).encode()
             result = {"rows_json": True}
-        return encode_reply({"status": "ok", **result}, body)
+        return {"status": "ok", **result}, body
     except QuerySyntaxError as e:
-        return encode_reply({"status": "syntax", "args": [e.message, e.line, e.column]})
+        return {"status": "syntax", "args": [e.message, e.line, e.column]}, b""
     except QueryError as e:  # a remote server refused the query as invalid
-        return encode_reply({"status": "syntax", "args": [str(e), None, None]})
+        return {"status": "syntax", "args": [str(e), None, None]}, b""
     except RemoteUnavailable as e:
-        return encode_reply({"status": "unavailable", "args": [str(e)]})
+        return {"status": "unavailable", "args": [str(e)]}, b""
     except QueryRefused as e:
-        return encode_reply({"status": "refused", "args": [e.reason, e.message]})
+        return {"status": "refused", "args": [e.reason, e.message]}, b""
     except FormNotAcceptable as e:
-        return encode_reply({"status": "not_acceptable", "args": [e.form]})
+        return {"status": "not_acceptable", "args": [e.form]}, b""
     except RecursionError:
-        return encode_reply({"status": "syntax", "args": ["query is nested too deeply for the engine — simplify it",
-                                                          None, None]})
+        return {"status": "syntax", "args": ["query is nested too deeply for the engine — simplify it", None, None]}, b""
     except MemoryError:
-        return encode_reply({"status": "memory"})
+        return {"status": "memory"}, b""
     except QueryFailed as e:
-        return encode_reply({"status": "error", "args": [str(e)]})
+        return {"status": "error", "args": [str(e)]}, b""
     except Exception as e:  # the engine failed on a valid query: reported, the worker lives on
-        return encode_reply({"status": "error", "args": [f"{type(e).__name__}: {e}"]})
+        return {"status": "error", "args": [f"{type(e).__name__}: {e}"]}, b""
 
 
 def limit_memory(memory_mb: int) -> int | None:
@@ -340,28 +348,78 @@ def limit_memory(memory_mb: int) -> int | None:
     return cap
 
 
-def _serve_jobs(conn, store, dataset_iris, memory_mb: int) -> None:
+class _Jobs:
+    """What the successive job threads of a worker share: the socket, the store, and the reply a demoted thread
+    leaves for its successor."""
+
+    def __init__(self, conn, store, dataset_iris, memory_mb: int):
+        self.conn, self.store, self.dataset_iris, self.memory_mb = conn, store, dataset_iris, memory_mb
+        self.pending: tuple[dict, bytes] | None = None  # the reply of the job during which a thread was demoted
+        self.started = False
+        self.done = False  # the parent has gone: no successor
+
+
+def _thread_nice(tid: int) -> int | None:
+    try:
+        return os.getpriority(os.PRIO_PROCESS, tid)  # Linux: the thread's own nice value
+    except (AttributeError, OSError):  # pragma: no cover - not POSIX
+        return None
+
+
+def _serve_jobs(jobs: _Jobs) -> None:
+    """Answer jobs until the parent goes away, or until a job ends with this thread's priority lowered (the pool
+    lowers it when a job runs past its DEMOTE_AFTER seconds): then leave the reply to a successor thread at the
+    worker's own priority. Every reply carries the ``tid`` of the thread that will run the next job."""
     import signal
 
-    limit_memory(memory_mb)  # here: the job thread's stack is reserved already
-    conn.send_bytes(encode_reply({"status": "ready", "isolated": _isolated}))
+    tid = threading.get_native_id()
+    own = _thread_nice(tid)
+    if not jobs.started:
+        jobs.started = True
+        limit_memory(jobs.memory_mb)  # here: the job thread's stack is reserved already
+        first = ({"status": "ready", "isolated": _isolated}, b"")
+    else:
+        first, jobs.pending = jobs.pending, None
+    reply = first
     while True:
         try:
-            data = conn.recv_bytes()
+            jobs.conn.send_bytes(encode_reply({**reply[0], "tid": tid}, reply[1]))
+        except (OSError, ValueError):
+            jobs.done = True
+            return
+        try:
+            data = jobs.conn.recv_bytes()
         except (EOFError, OSError):
+            jobs.done = True
             return  # parent gone
         if not data:
+            jobs.done = True
             return
         job = json.loads(data)
         signal.alarm(job["hard_limit"])
         try:
-            reply = _job_reply(store, job, dataset_iris)
+            reply = _job_reply(jobs.store, job, jobs.dataset_iris)
         finally:
             signal.alarm(0)
-        try:
-            conn.send_bytes(reply)
-        except (OSError, ValueError):
+        if own is not None and _thread_nice(tid) != own:  # demoted during this job: a fresh thread goes on
+            jobs.pending = reply
             return
+
+
+def _successive_job_threads(jobs: _Jobs) -> None:
+    """Start a job thread, and a new one each time one returns with a reply pending. Runs at the worker's own
+    priority, so every job thread it starts does too."""
+    while not jobs.done:
+        t = threading.Thread(target=_serve_jobs, args=(jobs,), name="jobs")
+        for attempt in range(50):
+            try:
+                t.start()
+                break
+            except RuntimeError:  # the predecessor's stack not yet unmapped under the address-space cap
+                time.sleep(0.01)
+        else:
+            return  # the parent sees the socket close and replaces this worker
+        t.join()
 
 
 def isolate_network() -> bool:
@@ -395,6 +453,7 @@ def lower_priority(niceness: int) -> int | None:
 def _import_rdflib_parser() -> None:
     from .policy import rdflib_sparql
 
+    lower_priority(WORKER_NICENESS)  # this thread's own (Linux: nice is per thread)
     rdflib_sparql()
 
 
@@ -416,13 +475,15 @@ def main(conn, config: dict) -> None:
         conn.send_bytes(encode_reply({"status": "failed",
                                       "args": [f"the SPARQL worker could not load the graph: {e}"]}))
         return
-    lower_priority(WORKER_NICENESS)  # after loading the store (at boot, the first query waits for that), before any job
     sys.setrecursionlimit(WORKER_RECURSION_LIMIT)
     threading.stack_size(WORKER_STACK_BYTES)
     # rdflib's SPARQL grammar (the thorough check, error messages) takes a second or two to build: in the
     # background, so the worker is ready without it
     threading.Thread(target=_import_rdflib_parser, name="grammar", daemon=True).start()
-    jobs = threading.Thread(target=_serve_jobs, name="jobs",
-                            args=(conn, store, set(config["dataset_iris"]), int(config.get("memory_mb") or 0)))
-    jobs.start()
-    jobs.join()
+    jobs = _Jobs(conn, store, set(config["dataset_iris"]), int(config.get("memory_mb") or 0))
+    spawner = threading.Thread(target=_successive_job_threads, args=(jobs,), name="spawner")
+    spawner.start()  # before this thread lowers its priority: job threads start at the worker's own
+    # Linux: nice is per thread — this (idle) thread only, a job thread is lowered when its job runs long;
+    # elsewhere nice is per process: every job runs lowered, as before
+    lower_priority(WORKER_NICENESS)
+    spawner.join()

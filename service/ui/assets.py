@@ -85,8 +85,8 @@ def compressible(mimetype: str | None) -> bool:
     return bool(mimetype) and (mimetype.startswith("text/") or mimetype in COMPRESSIBLE)
 
 
-def accepts_gzip() -> bool:
-    return request.accept_encodings["gzip"] > 0
+def accepts_gzip(req=None) -> bool:
+    return (request if req is None else req).accept_encodings["gzip"] > 0
 
 
 def serve_asset(hashed: str):
@@ -109,14 +109,15 @@ def serve_asset(hashed: str):
     return resp
 
 
-def compress(resp: Response) -> Response:
+def compress(resp: Response, req=None) -> Response:
     """gzip a whole, uncompressed text response when the client accepts it (streamed responses and files sent
-    as they are read pass untouched)."""
+    as they are read pass untouched). ``req``: the request (Flask's current one when not given; the front's
+    native /sparql route passes its own)."""
     if (resp.direct_passthrough or resp.is_streamed or resp.status_code in (204, 206, 304)
             or resp.status_code < 200 or "Content-Encoding" in resp.headers or not compressible(resp.mimetype)):
         return resp
     resp.vary.add("Accept-Encoding")
-    if not accepts_gzip():
+    if not accepts_gzip(req):
         return resp
     data = resp.get_data()
     if len(data) < MIN_COMPRESS:
