@@ -22,7 +22,7 @@ from climatekg.config import ROOT
 from climatekg.corpus.parse import sha256_file
 from climatekg.corpus.sources import sources_fingerprint
 from .chunks import CHUNKER_VERSION, chunks_checksum, make_chunks, sentences
-from .encoder import VectorCache, load_encoder
+from .encoder import VectorCache, load_encoder, passage_precision
 from .lexical import BM25Index, ChineseTokenizer, english_tokens
 from .vector_index import make_index
 
@@ -222,8 +222,15 @@ def fingerprint(settings, model_name: str) -> dict:
         "sources": sources_fingerprint(settings),
         "chunker": f"{CHUNKER_VERSION}/{MAX_CHUNK_TOKENS}/{OVERLAP_SENTENCES}",
         "index_type": settings.index_type,
+        "passages": passage_precision(settings),
         "code": _code_hash(),
     }
+
+
+def passage_cache_name(settings, model_name: str) -> str:
+    """The vector cache's key: the model and the precision its passages were embedded with."""
+    precision = passage_precision(settings)
+    return model_name if precision == getattr(settings, "encoder_precision", "fp32") else f"{model_name} passages [{precision}]"
 
 
 def build_indexes(settings, force: bool = False, progress: Callable[[str], None] = print) -> bool:
@@ -252,14 +259,14 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
     collection, metadata, vocab = load_inputs(settings)
     entities, features, records = graph_tables(settings, collection, metadata, vocab)
     progress(f"  {len(entities)} linkable entities from the graph")
-    encoder = load_encoder(settings)
+    encoder = load_encoder(settings, passages=True)
     t_chunk = time.perf_counter()
     chunks = make_chunks(collection, encoder.count_tokens, MAX_CHUNK_TOKENS, OVERLAP_SENTENCES)
     t_chunk = time.perf_counter() - t_chunk
     progress(f"  {len(chunks)} chunks (≤ {MAX_CHUNK_TOKENS} tokens, {OVERLAP_SENTENCES}-sentence overlap) in {t_chunk:.1f}s")
     cards = [case_card(r, entities) for r in records]
     t_vec = time.perf_counter()
-    cache = VectorCache(Path(settings.cache_dir) / "vectors", model_name)
+    cache = VectorCache(Path(settings.cache_dir) / "vectors", passage_cache_name(settings, model_name))
     vectors = cache.encode_passages(encoder, [c.text for c in chunks] + cards)
     t_vec = time.perf_counter() - t_vec
     progress(f"  {len(vectors)} vectors ({encoder.dimension}-d) in {t_vec:.1f}s")
@@ -323,6 +330,7 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
         "cards": len(cards),
         "vectors": index.size,
         "index_type": settings.index_type,
+        "passage_precision": fp["passages"],
         "chunks_sha256": chunks_checksum(chunks),
         "corpus_sha256": fp["corpus_sha256"],
         "timings_s": {"total": round(seconds, 2), "chunking": round(t_chunk, 2), "embedding": round(t_vec, 2),

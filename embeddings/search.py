@@ -70,7 +70,7 @@ def check_index(settings) -> tuple[Path, dict, str]:
         raise IndexMismatch(f"index built from corpus {manifest.get('corpus_sha256', '?')[:12]}… but the configured "
                             f"corpus is {settings.source_sha256[:12]}… — run 'climatekg build'")
     expected = fingerprint(settings, model_name)
-    stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type")
+    stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type", "passages")
              if manifest.get("fingerprint", {}).get(k) != expected[k]]
     if stale:
         raise IndexMismatch(f"index at {folder} is out of date ({', '.join(stale)} changed) — run 'climatekg build'")

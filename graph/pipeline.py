@@ -26,6 +26,7 @@ from climatekg.corpus.parse import CorpusError
 from climatekg.corpus.sources import load_collection
 from .automatic import complete
 from .build import build_graph
+from .extracted import Extractions, extraction_version
 from .gazetteer import GazetteerError, load_gazetteer
 from .vocab import load_vocabulary
 
@@ -45,7 +46,22 @@ class GraphBuild:
     seconds: float
 
 
-def load_inputs(settings):
+def extractions_for(settings, gazetteer=None) -> Extractions:
+    """The text-only extraction of each case (graph/extracted.py), cached under ``cache_dir/extraction`` by case
+    text and by the code and data the extractors read."""
+    from climatekg.config import ROOT
+
+    from .gazetteer import gazetteer_inputs
+
+    if gazetteer is None:
+        gazetteer = load_gazetteer(settings.entities.parent / "provinces_en.toml")
+    files = [p for d in ("corpus", "graph") for p in (ROOT / d).glob("*.py")]
+    files += [*Path(settings.ontology_dir).glob("*.ttl"), *Path(settings.entities).parent.glob("*.toml"),
+              *gazetteer_inputs()]
+    return Extractions(gazetteer, Path(settings.cache_dir) / "extraction", extraction_version(files))
+
+
+def load_inputs(settings, extractions: Extractions | None = None):
     """Parse and validate everything the graph is made from (shared with the search index).
 
     The vendored collection and every added source (corpus/sources.py) form one collection; cases without a
@@ -61,8 +77,11 @@ def load_inputs(settings):
     if any(c.id not in metadata.cases for c in collection.cases):
         place_labels = {lab: e.en for e in vocab.places.values() for lab in e.labels_zh}
         partners = {k: e for k, e in vocab.orgs.items() if "meta" not in e.extra}
-        gazetteer = load_gazetteer(settings.entities.parent / "provinces_en.toml")
-        vocab = complete(collection, metadata, vocabulary, partners, place_labels, gazetteer)
+        if extractions is None:
+            extractions = extractions_for(settings)
+        vocab = complete(collection, metadata, vocabulary, partners, place_labels, extractions.gazetteer,
+                         extractions)
+        extractions.save()
     return collection, metadata, vocab
 
 
@@ -172,8 +191,13 @@ def summarise_report(report_text: str, examples: int = 3) -> str:
 def make_graph(settings, progress: Callable[[str], None] = print) -> GraphBuild:
     t0 = time.perf_counter()
     try:
+        gazetteer = load_gazetteer(settings.entities.parent / "provinces_en.toml")
+    except GazetteerError as e:
+        raise BuildError(str(e)) from None
+    extractions = extractions_for(settings, gazetteer)
+    try:
         progress(f"parsing {settings.source.name}")
-        collection, metadata, vocab = load_inputs(settings)
+        collection, metadata, vocab = load_inputs(settings, extractions)
     except CorpusError as e:
         raise BuildError(str(e)) from None
     progress(f"  {len(collection.cases)} cases, {sum(len(p.paragraphs) for c in collection.cases for p in c.parts.values())} paragraphs")
@@ -183,12 +207,10 @@ def make_graph(settings, progress: Callable[[str], None] = print) -> GraphBuild:
     onto = ontology_graphs(settings)
     tech = vocab.technology_graph
     vocab.technology_graph = _rebase(tech, settings.base_iri)
-    try:
-        gazetteer = load_gazetteer(settings.entities.parent / "provinces_en.toml")
-    except GazetteerError as e:
-        raise BuildError(str(e)) from None
-    graph, counts = build_graph(collection, metadata, vocab, settings.base_iri, onto, gazetteer)
-    progress(f"  {len(graph):,} triples, {counts.get('outcomes', 0)} quantified outcomes")
+    graph, counts = build_graph(collection, metadata, vocab, settings.base_iri, onto, gazetteer, extractions)
+    extractions.save()
+    progress(f"  {len(graph):,} triples, {counts.get('outcomes', 0)} quantified outcomes; text extraction: "
+             f"{extractions.loaded} of {len(collection.cases)} cases from the cache, {extractions.computed} extractor runs")
     progress("validating with SHACL (ontology/shapes.ttl)")
     shacl_validate(graph, settings.ontology_dir / "shapes.ttl", onto)
     return GraphBuild(collection, graph, counts, time.perf_counter() - t0)

@@ -99,7 +99,7 @@ def check_build(settings) -> list[str]:
         raise BuildMissing(str(e)) from None
     recorded = json.loads(index.read_text(encoding="utf-8")).get("fingerprint", {})
     expected = fingerprint(settings, model_name)
-    stale = [k for k in ("model", "corpus_sha256", "graph_sha256", "metadata_sha256", "chunker", "index_type")
+    stale = [k for k in ("model", "corpus_sha256", "graph_sha256", "metadata_sha256", "chunker", "index_type", "passages")
              if recorded.get(k) != expected.get(k)]
     if stale:
         raise BuildMissing(f"the search index at {index.parent} does not match the settings or the graph "
