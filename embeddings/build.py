@@ -227,6 +227,38 @@ def fingerprint(settings, model_name: str) -> dict:
     }
 
 
+def chunk_sentences(chunks) -> list[dict]:
+    """The sentences of every chunk (six characters or more), with the chunk's lines as a fallback span."""
+    out = []
+    for c in chunks:
+        for a, b in sentences(c.text):
+            t = c.text[a:b].strip()
+            if len(t) >= 6:
+                out.append({"chunk": c.id, "case_id": c.case_id, "part": c.part, "text": t,
+                            "para_lines": (c.start_line, c.end_line)})
+    return out
+
+
+def prefetch_vectors(settings) -> int:
+    """Embed the collection's chunks and sentences into the vector cache — what the index build will ask for —
+    from the source text alone, so it can run while the graph is built (``climatekg build`` runs it in a second
+    process). Returns how many texts were embedded."""
+    from climatekg.corpus.sources import load_collection
+
+    from .encoder import resolve_model
+
+    collection = load_collection(settings)
+    _, model_name = resolve_model(settings)
+    encoder = load_encoder(settings, passages=True)
+    cache = VectorCache(Path(settings.cache_dir) / "vectors", passage_cache_name(settings, model_name))
+    chunks = make_chunks(collection, encoder.count_tokens, MAX_CHUNK_TOKENS, OVERLAP_SENTENCES)
+    texts = [c.text for c in chunks]
+    texts += [t for t in dict.fromkeys(x["text"] for x in chunk_sentences(chunks))]
+    missing = cache.missing(texts)
+    cache.encode_passages(encoder, missing)
+    return len(missing)
+
+
 def passage_cache_name(settings, model_name: str) -> str:
     """The vector cache's key: the model and the precision its passages were embedded with."""
     precision = passage_precision(settings)
@@ -275,13 +307,7 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
     chunk_vecs = vectors[: len(chunks)]
     case_vectors, maxsim = case_representations(chunks, chunk_vecs, vectors[len(chunks):], records, cache, encoder)
     # sentences of every chunk, embedded too: extractive answers pick the best one without embedding at query time
-    sents = []
-    for c in chunks:
-        para_lines = (c.start_line, c.end_line)
-        for a, b in sentences(c.text):
-            t = c.text[a:b].strip()
-            if len(t) >= 6:
-                sents.append({"chunk": c.id, "case_id": c.case_id, "part": c.part, "text": t})
+    sents = chunk_sentences(chunks)
     uniq = list(dict.fromkeys(x["text"] for x in sents))
     t_sent = time.perf_counter()
     sent_vecs = cache.encode_passages(encoder, uniq)
@@ -291,7 +317,7 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
         x["vec"] = sent_pos[x["text"]]
     line_of = _sentence_lines(collection)
     for x in sents:
-        x["start_line"], x["end_line"] = line_of.get((x["case_id"], x["part"], x["text"]), para_lines)
+        x["start_line"], x["end_line"] = line_of.get((x["case_id"], x["part"], x["text"]), x.pop("para_lines"))
 
     t_lex = time.perf_counter()
     user_words = {lab for e in entities for lab in e["labels_zh"]}

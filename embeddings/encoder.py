@@ -151,6 +151,10 @@ class VectorCache:
         h = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return self.folder / self.key / h[:2] / f"{h}.npy"
 
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The texts (each once) that have no cached vector yet."""
+        return [t for t in dict.fromkeys(texts) if not self._path(t).is_file()]
+
     def encode_passages(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
         out: list[np.ndarray | None] = []
         missing: list[int] = []

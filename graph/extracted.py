@@ -79,7 +79,7 @@ class Extractions:
         assert self.folder is not None
         return self.folder / key[:2] / f"{key}.pickle"
 
-    def _entry(self, key: str) -> dict:
+    def _entry(self, key: str, case: bool = True) -> dict:
         entry = self._entries.get(key)
         if entry is None:
             entry = {}
@@ -87,7 +87,7 @@ class Extractions:
                 try:
                     with open(self._path(key), "rb") as f:
                         entry = pickle.load(f)
-                    self.loaded += 1
+                    self.loaded += case
                 except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
                     entry = {}
             self._entries[key] = entry
@@ -106,7 +106,7 @@ class Extractions:
         """A result computed from ``inputs`` alone (their pickle is the key), kept beside the case entries — the
         section classifier's calibration over the curated cases, which every build with automatic cases needs."""
         key = hashlib.sha256(f"{self.version}:{name}:".encode() + pickle.dumps(inputs, protocol=5)).hexdigest()
-        entry = self._entry(key)
+        entry = self._entry(key, case=False)
         if "value" not in entry:
             entry["value"] = compute()
             self._dirty.add(key)

@@ -104,3 +104,16 @@ def test_passages_in_bf16_only_where_the_cpu_multiplies_bf16(settings):
     assert passage_precision(replace(auto, index_precision="fp32"), amx) == "fp32"
     assert passage_precision(replace(auto, index_precision="bf16"), plain) == "bf16"
     assert passage_precision(replace(auto, encoder_precision="int8"), amx) == "int8"  # one precision for both
+
+
+def test_vector_cache_says_which_texts_still_need_embedding(tmp_path):
+    import numpy as np
+
+    from climatekg.embeddings.encoder import VectorCache
+
+    cache = VectorCache(tmp_path, "model [bf16]")
+    path = cache._path("光伏发电")
+    path.parent.mkdir(parents=True)
+    np.save(path, np.ones(4, dtype="float32"))
+    assert cache.missing(["光伏发电", "储能", "储能", "沼气"]) == ["储能", "沼气"]
+    assert VectorCache(tmp_path, "model").missing(["光伏发电"]) == ["光伏发电"]  # another precision, another key

@@ -221,6 +221,7 @@ def test_calibration_is_kept_by_its_inputs(tmp_path):
     assert y.derived("calibration", {"a": 1}, lambda: calls.append(1) or 0.9) == 0.6  # from disk
     assert y.derived("calibration", {"a": 2}, lambda: calls.append(1) or 0.9) == 0.9  # other inputs
     assert len(calls) == 2
+    assert y.loaded == 0  # derived results are not counted as cases read from the cache
 
 
 # -- add / remove / sources ----------------------------------------------------------------------------------
