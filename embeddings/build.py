@@ -23,7 +23,7 @@ from climatekg.corpus.parse import sha256_file
 from climatekg.corpus.sources import sources_fingerprint
 from climatekg.graph.sparql_text import graph_base_iri, id_base
 from .chunks import CHUNKER_VERSION, chunks_checksum, make_chunks, sentences
-from .encoder import VectorCache, load_encoder, resolve_model
+from .encoder import VectorCache, load_encoder, passage_precision, resolve_model
 from .errors import IndexMismatch
 from .lexical import BM25Index, ChineseTokenizer, english_tokens
 from .vector_index import make_index
@@ -224,6 +224,7 @@ def fingerprint(settings, model_name: str) -> dict:
         "sources": sources_fingerprint(settings),
         "chunker": f"{CHUNKER_VERSION}/{MAX_CHUNK_TOKENS}/{OVERLAP_SENTENCES}",
         "index_type": settings.index_type,
+        "passages": passage_precision(settings),
         "code": _code_hash(),
     }
 
@@ -250,11 +251,47 @@ def check_index(settings, verify: bool = False) -> tuple[Path, dict, str]:
     if manifest.get("corpus_sha256") != expected["corpus_sha256"]:
         raise IndexMismatch(f"index built from corpus {manifest.get('corpus_sha256', '?')[:12]}… but the configured "
                             f"corpus is {expected['corpus_sha256'][:12]}… — run 'climatekg build'")
-    stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type")
+    stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type", "passages")
              if manifest.get("fingerprint", {}).get(k) != expected[k]]
     if stale:
         raise IndexMismatch(f"index at {folder} is out of date ({', '.join(stale)} changed) — run 'climatekg build'")
     return folder, manifest, model_name
+
+
+def chunk_sentences(chunks) -> list[dict]:
+    """The sentences of every chunk (six characters or more), with the chunk's lines as a fallback span."""
+    out = []
+    for c in chunks:
+        for a, b in sentences(c.text):
+            t = c.text[a:b].strip()
+            if len(t) >= 6:
+                out.append({"chunk": c.id, "case_id": c.case_id, "part": c.part, "text": t,
+                            "para_lines": (c.start_line, c.end_line)})
+    return out
+
+
+def prefetch_vectors(settings) -> int:
+    """Embed the collection's chunks and sentences into the vector cache — what the index build will ask for —
+    from the source text alone, so it can run while the graph is built (``climatekg build`` runs it in a second
+    process). Returns how many texts were embedded."""
+    from climatekg.corpus.sources import load_collection
+
+    collection = load_collection(settings)
+    _, model_name = resolve_model(settings)
+    encoder = load_encoder(settings, passages=True)
+    cache = VectorCache(Path(settings.cache_dir) / "vectors", passage_cache_name(settings, model_name))
+    chunks = make_chunks(collection, encoder.count_tokens, MAX_CHUNK_TOKENS, OVERLAP_SENTENCES)
+    texts = [c.text for c in chunks]
+    texts += [t for t in dict.fromkeys(x["text"] for x in chunk_sentences(chunks))]
+    missing = cache.missing(texts)
+    cache.encode_passages(encoder, missing)
+    return len(missing)
+
+
+def passage_cache_name(settings, model_name: str) -> str:
+    """The vector cache's key: the model and the precision its passages were embedded with."""
+    precision = passage_precision(settings)
+    return model_name if precision == getattr(settings, "encoder_precision", "fp32") else f"{model_name} passages [{precision}]"
 
 
 def build_indexes(settings, force: bool = False, progress: Callable[[str], None] = print) -> bool:
@@ -282,14 +319,14 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
     collection, metadata, vocab = load_inputs(settings)
     entities, features, records = graph_tables(settings, collection, metadata, vocab)
     progress(f"  {len(entities)} linkable entities from the graph")
-    encoder = load_encoder(settings)
+    encoder = load_encoder(settings, passages=True)
     t_chunk = time.perf_counter()
     chunks = make_chunks(collection, encoder.count_tokens, MAX_CHUNK_TOKENS, OVERLAP_SENTENCES)
     t_chunk = time.perf_counter() - t_chunk
     progress(f"  {len(chunks)} chunks (≤ {MAX_CHUNK_TOKENS} tokens, {OVERLAP_SENTENCES}-sentence overlap) in {t_chunk:.1f}s")
     cards = [case_card(r, entities) for r in records]
     t_vec = time.perf_counter()
-    cache = VectorCache(Path(settings.cache_dir) / "vectors", model_name)
+    cache = VectorCache(Path(settings.cache_dir) / "vectors", passage_cache_name(settings, model_name))
     vectors = cache.encode_passages(encoder, [c.text for c in chunks] + cards)
     t_vec = time.perf_counter() - t_vec
     progress(f"  {len(vectors)} vectors ({encoder.dimension}-d) in {t_vec:.1f}s")
@@ -298,13 +335,7 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
     chunk_vecs = vectors[: len(chunks)]
     case_vectors, maxsim = case_representations(chunks, chunk_vecs, vectors[len(chunks):], records, cache, encoder)
     # sentences of every chunk, embedded too: extractive answers pick the best one without embedding at query time
-    sents = []
-    for c in chunks:
-        para_lines = (c.start_line, c.end_line)
-        for a, b in sentences(c.text):
-            t = c.text[a:b].strip()
-            if len(t) >= 6:
-                sents.append({"chunk": c.id, "case_id": c.case_id, "part": c.part, "text": t})
+    sents = chunk_sentences(chunks)
     uniq = list(dict.fromkeys(x["text"] for x in sents))
     t_sent = time.perf_counter()
     sent_vecs = cache.encode_passages(encoder, uniq)
@@ -314,7 +345,7 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
         x["vec"] = sent_pos[x["text"]]
     line_of = _sentence_lines(collection)
     for x in sents:
-        x["start_line"], x["end_line"] = line_of.get((x["case_id"], x["part"], x["text"]), para_lines)
+        x["start_line"], x["end_line"] = line_of.get((x["case_id"], x["part"], x["text"]), x.pop("para_lines"))
 
     t_lex = time.perf_counter()
     user_words = {lab for e in entities for lab in e["labels_zh"]}
@@ -353,6 +384,7 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
         "cards": len(cards),
         "vectors": index.size,
         "index_type": settings.index_type,
+        "passage_precision": fp["passages"],
         "chunks_sha256": chunks_checksum(chunks),
         "corpus_sha256": fp["corpus_sha256"],
         "timings_s": {"total": round(seconds, 2), "chunking": round(t_chunk, 2), "embedding": round(t_vec, 2),

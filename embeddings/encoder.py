@@ -121,12 +121,44 @@ class SentenceTransformerEncoder(PromptedEncoder):
         return self.model.tokenizer(text, add_special_tokens=True)["input_ids"]
 
 
-def load_encoder(settings) -> "SentenceTransformerEncoder | OnnxEncoder":
+def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether this CPU multiplies bf16 matrices natively (AMX or AVX-512 BF16): then bf16 autocast embeds
+    several times faster than fp32; without it, bf16 is emulated and slower."""
+    import re
+
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+    return re.search(r"^flags\s*:.*\b(amx_bf16|avx512_bf16)\b", cpuinfo, re.M) is not None
+
+
+def passage_precision(settings, cpuinfo: str | None = None) -> str:
+    """The precision the build embeds passages (chunks, sentences, cards) with.
+
+    Queries are always embedded at ``encoder_precision`` (fp32: the numpy encoder in serving). With fp32 there
+    and ``index_precision = "auto"``, the default model's passages are embedded with bf16 autocast where the CPU
+    has bf16 matrix units — vectors within 1e-4 cosine of fp32's and the retrieval evaluation unchanged
+    (measured side by side: README, "Building faster") at several times the speed. Any other model, or a CPU
+    without them, stays fp32 unless ``index_precision = "bf16"`` asks for it."""
+    precision = getattr(settings, "encoder_precision", "fp32")
+    wanted = getattr(settings, "index_precision", "auto")
+    if precision != "fp32" or wanted == "fp32":
+        return precision
+    if wanted == "bf16":
+        return "bf16"
+    return "bf16" if not settings.model and cpu_has_bf16(cpuinfo) else "fp32"
+
+
+def load_encoder(settings, passages: bool = False) -> "SentenceTransformerEncoder | OnnxEncoder":
+    """The encoder of the configured model; ``passages=True``: the one the build embeds passages with
+    (:func:`passage_precision`)."""
     model, name = resolve_model(settings)
-    if getattr(settings, "encoder_precision", "fp32") == "onnx-int8":
+    precision = passage_precision(settings) if passages else getattr(settings, "encoder_precision", "fp32")
+    if precision == "onnx-int8":
         return OnnxEncoder(model, name=name, threads=settings.threads)
-    return SentenceTransformerEncoder(model, name=name, threads=settings.threads,
-                                      precision=getattr(settings, "encoder_precision", "fp32"))
+    return SentenceTransformerEncoder(model, name=name, threads=settings.threads, precision=precision)
 
 
 class VectorCache:
@@ -139,6 +171,10 @@ class VectorCache:
     def _path(self, text: str) -> Path:
         h = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return self.folder / self.key / h[:2] / f"{h}.npy"
+
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The texts (each once) that have no cached vector yet."""
+        return [t for t in dict.fromkeys(texts) if not self._path(t).is_file()]
 
     def encode_passages(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
         out: list[np.ndarray | None] = []

@@ -32,7 +32,7 @@ import numpy as np
 
 from climatekg.config import Settings
 from climatekg.corpus.model import PART_EN, PART_ZH
-from .build import check_index, fingerprint, index_dir
+from .build import check_index
 from .errors import IndexMismatch, SearchInputError, UnknownCase
 from .lexical import CJK, EN_STOP, BM25Index, ChineseTokenizer, detect_language, english_tokens
 from .similar import MAX_TEXT_CHARS, SIMILAR_K, SimilarCases

@@ -323,7 +323,7 @@ OUTCOME_ORDER = ("co2-reduction", "energy-saved", "power-generation", "capacity"
 PART_ORDER = ("results", "overview", "implementation", "highlights", "impact", "profile", "expert")
 
 
-def top_outcomes(case: Case, n: int = 10) -> list[str]:
+def top_outcomes(case: Case, n: int = 10, figures=None) -> list[str]:
     """The case's quantified outcomes in English — what is measured (the thing counted where the figure counts
     something), value, unit, year — results first, one per measure, projections left out."""
     from .quantities import case_figures
@@ -332,7 +332,7 @@ def top_outcomes(case: Case, n: int = 10) -> list[str]:
     rank = {k: i for i, k in enumerate(OUTCOME_ORDER)}
     part = {k: i for i, k in enumerate(PART_ORDER)}
     found = []
-    for f in case_figures(case):
+    for f in (case_figures(case) if figures is None else figures):
         q = f.quantity
         if q.projected or q.indicator == "other" or (q.indicator == "count" and not q.counted_en):
             continue
@@ -396,14 +396,14 @@ def order_bounds(collection: Collection, known: dict[str, str], sections: dict[s
 
 
 def english_card(case: Case, org: OrgMeta, sec_en: str | None, techs: list[str], linked: dict[str, list[str]],
-                 gazetteer, outcomes: list[str]) -> str:
+                 gazetteer, outcomes: list[str], extractions=None) -> str:
     """An English description of the case from what the graph will hold about it (not a translation)."""
     from .orgfacts import EXCHANGES, extract_org_facts
     from .places import case_places
     from .targets import KIND_LABELS, extract_targets
 
     lines = [f"{org.short_en} ({org.name_en}; {org.kind})" + (f", section {sec_en}" if sec_en else "") + "."]
-    facts = extract_org_facts(case)
+    facts = extractions.get(case, "org_facts") if extractions else extract_org_facts(case)
     said = []
     if facts.founded:
         said.append(f"founded in {facts.founded[0]}")
@@ -415,7 +415,7 @@ def english_card(case: Case, org: OrgMeta, sec_en: str | None, techs: list[str],
     if techs:
         lines.append("Technologies: " + ", ".join(techs) + ".")
     if gazetteer is not None:
-        cp = case_places(case, gazetteer)
+        cp = extractions.get(case, "places") if extractions else case_places(case, gazetteer)
         sites = [gazetteer.get(c).en for c in cp.finest_sites(gazetteer)]
         provinces = [gazetteer.get(c).en for c in cp.site_provinces(gazetteer) if gazetteer.get(c).en not in sites]
         if sites:
@@ -432,7 +432,7 @@ def english_card(case: Case, org: OrgMeta, sec_en: str | None, techs: list[str],
     if linked.get("standard"):
         lines.append("Standards: " + ", ".join(linked["standard"][:6]) + ".")
     targets = [f"{KIND_LABELS[t.kind][1]}{f' {t.percentage:g}%' if t.percentage is not None else ''} by {t.year}"
-               for t in extract_targets(case)]
+               for t in (extractions.get(case, "targets") if extractions else extract_targets(case))]
     if targets:
         lines.append("Targets: " + "; ".join(dict.fromkeys(targets)) + ".")
     if outcomes:
@@ -442,7 +442,7 @@ def english_card(case: Case, org: OrgMeta, sec_en: str | None, techs: list[str],
 
 
 def complete_cases(collection: Collection, metadata: Metadata, vocab: Vocabulary, case_orgs: dict[str, str],
-                   gazetteer=None) -> None:
+                   gazetteer=None, extractions=None) -> None:
     """CaseMeta for every case without a curated entry (metadata.cases gains them; sections may gain s0)."""
     todo = [c for c in collection.cases if c.id not in metadata.cases]
     if not todo:
@@ -452,7 +452,9 @@ def complete_cases(collection: Collection, metadata: Metadata, vocab: Vocabulary
     docs = {c.id: case_features(c, tech_matcher) for c in collection.cases}
     labels = {c.id: metadata.cases[c.id].section for c in curated}
     clf = SectionClassifier({c.id: docs[c.id] for c in curated}, labels)
-    threshold = calibrate(docs, labels)
+    labelled = ({c: docs[c] for c in sorted(labels)}, dict(sorted(labels.items())))
+    threshold = (extractions.derived("section-calibration", labelled, lambda: calibrate(docs, labels)) if extractions
+                 else calibrate(docs, labels))
     known = dict(labels)
     printed: dict[str, str] = {}
     for case in todo:  # a printed margin label beats everything
@@ -501,12 +503,12 @@ def complete_cases(collection: Collection, metadata: Metadata, vocab: Vocabulary
             if e.en not in linked[e.kind]:
                 linked[e.kind].append(e.en)
         techs = linked.get("technology", [])
-        outcomes = top_outcomes(case)
+        outcomes = top_outcomes(case, figures=extractions.get(case, "figures") if extractions else None)
         sec_en = metadata.sections[sec].en if sec != UNASSIGNED.id else None
         title_en = f"{org.short_en}: " + (", ".join(techs[:3]) if techs else f"case {case.number} of {case.collection}")
         metadata.cases[case.id] = CaseMeta(
             id=case.id, section=sec, title_zh=case.title, title_en=title_en, org=org.id,
-            summary_en=english_card(case, org, sec_en, techs, linked, gazetteer, outcomes),
+            summary_en=english_card(case, org, sec_en, techs, linked, gazetteer, outcomes, extractions),
             summary_zh=summary, keywords_en=tuple(techs[:8]), origin="automatic",
             section_confidence=round(conf, 3),
             evidence={"title_zh": list(case.title_lines), "company_zh": case.company_line, "section": section_ev,
@@ -518,11 +520,11 @@ def complete_cases(collection: Collection, metadata: Metadata, vocab: Vocabulary
 
 
 def complete(collection: Collection, metadata: Metadata, vocab_loader, partners: dict,
-             place_labels: dict[str, str], gazetteer=None) -> Vocabulary:
+             place_labels: dict[str, str], gazetteer=None, extractions=None) -> Vocabulary:
     """Organisations first (the vocabulary is made from them), then the cases."""
     case_orgs = complete_organisations(collection, metadata, partners, place_labels)
     vocab = vocab_loader(metadata)
-    complete_cases(collection, metadata, vocab, case_orgs, gazetteer)
+    complete_cases(collection, metadata, vocab, case_orgs, gazetteer, extractions)
     return vocab
 
 

@@ -22,8 +22,9 @@ from climatekg.corpus.model import PART_EN, PART_KEYS, PART_ZH, Case, Collection
 from .namespace import CKG, CUR, PROV, QUDT, SCHEMA, UNIT
 from .factgraph import FactWriter
 from .gazetteer import Gazetteer
+from .extracted import Extractions
+from .quantities import YEAR, Quantity, sentence_span
 from .sparql_text import id_base
-from .quantities import YEAR, Quantity, case_figures, sentence_span
 from .units import UNIT_IRIS, indicator_id, measure_label
 from .vocab import Entity, Matcher, Vocabulary
 
@@ -71,8 +72,9 @@ def _quote(text: str, start: int, end: int) -> tuple[str, int, int]:
 
 class GraphBuilder:
     def __init__(self, collection: Collection, metadata: Metadata, vocab: Vocabulary, base_iri: str,
-                 gazetteer: Gazetteer | None = None):
+                 gazetteer: Gazetteer | None = None, extractions: Extractions | None = None):
         self.c, self.meta, self.vocab = collection, metadata, vocab
+        self.x = extractions or Extractions(gazetteer)  # what the text-only extractors read (graph/extracted.py)
         self.iri = Iris(base_iri)
         self.g = Graph()
         for prefix, ns in (("ckg", str(CKG)), ("schema", str(SCHEMA)), ("prov", str(PROV)), ("qudt", str(QUDT)),
@@ -333,7 +335,7 @@ class GraphBuilder:
                     y = int(ym.group(1))
                     if 2000 <= y <= 2060:
                         seen.setdefault(("year", str(y)), []).append((key, pi, para, ym.start(1), ym.end(1), y))
-        for outcome_n, f in enumerate(case_figures(case), start=1):
+        for outcome_n, f in enumerate(self.x.get(case, "figures"), start=1):
             self.outcome(case, c, f.part, self.iri.para(case.id, f.para_index), f.paragraph, f.quantity, outcome_n)
 
         preds = {"technology": ("usesTechnology", CKG.usesTechnology), "place": ("locatedIn", CKG.locatedIn),
@@ -413,8 +415,9 @@ def unit_node_triples(g: Graph, iris: Iris):
 
 
 def build_graph(collection: Collection, metadata: Metadata, vocab: Vocabulary, base_iri: str,
-                ontology_graphs: list[Graph], gazetteer: Gazetteer | None = None) -> tuple[Graph, dict[str, int]]:
-    b = GraphBuilder(collection, metadata, vocab, base_iri, gazetteer)
+                ontology_graphs: list[Graph], gazetteer: Gazetteer | None = None,
+                extractions: Extractions | None = None) -> tuple[Graph, dict[str, int]]:
+    b = GraphBuilder(collection, metadata, vocab, base_iri, gazetteer, extractions)
     g = b.build()
     unit_node_triples(g, b.iri)
     for og in ontology_graphs:

@@ -16,11 +16,9 @@ from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 from climatekg.corpus.model import Case
 from .gazetteer import Division, Gazetteer, romanise
 from .namespace import CKG, PROV, SCHEMA
-from .orgfacts import EXCHANGES, Span, extract_org_facts
-from .partners import extract_partners
-from .places import case_places, headquarters_place
-from .recognitions import extract_recognitions
-from .targets import KIND_LABELS, extract_targets
+from .orgfacts import EXCHANGES, Span
+from .places import headquarters_place
+from .targets import KIND_LABELS
 
 TARGET_KIND_ALT = {  # alternative labels of the target kinds (zh, en) — the question lexicon
     "net-zero": (("净零", "净零碳排放", "净零目标"), ("net-zero emissions", "net zero target")),
@@ -158,7 +156,7 @@ class FactWriter:
                           max(span.start + 1, span.end))
 
     def places(self, case: Case, c):
-        cp = case_places(case, self.gaz)
+        cp = self.b.x.get(case, "places")
         finest = set(cp.finest_sites(self.gaz))
         for code in sorted(finest):
             ms = cp.sites[code]
@@ -213,7 +211,7 @@ class FactWriter:
     def organisation(self, case: Case, c, org_id: str):
         o = self.b.iri.org(org_id)
         meta = self.b.meta.orgs.get(org_id)
-        facts = extract_org_facts(case)
+        facts = self.b.x.get(case, "org_facts")
         add = self.b.add
         if facts.founded and not (meta and meta.founded):
             year, span = facts.founded
@@ -272,7 +270,7 @@ class FactWriter:
     def recognitions(self, case: Case, c):
         add = self.b.add
         awards = [(re.sub(r"\s", "", lab), e) for e in self.b.vocab.awards.values() for lab in e.labels_zh if len(lab) >= 3]
-        for n, r in enumerate(extract_recognitions(case), start=1):
+        for n, r in enumerate(self.b.x.get(case, "recognitions"), start=1):
             ev = URIRef(f"{c}/recognition/{n:03d}")
             add(c, CKG.receivedRecognition, ev)
             add(ev, RDF.type, CKG.RecognitionEvent)
@@ -303,7 +301,7 @@ class FactWriter:
 
     def targets(self, case: Case, c):
         add = self.b.add
-        for n, t in enumerate(extract_targets(case), start=1):
+        for n, t in enumerate(self.b.x.get(case, "targets"), start=1):
             node = URIRef(f"{c}/target/{n:03d}")
             add(c, CKG.statesTarget, node)
             add(node, RDF.type, CKG.Target)
@@ -332,7 +330,7 @@ class FactWriter:
             o = self.b.meta.orgs.get(o.parent)
         own_iris = {self.b.iri.org(x) for x in own}
         linked = set(self.b.g.objects(c, CKG.partner))
-        for p in extract_partners(case):
+        for p in self.b.x.get(case, "partners"):
             other = self.org_for(p.name, own)
             if other in linked or other in own_iris:
                 continue

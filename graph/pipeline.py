@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
 
 from climatekg.artifacts import CHECKSUMS
 from climatekg.corpus.metadata import load_metadata
@@ -26,6 +27,7 @@ from climatekg.config import DEFAULT_BASE_IRI
 from climatekg.corpus.sources import load_collection
 from .automatic import complete
 from .build import build_graph
+from .extracted import Extractions, extraction_version
 from .gazetteer import GazetteerError, load_gazetteer
 from .sparql_text import ONTOLOGY_IRI, id_base
 from .vocab import load_vocabulary
@@ -46,7 +48,22 @@ class GraphBuild:
     seconds: float
 
 
-def load_inputs(settings):
+def extractions_for(settings, gazetteer=None) -> Extractions:
+    """The text-only extraction of each case (graph/extracted.py), cached under ``cache_dir/extraction`` by case
+    text and by the code and data the extractors read."""
+    from climatekg.config import ROOT
+
+    from .gazetteer import gazetteer_inputs
+
+    if gazetteer is None:
+        gazetteer = load_gazetteer(settings.entities.parent / "provinces_en.toml")
+    files = [p for d in ("corpus", "graph") for p in (ROOT / d).glob("*.py")]
+    files += [*Path(settings.ontology_dir).glob("*.ttl"), *Path(settings.entities).parent.glob("*.toml"),
+              *gazetteer_inputs()]
+    return Extractions(gazetteer, Path(settings.cache_dir) / "extraction", extraction_version(files))
+
+
+def load_inputs(settings, extractions: Extractions | None = None):
     """Parse and validate everything the graph is made from (shared with the search index).
 
     The vendored collection and every added source (corpus/sources.py) form one collection; cases without a
@@ -62,8 +79,11 @@ def load_inputs(settings):
     if any(c.id not in metadata.cases for c in collection.cases):
         place_labels = {lab: e.en for e in vocab.places.values() for lab in e.labels_zh}
         partners = {k: e for k, e in vocab.orgs.items() if "meta" not in e.extra}
-        gazetteer = load_gazetteer(settings.entities.parent / "provinces_en.toml")
-        vocab = complete(collection, metadata, vocabulary, partners, place_labels, gazetteer)
+        if extractions is None:
+            extractions = extractions_for(settings)
+        vocab = complete(collection, metadata, vocabulary, partners, place_labels, extractions.gazetteer,
+                         extractions)
+        extractions.save()
     return collection, metadata, vocab
 
 
@@ -87,15 +107,68 @@ def ontology_graphs(settings) -> list[Graph]:
     return out
 
 
+def rdfs_closure(graph: Graph, ontology: list[Graph]) -> Graph:
+    """The graph, the ontology and what RDFS entailment adds that SHACL can see: super-property triples
+    (rdfs7), types from rdfs:domain and rdfs:range (rdfs2, rdfs3) and super-class types (rdfs9), with
+    rdfs:subClassOf and rdfs:subPropertyOf taken transitively.
+
+    This is what pySHACL's ``inference="rdfs"`` (owlrl's full RDFS closure, ~80 % of a validation) gives the
+    shapes: they target and check classes and properties, never the axiomatic triples or literal typing the full
+    closure adds. Validating this graph with no inference reports the same results (tests/test_graph.py).
+    """
+    g = Graph()
+    g += graph
+    for og in ontology:
+        g += og
+
+    def transitive(pred) -> dict:
+        up: dict = {}
+        for s, o in g.subject_objects(pred):
+            up.setdefault(s, set()).add(o)
+        out = {}
+        for s, direct in up.items():
+            seen, todo = set(), list(direct)
+            while todo:
+                x = todo.pop()
+                if x not in seen:
+                    seen.add(x)
+                    todo += up.get(x, ())
+            out[s] = seen
+        return out
+
+    super_class, super_prop = transitive(RDFS.subClassOf), transitive(RDFS.subPropertyOf)
+    domain: dict = {}
+    range_: dict = {}
+    for p, d in g.subject_objects(RDFS.domain):
+        domain.setdefault(p, set()).add(d)
+    for p, r in g.subject_objects(RDFS.range):
+        range_.setdefault(p, set()).add(r)
+    inferred = set()
+    for s, p, o in g:
+        for q in (p, *super_prop.get(p, ())):
+            if q != p:
+                inferred.add((s, q, o))
+            for d in domain.get(q, ()):
+                inferred.add((s, RDF.type, d))
+            if not isinstance(o, Literal):
+                for r in range_.get(q, ()):
+                    inferred.add((o, RDF.type, r))
+    for t in inferred:
+        g.add(t)
+    for s, c in list(g.subject_objects(RDF.type)):
+        for sc in super_class.get(c, ()):
+            g.add((s, RDF.type, sc))
+    return g
+
+
 def shacl_validate(graph: Graph, shapes_path: Path, ontology: list[Graph]) -> None:
+    """pySHACL over the graph with its RDFS closure (:func:`rdfs_closure`) — the graph is never written on a
+    violation."""
     from pyshacl import validate
 
     shapes = Graph().parse(shapes_path, format="turtle")
-    ont = Graph()
-    for og in ontology:
-        ont += og
     conforms, report_graph, report_text = validate(
-        graph, shacl_graph=shapes, ont_graph=ont, inference="rdfs", abort_on_first=False, allow_warnings=True
+        rdfs_closure(graph, ontology), shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=True
     )
     if not conforms:
         raise BuildError("the graph does not conform to ontology/shapes.ttl:\n" + summarise_report(report_text))
@@ -120,8 +193,13 @@ def summarise_report(report_text: str, examples: int = 3) -> str:
 def make_graph(settings, progress: Callable[[str], None] = print) -> GraphBuild:
     t0 = time.perf_counter()
     try:
+        gazetteer = load_gazetteer(settings.entities.parent / "provinces_en.toml")
+    except GazetteerError as e:
+        raise BuildError(str(e)) from None
+    extractions = extractions_for(settings, gazetteer)
+    try:
         progress(f"parsing {settings.source.name}")
-        collection, metadata, vocab = load_inputs(settings)
+        collection, metadata, vocab = load_inputs(settings, extractions)
     except CorpusError as e:
         raise BuildError(str(e)) from None
     progress(f"  {len(collection.cases)} cases, {sum(len(p.paragraphs) for c in collection.cases for p in c.parts.values())} paragraphs")
@@ -131,12 +209,10 @@ def make_graph(settings, progress: Callable[[str], None] = print) -> GraphBuild:
     onto = ontology_graphs(settings)
     tech = vocab.technology_graph
     vocab.technology_graph = _rebase(tech, settings.base_iri)
-    try:
-        gazetteer = load_gazetteer(settings.entities.parent / "provinces_en.toml")
-    except GazetteerError as e:
-        raise BuildError(str(e)) from None
-    graph, counts = build_graph(collection, metadata, vocab, settings.base_iri, onto, gazetteer)
-    progress(f"  {len(graph):,} triples, {counts.get('outcomes', 0)} quantified outcomes")
+    graph, counts = build_graph(collection, metadata, vocab, settings.base_iri, onto, gazetteer, extractions)
+    extractions.save()
+    progress(f"  {len(graph):,} triples, {counts.get('outcomes', 0)} quantified outcomes; text extraction: "
+             f"{extractions.loaded} of {len(collection.cases)} cases from the cache, {extractions.computed} extractor runs")
     progress("validating with SHACL (ontology/shapes.ttl)")
     shacl_validate(graph, settings.ontology_dir / "shapes.ttl", onto)
     return GraphBuild(collection, graph, counts, time.perf_counter() - t0)

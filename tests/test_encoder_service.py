@@ -88,3 +88,32 @@ def test_a_model_the_numpy_pass_cannot_run_is_left_to_sentence_transformers(tmp_
     (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True}))
     assert "pooling" in supported(tmp_path) and lean_encoder(str(tmp_path)) is None
     assert lean_encoder("intfloat/multilingual-e5-small") is None  # a hub name, not a folder
+
+
+def test_passages_in_bf16_only_where_the_cpu_multiplies_bf16(settings):
+    from dataclasses import replace
+
+    from climatekg.embeddings.encoder import cpu_has_bf16, passage_precision
+
+    amx = "processor\t: 0\nflags\t\t: fpu avx2 avx512f amx_bf16 amx_tile\n"
+    plain = "processor\t: 0\nflags\t\t: fpu avx2 avx512f\nbugs\t\t: amx_bf16\n"  # only the flags line counts
+    assert cpu_has_bf16(amx) and not cpu_has_bf16(plain)
+    auto = replace(settings, model="", encoder_precision="fp32", index_precision="auto")
+    assert passage_precision(auto, amx) == "bf16" and passage_precision(auto, plain) == "fp32"
+    assert passage_precision(replace(auto, model="BAAI/bge-m3"), amx) == "fp32"  # measured for the default model only
+    assert passage_precision(replace(auto, index_precision="fp32"), amx) == "fp32"
+    assert passage_precision(replace(auto, index_precision="bf16"), plain) == "bf16"
+    assert passage_precision(replace(auto, encoder_precision="int8"), amx) == "int8"  # one precision for both
+
+
+def test_vector_cache_says_which_texts_still_need_embedding(tmp_path):
+    import numpy as np
+
+    from climatekg.embeddings.encoder import VectorCache
+
+    cache = VectorCache(tmp_path, "model [bf16]")
+    path = cache._path("光伏发电")
+    path.parent.mkdir(parents=True)
+    np.save(path, np.ones(4, dtype="float32"))
+    assert cache.missing(["光伏发电", "储能", "储能", "沼气"]) == ["储能", "沼气"]
+    assert VectorCache(tmp_path, "model").missing(["光伏发电"]) == ["光伏发电"]  # another precision, another key

@@ -182,6 +182,48 @@ def test_the_graph_covers_added_cases(with_fixture, tmp_path):
     assert (38000.0, "t") in {(float(r["v"]), r["u"]) for r in out}
 
 
+# -- the extraction cache: an add reads only the new cases ------------------------------------------------
+def test_extraction_cache_reads_each_case_once_per_text_and_version(fixture_parse, settings, tmp_path):
+    from climatekg.graph.extracted import Extractions
+    from climatekg.graph.gazetteer import load_gazetteer
+
+    gaz = load_gazetteer(settings.entities.parent / "provinces_en.toml")
+    coll, _ = fixture_parse
+    first = Extractions(gaz, tmp_path, "v1")
+    figures = {c.id: first.get(c, "figures") for c in coll.cases}
+    places = {c.id: first.get(c, "places") for c in coll.cases}
+    assert first.computed == 4 and first.get(coll.cases[0], "figures") is figures[coll.cases[0].id]
+    assert any(f.quantity.indicator == "co2-reduction" for f in figures["case-two-cases-01"])
+    assert first.save() == 2 and first.save() == 0
+
+    again = Extractions(gaz, tmp_path, "v1")  # another process: everything from disk, nothing computed
+    assert [again.get(c, "figures") for c in coll.cases] == list(figures.values())
+    assert [again.get(c, "places").sites for c in coll.cases] == [p.sites for p in places.values()]
+    assert (again.computed, again.loaded) == (0, 2)
+    again.get(coll.cases[0], "targets")  # a field not cached yet is computed and added to the entry
+    assert again.computed == 1
+
+    other = Extractions(gaz, tmp_path, "v2")  # other code or data: a new key
+    other.get(coll.cases[0], "figures")
+    assert (other.computed, other.loaded) == (1, 0)
+    changed = replace(coll.cases[0], title=coll.cases[0].title + "（修订）")  # another text: a new key
+    assert first.key(changed) != first.key(coll.cases[0])
+
+
+def test_calibration_is_kept_by_its_inputs(tmp_path):
+    from climatekg.graph.extracted import Extractions
+
+    calls = []
+    x = Extractions(None, tmp_path, "v1")
+    assert x.derived("calibration", {"a": 1}, lambda: calls.append(1) or 0.6) == 0.6
+    x.save()
+    y = Extractions(None, tmp_path, "v1")
+    assert y.derived("calibration", {"a": 1}, lambda: calls.append(1) or 0.9) == 0.6  # from disk
+    assert y.derived("calibration", {"a": 2}, lambda: calls.append(1) or 0.9) == 0.9  # other inputs
+    assert len(calls) == 2
+    assert y.loaded == 0  # derived results are not counted as cases read from the cache
+
+
 # -- add / remove / sources ----------------------------------------------------------------------------------
 @pytest.fixture
 def workspace(settings, graph_build_dir, tmp_path):
@@ -204,10 +246,12 @@ def graph_only(monkeypatch):
 
 
 @pytest.mark.slow  # three graph builds with SHACL validation (~45 s): run by make test-slow / CI
-def test_add_is_idempotent_and_remove_restores(workspace, graph_only):
+def test_add_is_idempotent_and_remove_restores(workspace, graph_only, capsys):
     from climatekg.ingest import add_files, list_sources, remove_source
 
     res = add_files(workspace, [FIXTURE], progress=lambda m: None)
+    # the 26 were extracted by the session's graph build: only the two new cases are read
+    assert "text extraction: 26 of 28 cases from the cache" in capsys.readouterr().err
     assert [s.id for s in res.added] == ["two-cases"]
     src = res.added[0]
     assert src.cases == ["case-two-cases-01", "case-two-cases-02"] and src.skipped == []
