@@ -118,7 +118,9 @@ def evaluate(collection: Collection, gold_path: Path) -> ExtractionScore:
 #     labels and alternative labels (graph.units.classify_measure, restricted to indicators reported in the
 #     gold unit); an indicator and its broader or narrower indicator agree.
 # Units: the gold writers' base units have no tonne of coal equivalent, so a gold "t" accepts "tce";
-# compound units compare as printed (kWh/㎡ = kWh/m2).
+# compound units compare as printed (kWh/㎡ = kWh/m2, 元/㎡ = CNY/m2). Values compare as one quantity: the
+# writers' base units have no metre, mu or hour, so they wrote 7.2 米 as 0.0072 km and kept 6000 亩 as
+# "other:mu" — both sides are read in the same unit (km, m², h, yr) before they are compared.
 
 BLIND_FIELDS = ("value", "unit", "measure", "year", "baseline_year", "period")
 
@@ -156,7 +158,20 @@ def load_blind(path: Path) -> list[dict]:
 def _norm_unit(u: str | None) -> str:
     u = (u or "").removeprefix("other:").lower().replace("㎡", "m2").replace("m²", "m2").replace("m³", "m3")
     u = re.sub(r"/\s*(yr|year|a|年)$", "/yr", u.replace(" ", ""))
+    u = re.sub(r"(?:万元|元)(?=/)", "cny", u) if "/" in u else u
     return {"tce": "t"}.get(u, u)
+
+
+# units the two sides may state one quantity in: (unit, factor) to the unit compared
+_SAME_QUANTITY = {"m": ("km", 1e-3), "mu": ("m2", 10000 / 15), "亩": ("m2", 10000 / 15), "hours": ("h", 1.0),
+                  "hour": ("h", 1.0), "years": ("yr", 1.0), "year": ("yr", 1.0), "a": ("yr", 1.0)}
+
+
+def _quantity(value: float, unit: str | None) -> tuple[float, str]:
+    """(value, unit) in the unit both sides are compared in."""
+    u = _norm_unit(unit)
+    to, f = _SAME_QUANTITY.get(u, (u, 1.0))
+    return value * f, to
 
 
 def _first_number(s: str) -> str | None:
@@ -217,8 +232,8 @@ def evaluate_blind(collection: Collection, path: Path) -> BlindScore:
         gl = int(g["line"])
         cands = [s for s in figs_by_case.get(int(g["case"]), []) if abs(s["line"] - gl) <= 1 or s["prev_line"] == gl]
         cands.sort(key=lambda s: abs(s["line"] - gl))
-        gv = float(g["value"])
-        sys = next((s for s in cands if _close(s["value"], gv)), None)
+        gv, gu = _quantity(float(g["value"]), g["base_unit"])
+        sys = next((s for s in cands if _close(_quantity(s["value"], s["unit"])[0], gv)), None)
         if sys is None:
             num = _first_number(g.get("printed", ""))
             sys = next((s for s in cands if num and _first_number(s["surface"]) == num), None)
@@ -226,8 +241,8 @@ def evaluate_blind(collection: Collection, path: Path) -> BlindScore:
         if sys is not None:
             aligned += 1
             right = {
-                "value": _close(sys["value"], gv),
-                "unit": _norm_unit(sys["unit"]) == _norm_unit(g["base_unit"]),
+                "value": _close(_quantity(sys["value"], sys["unit"])[0], gv),
+                "unit": _quantity(sys["value"], sys["unit"])[1] == gu,
                 "measure": measure_right(g, sys),
                 "year": sys["year"] is not None and sys["year"] == g["year"],
                 "baseline_year": sys["baseline_year"] is not None and sys["baseline_year"] == g["baseline_year"],
