@@ -51,11 +51,13 @@ def cn_to_number(s: str) -> float | None:
 
 ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 CHINESE = r"[一二两三四五六七八九十百千]+"
-NUMBER = rf"(?P<num>{ARABIC}|{CHINESE})(?:\s?[-—–~～至到]\s?(?P<num2>{ARABIC})(?=\s?(?:%|％|万|亿|吨|[a-zA-Z]|千|兆)))?"
+UNIT_RE = "|".join(f"(?:{p})" for p, _, _ in TEXT_UNITS)
+# a range (30—50%, 2-3 次, 8-10 万) is read as its lower bound, before any unit or multiplier
+NUMBER = (rf"(?P<num>{ARABIC}|{CHINESE})(?:\s?[-—–~～至到]\s?(?P<num2>{ARABIC})"
+          rf"(?=\s?(?:%|％|万|亿|千|兆|[a-zA-Z]|{UNIT_RE})))?")
 MULT = r"(?P<mult>万亿|千万|百万|万|亿)?"
 FUZZ = r"(?P<fuzz>多|余|几|\+)?"
 
-UNIT_RE = "|".join(f"(?:{p})" for p, _, _ in TEXT_UNITS)
 _UNIT_COMPILED = [(re.compile(rf"^(?:{p})$"), u, f) for p, u, f in TEXT_UNITS]
 
 QUANTITY = re.compile(
@@ -255,10 +257,12 @@ def _unit_factor(unit_text: str) -> tuple[str, float] | None:
 # A year in the sentence has a role: the time the figure refers to ("time"), a reporting date ("asof", 截至),
 # the baseline of a change ("baseline", 较2019年), a target ("target", after the collection's year), or it
 # belongs to something else — a founding date, or the title or edition of a document or factor table
-# ("founding", "source"). Only time, asof and target years can be a figure's year; none is guessed.
+# ("founding", "source"), or opens a span that runs to now ("since": 自2004年以来, the start of a running total
+# and the baseline of a change over it). Only time, asof and target years can be a figure's year; none is
+# guessed.
 
 REPORT_YEAR = 2023  # the collection reports up to 2023; a later year is a target or forecast
-YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?)"
+YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?|(?=\s?全年))"
                           r"(?:\s?(?P<mo>\d{1,2})\s?月(?:\s?(?P<day>\d{1,2})\s?日)?)?")
 
 
@@ -285,7 +289,12 @@ def year_mentions(text: str) -> list[YearMention]:
         elif re.search(r"(?:成立|创立|创建|始建|创办|组建|建立|注册|诞生|改制|上市|开业)于?\s?$", before) or re.match(
                 r"\s?(?:\d{1,2}\s?日)?\s?(?:正式)?(?:成立|创立|创建|始建|创办|组建|建厂|注册成立|诞生|改制|上市|挂牌|开业|进入中国)", after):
             role = "founding"
+        elif re.search(r"(?:自|从|自从)\s?$", before) and re.match(r"(?:\s?\d{1,2}\s?月)?\s?(?:以来|起|开始|至今)", after) or (
+                re.match(r"(?:\s?\d{1,2}\s?月)?\s?以来", after)):
+            role = "since"
         elif (re.search(r"(?:较|比|相比|相较|相对于?|对比|同比)\s?$", before)
+              # 较脉动诞生之初（2004年）: the year in brackets names the point compared with
+              or re.search(r"(?:较|相比|相较|对比)[^，。；\d]{0,12}[（(]\s?$", before)
               or (re.search(r"(?:与|同|从|和)\s?$", before) and re.match(r"[^，。；]{0,12}?(?:相比|相较|比较|为基准|基准|基线|为基数|水平)", after))
               or (re.search(r"以\s?$", before) and re.match(r"[^，。；计]{0,8}?(?:为基准|为基数|为基线|基准|基线)", after))
               or re.match(r"\s?(?:的)?(?:基准|基线)", after)):
@@ -327,12 +336,48 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
     if year is None:
         c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
         year = next((y for y in usable if end <= y.start < c1), None)
+    if year is None:
+        year = _opener_year(text, s0, start)
     c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
     # a baseline belongs to its clause, or leads the sentence up to the figure (与2019年相比，用电量降低8.5%)
     bases = [y for y in ms if y.role == "baseline" and (c0 <= y.start < c1 or (
         y.end <= start and not re.search(r"\d", text[y.end : start])))]
+    if not bases and text[end - 1 : end] in "%％" and (since := [y for y in ms if y.role == "since" and y.end <= start]):
+        bases = since[-1:]  # 自2004年以来，单瓶水耗下降了66%: a change since then, against then
+    if not bases and (text[end - 1 : end] in "%％" or CHANGE_VERB.search(text, c0, start)):
+        # a baseline that opens the sentence (较脉动诞生之初（2004年），能耗下降72.2%，碳排放强度降低92%) is the
+        # baseline of every change the sentence goes on to list
+        first = min([i for i in (text.find(c, s0, start) for c in "，,") if i >= 0] or [start])
+        bases = [y for y in ms if y.role == "baseline" and y.end <= first]
     base = min(bases, key=lambda y: abs(y.start - start)) if bases else None
     return year, base
+
+
+CHANGE_VERB = re.compile(r"下降|降低|减少|削减|提升|提高|增长|增加|上升|节约|节省")
+# a date that opens a sentence or a numbered item: 2023年，… / 2. 截至2023年… / （3）2022全年，…
+OPENER = re.compile(r"\s?(?:[（(]?\d{1,2}[)）.、．]\s?)?(?:截至|截止|截止到|至|在|于)?\s?"
+                    r"(?:19|20)\d{2}\s?(?:年|/\s?\d{2}\s?财年|(?=\s?全年))")
+
+
+def _opener_year(text: str, s0: int, start: int) -> YearMention | None:
+    """The year that opens the whole sentence a figure's clause belongs to, when the sentence goes on past a
+    semicolon (2023年，蒙牛工厂利用生物质产蒸汽13.2万吨；利用沼气0.25亿m³): it dates every part of it."""
+    p0 = s0
+    while p0 > 0 and text[p0 - 1] == "；":
+        p0 = sentence_span(text, p0 - 2)[0]
+    if p0 == s0:
+        return None
+    m = OPENER.match(text, p0)
+    if not m:
+        return None
+    ys = [replace(y, start=y.start + p0, end=y.end + p0) for y in year_mentions(text[p0 : m.end() + 8])]
+    y = next((y for y in ys if y.start < m.end()), None)
+    if y is None or y.role not in ("time", "asof", "target"):
+        return None
+    # a later date in the sentence before the figure takes over (2022 年…；2023 年…)
+    if any(x.role in ("time", "asof", "target") for x in year_mentions(text[y.end : start])):
+        return None
+    return y
 
 
 # -- projected, annual, cumulative, point ---------------------------------------------------
@@ -387,6 +432,7 @@ ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<!\d)\s?年度|年平�
 ANNUAL_CHANGE = re.compile(r"同比(?:增|提|下|减|上|降)|增速|较上一?年|比上一?年|上一年度|环比上年")  # a change over a year
 ANNUAL_SENTENCE = re.compile(r"每年|年均|全年|每一年")
 CUMULATIVE_NEAR = re.compile(r"累计|累积|共计|总计|合计")
+SINCE = re.compile(r"(?:19|20)\d{2}\s?年(?:\s?\d{1,2}\s?月)?\s?以来|自[^，。；\d]{0,12}以来")  # a span running to now
 # 共 before a verb of an amount over time (共减少 42221 吨, 共节约, 共发电): a total, like 累计
 TOTAL_VERB = re.compile(r"(?<![公总一])共(?:同)?(?:减少|减排|节约|节省|节能|节电|发电|生产|回收|处理|消纳|替代|输送|交易|"
                         r"种植|植树|带动|服务|产生|避免|降低|吸收|捕集|利用)")
@@ -401,7 +447,7 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     if per_year or re.match(r"\s?/\s?年|\s?每年|\s?/yr|\s?/a\b", text[end : end + 5]) or re.search(r"/(?:yr|年|a|year)$", unit):
         return "annual"
     if CUMULATIVE_NEAR.search(near) or re.search(r"生命周期|寿命期|\d+\s?年(?:内|间|算)", text[c0:start]) or (
-            flow and TOTAL_VERB.search(near)):
+            flow and (TOTAL_VERB.search(near) or SINCE.search(text, s0, start))):
         # a total over one stated year (2022 年累计生产沼气) is that year's figure
         return "annual" if year is not None and year.role == "time" and flow else "cumulative"
     if ANNUAL_NEAR.search(near) or (unit in ("%", "倍") and ANNUAL_CHANGE.search(text, max(s0, start - 30), start)):

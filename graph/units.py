@@ -76,14 +76,15 @@ TEXT_UNITS: list[tuple[str, str, float]] = [
     (r"千克|公斤|kg", "kg", 1),
     (r"吨|t(?![a-zA-Z])", "t", 1),
     # energy
-    (r"太瓦时|[Tt][Ww][Hh]", "kWh", 1e9),  # energy in any case: a storage size printed 9.6MWH is energy, not power
-    (r"吉瓦时|[Gg][Ww][Hh]", "kWh", 1e6),
-    (r"兆瓦时|[Mm][Ww][Hh]", "kWh", 1e3),
-    (r"千瓦时|[Kk][Ww][Hh]|度", "kWh", 1),
+    # energy in any case: a storage size printed 9.6MWH is energy, not power; kW·h and kw.h are kWh too
+    (r"太瓦时|[Tt][Ww][·.•]?[Hh]", "kWh", 1e9),
+    (r"吉瓦时|[Gg][Ww][·.•]?[Hh]", "kWh", 1e6),
+    (r"兆瓦时|[Mm][Ww][·.•]?[Hh]", "kWh", 1e3),
+    (r"千瓦时|[Kk][Ww][·.•]?[Hh]|度", "kWh", 1),
     # power
-    (r"吉瓦|GWp|GW", "kW", 1e6),
-    (r"兆瓦|MWp|MW", "kW", 1e3),
-    (r"千瓦|kWp|kW|KW|kw(?!h)", "kW", 1),
+    (r"吉瓦|GWp|GW(?![·.•]?[Hh])", "kW", 1e6),
+    (r"兆瓦|MWp|MW(?![·.•]?[Hh])", "kW", 1e3),
+    (r"千瓦|kWp|kW(?![·.•]?[Hh])|KW(?![·.•]?[Hh])|kw(?![·.•]?[Hh])", "kW", 1),
     (r"Wp|W(?![a-zA-Z])", "kW", 1e-3),
     (r"千伏|kV", "kV", 1),
     # money
