@@ -791,6 +791,28 @@ def _dated(q: Quantity, year: int, month: str | None) -> Quantity:
     return replace(q, year=year, as_of=f"{year}-{int(month):02d}" if month else str(year), period=period)
 
 
+def _paragraph_dated(text: str, q: Quantity) -> Quantity:
+    """A figure with no year of its own, in a paragraph whose account an earlier sentence dated at its opening
+    (截至2022年底，…。… 46.3万用户 / 2023年桓台收获的低碳小麦…。据…计算，其…减少32%): that date, unless
+    another year is named in between. A reporting date (截至) makes a running total cumulative."""
+    s0 = q.sentence[0]
+    if s0 == 0 or SINCE.search(text, s0, q.start):  # 自开放以来: a span from that date, not a figure of it
+        return q
+    mentions = year_mentions(text[:s0])
+    if not mentions:
+        return q
+    last = mentions[-1]
+    p0 = sentence_span(text, last.start)[0]
+    m = OPENER.match(text, p0)
+    if not m or not (p0 <= last.start < m.end()) or last.role not in ("time", "asof"):
+        return q
+    if last.role == "time" and last.month:  # 2022年7月，携程发布…计划。带动7600万人次…: the date of an event
+        return q
+    if last.role == "asof":
+        return _dated(q, last.year, str(last.month) if last.month else None)
+    return replace(q, year=last.year)
+
+
 def case_figures(case: "Case") -> list[CaseFigure]:
     """Every figure of a case in document order — the outcomes the graph holds.
 
@@ -808,6 +830,8 @@ def case_figures(case: "Case") -> list[CaseFigure]:
                     asof = [y for y in year_mentions(para.text[: q.sentence[0]]) if y.role == "asof"]
                     if asof:
                         q = _dated(q, asof[-1].year, str(asof[-1].month) if asof[-1].month else None)
+                if q.year is None:
+                    q = _paragraph_dated(para.text, q)
                 if q.year is None and note:
                     q = _dated(q, int(note.group("y")), note.group("mo"))
             found.append(CaseFigure(part.key, n, para, q))
