@@ -382,7 +382,10 @@ def _opener_year(text: str, s0: int, start: int) -> YearMention | None:
 
 # -- projected, annual, cumulative, point ---------------------------------------------------
 
-PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力")
+PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力|"
+                            r"(?<![已经])(?:建成|投产|投运|完工|并网)后|将(?:全部|陆续|正式)?(?:建成|投产|投运|完工|竣工|并网)")  # 项目建成后，每年可…: not yet built
+# what is still to be built, said after the figure (建设2.7MW光伏系统，11月底将全部建成发电)
+TO_BE_BUILT = re.compile(r"(?:将|预计|计划)(?:于|在)?[^，。；]{0,8}?(?:全部|陆续|正式)?(?:建成|投产|投运|完工|竣工|并网)")
 REALISED_NOW = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如今|现已")
 CONTINUES = re.compile(r"\s?(?:同时|与此同时|并且|并将|还将|此外还将)[，,]?")
 REALISED = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如今|现已|(?<![可将能会])累计")  # 可累计 is still a forecast
@@ -402,6 +405,13 @@ def _projected(text: str, s0: int, start: int, end: int, year: YearMention | Non
         cues = list(PROJECTION_CUE.finditer(text, p0, s0))
         if cues and not REALISED.search(text, cues[-1].end(), s0):
             return True
+    # a facility still to be finished, said in the next clause (建设2.7MW光伏系统，11月底将全部建成发电)
+    c1 = min([i for i in (text.find(c, end) for c in "，,") if i >= 0] or [len(text)])
+    c2 = min([i for i in (text.find(c, c1 + 1) for c in "，,。；") if i >= 0] or [len(text)])
+    if TO_BE_BUILT.search(text, end, min(c2, sentence_span(text, start)[1])) and not REALISED.search(text, s0, start):
+        return True
+    if re.match(r"[^，。；]{0,12}?(?<![已经])(?:建成|投产|投运|完工)后", text[end : end + 16]) and not REALISED.search(text, s0, start):
+        return True  # 园区8MW光伏项目建成后，每年可…
     return bool(re.match(r"\s?(?:的|以上|左右)?[^，。；\d]{0,4}目标", text[end : end + 10])) and not re.search(
         r"实现了?|达成|完成|已", text[s0:start])  # 实现了…5% 的目标: a target met is a result
 
