@@ -753,8 +753,21 @@ def extract(text: str) -> list[Quantity]:
         clause = text[max(s0, m.start() - 40) : m.start()]
         ind = _indicator("%", clause, text[m.end() : m.end() + 12])
         out.append(_describe(text, m.start(), m.end(), m.group(0), n, n, "%", ind, False, False, clause_start, ""))
+    for m in ONE_IN_N.finditer(text):  # 每5辆新能源车就有1辆: one in five, a share of 20 %
+        n, k = float(m.group("n")), float(m.group("k"))
+        if not 0 < k <= n:
+            continue
+        s0, _ = sentence_span(text, m.start())
+        out = [q for q in out if not m.start() <= q.start < m.end()]
+        out.append(_describe(text, m.start(), m.end(), m.group(0), round(100 * k / n, 6), round(100 * k / n, 6), "%",
+                             "share", False, False, s0, ""))
     out.sort(key=lambda q: q.start)
     return _equivalents(text, out)
+
+
+# a share said as "one in N": 每5辆新能源车就有1辆, 每10人中有3人
+ONE_IN_N = re.compile(r"每\s?(?P<n>\d+(?:\.\d+)?)\s?(?P<cl>[个家台辆人户座名位只头棵])[^，。；\d]{0,12}?(?:就|中)?(?:就)?有\s?"
+                      r"(?P<k>\d+(?:\.\d+)?)\s?(?P=cl)")
 
 
 EQUIVALENT = re.compile(r"(?:相当于|约合|折合|等同于|等于)[^，。；\d]{0,8}$")
