@@ -753,6 +753,7 @@ def extract(text: str) -> list[Quantity]:
         clause = text[max(s0, m.start() - 40) : m.start()]
         ind = _indicator("%", clause, text[m.end() : m.end() + 12])
         out.append(_describe(text, m.start(), m.end(), m.group(0), n, n, "%", ind, False, False, clause_start, ""))
+    out = _table_cells(text, out)
     for m in ONE_IN_N.finditer(text):  # 每5辆新能源车就有1辆: one in five, a share of 20 %
         n, k = float(m.group("n")), float(m.group("k"))
         if not 0 < k <= n:
@@ -763,6 +764,48 @@ def extract(text: str) -> list[Quantity]:
                              "share", False, False, s0, ""))
     out.sort(key=lambda q: q.start)
     return _equivalents(text, out)
+
+
+# a table flattened into a paragraph: a header of year columns (能源 2019年 2022年 降低比率), then rows that
+# name what they measure with the unit in brackets and give one bare number per column (电量（KWh）821068436
+# 751488000 8.5%)
+TABLE_HEADER = re.compile(r"(?P<years>(?:(?:19|20)\d{2}\s?年\s?){2,})(?:[\u4e00-\u9fff]{0,4}?(?:比率|比例|率|幅度|变化|同比))?")
+TABLE_ROW = re.compile(r"(?P<label>[\u4e00-\u9fff]{1,10})\s?[（(]\s?(?P<unit>[A-Za-z0-9³²\u4e00-\u9fff/]{1,8})\s?[）)]\s?"
+                       r"(?P<cells>(?:\d[\d,]*(?:\.\d+)?\s?%?\s?){2,})")
+
+
+def _table_cells(text: str, out: list[Quantity]) -> list[Quantity]:
+    from .units import classify_measure
+
+    for h in TABLE_HEADER.finditer(text):
+        years = [int(y) for y in re.findall(r"(?:19|20)\d{2}", h.group("years"))]
+        pos = h.end()
+        for r in TABLE_ROW.finditer(text, pos):
+            if r.start() != pos and text[pos : r.start()].strip():
+                break  # the table ends where a row does not follow the one before
+            pos = r.end()
+            uf = _unit_factor(r.group("unit").strip())
+            if uf is None:
+                continue
+            unit, factor = uf
+            cells = list(re.finditer(r"\d[\d,]*(?:\.\d+)?\s?%?", r.group("cells")))
+            numbers = [c for c in cells if not c.group(0).rstrip().endswith("%")]
+            label = r.group("label")
+            ind = classify_measure(label, "", unit) or _indicator(unit, label, "", r.group("unit"))
+            s0 = sentence_span(text, r.start())[0]
+            for col, c in enumerate(numbers[: len(years)]):
+                a, b = r.start("cells") + c.start(), r.start("cells") + c.start() + len(c.group(0).rstrip())
+                if any(q.start == a for q in out):
+                    continue
+                n = float(c.group(0).replace(",", ""))
+                q = _describe(text, a, b, text[a:b], n, round(n * factor, 6), unit, ind, False, False, s0, "")
+                out.append(replace(q, year=years[col], baseline_year=None, projected=years[col] > REPORT_YEAR,
+                                   period="annual" if q.flow else "point"))
+            for c in cells[len(numbers):]:  # the change between the first and the last column
+                a = r.start("cells") + c.start()
+                out = [replace(q, year=years[-1], baseline_year=years[0], indicator=q.indicator)
+                       if q.start == a and q.unit == "%" else q for q in out]
+    return out
 
 
 # a share said as "one in N": 每5辆新能源车就有1辆, 每10人中有3人
