@@ -94,7 +94,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "emissions"
         if re.search(r"水", near):
             return "water"
-        if re.search(r"塑料|垃圾|废弃|废物|固废|餐盒|包装|回收|粪|污泥|秸秆|材料|凝固物|渣|浪费|筷子|餐具", c):
+        if re.search(r"塑料|垃圾|废弃|废物|固废|餐盒|包装|回收|粪|污泥|秸秆|材料|凝固物|渣|浪费|筷子|餐具|用钢|钢材|钢量", c):
             return "waste"
         if re.search(r"产能|产量|生产|[年日月]产|处理|蒸汽|饲料|小麦|产出|销量|产热|供氢|产氢", c):
             return "production"
@@ -106,13 +106,13 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "storage-capacity"
         if re.search(r"节约|节省|节电|节能|减少.{0,6}(用电|电|能耗)|降低.{0,6}(用电|电耗|能耗)", c):
             return "energy-saved"
-        if re.search(r"发电|发绿电|输送|上网", c) and not re.search(r"购|交易", near):
+        if re.search(r"发电|发绿电|输送|上网|电站[^，。；]{0,8}产生", c) and not re.search(r"购|交易", near):
             return "power-generation"
         if re.search(r"绿电|绿色电力|清洁能源|可再生|交易|购电|绿证|清洁电", c + nxt):
             return "green-power"
         if re.search(r"供电|产生", c):
             return "power-generation"
-        if re.search(r"用电|耗电|能耗|消耗|充电|用能", c):
+        if re.search(r"用电|耗电|电耗|能耗|消耗|充电|用能", c):
             return "energy-consumption"
         return "other"
     if unit == "kW":
@@ -141,6 +141,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "water"
         if re.search(r"费用|成本|电费", cc) and re.search(r"降|节|省|减", cc):
             return "cost-saving"
+        if re.search(r"(?:废弃物|固废|废物|垃圾)[^，。；]{0,6}(?:利用率|回收率|资源化率)", near):
+            return "waste"  # 固体废弃物综合利用率: how much waste is put to use
         if re.search(r"利用率|效率|转化率|自动化率|覆盖率|渗透率", near[-8:]):
             return "efficiency-rate"
         of = re.match(r"\s?(?:以上|左右)?的([\u4e00-\u9fff]{1,6})", nxt)
@@ -155,6 +157,11 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "renewable-share"
         if re.search(r"碳排放强度|排放强度|碳强度|碳排强度", c):
             return "carbon-intensity"
+        if re.search(r"(?:排放|碳排)[^，。；]{0,8}(?:占比|比重|中占|占[^，。；]{0,4}比例)[^，。；]{0,4}$", near) or re.search(
+                r"占[^，。；]{0,12}(?:碳排放|排放总量|排放量)[^，。；]{0,6}$", near):
+            return "emissions"  # 道路交通在交通全行业碳排放中的占比约80%: a share of emissions, not a cut
+        if re.search(r"(?:能源|能耗|电能|用电|电力)[^，。；]{0,2}(?:节省|节约)", near):
+            return "energy-saved"  # 照明能源节省45%
         if re.search(r"(?:节能|节电)率", near):
             return "energy-saved"  # the words before the figure name it before those after
         if re.search(r"省电|节电", near[-6:]):
@@ -656,6 +663,8 @@ def _by_unit(unit: str) -> str | None:
         return "energy-intensity"
     if re.match(r"(?:元|万元|CNY)/", unit):
         return "unit-cost"
+    if re.match(r"(?:kWh|kwh|KWh|千瓦时|度)/(?:kWp|kW|千瓦)", unit):
+        return "power-generation"  # a specific yield: generation per kW installed
     return None
 
 
@@ -709,6 +718,8 @@ def extract(text: str) -> list[Quantity]:
                 factor, end = 1.0, comp.end()
                 if mult_s:
                     factor = 1.0
+            if unit in ("kWh", "L", "kg", "m3") and re.search(r"百公里[^，。；\d]{0,6}$", clause):
+                unit = f"{unit}/100km"  # 百公里电耗为16kw.h: a consumption per 100 km, as printed
         else:
             # a bare 万/亿 amount: money when the clause talks about money, else a count
             before = text[clause_start : m.start()]
@@ -740,7 +751,8 @@ def extract(text: str) -> list[Quantity]:
         approx = bool(pre and pre in APPROX_MARKS) or bool(m.group("fuzz") or m.group("fuzz2")) or text[end : end + 2] in ("左右", "以上")
         if not approx:
             approx = bool(re.search(r"(约|近|超过|超|逾|大约|将近)\s?$", text[max(0, start - 4) : start]))
-        indicator = _indicator(unit, clause + (text[start:end] if unit == "count" else ""), text[end : end + 12], unit_s or "")
+        indicator = _indicator(unit.removesuffix("/100km"), clause + (text[start:end] if unit == "count" else ""),
+                               text[end : end + 12], unit_s or "")
         unit_word = (unit_s or "").strip()
         out.append(_describe(text, start, end, surface, number * (mult if unit != "count" or mult_s else 1.0),
                              round(value, 6), unit, indicator, approx, per_year, clause_start, unit_word))
@@ -792,6 +804,8 @@ def _table_cells(text: str, out: list[Quantity]) -> list[Quantity]:
             numbers = [c for c in cells if not c.group(0).rstrip().endswith("%")]
             label = r.group("label")
             ind = classify_measure(label, "", unit) or _indicator(unit, label, "", r.group("unit"))
+            if ind == "other" and unit in ("kWh", "tce") and re.search(r"降低|下降|减少|节约", h.group(0)):
+                ind = "energy-consumption"  # a table of energy used by year, with the cut it made
             s0 = sentence_span(text, r.start())[0]
             for col, c in enumerate(numbers[: len(years)]):
                 a, b = r.start("cells") + c.start(), r.start("cells") + c.start() + len(c.group(0).rstrip())
