@@ -132,6 +132,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "revenue"
         if re.search(r"节省|节约|降低|减少|收益|效益|回报|利润|增收|创收|省|节支|补贴|奖励", c):
             return "cost-saving"
+        if re.search(r"购置|采购|外购|购买|支出|花费|开支", near) and not re.search(r"电|能源|能耗|燃料|燃气|油", near):
+            return "operating-cost"  # 需购置外部污水处理碳源914万元: money spent running something
         return "other"
     if unit == "%":
         cc = c + nxt
@@ -619,7 +621,8 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
             if by_thing:
                 indicator = by_thing
     elif indicator == "other":
-        indicator = (_by_unit(unit) or classify_measure(text[c0:start] + text[end : end + 8], "", unit)
+        after = re.split(r"[，,。；：:]", text[end : end + 8])[0]  # the words after it in its own clause
+        indicator = (_by_unit(unit) or classify_measure(text[c0:start] + after, "", unit)
                      or (_percent_of_a_whole(text[max(s0, start - 16):start], text[end:end + 12]) if unit == "%" else None)
                      or "other")
     flow = _is_flow(unit, indicator, clause)
