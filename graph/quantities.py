@@ -391,7 +391,7 @@ def _opener_year(text: str, s0: int, start: int) -> YearMention | None:
 
 # -- projected, annual, cumulative, point ---------------------------------------------------
 
-PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力|"
+PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划(?!研究|设计|院|局|委|署|部|司)|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力|"
                             r"(?<![已经])(?:建成|投产|投运|完工|并网)后|将(?:全部|陆续|正式)?(?:建成|投产|投运|完工|竣工|并网)")  # 项目建成后，每年可…: not yet built
 # what is still to be built, said after the figure (建设2.7MW光伏系统，11月底将全部建成发电)
 TO_BE_BUILT = re.compile(r"(?:将|预计|计划)(?:于|在)?[^，。；]{0,8}?(?:全部|陆续|正式)?(?:建成|投产|投运|完工|竣工|并网)")
@@ -656,7 +656,7 @@ def _by_unit(unit: str) -> str | None:
     """Indicators a unit alone decides."""
     if unit == "℃":
         return "temperature"
-    if unit in ("h", "d"):
+    if unit in ("h", "d", "yr"):
         return "duration"
     if unit in ("m", "km"):
         return "length"
@@ -769,6 +769,22 @@ def extract(text: str) -> list[Quantity]:
         ind = _indicator("%", clause, text[m.end() : m.end() + 12])
         out.append(_describe(text, m.start(), m.end(), m.group(0), n, n, "%", ind, False, False, clause_start, ""))
     out = _table_cells(text, out)
+    for m in DURATION_YEARS.finditer(text):  # 20余年节能环保治理经验, 近3年, 运行10年以上
+        if any(q.start <= m.start("num") < q.end for q in out) or not (m.group("pre") or m.group("fuzz") or m.group("tail")):
+            continue
+        s0, _ = sentence_span(text, m.start("num"))
+        n = float(m.group("num"))
+        approx = bool(m.group("pre") or m.group("fuzz")) or text[m.end() : m.end() + 2] in ("以上", "左右")
+        out.append(_describe(text, m.start("num"), m.end(), text[m.start("num") : m.end()], n, n, "yr", "duration",
+                             approx, False, s0, ""))
+    for m in N_CATEGORIES.finditer(text):  # 8大功能模块: a count of kinds
+        if any(q.start <= m.start("num") < q.end for q in out):
+            continue
+        s0, _ = sentence_span(text, m.start("num"))
+        q = _describe(text, m.start("num"), m.end(), m.group(0).strip(), float(m.group("num")), float(m.group("num")),
+                      "count", "count", False, False, s0, "")
+        if q.counted_zh:
+            out.append(q)
     for m in ONE_IN_N.finditer(text):  # 每5辆新能源车就有1辆: one in five, a share of 20 %
         n, k = float(m.group("n")), float(m.group("k"))
         if not 0 < k <= n:
@@ -823,6 +839,15 @@ def _table_cells(text: str, out: list[Quantity]) -> list[Quantity]:
                 out = [replace(q, year=years[-1], baseline_year=years[0], indicator=q.indicator)
                        if q.start == a and q.unit == "%" else q for q in out]
     return out
+
+
+# a span of years (not a calendar year): 20余年, 20多年, 近3年, 10年以上, 5年来, 3-5年; at most two digits
+DURATION_YEARS = re.compile(
+    r"(?:(?P<pre>近|超过|长达|历时|历经|连续|持续|经过|用了|逾)\s?)?(?<![\d.\-—~～/])(?P<num>\d{1,2}(?:\.\d)?)"
+    r"(?:\s?[-—~～]\s?\d{1,2})?\s?(?P<fuzz>余|多)?\s?(?:个)?年(?![月度级代初底末中])"
+    r"(?=(?P<tail>来|以来|以上|之久|内|间|左右|时间|期间|寿命|经验|历史|运营|运行|的|[，。；])?)")
+# a count of kinds: 8大功能模块, 5大场景 (not a rank: 十大, 前10大, 全球10大)
+N_CATEGORIES = re.compile(r"(?<![\d.前第十百全球国内])(?P<num>\d{1,2})\s?大(?=[\u4e00-\u9fff]{2})(?!学|型|幅|量|规模|约)")
 
 
 # a share said as "one in N": 每5辆新能源车就有1辆, 每10人中有3人
