@@ -944,12 +944,32 @@ def case_figures(case: "Case") -> list[CaseFigure]:
                     q = _dated(q, int(note.group("y")), note.group("mo"))
             found.append(CaseFigure(part.key, n, para, q))
     cumulative = {(f.quantity.value, f.quantity.unit, f.quantity.indicator) for f in found if f.quantity.period == "cumulative"}
-    return [
+    found = [
         replace(f, quantity=replace(f.quantity, period="cumulative"))
         if f.quantity.period in (None, "point") and f.quantity.flow
         and (f.quantity.value, f.quantity.unit, f.quantity.indicator) in cumulative else f
         for f in found
     ]
+    return _parts_of_totals(found)
+
+
+PART_OF = re.compile(r"[，,]\s?其中[^，。；\d]{0,16}$")
+
+
+def _parts_of_totals(found: list[CaseFigure]) -> list[CaseFigure]:
+    """A part of a total (上下游减碳4.2万tCO2e，其中啤酒厂减少碳排放3万tCO2e) is a figure of the same kind
+    over the same time: it takes the total's period, year and reporting date where it states none."""
+    out: list[CaseFigure] = []
+    for f in found:
+        q = f.quantity
+        if q.period in (None, "point") and q.flow and not q.projected and PART_OF.search(f.paragraph.text, q.sentence[0], q.start):
+            total = next((p for p in reversed(out) if p.paragraph is f.paragraph and p.quantity.sentence == q.sentence
+                          and p.quantity.unit == q.unit and p.quantity.start < q.start), None)
+            if total is not None and total.quantity.period in ("annual", "cumulative"):
+                t = total.quantity
+                f = replace(f, quantity=replace(q, period=t.period, year=q.year or t.year, as_of=q.as_of or t.as_of))
+        out.append(f)
+    return out
 
 
 # -- amounts typed by a user (question understanding) -----------------------------
