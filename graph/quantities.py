@@ -451,7 +451,9 @@ ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<!\d)\s?年度|年平�
 ANNUAL_CHANGE = re.compile(r"同比(?:增|提|下|减|上|降)|增速|较上一?年|比上一?年|上一年度|环比上年")  # a change over a year
 ANNUAL_SENTENCE = re.compile(r"每年|年均|全年|每一年")
 CUMULATIVE_NEAR = re.compile(r"累计|累积|共计|总计|合计")
-SINCE = re.compile(r"(?:19|20)\d{2}\s?年(?:\s?\d{1,2}\s?月)?\s?以来|自[^，。；\d]{0,12}以来")  # a span running to now
+# a span running to now: 自2004年以来, 自开放以来, 项目应用后 / 系统上线以来 (what has happened since)
+SINCE = re.compile(r"(?:19|20)\d{2}\s?年(?:\s?\d{1,2}\s?月)?\s?以来|自[^，。；\d]{0,12}以来|"
+                   r"(?:应用|实施|运行|投运|投产|上线|使用|运营)(?:以来|后)[，,]")
 # 共 before a verb of an amount over time (共减少 42221 吨, 共节约, 共发电): a total, like 累计
 TOTAL_VERB = re.compile(r"(?<![公总一])共(?:同)?(?:减少|减排|节约|节省|节能|节电|发电|生产|回收|处理|消纳|替代|输送|交易|"
                         r"种植|植树|带动|服务|产生|避免|降低|吸收|捕集|利用)")
@@ -466,7 +468,7 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     if per_year or re.match(r"\s?/\s?年|\s?每年|\s?/yr|\s?/a\b", text[end : end + 5]) or re.search(r"/(?:yr|年|a|year)$", unit):
         return "annual"
     if CUMULATIVE_NEAR.search(near) or re.search(r"生命周期|寿命期|\d+\s?年(?:内|间|算)", text[c0:start]) or (
-            flow and (TOTAL_VERB.search(near) or SINCE.search(text, s0, start))):
+            flow and TOTAL_VERB.search(near)):
         # a total over one stated year (2022 年累计生产沼气) is that year's figure
         return "annual" if year is not None and year.role == "time" and flow else "cumulative"
     if ANNUAL_NEAR.search(near) or (unit in ("%", "倍") and ANNUAL_CHANGE.search(text, max(s0, start - 30), start)):
@@ -474,6 +476,8 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     # a list of results opened by a yearly figure (年节能量 …，减少二氧化碳 …) is yearly throughout
     if flow and (ANNUAL_SENTENCE.search(text, s0, start) or ANNUAL_NEAR.search(text, s0, _clause_start(text, start, s0))):
         return "annual"
+    if flow and SINCE.search(text, s0, start):
+        return "cumulative"  # 自2004年以来…总节约用水量218万吨: what has added up since then
     if year is not None and year.role == "asof":
         return "cumulative" if flow or (unit == "%" and CHANGE_TO_DATE.search(near)) else "point"
     if year is not None and year.role == "time" and flow and not year.day:
