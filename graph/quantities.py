@@ -94,7 +94,9 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "emissions"
         if re.search(r"水", near):
             return "water"
-        if re.search(r"塑料|垃圾|废弃|废物|固废|餐盒|包装|回收|粪|污泥|秸秆|材料|凝固物|渣|浪费|筷子|餐具|用钢|钢材|钢量", c):
+        if re.search(r"塑料|垃圾|废弃|废物|固废|餐盒|包装|回收|粪|污泥|秸秆|材料|凝固物|渣|浪费|筷子|餐具|用钢|钢材|钢量", c) or re.match(
+                r"\s?(?:至[\d.]+\s?吨)?的[^，。；]{0,6}(?:塑料|垃圾|废弃物|废物|固废|餐盒|包装|污泥|秸秆|材料|钢材)", after):
+            # … or what the amount is of, after it: 130吨至140吨的趋海塑料
             return "waste"
         if re.search(r"产能|产量|生产|[年日月]产|处理|蒸汽|饲料|小麦|产出|销量|产热|供氢|产氢", c):
             return "production"
@@ -175,7 +177,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
         if re.match(r"\s?(?:以上|左右)?的[\u4e00-\u9fff]", nxt):
             return "share"  # 92% 的国内航班: a share of something
         up = [m.end() for m in re.finditer(r"提高|增长|增加|提升|增幅|增速|扩大", near)]
-        down = [m.end() for m in re.finditer(r"下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药", near)]
+        down = [m.end() for m in re.finditer(r"下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药|优化", near)]
         if up and (not down or up[-1] > down[-1]):
             return "growth-rate"  # a relative increase (yield up 7.5 %, bookings up 166 %)
         if down or re.search(r"下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药", cc):
@@ -711,8 +713,11 @@ def extract(text: str) -> list[Quantity]:
             if uf is None:
                 continue
             unit, factor = uf
+            base_unit = unit
             if unit == "count" and re.match(r"[年月日]", after or ""):
                 continue
+            if unit == "kWh" and unit_s == "度" and re.search(r"温度|气温|水温|温差|降温|升温|室温|体温", clause[-20:]):
+                unit, factor = "℃", 1.0  # 养殖塘的温度较没有遮挡前低了3-4度: degrees, not kilowatt-hours
             if unit == "t" and re.search(r"标准?煤\s?$|标准?煤[^，。；]{0,3}$", clause[-8:]):
                 unit = "tce"  # 节约标准煤 1374 吨
             comp = COMPOSITE.match(text, end)
@@ -758,7 +763,10 @@ def extract(text: str) -> list[Quantity]:
         approx = bool(pre and pre in APPROX_MARKS) or bool(m.group("fuzz") or m.group("fuzz2")) or text[end : end + 2] in ("左右", "以上")
         if not approx:
             approx = bool(re.search(r"(约|近|超过|超|逾|大约|将近)\s?$", text[max(0, start - 4) : start]))
-        indicator = _indicator(unit.removesuffix("/100km"), clause + (text[start:end] if unit == "count" else ""),
+        ind_unit = unit.removesuffix("/100km")
+        if "/" in ind_unit and unit_s and base_unit in ("m3", "t", "kg", "L"):
+            ind_unit = base_unit  # an amount per day or hour (排水量125m³/d, 产氢量200Nm³/H) measures that amount
+        indicator = _indicator(ind_unit, clause + (text[start:end] if unit == "count" else ""),
                                text[end : end + 12], unit_s or "")
         unit_word = (unit_s or "").strip()
         out.append(_describe(text, start, end, surface, number * (mult if unit != "count" or mult_s else 1.0),
@@ -873,6 +881,14 @@ def _equivalents(text: str, figures: list[Quantity]) -> list[Quantity]:
             if src is not None:
                 q = replace(q, period=src.period, projected=src.projected, year=q.year or src.year,
                             as_of=q.as_of or src.as_of)
+        if q.indicator == "other" and EQUIVALENT.search(text, q.sentence[0], q.start):
+            # a restatement in another unit (总节水量1500m³/d，折合51.9万吨/年) measures what it restates
+            from .units import indicators
+
+            prev = next((p for p in reversed(out) if p.sentence == q.sentence and p.indicator != "other"), None)
+            ind = indicators().get(prev.indicator) if prev is not None else None
+            if ind is not None and (not ind.units or q.unit in ind.units):
+                q = replace(q, indicator=prev.indicator)
         out.append(q)
     return out
 

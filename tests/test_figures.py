@@ -350,3 +350,16 @@ def test_blind_figures_second_development_half(collection):
     for field, floor in BLIND2_FLOORS.items():
         f = s.fields[field]
         assert f.precision >= floor and f.recall >= floor, (field, f)
+
+
+@pytest.mark.parametrize("text, unit, indicator", [
+    ("养殖塘的温度较没有遮挡前低了3-4度。", "℃", "temperature"),  # 度 of a temperature is no kWh
+    ("单台排水量125m³/d。", "m³/d", "water"),  # an amount per day measures that amount
+    ("建设产氢量200Nm³/H碱水电解制氢。", "Nm³/H", "production"),
+    ("联想共计使用了130吨至140吨的趋海塑料。", "t", "waste"),  # what the amount is of, after it
+    ("总节水量125*12=1500m³/d，折合51.9万吨/年。", "t", "water"),  # a restatement measures what it restates
+    ("优化相关人力30%。", "%", "reduction-rate"),
+])
+def test_units_and_measures_from_the_words_around(text, unit, indicator):
+    q = one(text, unit)
+    assert q.indicator == indicator
