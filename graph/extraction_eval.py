@@ -204,8 +204,8 @@ def measure_right(gold: dict, sys: dict) -> bool:
         if sys["counted_zh"] in gold["measure_zh"] or _head(sys.get("counted_en")) == _head(gold["counted"]):
             return True
     unit = _norm_unit(gold["base_unit"])
-    if unit == _norm_unit(sys["unit"]):
-        unit = sys["unit"]  # the same unit under the gold writers' base units (t for tce)
+    if _quantity(1.0, gold["base_unit"])[1] == _quantity(1.0, sys["unit"])[1]:
+        unit = sys["unit"]  # the same unit under the gold writers' base units (t for tce, other:mu for m²)
     want = classify_measure(gold["measure_zh"], gold["measure_en"], unit if unit in UNITS else None)
     if want is None:
         return False

@@ -118,7 +118,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "energy-consumption"
         return "other"
     if unit == "kW":
-        if re.match(r"\s?(单晶|组件|逆变器|充电桩|储能一体柜|机组|电机|风机|水泵|压缩机)", nxt) or re.search(r"功率[^，。；]{0,6}$", near):
+        if re.match(r"\s?(单晶|组件|逆变器|充电桩|储能一体柜|机组|电机|风机|水泵|压缩机)", nxt) or re.search(
+                r"功率[^，。；]{0,6}$|(?:消耗|耗电|用电)[^，。；]{0,4}$", near):
             return "equipment-rating"  # the power of one device, not installed capacity
         if re.search(r"储能", near) and not re.search(r"光伏|风电|装机", near):
             return "storage-capacity"
@@ -764,8 +765,11 @@ def extract(text: str) -> list[Quantity]:
         if not approx:
             approx = bool(re.search(r"(约|近|超过|超|逾|大约|将近)\s?$", text[max(0, start - 4) : start]))
         ind_unit = unit.removesuffix("/100km")
-        if "/" in ind_unit and unit_s and base_unit in ("m3", "t", "kg", "L"):
-            ind_unit = base_unit  # an amount per day or hour (排水量125m³/d, 产氢量200Nm³/H) measures that amount
+        if "/" in ind_unit and unit_s and (base_unit in ("m3", "t", "kg", "L") or (
+                base_unit == "kW" and re.fullmatch(r"/(?:[hH]|小时)", comp.group(0) if comp else ""))):
+            # an amount per day or hour (排水量125m³/d, 产氢量200Nm³/H) measures that amount; a power printed
+            # "per hour" (需要消耗142kw/h) is still a power
+            ind_unit = base_unit
         indicator = _indicator(ind_unit, clause + (text[start:end] if unit == "count" else ""),
                                text[end : end + 12], unit_s or "")
         unit_word = (unit_s or "").strip()
