@@ -923,13 +923,16 @@ def _dated(q: Quantity, year: int, month: str | None) -> Quantity:
     return replace(q, year=year, as_of=f"{year}-{int(month):02d}" if month else str(year), period=period)
 
 
+LAST_YEARS = re.compile(r"(?:过去|近|最近|这)\s?\d{1,2}\s?年|\d{1,2}\s?(?:余|多)?年(?:来|间|以来)")
+
+
 def _paragraph_dated(text: str, q: Quantity) -> Quantity:
     """A figure with no year of its own, in a paragraph whose account an earlier sentence dated at its opening
     (截至2022年底，…。… 46.3万用户 / 2023年桓台收获的低碳小麦…。据…计算，其…减少32%): that date, unless
     another year is named in between. A reporting date (截至) makes a running total cumulative."""
     s0 = q.sentence[0]
-    if s0 == 0 or SINCE.search(text, s0, q.start):  # 自开放以来: a span from that date, not a figure of it
-        return q
+    if s0 == 0 or SINCE.search(text, s0, q.start) or LAST_YEARS.search(text, s0, q.start):
+        return q  # 自开放以来 / 过去3年: a span from that date, not a figure of it
     mentions = year_mentions(text[:s0])
     if not mentions:
         return q
@@ -957,7 +960,7 @@ def case_figures(case: "Case") -> list[CaseFigure]:
     for n, (part, para) in enumerate(case.paragraphs(), start=1):
         note = next((m for p in part.paragraphs for m in [NOTE_AS_OF.search(p.text)] if m), None)
         for q in extract(para.text):
-            if q.year is None and not q.projected:
+            if q.year is None and not q.projected and q.unit != "yr":  # a span of years is dated by none
                 if q.period == "cumulative":
                     asof = [y for y in year_mentions(para.text[: q.sentence[0]]) if y.role == "asof"]
                     if asof:

@@ -312,6 +312,8 @@ def test_context_beyond_the_sentence(collection):
     assert fig("case-01", 182, "count").year is None
     # … nor from the date of an event (2022年7月，携程集团发布…计划。带动7600万人次关注…)
     assert fig("case-05", 7.6e7, "count").year is None
+    # … nor into a span of the last years (2018年，…开启数字化工厂项目…。过去3年，该项目帮助…能耗下降15%)
+    assert fig("case-01", 15, "%").year is None and fig("case-01", 3, "yr").year is None
     # a part of a total (上下游减碳4.2万tCO2e，其中啤酒厂减少碳排放3万tCO2e) is counted over the same time
     assert fig("case-14", 3e4, "t").period_kind == fig("case-14", 4.2e4, "t").period_kind == "cumulative"
 
