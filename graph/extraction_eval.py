@@ -164,7 +164,8 @@ def _norm_unit(u: str | None) -> str:
 
 # units the two sides may state one quantity in: (unit, factor) to the unit compared
 _SAME_QUANTITY = {"m": ("km", 1e-3), "mu": ("m2", 10000 / 15), "亩": ("m2", 10000 / 15), "hours": ("h", 1.0),
-                  "hour": ("h", 1.0), "years": ("yr", 1.0), "year": ("yr", 1.0), "a": ("yr", 1.0)}
+                  "hour": ("h", 1.0), "minutes": ("h", 1 / 60), "minute": ("h", 1 / 60), "min": ("h", 1 / 60),
+                  "years": ("yr", 1.0), "year": ("yr", 1.0), "a": ("yr", 1.0), "v": ("kv", 1e-3)}
 
 
 def _quantity(value: float, unit: str | None) -> tuple[float, str]:

@@ -751,7 +751,9 @@ def extract(text: str) -> list[Quantity]:
             number += float(m.group("sub")) * {"千": 1e3, "百": 1e2}[m.group("subm")] / mult
         value = number * mult * factor
         # a count or percentage with a wild value is a code or a year, not a figure
-        if unit == "count" and (number >= 1000 and not mult_s and "," not in num_s and re.fullmatch(r"(19|20)\d{2}", num_s)):
+        # (a measure word of things — 2000个城市 — makes it a count; 名/次 after a year-like number is a rank or date)
+        if unit == "count" and (number >= 1000 and not mult_s and "," not in num_s and re.fullmatch(r"(19|20)\d{2}", num_s)
+                                and not re.match(r"\s?(?:多|余)?\s?(?:个|家|台|辆|座|户|棵|块|套|项|种)", text[m.end("num"):])):
             continue
         if unit == "%" and value > 1000:
             continue

@@ -365,3 +365,15 @@ def test_blind_figures_second_development_half(collection):
 def test_units_and_measures_from_the_words_around(text, unit, indicator):
     q = one(text, unit)
     assert q.indicator == indicator
+
+
+@pytest.mark.parametrize("text, value, unit, counted_zh", [
+    ("建设380V交流转750V直流换流站。", 0.38, "kV", None),  # volts, as a voltage class in kV
+    ("建设1900RT直流暖通系统及10KV柔直配网。", 10, "kV", None),
+    ("温度从0℃到20℃，只需20分钟。", 20 / 60, "h", None),
+    ("平台业务覆盖全国超过2000个城市。", 2000, "count", "城市"),  # a measure word makes a year-like number a count
+    ("发表论文7篇。", 7, "count", None),
+])
+def test_units_the_extractor_used_not_to_know(text, value, unit, counted_zh):
+    q = one(text, unit)
+    assert q.value == pytest.approx(value) and (counted_zh is None or q.counted_zh == counted_zh)
