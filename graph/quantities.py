@@ -729,8 +729,11 @@ def extract(text: str) -> list[Quantity]:
                 # a rate such as kWh/㎡, 元/㎡, m³/d: kept as printed, not converted
                 unit = _canonical_unit(unit_s) + comp.group(0)
                 factor, end = 1.0, comp.end()
-                if mult_s:
-                    factor = 1.0
+                den = comp.group(0)[1:]
+                den_uf = _unit_factor(den[1:]) if den.startswith("万") else None
+                if den_uf is not None:
+                    # per 万 of something (1.229吨标准煤/万度): a rate per one base unit (tce/kWh)
+                    unit, factor = f"{base_unit}/{den_uf[0]}", uf[1] / (1e4 * den_uf[1])
             if unit in ("kWh", "L", "kg", "m3") and re.search(r"百公里[^，。；\d]{0,6}$", clause):
                 unit = f"{unit}/100km"  # 百公里电耗为16kw.h: a consumption per 100 km, as printed
         else:
@@ -776,7 +779,7 @@ def extract(text: str) -> list[Quantity]:
                                text[end : end + 12], unit_s or "")
         unit_word = (unit_s or "").strip()
         out.append(_describe(text, start, end, surface, number * (mult if unit != "count" or mult_s else 1.0),
-                             round(value, 6), unit, indicator, approx, per_year, clause_start, unit_word))
+                             float(f"{value:.10g}"), unit, indicator, approx, per_year, clause_start, unit_word))
     for m in PERCENT_CN.finditer(text):
         n = _to_number(m.group("num"))
         if n is None:

@@ -377,3 +377,9 @@ def test_units_and_measures_from_the_words_around(text, unit, indicator):
 def test_units_the_extractor_used_not_to_know(text, value, unit, counted_zh):
     q = one(text, unit)
     assert q.value == pytest.approx(value) and (counted_zh is None or q.counted_zh == counted_zh)
+
+
+def test_a_rate_per_ten_thousand_is_a_rate_per_base_unit():
+    q = one("（电力折标系统取1.229吨标准煤/万度）。")
+    assert (q.unit, q.value) == ("tce/kWh", pytest.approx(1.229e-4))
+    assert one("综合成本约2630元/㎡").unit == "元/㎡"  # other rates stay as printed
