@@ -410,7 +410,9 @@ def _projected(text: str, s0: int, start: int, end: int, year: YearMention | Non
         return True  # a later year cannot be a result, even of a running total (2024—2026 年累计产能)
     cues = list(PROJECTION_CUE.finditer(text, s0, start))
     if cues and not REALISED.search(text, cues[-1].end(), start):
-        return True
+        # … unless the plan was carried out, said right after (规划3MW光伏项目，于2020年并网发电)
+        done = DONE_IN.match(text, end)
+        return not (done and int(done.group("y")) <= REPORT_YEAR)
     # a sentence that goes on with a plan (携程计划…推出…。同时，…带动 1 亿人参与): the plan's cue reaches it
     if CONTINUES.match(text, s0) and not REALISED.search(text, s0, start) and s0 > 0:
         p0 = sentence_span(text, s0 - 1)[0]
@@ -427,6 +429,8 @@ def _projected(text: str, s0: int, start: int, end: int, year: YearMention | Non
     return bool(re.match(r"\s?(?:的|以上|左右)?[^，。；\d]{0,4}目标", text[end : end + 10])) and not re.search(
         r"实现了?|达成|完成|已", text[s0:start])  # 实现了…5% 的目标: a target met is a result
 
+
+DONE_IN = re.compile(r"[^。；]{0,12}?(?:于|在)\s?(?P<y>(?:19|20)\d{2})\s?年[^，。；]{0,8}?(?:并网|建成|投产|投运|完成|竣工|落地|上线)")
 
 FLOW_UNITS = {"t", "kg", "tce", "kWh", "m3", "L"}
 STOCK_INDICATORS = {"capacity", "storage-capacity", "equipment-rating", "assets", "brand-value", "area", "voltage",
@@ -663,7 +667,7 @@ def _by_unit(unit: str) -> str | None:
     """Indicators a unit alone decides."""
     if unit == "℃":
         return "temperature"
-    if unit in ("h", "d", "yr"):
+    if unit in ("h", "d", "a"):
         return "duration"
     if unit in ("m", "km"):
         return "length"
@@ -796,8 +800,9 @@ def extract(text: str) -> list[Quantity]:
         s0, _ = sentence_span(text, m.start("num"))
         n = float(m.group("num"))
         approx = bool(m.group("pre") or m.group("fuzz")) or text[m.end() : m.end() + 2] in ("以上", "左右")
-        out.append(_describe(text, m.start("num"), m.end(), text[m.start("num") : m.end()], n, n, "yr", "duration",
-                             approx, False, s0, ""))
+        q = _describe(text, m.start("num"), m.end(), text[m.start("num") : m.end()], n, n, "a", "duration",
+                      approx, False, s0, "")
+        out.append(replace(q, period="point"))  # a length of time is a state, whatever the sentence totals
     for m in N_CATEGORIES.finditer(text):  # 8大功能模块: a count of kinds
         if any(q.start <= m.start("num") < q.end for q in out):
             continue
@@ -866,7 +871,7 @@ def _table_cells(text: str, out: list[Quantity]) -> list[Quantity]:
 DURATION_YEARS = re.compile(
     r"(?:(?P<pre>近|超过|长达|历时|历经|连续|持续|经过|用了|逾)\s?)?(?<![\d.\-—~～/])(?P<num>\d{1,2}(?:\.\d)?)"
     r"(?:\s?[-—~～]\s?\d{1,2})?\s?(?P<fuzz>余|多)?\s?(?:个)?年(?![月度级代初底末中])"
-    r"(?=(?P<tail>来|以来|以上|之久|内|间|左右|时间|期间|寿命|经验|历史|运营|运行|的|[，。；])?)")
+    r"(?=(?P<tail>来|以来|以上|之久|内|间|左右|时间|期间|寿命|经验|历史|运营|运行|的|算|计(?!划|算)|[，。；）)])?)")
 # a count of kinds: 8大功能模块, 5大场景 (not a rank: 十大, 前10大, 全球10大)
 N_CATEGORIES = re.compile(r"(?<![\d.前第十百全球国内])(?P<num>\d{1,2})\s?大(?=[\u4e00-\u9fff]{2})(?!学|型|幅|量|规模|约)")
 
@@ -965,7 +970,7 @@ def case_figures(case: "Case") -> list[CaseFigure]:
     for n, (part, para) in enumerate(case.paragraphs(), start=1):
         note = next((m for p in part.paragraphs for m in [NOTE_AS_OF.search(p.text)] if m), None)
         for q in extract(para.text):
-            if q.year is None and not q.projected and q.unit != "yr":  # a span of years is dated by none
+            if q.year is None and not q.projected and q.unit != "a":  # a span of years is dated by none
                 if q.period == "cumulative":
                     asof = [y for y in year_mentions(para.text[: q.sentence[0]]) if y.role == "asof"]
                     if asof:

@@ -59,7 +59,7 @@ UNITS: dict[str, Unit] = {
         Unit("m", "米", "m", "length", UNIT["M"]),
         Unit("h", "小时", "h", "time", UNIT["HR"]),
         Unit("d", "天", "d", "time", UNIT["DAY"]),
-        Unit("yr", "年", "years", "time", UNIT["YR"]),
+        Unit("a", "年", "years", "time", UNIT["YR"]),  # the year as a unit of time (ISO 80000-3 "a")
         Unit("%", "%", "%", "ratio", UNIT["PERCENT"]),
         Unit("count", "", "", "count", UNIT["NUM"]),
         Unit("℃", "℃", "°C", "temperature", UNIT["DEG_C"]),

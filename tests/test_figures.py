@@ -215,8 +215,8 @@ def test_blind_figures_development_half(collection):
     ("以一辆百公里电耗为16kw.h的电动网约车为例。", 16, "kWh/100km"),  # kw.h is energy; per 100 km as printed
     ("储能系统5 kW·h。", 5, "kWh"),
     ("相当于中国每5辆新能源车就有1辆在滴滴平台注册。", 20, "%"),  # one in five: a share
-    ("综合运用20余年节能环保治理经验和技术。", 20, "yr"),  # a span of years, not a calendar year
-    ("历经近5年时间研制标准。", 5, "yr"),
+    ("综合运用20余年节能环保治理经验和技术。", 20, "a"),  # a span of years, not a calendar year
+    ("历经近5年时间研制标准。", 5, "a"),
     ("包含产品碳足迹、工厂碳管理等8大功能模块。", 8, "count"),
 ])
 def test_figures_the_extractor_used_to_miss(text, value, unit):
@@ -225,8 +225,8 @@ def test_figures_the_extractor_used_to_miss(text, value, unit):
 
 
 def test_spans_and_ranks_are_not_durations_or_counts():
-    assert not [q for q in extract("2022年发电100万度，入选全球10大案例，到2030年减排。") if q.unit in ("yr", "count")]
-    assert not [q for q in extract("第3年实现盈亏平衡。") if q.unit == "yr"]
+    assert not [q for q in extract("2022年发电100万度，入选全球10大案例，到2030年减排。") if q.unit in ("a", "count")]
+    assert not [q for q in extract("第3年实现盈亏平衡。") if q.unit == "a"]
 
 
 def test_a_table_flattened_into_a_paragraph_gives_one_figure_per_cell():
@@ -313,7 +313,7 @@ def test_context_beyond_the_sentence(collection):
     # … nor from the date of an event (2022年7月，携程集团发布…计划。带动7600万人次关注…)
     assert fig("case-05", 7.6e7, "count").year is None
     # … nor into a span of the last years (2018年，…开启数字化工厂项目…。过去3年，该项目帮助…能耗下降15%)
-    assert fig("case-01", 15, "%").year is None and fig("case-01", 3, "yr").year is None
+    assert fig("case-01", 15, "%").year is None and fig("case-01", 3, "a").year is None
     # a part of a total (上下游减碳4.2万tCO2e，其中啤酒厂减少碳排放3万tCO2e) is counted over the same time
     assert fig("case-14", 3e4, "t").period_kind == fig("case-14", 4.2e4, "t").period_kind == "cumulative"
 
@@ -383,3 +383,10 @@ def test_a_rate_per_ten_thousand_is_a_rate_per_base_unit():
     q = one("（电力折标系统取1.229吨标准煤/万度）。")
     assert (q.unit, q.value) == ("tce/kWh", pytest.approx(1.229e-4))
     assert one("综合成本约2630元/㎡").unit == "元/㎡"  # other rates stay as printed
+
+
+def test_a_plan_carried_out_is_a_result():
+    q = one("杭州电器杭州基地建设初期规划3MW光伏项目，于2020年并网发电。", "kW")
+    assert q.period_kind != "projected"
+    assert one("二期计划投资约2000万元。").period_kind == "projected"
+    assert one("设备生命周期内（以20年算）的减排量约4106吨二氧化碳。", "a").period_kind == "point"
