@@ -105,8 +105,10 @@ def evaluate(collection: Collection, gold_path: Path) -> ExtractionScore:
 # data/eval/blind/figures-{dev,test}.jsonl: figures written from the source text alone by someone who never
 # saw the extractor (value in a base unit, what is measured in zh/en and the thing counted, year, baseline
 # year, period). A gold figure is aligned with the outcome of the same case, within one source line of where
-# the number starts, that has the same value (±0.5 %) — or, failing that, the outcome that read the same
-# printed number (a wrong reading of the right figure). Per field, over the 156 figures:
+# the number starts — or whose number wrapped onto the next text line of the quote's paragraph (the source
+# separates its lines by blank ones, and a writer cites the line the quote begins on) — that has the same
+# value (±0.5 %), or, failing that, the outcome that read the same printed number (a wrong reading of the
+# right figure). Per field, over the 156 figures:
 #   precision = right / figures for which the system states the field (aligned, non-empty)
 #   recall    = right / gold figures for which the field is non-empty
 # so a year left empty costs recall, a wrong year costs both. What is measured is right when
@@ -116,7 +118,9 @@ def evaluate(collection: Collection, gold_path: Path) -> ExtractionScore:
 #     labels and alternative labels (graph.units.classify_measure, restricted to indicators reported in the
 #     gold unit); an indicator and its broader or narrower indicator agree.
 # Units: the gold writers' base units have no tonne of coal equivalent, so a gold "t" accepts "tce";
-# compound units compare as printed (kWh/㎡ = kWh/m2).
+# compound units compare as printed (kWh/㎡ = kWh/m2, 元/㎡ = CNY/m2). Values compare as one quantity: the
+# writers' base units have no metre, mu or hour, so they wrote 7.2 米 as 0.0072 km and kept 6000 亩 as
+# "other:mu" — both sides are read in the same unit (km, m², h, yr) before they are compared.
 
 BLIND_FIELDS = ("value", "unit", "measure", "year", "baseline_year", "period")
 
@@ -154,7 +158,21 @@ def load_blind(path: Path) -> list[dict]:
 def _norm_unit(u: str | None) -> str:
     u = (u or "").removeprefix("other:").lower().replace("㎡", "m2").replace("m²", "m2").replace("m³", "m3")
     u = re.sub(r"/\s*(yr|year|a|年)$", "/yr", u.replace(" ", ""))
+    u = re.sub(r"(?:万元|元)(?=/)", "cny", u) if "/" in u else u
     return {"tce": "t"}.get(u, u)
+
+
+# units the two sides may state one quantity in: (unit, factor) to the unit compared
+_SAME_QUANTITY = {"m": ("km", 1e-3), "mu": ("m2", 10000 / 15), "亩": ("m2", 10000 / 15), "hours": ("h", 1.0),
+                  "hour": ("h", 1.0), "minutes": ("h", 1 / 60), "minute": ("h", 1 / 60), "min": ("h", 1 / 60),
+                  "years": ("yr", 1.0), "year": ("yr", 1.0), "a": ("yr", 1.0), "v": ("kv", 1e-3)}
+
+
+def _quantity(value: float, unit: str | None) -> tuple[float, str]:
+    """(value, unit) in the unit both sides are compared in."""
+    u = _norm_unit(unit)
+    to, f = _SAME_QUANTITY.get(u, (u, 1.0))
+    return value * f, to
 
 
 def _first_number(s: str) -> str | None:
@@ -173,7 +191,9 @@ def system_view(f) -> dict:
     """What the graph states about one figure, in the blind set's terms."""
     q = f.quantity
     period = q.period_kind
-    return {"line": f.line, "surface": q.surface, "value": q.value, "unit": q.unit, "indicator": indicator_id(q.indicator),
+    line = f.line
+    prev = max((b[1] for b in f.paragraph.breaks if b[1] < line), default=None)  # the text line before it
+    return {"line": line, "prev_line": prev, "surface": q.surface, "value": q.value, "unit": q.unit, "indicator": indicator_id(q.indicator),
             "counted_zh": getattr(q, "counted_zh", None), "counted_en": getattr(q, "counted_en", None),
             "year": q.year, "baseline_year": getattr(q, "baseline_year", None), "period": period}
 
@@ -185,8 +205,8 @@ def measure_right(gold: dict, sys: dict) -> bool:
         if sys["counted_zh"] in gold["measure_zh"] or _head(sys.get("counted_en")) == _head(gold["counted"]):
             return True
     unit = _norm_unit(gold["base_unit"])
-    if unit == _norm_unit(sys["unit"]):
-        unit = sys["unit"]  # the same unit under the gold writers' base units (t for tce)
+    if _quantity(1.0, gold["base_unit"])[1] == _quantity(1.0, sys["unit"])[1]:
+        unit = sys["unit"]  # the same unit under the gold writers' base units (t for tce, other:mu for m²)
     want = classify_measure(gold["measure_zh"], gold["measure_en"], unit if unit in UNITS else None)
     if want is None:
         return False
@@ -210,10 +230,11 @@ def evaluate_blind(collection: Collection, path: Path) -> BlindScore:
     rows = []
     aligned = 0
     for g in gold:
-        cands = [s for s in figs_by_case.get(int(g["case"]), []) if abs(s["line"] - int(g["line"])) <= 1]
-        cands.sort(key=lambda s: abs(s["line"] - int(g["line"])))
-        gv = float(g["value"])
-        sys = next((s for s in cands if _close(s["value"], gv)), None)
+        gl = int(g["line"])
+        cands = [s for s in figs_by_case.get(int(g["case"]), []) if abs(s["line"] - gl) <= 1 or s["prev_line"] == gl]
+        cands.sort(key=lambda s: abs(s["line"] - gl))
+        gv, gu = _quantity(float(g["value"]), g["base_unit"])
+        sys = next((s for s in cands if _close(_quantity(s["value"], s["unit"])[0], gv)), None)
         if sys is None:
             num = _first_number(g.get("printed", ""))
             sys = next((s for s in cands if num and _first_number(s["surface"]) == num), None)
@@ -221,8 +242,8 @@ def evaluate_blind(collection: Collection, path: Path) -> BlindScore:
         if sys is not None:
             aligned += 1
             right = {
-                "value": _close(sys["value"], gv),
-                "unit": _norm_unit(sys["unit"]) == _norm_unit(g["base_unit"]),
+                "value": _close(_quantity(sys["value"], sys["unit"])[0], gv),
+                "unit": _quantity(sys["value"], sys["unit"])[1] == gu,
                 "measure": measure_right(g, sys),
                 "year": sys["year"] is not None and sys["year"] == g["year"],
                 "baseline_year": sys["baseline_year"] is not None and sys["baseline_year"] == g["baseline_year"],

@@ -51,11 +51,13 @@ def cn_to_number(s: str) -> float | None:
 
 ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 CHINESE = r"[一二两三四五六七八九十百千]+"
-NUMBER = rf"(?P<num>{ARABIC}|{CHINESE})(?:\s?[-—–~～至到]\s?(?P<num2>{ARABIC})(?=\s?(?:%|％|万|亿|吨|[a-zA-Z]|千|兆)))?"
+UNIT_RE = "|".join(f"(?:{p})" for p, _, _ in TEXT_UNITS)
+# a range (30—50%, 2-3 次, 8-10 万) is read as its lower bound, before any unit or multiplier
+NUMBER = (rf"(?P<num>{ARABIC}|{CHINESE})(?:\s?[-—–~～至到]\s?(?P<num2>{ARABIC})"
+          rf"(?=\s?(?:%|％|万|亿|千|兆|[a-zA-Z]|{UNIT_RE})))?")
 MULT = r"(?P<mult>万亿|千万|百万|万|亿)?"
 FUZZ = r"(?P<fuzz>多|余|几|\+)?"
 
-UNIT_RE = "|".join(f"(?:{p})" for p, _, _ in TEXT_UNITS)
 _UNIT_COMPILED = [(re.compile(rf"^(?:{p})$"), u, f) for p, u, f in TEXT_UNITS]
 
 QUANTITY = re.compile(
@@ -92,7 +94,9 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "emissions"
         if re.search(r"水", near):
             return "water"
-        if re.search(r"塑料|垃圾|废弃|废物|固废|餐盒|包装|回收|粪|污泥|秸秆|材料|凝固物|渣|浪费|筷子|餐具", c):
+        if re.search(r"塑料|垃圾|废弃|废物|固废|餐盒|包装|回收|粪|污泥|秸秆|材料|凝固物|渣|浪费|筷子|餐具|用钢|钢材|钢量", c) or re.match(
+                r"\s?(?:至[\d.]+\s?吨)?的[^，。；]{0,6}(?:塑料|垃圾|废弃物|废物|固废|餐盒|包装|污泥|秸秆|材料|钢材)", after):
+            # … or what the amount is of, after it: 130吨至140吨的趋海塑料
             return "waste"
         if re.search(r"产能|产量|生产|[年日月]产|处理|蒸汽|饲料|小麦|产出|销量|产热|供氢|产氢", c):
             return "production"
@@ -104,17 +108,18 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "storage-capacity"
         if re.search(r"节约|节省|节电|节能|减少.{0,6}(用电|电|能耗)|降低.{0,6}(用电|电耗|能耗)", c):
             return "energy-saved"
-        if re.search(r"发电|发绿电|输送|上网", c) and not re.search(r"购|交易", near):
+        if re.search(r"发电|发绿电|输送|上网|电站[^，。；]{0,8}产生", c) and not re.search(r"购|交易", near):
             return "power-generation"
         if re.search(r"绿电|绿色电力|清洁能源|可再生|交易|购电|绿证|清洁电", c + nxt):
             return "green-power"
         if re.search(r"供电|产生", c):
             return "power-generation"
-        if re.search(r"用电|耗电|能耗|消耗|充电|用能", c):
+        if re.search(r"用电|耗电|电耗|能耗|消耗|充电|用能", c):
             return "energy-consumption"
         return "other"
     if unit == "kW":
-        if re.match(r"\s?(单晶|组件|逆变器|充电桩|储能一体柜|机组|电机|风机|水泵|压缩机)", nxt) or re.search(r"功率[^，。；]{0,6}$", near):
+        if re.match(r"\s?(单晶|组件|逆变器|充电桩|储能一体柜|机组|电机|风机|水泵|压缩机)", nxt) or re.search(
+                r"功率[^，。；]{0,6}$|(?:消耗|耗电|用电)[^，。；]{0,4}$", near):
             return "equipment-rating"  # the power of one device, not installed capacity
         if re.search(r"储能", near) and not re.search(r"光伏|风电|装机", near):
             return "storage-capacity"
@@ -130,6 +135,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "revenue"
         if re.search(r"节省|节约|降低|减少|收益|效益|回报|利润|增收|创收|省|节支|补贴|奖励", c):
             return "cost-saving"
+        if re.search(r"购置|采购|外购|购买|支出|花费|开支", near) and not re.search(r"电|能源|能耗|燃料|燃气|油", near):
+            return "operating-cost"  # 需购置外部污水处理碳源914万元: money spent running something
         return "other"
     if unit == "%":
         cc = c + nxt
@@ -139,6 +146,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "water"
         if re.search(r"费用|成本|电费", cc) and re.search(r"降|节|省|减", cc):
             return "cost-saving"
+        if re.search(r"(?:废弃物|固废|废物|垃圾)[^，。；]{0,6}(?:利用率|回收率|资源化率)", near):
+            return "waste"  # 固体废弃物综合利用率: how much waste is put to use
         if re.search(r"利用率|效率|转化率|自动化率|覆盖率|渗透率", near[-8:]):
             return "efficiency-rate"
         of = re.match(r"\s?(?:以上|左右)?的([\u4e00-\u9fff]{1,6})", nxt)
@@ -153,6 +162,11 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "renewable-share"
         if re.search(r"碳排放强度|排放强度|碳强度|碳排强度", c):
             return "carbon-intensity"
+        if re.search(r"(?:排放|碳排)[^，。；]{0,8}(?:占比|比重|中占|占[^，。；]{0,4}比例)[^，。；]{0,4}$", near) or re.search(
+                r"占[^，。；]{0,12}(?:碳排放|排放总量|排放量)[^，。；]{0,6}$", near):
+            return "emissions"  # 道路交通在交通全行业碳排放中的占比约80%: a share of emissions, not a cut
+        if re.search(r"(?:能源|能耗|电能|用电|电力)[^，。；]{0,2}(?:节省|节约)", near):
+            return "energy-saved"  # 照明能源节省45%
         if re.search(r"(?:节能|节电)率", near):
             return "energy-saved"  # the words before the figure name it before those after
         if re.search(r"省电|节电", near[-6:]):
@@ -164,7 +178,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
         if re.match(r"\s?(?:以上|左右)?的[\u4e00-\u9fff]", nxt):
             return "share"  # 92% 的国内航班: a share of something
         up = [m.end() for m in re.finditer(r"提高|增长|增加|提升|增幅|增速|扩大", near)]
-        down = [m.end() for m in re.finditer(r"下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药", near)]
+        down = [m.end() for m in re.finditer(r"下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药|优化", near)]
         if up and (not down or up[-1] > down[-1]):
             return "growth-rate"  # a relative increase (yield up 7.5 %, bookings up 166 %)
         if down or re.search(r"下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药", cc):
@@ -255,10 +269,12 @@ def _unit_factor(unit_text: str) -> tuple[str, float] | None:
 # A year in the sentence has a role: the time the figure refers to ("time"), a reporting date ("asof", 截至),
 # the baseline of a change ("baseline", 较2019年), a target ("target", after the collection's year), or it
 # belongs to something else — a founding date, or the title or edition of a document or factor table
-# ("founding", "source"). Only time, asof and target years can be a figure's year; none is guessed.
+# ("founding", "source"), or opens a span that runs to now ("since": 自2004年以来, the start of a running total
+# and the baseline of a change over it). Only time, asof and target years can be a figure's year; none is
+# guessed.
 
 REPORT_YEAR = 2023  # the collection reports up to 2023; a later year is a target or forecast
-YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?)"
+YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?|(?=\s?全年))"
                           r"(?:\s?(?P<mo>\d{1,2})\s?月(?:\s?(?P<day>\d{1,2})\s?日)?)?")
 
 
@@ -285,7 +301,12 @@ def year_mentions(text: str) -> list[YearMention]:
         elif re.search(r"(?:成立|创立|创建|始建|创办|组建|建立|注册|诞生|改制|上市|开业)于?\s?$", before) or re.match(
                 r"\s?(?:\d{1,2}\s?日)?\s?(?:正式)?(?:成立|创立|创建|始建|创办|组建|建厂|注册成立|诞生|改制|上市|挂牌|开业|进入中国)", after):
             role = "founding"
+        elif re.search(r"(?:自|从|自从)\s?$", before) and re.match(r"(?:\s?\d{1,2}\s?月)?\s?(?:以来|起|开始|至今)", after) or (
+                re.match(r"(?:\s?\d{1,2}\s?月)?\s?以来", after)):
+            role = "since"
         elif (re.search(r"(?:较|比|相比|相较|相对于?|对比|同比)\s?$", before)
+              # 较脉动诞生之初（2004年）: the year in brackets names the point compared with
+              or re.search(r"(?:较|相比|相较|对比)[^，。；\d]{0,12}[（(]\s?$", before)
               or (re.search(r"(?:与|同|从|和)\s?$", before) and re.match(r"[^，。；]{0,12}?(?:相比|相较|比较|为基准|基准|基线|为基数|水平)", after))
               or (re.search(r"以\s?$", before) and re.match(r"[^，。；计]{0,8}?(?:为基准|为基数|为基线|基准|基线)", after))
               or re.match(r"\s?(?:的)?(?:基准|基线)", after)):
@@ -327,17 +348,56 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
     if year is None:
         c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
         year = next((y for y in usable if end <= y.start < c1), None)
+    if year is None:
+        year = _opener_year(text, s0, start)
     c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
     # a baseline belongs to its clause, or leads the sentence up to the figure (与2019年相比，用电量降低8.5%)
     bases = [y for y in ms if y.role == "baseline" and (c0 <= y.start < c1 or (
         y.end <= start and not re.search(r"\d", text[y.end : start])))]
+    if not bases and text[end - 1 : end] in "%％" and (since := [y for y in ms if y.role == "since" and y.end <= start]):
+        bases = since[-1:]  # 自2004年以来，单瓶水耗下降了66%: a change since then, against then
+    if not bases and (text[end - 1 : end] in "%％" or CHANGE_VERB.search(text, c0, start)):
+        # a baseline that opens the sentence (较脉动诞生之初（2004年），能耗下降72.2%，碳排放强度降低92%) is the
+        # baseline of every change the sentence goes on to list
+        first = min([i for i in (text.find(c, s0, start) for c in "，,") if i >= 0] or [start])
+        bases = [y for y in ms if y.role == "baseline" and y.end <= first]
     base = min(bases, key=lambda y: abs(y.start - start)) if bases else None
     return year, base
 
 
+CHANGE_VERB = re.compile(r"下降|降低|减少|削减|提升|提高|增长|增加|上升|节约|节省")
+# a date that opens a sentence or a numbered item: 2023年，… / 2. 截至2023年… / （3）2022全年，…
+OPENER = re.compile(r"\s?(?:[（(]?\d{1,2}[)）.、．]\s?)?(?:截至|截止|截止到|至|在|于)?\s?"
+                    r"(?:19|20)\d{2}\s?(?:年|/\s?\d{2}\s?财年|(?=\s?全年))")
+
+
+def _opener_year(text: str, s0: int, start: int) -> YearMention | None:
+    """The year that opens the whole sentence a figure's clause belongs to, when the sentence goes on past a
+    semicolon (2023年，蒙牛工厂利用生物质产蒸汽13.2万吨；利用沼气0.25亿m³): it dates every part of it."""
+    p0 = s0
+    while p0 > 0 and text[p0 - 1] == "；":
+        p0 = sentence_span(text, p0 - 2)[0]
+    if p0 == s0:
+        return None
+    m = OPENER.match(text, p0)
+    if not m:
+        return None
+    ys = [replace(y, start=y.start + p0, end=y.end + p0) for y in year_mentions(text[p0 : m.end() + 8])]
+    y = next((y for y in ys if y.start < m.end()), None)
+    if y is None or y.role not in ("time", "asof", "target"):
+        return None
+    # a later date in the sentence before the figure takes over (2022 年…；2023 年…)
+    if any(x.role in ("time", "asof", "target") for x in year_mentions(text[y.end : start])):
+        return None
+    return y
+
+
 # -- projected, annual, cumulative, point ---------------------------------------------------
 
-PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力")
+PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划(?!研究|设计|院|局|委|署|部|司)|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力|"
+                            r"(?<![已经])(?:建成|投产|投运|完工|并网)后|将(?:全部|陆续|正式)?(?:建成|投产|投运|完工|竣工|并网)")  # 项目建成后，每年可…: not yet built
+# what is still to be built, said after the figure (建设2.7MW光伏系统，11月底将全部建成发电)
+TO_BE_BUILT = re.compile(r"(?:将|预计|计划)(?:于|在)?[^，。；]{0,8}?(?:全部|陆续|正式)?(?:建成|投产|投运|完工|竣工|并网)")
 REALISED_NOW = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如今|现已")
 CONTINUES = re.compile(r"\s?(?:同时|与此同时|并且|并将|还将|此外还将)[，,]?")
 REALISED = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如今|现已|(?<![可将能会])累计")  # 可累计 is still a forecast
@@ -350,16 +410,27 @@ def _projected(text: str, s0: int, start: int, end: int, year: YearMention | Non
         return True  # a later year cannot be a result, even of a running total (2024—2026 年累计产能)
     cues = list(PROJECTION_CUE.finditer(text, s0, start))
     if cues and not REALISED.search(text, cues[-1].end(), start):
-        return True
+        # … unless the plan was carried out, said right after (规划3MW光伏项目，于2020年并网发电)
+        done = DONE_IN.match(text, end)
+        return not (done and int(done.group("y")) <= REPORT_YEAR)
     # a sentence that goes on with a plan (携程计划…推出…。同时，…带动 1 亿人参与): the plan's cue reaches it
     if CONTINUES.match(text, s0) and not REALISED.search(text, s0, start) and s0 > 0:
         p0 = sentence_span(text, s0 - 1)[0]
         cues = list(PROJECTION_CUE.finditer(text, p0, s0))
         if cues and not REALISED.search(text, cues[-1].end(), s0):
             return True
+    # a facility still to be finished, said in the next clause (建设2.7MW光伏系统，11月底将全部建成发电)
+    c1 = min([i for i in (text.find(c, end) for c in "，,") if i >= 0] or [len(text)])
+    c2 = min([i for i in (text.find(c, c1 + 1) for c in "，,。；") if i >= 0] or [len(text)])
+    if TO_BE_BUILT.search(text, end, min(c2, sentence_span(text, start)[1])) and not REALISED.search(text, s0, start):
+        return True
+    if re.match(r"[^，。；]{0,12}?(?<![已经])(?:建成|投产|投运|完工)后", text[end : end + 16]) and not REALISED.search(text, s0, start):
+        return True  # 园区8MW光伏项目建成后，每年可…
     return bool(re.match(r"\s?(?:的|以上|左右)?[^，。；\d]{0,4}目标", text[end : end + 10])) and not re.search(
         r"实现了?|达成|完成|已", text[s0:start])  # 实现了…5% 的目标: a target met is a result
 
+
+DONE_IN = re.compile(r"[^。；]{0,12}?(?:于|在)\s?(?P<y>(?:19|20)\d{2})\s?年[^，。；]{0,8}?(?:并网|建成|投产|投运|完成|竣工|落地|上线)")
 
 FLOW_UNITS = {"t", "kg", "tce", "kWh", "m3", "L"}
 STOCK_INDICATORS = {"capacity", "storage-capacity", "equipment-rating", "assets", "brand-value", "area", "voltage",
@@ -387,6 +458,9 @@ ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<!\d)\s?年度|年平�
 ANNUAL_CHANGE = re.compile(r"同比(?:增|提|下|减|上|降)|增速|较上一?年|比上一?年|上一年度|环比上年")  # a change over a year
 ANNUAL_SENTENCE = re.compile(r"每年|年均|全年|每一年")
 CUMULATIVE_NEAR = re.compile(r"累计|累积|共计|总计|合计")
+# a span running to now: 自2004年以来, 自开放以来, 项目应用后 / 系统上线以来 (what has happened since)
+SINCE = re.compile(r"(?:19|20)\d{2}\s?年(?:\s?\d{1,2}\s?月)?\s?以来|自[^，。；\d]{0,12}以来|"
+                   r"(?:应用|实施|运行|投运|投产|上线|使用|运营)(?:以来|后)[，,]")
 # 共 before a verb of an amount over time (共减少 42221 吨, 共节约, 共发电): a total, like 累计
 TOTAL_VERB = re.compile(r"(?<![公总一])共(?:同)?(?:减少|减排|节约|节省|节能|节电|发电|生产|回收|处理|消纳|替代|输送|交易|"
                         r"种植|植树|带动|服务|产生|避免|降低|吸收|捕集|利用)")
@@ -409,6 +483,8 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     # a list of results opened by a yearly figure (年节能量 …，减少二氧化碳 …) is yearly throughout
     if flow and (ANNUAL_SENTENCE.search(text, s0, start) or ANNUAL_NEAR.search(text, s0, _clause_start(text, start, s0))):
         return "annual"
+    if flow and SINCE.search(text, s0, start):
+        return "cumulative"  # 自2004年以来…总节约用水量218万吨: what has added up since then
     if year is not None and year.role == "asof":
         return "cumulative" if flow or (unit == "%" and CHANGE_TO_DATE.search(near)) else "point"
     if year is not None and year.role == "time" and flow and not year.day:
@@ -556,7 +632,8 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
             if by_thing:
                 indicator = by_thing
     elif indicator == "other":
-        indicator = (_by_unit(unit) or classify_measure(text[c0:start] + text[end : end + 8], "", unit)
+        after = re.split(r"[，,。；：:]", text[end : end + 8])[0]  # the words after it in its own clause
+        indicator = (_by_unit(unit) or classify_measure(text[c0:start] + after, "", unit)
                      or (_percent_of_a_whole(text[max(s0, start - 16):start], text[end:end + 12]) if unit == "%" else None)
                      or "other")
     flow = _is_flow(unit, indicator, clause)
@@ -590,7 +667,7 @@ def _by_unit(unit: str) -> str | None:
     """Indicators a unit alone decides."""
     if unit == "℃":
         return "temperature"
-    if unit in ("h", "d"):
+    if unit in ("h", "d", "a"):
         return "duration"
     if unit in ("m", "km"):
         return "length"
@@ -600,6 +677,8 @@ def _by_unit(unit: str) -> str | None:
         return "energy-intensity"
     if re.match(r"(?:元|万元|CNY)/", unit):
         return "unit-cost"
+    if re.match(r"(?:kWh|kwh|KWh|千瓦时|度)/(?:kWp|kW|千瓦)", unit):
+        return "power-generation"  # a specific yield: generation per kW installed
     return None
 
 
@@ -639,8 +718,11 @@ def extract(text: str) -> list[Quantity]:
             if uf is None:
                 continue
             unit, factor = uf
+            base_unit = unit
             if unit == "count" and re.match(r"[年月日]", after or ""):
                 continue
+            if unit == "kWh" and unit_s == "度" and re.search(r"温度|气温|水温|温差|降温|升温|室温|体温", clause[-20:]):
+                unit, factor = "℃", 1.0  # 养殖塘的温度较没有遮挡前低了3-4度: degrees, not kilowatt-hours
             if unit == "t" and re.search(r"标准?煤\s?$|标准?煤[^，。；]{0,3}$", clause[-8:]):
                 unit = "tce"  # 节约标准煤 1374 吨
             comp = COMPOSITE.match(text, end)
@@ -651,8 +733,13 @@ def extract(text: str) -> list[Quantity]:
                 # a rate such as kWh/㎡, 元/㎡, m³/d: kept as printed, not converted
                 unit = _canonical_unit(unit_s) + comp.group(0)
                 factor, end = 1.0, comp.end()
-                if mult_s:
-                    factor = 1.0
+                den = comp.group(0)[1:]
+                den_uf = _unit_factor(den[1:]) if den.startswith("万") else None
+                if den_uf is not None:
+                    # per 万 of something (1.229吨标准煤/万度): a rate per one base unit (tce/kWh)
+                    unit, factor = f"{base_unit}/{den_uf[0]}", uf[1] / (1e4 * den_uf[1])
+            if unit in ("kWh", "L", "kg", "m3") and re.search(r"百公里[^，。；\d]{0,6}$", clause):
+                unit = f"{unit}/100km"  # 百公里电耗为16kw.h: a consumption per 100 km, as printed
         else:
             # a bare 万/亿 amount: money when the clause talks about money, else a count
             before = text[clause_start : m.start()]
@@ -671,7 +758,9 @@ def extract(text: str) -> list[Quantity]:
             number += float(m.group("sub")) * {"千": 1e3, "百": 1e2}[m.group("subm")] / mult
         value = number * mult * factor
         # a count or percentage with a wild value is a code or a year, not a figure
-        if unit == "count" and (number >= 1000 and not mult_s and "," not in num_s and re.fullmatch(r"(19|20)\d{2}", num_s)):
+        # (a measure word of things — 2000个城市 — makes it a count; 名/次 after a year-like number is a rank or date)
+        if unit == "count" and (number >= 1000 and not mult_s and "," not in num_s and re.fullmatch(r"(19|20)\d{2}", num_s)
+                                and not re.match(r"\s?(?:多|余)?\s?(?:个|家|台|辆|座|户|棵|块|套|项|种)", text[m.end("num"):])):
             continue
         if unit == "%" and value > 1000:
             continue
@@ -684,10 +773,17 @@ def extract(text: str) -> list[Quantity]:
         approx = bool(pre and pre in APPROX_MARKS) or bool(m.group("fuzz") or m.group("fuzz2")) or text[end : end + 2] in ("左右", "以上")
         if not approx:
             approx = bool(re.search(r"(约|近|超过|超|逾|大约|将近)\s?$", text[max(0, start - 4) : start]))
-        indicator = _indicator(unit, clause + (text[start:end] if unit == "count" else ""), text[end : end + 12], unit_s or "")
+        ind_unit = unit.removesuffix("/100km")
+        if "/" in ind_unit and unit_s and (base_unit in ("m3", "t", "kg", "L") or (
+                base_unit == "kW" and re.fullmatch(r"/(?:[hH]|小时)", comp.group(0) if comp else ""))):
+            # an amount per day or hour (排水量125m³/d, 产氢量200Nm³/H) measures that amount; a power printed
+            # "per hour" (需要消耗142kw/h) is still a power
+            ind_unit = base_unit
+        indicator = _indicator(ind_unit, clause + (text[start:end] if unit == "count" else ""),
+                               text[end : end + 12], unit_s or "")
         unit_word = (unit_s or "").strip()
         out.append(_describe(text, start, end, surface, number * (mult if unit != "count" or mult_s else 1.0),
-                             round(value, 6), unit, indicator, approx, per_year, clause_start, unit_word))
+                             float(f"{value:.10g}"), unit, indicator, approx, per_year, clause_start, unit_word))
     for m in PERCENT_CN.finditer(text):
         n = _to_number(m.group("num"))
         if n is None:
@@ -697,8 +793,92 @@ def extract(text: str) -> list[Quantity]:
         clause = text[max(s0, m.start() - 40) : m.start()]
         ind = _indicator("%", clause, text[m.end() : m.end() + 12])
         out.append(_describe(text, m.start(), m.end(), m.group(0), n, n, "%", ind, False, False, clause_start, ""))
+    out = _table_cells(text, out)
+    for m in DURATION_YEARS.finditer(text):  # 20余年节能环保治理经验, 近3年, 运行10年以上
+        if any(q.start <= m.start("num") < q.end for q in out) or not (m.group("pre") or m.group("fuzz") or m.group("tail")):
+            continue
+        s0, _ = sentence_span(text, m.start("num"))
+        n = float(m.group("num"))
+        approx = bool(m.group("pre") or m.group("fuzz")) or text[m.end() : m.end() + 2] in ("以上", "左右")
+        q = _describe(text, m.start("num"), m.end(), text[m.start("num") : m.end()], n, n, "a", "duration",
+                      approx, False, s0, "")
+        out.append(replace(q, period="point"))  # a length of time is a state, whatever the sentence totals
+    for m in N_CATEGORIES.finditer(text):  # 8大功能模块: a count of kinds
+        if any(q.start <= m.start("num") < q.end for q in out):
+            continue
+        s0, _ = sentence_span(text, m.start("num"))
+        q = _describe(text, m.start("num"), m.end(), m.group(0).strip(), float(m.group("num")), float(m.group("num")),
+                      "count", "count", False, False, s0, "")
+        if q.counted_zh:
+            out.append(q)
+    for m in ONE_IN_N.finditer(text):  # 每5辆新能源车就有1辆: one in five, a share of 20 %
+        n, k = float(m.group("n")), float(m.group("k"))
+        if not 0 < k <= n:
+            continue
+        s0, _ = sentence_span(text, m.start())
+        out = [q for q in out if not m.start() <= q.start < m.end()]
+        out.append(_describe(text, m.start(), m.end(), m.group(0), round(100 * k / n, 6), round(100 * k / n, 6), "%",
+                             "share", False, False, s0, ""))
     out.sort(key=lambda q: q.start)
     return _equivalents(text, out)
+
+
+# a table flattened into a paragraph: a header of year columns (能源 2019年 2022年 降低比率), then rows that
+# name what they measure with the unit in brackets and give one bare number per column (电量（KWh）821068436
+# 751488000 8.5%)
+TABLE_HEADER = re.compile(r"(?P<years>(?:(?:19|20)\d{2}\s?年\s?){2,})(?:[\u4e00-\u9fff]{0,4}?(?:比率|比例|率|幅度|变化|同比))?")
+TABLE_ROW = re.compile(r"(?P<label>[\u4e00-\u9fff]{1,10})\s?[（(]\s?(?P<unit>[A-Za-z0-9³²\u4e00-\u9fff/]{1,8})\s?[）)]\s?"
+                       r"(?P<cells>(?:\d[\d,]*(?:\.\d+)?\s?%?\s?){2,})")
+
+
+def _table_cells(text: str, out: list[Quantity]) -> list[Quantity]:
+    from .units import classify_measure
+
+    for h in TABLE_HEADER.finditer(text):
+        years = [int(y) for y in re.findall(r"(?:19|20)\d{2}", h.group("years"))]
+        pos = h.end()
+        for r in TABLE_ROW.finditer(text, pos):
+            if r.start() != pos and text[pos : r.start()].strip():
+                break  # the table ends where a row does not follow the one before
+            pos = r.end()
+            uf = _unit_factor(r.group("unit").strip())
+            if uf is None:
+                continue
+            unit, factor = uf
+            cells = list(re.finditer(r"\d[\d,]*(?:\.\d+)?\s?%?", r.group("cells")))
+            numbers = [c for c in cells if not c.group(0).rstrip().endswith("%")]
+            label = r.group("label")
+            ind = classify_measure(label, "", unit) or _indicator(unit, label, "", r.group("unit"))
+            if ind == "other" and unit in ("kWh", "tce") and re.search(r"降低|下降|减少|节约", h.group(0)):
+                ind = "energy-consumption"  # a table of energy used by year, with the cut it made
+            s0 = sentence_span(text, r.start())[0]
+            for col, c in enumerate(numbers[: len(years)]):
+                a, b = r.start("cells") + c.start(), r.start("cells") + c.start() + len(c.group(0).rstrip())
+                if any(q.start == a for q in out):
+                    continue
+                n = float(c.group(0).replace(",", ""))
+                q = _describe(text, a, b, text[a:b], n, round(n * factor, 6), unit, ind, False, False, s0, "")
+                out.append(replace(q, year=years[col], baseline_year=None, projected=years[col] > REPORT_YEAR,
+                                   period="annual" if q.flow else "point"))
+            for c in cells[len(numbers):]:  # the change between the first and the last column
+                a = r.start("cells") + c.start()
+                out = [replace(q, year=years[-1], baseline_year=years[0], indicator=q.indicator)
+                       if q.start == a and q.unit == "%" else q for q in out]
+    return out
+
+
+# a span of years (not a calendar year): 20余年, 20多年, 近3年, 10年以上, 5年来, 3-5年; at most two digits
+DURATION_YEARS = re.compile(
+    r"(?:(?P<pre>近|超过|长达|历时|历经|连续|持续|经过|用了|逾)\s?)?(?<![\d.\-—~～/])(?P<num>\d{1,2}(?:\.\d)?)"
+    r"(?:\s?[-—~～]\s?\d{1,2})?\s?(?P<fuzz>余|多)?\s?(?:个)?年(?![月度级代初底末中])"
+    r"(?=(?P<tail>来|以来|以上|之久|内|间|左右|时间|期间|寿命|经验|历史|运营|运行|的|算|计(?!划|算)|[，。；）)])?)")
+# a count of kinds: 8大功能模块, 5大场景 (not a rank: 十大, 前10大, 全球10大)
+N_CATEGORIES = re.compile(r"(?<![\d.前第十百全球国内])(?P<num>\d{1,2})\s?大(?=[\u4e00-\u9fff]{2})(?!学|型|幅|量|规模|约)")
+
+
+# a share said as "one in N": 每5辆新能源车就有1辆, 每10人中有3人
+ONE_IN_N = re.compile(r"每\s?(?P<n>\d+(?:\.\d+)?)\s?(?P<cl>[个家台辆人户座名位只头棵])[^，。；\d]{0,12}?(?:就|中)?(?:就)?有\s?"
+                      r"(?P<k>\d+(?:\.\d+)?)\s?(?P=cl)")
 
 
 EQUIVALENT = re.compile(r"(?:相当于|约合|折合|等同于|等于)[^，。；\d]{0,8}$")
@@ -715,6 +895,14 @@ def _equivalents(text: str, figures: list[Quantity]) -> list[Quantity]:
             if src is not None:
                 q = replace(q, period=src.period, projected=src.projected, year=q.year or src.year,
                             as_of=q.as_of or src.as_of)
+        if q.indicator == "other" and EQUIVALENT.search(text, q.sentence[0], q.start):
+            # a restatement in another unit (总节水量1500m³/d，折合51.9万吨/年) measures what it restates
+            from .units import indicators
+
+            prev = next((p for p in reversed(out) if p.sentence == q.sentence and p.indicator != "other"), None)
+            ind = indicators().get(prev.indicator) if prev is not None else None
+            if ind is not None and (not ind.units or q.unit in ind.units):
+                q = replace(q, indicator=prev.indicator)
         out.append(q)
     return out
 
@@ -745,6 +933,31 @@ def _dated(q: Quantity, year: int, month: str | None) -> Quantity:
     return replace(q, year=year, as_of=f"{year}-{int(month):02d}" if month else str(year), period=period)
 
 
+LAST_YEARS = re.compile(r"(?:过去|近|最近|这)\s?\d{1,2}\s?年|\d{1,2}\s?(?:余|多)?年(?:来|间|以来)")
+
+
+def _paragraph_dated(text: str, q: Quantity) -> Quantity:
+    """A figure with no year of its own, in a paragraph whose account an earlier sentence dated at its opening
+    (截至2022年底，…。… 46.3万用户 / 2023年桓台收获的低碳小麦…。据…计算，其…减少32%): that date, unless
+    another year is named in between. A reporting date (截至) makes a running total cumulative."""
+    s0 = q.sentence[0]
+    if s0 == 0 or SINCE.search(text, s0, q.start) or LAST_YEARS.search(text, s0, q.start):
+        return q  # 自开放以来 / 过去3年: a span from that date, not a figure of it
+    mentions = year_mentions(text[:s0])
+    if not mentions:
+        return q
+    last = mentions[-1]
+    p0 = sentence_span(text, last.start)[0]
+    m = OPENER.match(text, p0)
+    if not m or not (p0 <= last.start < m.end()) or last.role not in ("time", "asof"):
+        return q
+    if last.role == "time" and last.month:  # 2022年7月，携程发布…计划。带动7600万人次…: the date of an event
+        return q
+    if last.role == "asof":
+        return _dated(q, last.year, str(last.month) if last.month else None)
+    return replace(q, year=last.year)
+
+
 def case_figures(case: "Case") -> list[CaseFigure]:
     """Every figure of a case in document order — the outcomes the graph holds.
 
@@ -757,21 +970,43 @@ def case_figures(case: "Case") -> list[CaseFigure]:
     for n, (part, para) in enumerate(case.paragraphs(), start=1):
         note = next((m for p in part.paragraphs for m in [NOTE_AS_OF.search(p.text)] if m), None)
         for q in extract(para.text):
-            if q.year is None and not q.projected:
+            if q.year is None and not q.projected and q.unit != "a":  # a span of years is dated by none
                 if q.period == "cumulative":
                     asof = [y for y in year_mentions(para.text[: q.sentence[0]]) if y.role == "asof"]
                     if asof:
                         q = _dated(q, asof[-1].year, str(asof[-1].month) if asof[-1].month else None)
+                if q.year is None:
+                    q = _paragraph_dated(para.text, q)
                 if q.year is None and note:
                     q = _dated(q, int(note.group("y")), note.group("mo"))
             found.append(CaseFigure(part.key, n, para, q))
     cumulative = {(f.quantity.value, f.quantity.unit, f.quantity.indicator) for f in found if f.quantity.period == "cumulative"}
-    return [
+    found = [
         replace(f, quantity=replace(f.quantity, period="cumulative"))
         if f.quantity.period in (None, "point") and f.quantity.flow
         and (f.quantity.value, f.quantity.unit, f.quantity.indicator) in cumulative else f
         for f in found
     ]
+    return _parts_of_totals(found)
+
+
+PART_OF = re.compile(r"[，,]\s?其中[^，。；\d]{0,16}$")
+
+
+def _parts_of_totals(found: list[CaseFigure]) -> list[CaseFigure]:
+    """A part of a total (上下游减碳4.2万tCO2e，其中啤酒厂减少碳排放3万tCO2e) is a figure of the same kind
+    over the same time: it takes the total's period, year and reporting date where it states none."""
+    out: list[CaseFigure] = []
+    for f in found:
+        q = f.quantity
+        if q.period in (None, "point") and q.flow and not q.projected and PART_OF.search(f.paragraph.text, q.sentence[0], q.start):
+            total = next((p for p in reversed(out) if p.paragraph is f.paragraph and p.quantity.sentence == q.sentence
+                          and p.quantity.unit == q.unit and p.quantity.start < q.start), None)
+            if total is not None and total.quantity.period in ("annual", "cumulative"):
+                t = total.quantity
+                f = replace(f, quantity=replace(q, period=t.period, year=q.year or t.year, as_of=q.as_of or t.as_of))
+        out.append(f)
+    return out
 
 
 # -- amounts typed by a user (question understanding) -----------------------------

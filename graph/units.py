@@ -64,6 +64,7 @@ UNITS: dict[str, Unit] = {
         Unit("m", "米", "m", "length", UNIT["M"]),
         Unit("h", "小时", "h", "time", UNIT["HR"]),
         Unit("d", "天", "d", "time", UNIT["DAY"], prose="days"),
+        Unit("a", "年", "years", "time", UNIT["YR"]),  # the year as a unit of time (ISO 80000-3 "a")
         Unit("%", "%", "%", "ratio", UNIT["PERCENT"]),
         Unit("count", "", "", "count", UNIT["NUM"]),
         Unit("℃", "℃", "°C", "temperature", UNIT["DEG_C"]),
@@ -81,16 +82,18 @@ TEXT_UNITS: list[tuple[str, str, float]] = [
     (r"千克|公斤|kg", "kg", 1),
     (r"吨|t(?![a-zA-Z])", "t", 1),
     # energy
-    (r"太瓦时|[Tt][Ww][Hh]", "kWh", 1e9),  # energy in any case: a storage size printed 9.6MWH is energy, not power
-    (r"吉瓦时|[Gg][Ww][Hh]", "kWh", 1e6),
-    (r"兆瓦时|[Mm][Ww][Hh]", "kWh", 1e3),
-    (r"千瓦时|[Kk][Ww][Hh]|度", "kWh", 1),
+    # energy in any case: a storage size printed 9.6MWH is energy, not power; kW·h and kw.h are kWh too
+    (r"太瓦时|[Tt][Ww][·.•]?[Hh]", "kWh", 1e9),
+    (r"吉瓦时|[Gg][Ww][·.•]?[Hh]", "kWh", 1e6),
+    (r"兆瓦时|[Mm][Ww][·.•]?[Hh]", "kWh", 1e3),
+    (r"千瓦时|[Kk][Ww][·.•]?[Hh]|度", "kWh", 1),
     # power
-    (r"吉瓦|GWp|GW", "kW", 1e6),
-    (r"兆瓦|MWp|MW", "kW", 1e3),
-    (r"千瓦|kWp|kW|KW|kw(?!h)", "kW", 1),
+    (r"吉瓦|GWp|GW(?![·.•]?[Hh])", "kW", 1e6),
+    (r"兆瓦|MWp|MW(?![·.•]?[Hh])", "kW", 1e3),
+    (r"千瓦|kWp|kW(?![·.•]?[Hh])|KW(?![·.•]?[Hh])|kw(?![·.•]?[Hh])", "kW", 1),
     (r"Wp|W(?![a-zA-Z])", "kW", 1e-3),
-    (r"千伏|kV", "kV", 1),
+    (r"千伏|kV|KV|kv", "kV", 1),
+    (r"伏(?![特安])|V(?![a-zA-Z0-9])", "kV", 1e-3),  # 380V交流, 750V直流: a voltage class
     # money
     (r"万亿元", "CNY", 1e12),
     (r"亿元|亿人民币", "CNY", 1e8),
@@ -110,6 +113,7 @@ TEXT_UNITS: list[tuple[str, str, float]] = [
     (r"公里|千米|km", "km", 1),
     (r"米|m(?![a-zA-Z²³0-9])", "m", 1),
     (r"小时|h(?![a-zA-Z])", "h", 1),
+    (r"分钟", "h", 1 / 60),
     (r"天(?![然气])", "d", 1),
     (r"℃", "℃", 1),
     (r"倍", "倍", 1),
@@ -117,7 +121,7 @@ TEXT_UNITS: list[tuple[str, str, float]] = [
     (r"%|％", "%", 1),
     # counts
     (r"人次|万人次", "count", 1),
-    (r"个|家|台|辆|人(?![民工])|户|座|项(?![目])|单(?![位])|棵|块|名|所|条|套|张|批|部|头|只|栋|间|次|种|盏|根|把|组|场", "count", 1),
+    (r"个|家|台|辆|人(?![民工])|户|座|项(?![目])|单(?![位])|棵|块|名|所|条|套|张|批|部|头|只|栋|间|次|种|盏|根|把|组|场|篇|份(?![额])", "count", 1),
 ]
 # … and in a question typed by a user
 QUESTION_UNITS: list[tuple[str, str, float]] = [  # longest first: 千瓦时 before 千瓦, mwh before mw
@@ -289,7 +293,7 @@ CLASSIFIER_THING = {
     "次": ("次", "times"), "种": ("种", "kinds"), "套": ("套", "sets"), "块": ("块", "pieces"), "盏": ("盏", "lamps"),
     "条": ("条", "items"), "张": ("张", "sheets"), "批": ("批", "groups"), "所": ("所", "institutions"),
     "单": ("单", "orders"), "根": ("根", "piles"), "把": ("把", "units"), "场": ("场", "events"), "组": ("组", "sets"),
-    "部": ("部", "units"), "只": ("只", "animals"), "栋": ("栋", "buildings"), "间": ("间", "rooms"), "篇": ("篇", "papers"),
+    "部": ("部", "units"), "只": ("只", "animals"), "栋": ("栋", "buildings"), "间": ("间", "rooms"), "篇": ("篇", "papers"), "份": ("份", "copies"),
 }
 # Words of counted things, longest first when composed (县级供电公司 → county-level power supply companies).
 # A general glossary of the nouns of corporate and energy reporting, not of particular figures.

@@ -83,8 +83,8 @@ def test_formats_describe_the_same_graph(client):
 
 
 def test_outcome_iri(client):
-    o = URIRef(ID + "case/case-01/outcome/018")
-    g = fetch_graph(client, "/id/case/case-01/outcome/018")
+    o = URIRef(ID + "case/case-01/outcome/019")
+    g = fetch_graph(client, "/id/case/case-01/outcome/019")
     value = g.value(o, URIRef(SCHEMA + "value"))
     assert value.datatype == XSD_DECIMAL and value.toPython() == 13260
     assert (o, URIRef(CKG + "unitSymbol"), Literal("kW")) in g
