@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from climatekg.graph.quantities import extract, parse_amount
+from climatekg.graph.units import dimension
 
 # -- the kind of answer a question asks for (interrogative grammar; no domain words) -------------------------
 
@@ -262,6 +263,16 @@ class Selector:
                     f.zh not in subject and f.en.lower() not in subject:
                 return f
         return None
+
+    def fits_dimension(self, text: str, indicator) -> bool:
+        """Does a sentence state a figure of ``indicator``, or one in a unit it is stated in (kWh/m² fits kWh)? An
+        indicator the graph has no units for fits anything."""
+        if indicator is None or not indicator.units:
+            return True
+        dims = {dimension(u.split("/")[0]) for u in indicator.units}
+        ratio = any("/" in u for u in indicator.units)  # an intensity: any figure per something fits
+        return any(q.indicator == indicator.code or dimension((q.unit or "").split("/")[0]) in dims
+                   or (ratio and "/" in (q.unit or "")) for q in self.quantities(text))
 
     # -- reading the fact -------------------------------------------------------------------------------------
     def read_fact(self, text: str, kind: str, unit: str | None, indicator, subject: set[str], terms: list[str],
