@@ -817,6 +817,8 @@ ORDER BY ?value ?id"""
             # the subject is in the collection, but not what the question asks of it
             missing = self.absent_things(q, top_ids) if own else []
             measure = self.absent_measure(q, top_ids[:1] if not own else top_ids)
+            if measure and not own:  # the collection never writes it (the search's best case is no subject)
+                return self._refuse(q, [measure])
             if missing or measure:
                 orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
                 name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(top_ids[0], q.lang)

@@ -78,3 +78,16 @@ def test_a_figure_of_another_dimension_does_not_answer(answerer):
     sel = answerer.selector
     assert not sel.fits_dimension("实现年发绿电约9000万千瓦时。", q.indicator_term)
     assert sel.fits_dimension("国舜集团投资11.8亿元建设零碳社区。", q.indicator_term)
+
+
+@pytest.mark.parametrize("question, kind, target, of_companies", [
+    ("案例集中有几家风电设备制造企业？", "count", "companies", True),  # what the companies are, described between
+    ("How many of the companies are wind turbine manufacturers?", "count", "companies", True),
+    ("民生银行为多少个项目提供了绿色贷款？", None, "cases", False),  # a figure of the bank, not a count of cases
+    ("How many projects has NaaS built?", None, "cases", False),
+    ("有多少个案例提到了能链智电？", "count", "cases", False),  # a count of cases naming a company stays one
+    ("How many cases mention NaaS?", "count", "cases", False),
+])
+def test_what_a_count_counts(answerer, question, kind, target, of_companies):
+    q = analysed(answerer, question)
+    assert (q.kind, q.target, q.of_companies) == (kind, target, of_companies)
