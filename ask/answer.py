@@ -194,7 +194,8 @@ class Answerer:
         and labels. A question that names a company of the collection is about that company: a capitalised
         word beside it is a description (a project's name), not another subject. Chinese names are the
         segmenter's proper nouns and organisation-like nouns that the collection does not use."""
-        covered = [(m.start, m.end) for m in mentions] + self.grammar_spans(text)
+        grammar = self.grammar_spans(text)
+        covered = [(m.start, m.end) for m in mentions] + grammar
         inside = lambda a, b: any(s <= a and b <= e for s, e in covered)  # noqa: E731
         known_lexicon = [(m.start, m.end) for m in self.lexicon.find(text)]
         anchored = any(m.entity["kind"] == "org" for m in mentions)
@@ -223,8 +224,10 @@ class Answerer:
                 proper = w.flag in ("nt", "nz", "nr", "nrt", "ns", "nrfg")
                 orgish = w.flag.startswith("n") and re.search(r"(公司|集团|银行|汽车|时代|石化|石油|钢铁|航空|电池)$", w.word)
                 if (proper or orgish) and len(w.word) >= 2 and CJK.search(w.word):
-                    if start >= 0 and (inside(start, start + len(w.word)) or
-                                       any(s <= start and start + len(w.word) <= e for s, e in known_lexicon)):
+                    # a word that takes in the question's grammar ("哪些项目": which + projects) is no name either
+                    end = start + len(w.word)
+                    if start >= 0 and (inside(start, end) or any(s < end and start < e for s, e in grammar) or
+                                       any(s <= start and end <= e for s, e in known_lexicon)):
                         continue
                     if not self._known_at(text, start, w.word):
                         out.append(w.word)
