@@ -91,3 +91,10 @@ def test_a_figure_of_another_dimension_does_not_answer(answerer):
 def test_what_a_count_counts(answerer, question, kind, target, of_companies):
     q = analysed(answerer, question)
     assert (q.kind, q.target, q.of_companies) == (kind, target, of_companies)
+
+
+@pytest.mark.parametrize("question", ["案例集中哪些项目用了光伏？", "有几个项目用了储能？"])
+def test_a_word_taking_in_the_grammar_is_no_absent_name(answerer, question):
+    q = answerer.engine.analyse(question, "question")
+    assert answerer.unknown_names(q.text, q.lang, q.mentions) == []
+    assert answerer.ask(question)["answered"] is True
