@@ -20,6 +20,7 @@ import numpy as np
 from climatekg.corpus.model import PART_EN, PART_ZH
 from climatekg.embeddings.lexical import CJK
 from climatekg.embeddings.search import Query, SearchEngine
+from climatekg.graph.quantities import parse_amount
 
 from .intents import FOUNDED, Question, parse
 from .lexicon import Lexicon
@@ -128,6 +129,10 @@ class Answerer:
     type_margin: float = 0.01
 
     def __post_init__(self):
+        from pypinyin import lazy_pinyin
+
+        # the syllables of the characters the collection uses: what a romanised name of it can be made of
+        self._syllables = {p for p in lazy_pinyin(sorted(set(CJK.findall(self.corpus_text)))) if p.isascii() and p.isalpha()}
         facts = load_graph_facts(lambda q: self.query(q).dicts(), self.lexicon)
         self.selector = Selector(self.engine, self.lexicon, graph_facts=facts)
 
@@ -207,20 +212,26 @@ class Answerer:
         and labels. A question that names a company of the collection is about that company: a capitalised
         word beside it is a description (a project's name), not another subject. Chinese names are the
         segmenter's proper nouns and organisation-like nouns that the collection does not use."""
-        covered = [(m.start, m.end) for m in mentions] + self.grammar_spans(text)
+        grammar = self.grammar_spans(text)
+        covered = [(m.start, m.end) for m in mentions] + grammar
         inside = lambda a, b: any(s <= a and b <= e for s, e in covered)  # noqa: E731
         known_lexicon = [(m.start, m.end) for m in self.lexicon.find(text)]
         anchored = any(m.entity["kind"] == "org" for m in mentions)
         out = []
-        if not anchored:
-            for m in re.finditer(r"[A-Z][A-Za-zÀ-ÿ0-9&.-]*[A-Za-zÀ-ÿ0-9]|[A-Z]{2,}", text):
-                word = m.group(0).strip(".")
-                before = text[:m.start()].rstrip()
-                if (not before or before[-1] in ".?!:;\"“‘'(（") and not word.isupper():
-                    continue
-                if inside(m.start(), m.end()) or len(word) < 2 or self._known_en(word):
-                    continue
-                out.append(word)
+        for m in re.finditer(r"[A-Z][A-Za-zÀ-ÿ0-9&.-]*[A-Za-zÀ-ÿ0-9]|[A-Z]{2,}", text):
+            word = m.group(0).strip(".")
+            before = text[:m.start()].rstrip()
+            if (not before or before[-1] in ".?!:;\"“‘'(（") and not word.isupper():
+                continue
+            if inside(m.start(), m.end()) or len(word) < 2 or self._known_en(word):
+                continue
+            # beside a company of the collection a capitalised word may be the romanised name of its project or
+            # site ("Hongyan park", "Renhe Cainiao"): only a word that is no romanisation names something absent
+            # (nor one in quotes: the asker's own rendering of a name, "the 'Zero Carbon Workshop'")
+            quoted = re.search(r"['‘“\"][^'’”\"]*$", text[:m.start()]) is not None
+            if anchored and (not re.fullmatch(r"[A-Za-z]{3,}", word) or word.isupper() or quoted or self.romanisable(word)):
+                continue
+            out.append(word)
         if lang == "zh":
             import jieba.posseg as pseg
 
@@ -231,12 +242,85 @@ class Answerer:
                 proper = w.flag in ("nt", "nz", "nr", "nrt", "ns", "nrfg")
                 orgish = w.flag.startswith("n") and re.search(r"(公司|集团|银行|汽车|时代|石化|石油|钢铁|航空|电池)$", w.word)
                 if (proper or orgish) and len(w.word) >= 2 and CJK.search(w.word):
-                    if start >= 0 and (inside(start, start + len(w.word)) or
-                                       any(s <= start and start + len(w.word) <= e for s, e in known_lexicon)):
+                    # a word that takes in the question's grammar ("哪些项目": which + projects) is no name either
+                    end = start + len(w.word)
+                    if start >= 0 and (inside(start, end) or any(s < end and start < e for s, e in grammar) or
+                                       any(s <= start and end <= e for s, e in known_lexicon)):
                         continue
                     if not self._known_at(text, start, w.word):
                         out.append(w.word)
         return out
+
+    def romanisable(self, word: str) -> bool:
+        """Can a Latin word be read as Hanyu Pinyin syllables (of the characters the collection uses)? "Qingzhou",
+        "Cainiao" can; "Tesla", "Superchargers" cannot."""
+        w = _fold(word.lower())
+        ok = [True] + [False] * len(w)  # ok[i]: w[:i] splits into syllables
+        for i in range(1, len(w) + 1):
+            ok[i] = any(ok[j] and w[j:i] in self._syllables for j in range(max(0, i - 6), i))
+        return ok[-1]
+
+    def case_text(self, cid: str) -> str:
+        """The whitespace-free text of a case (its indexed chunks)."""
+        if not hasattr(self, "_case_text"):
+            texts: dict[str, list[str]] = {}
+            for ch in self.engine.chunks:
+                texts.setdefault(ch["case_id"], []).append("".join(ch["text"].split()))
+            self._case_text = {c: "\n".join(v) for c, v in texts.items()}
+        return self._case_text.get(cid, "")
+
+    def absent_things(self, q: Question, case_ids: list[str]) -> list[str]:
+        """The technologies a question names besides its company that the cases of its company never mention: in
+        neither their text (a label of it, of a narrower or of the broader technology) nor their links."""
+        out = []
+        terms = [(t.start, t.end) for t in self.lexicon.find(q.text)]
+        for m in q.mentions:
+            e = m.entity
+            if e["kind"] != "technology" or any(c in e.get("cases", {}) for c in case_ids):
+                continue
+            if any(s <= m.start and m.end <= t and t - s > m.end - m.start for s, t in terms):
+                continue  # part of a term of the schema ("greenhouse" of "greenhouse gas emissions"), not a technology
+            # the technology, a narrower one or the one it specialises ("光伏" for "rooftop solar") counts
+            family = [e["id"]] + list(e.get("broader", []))
+            labels = [x for t in family for x in self._tech_labels(t) if len(x) >= 2]
+            if not any(x in self.case_text(c) for c in case_ids for x in labels) and m.label not in out:
+                out.append(m.label)
+        return out
+
+    def absent_measure(self, q: Question, case_ids: list[str]) -> str | None:
+        """A Chinese "多少个X" question's X when the collection never writes it and the cases that answer share not
+        one pair of its characters ("多少个换电柜" of a case that never speaks of battery swapping)."""
+        m = re.search(r"多少|几", q.text)
+        if q.lang != "zh" or m is None:
+            return None
+        rest = re.split(r"[？?，,。；;！!、]", q.text[m.end():])[0]
+        rest = re.sub(r"^\s*[个家台辆吨项座次户人度亩米元倍种条所名张块套片只头]", "", rest)
+        head = re.match(r"[\u4e00-\u9fff]{2,6}", rest)
+        if head is None:
+            return None
+        word = head.group(0)
+        for x in sorted({lab for mm in q.mentions for lab in mm.entity["labels_zh"] if len(lab) >= 2}, key=len, reverse=True):
+            word = word.replace(x, "")
+        unit = parse_amount("1" + word[:2])
+        if len(word) < 2 or word in self.corpus_text or (unit is not None and unit[1]):  # a unit, not a thing
+            return None
+        pairs = {word[i:i + 2] for i in range(len(word) - 1)}
+        return None if any(p in self.case_text(c) for c in case_ids for p in pairs) else word
+
+    def asks_for_indicator(self, q: Question) -> bool:
+        """Is the indicator the question names the thing asked for — its label next to the question word ("营业收入是
+        多少", "what was X's net profit") — rather than a word elsewhere in it ("工厂" of "蒙牛工厂…多少蒸汽")?"""
+        if q.indicator_term is None:
+            return False
+        asking = [m.span() for m in re.finditer(r"多少|几|多大|多高|多长|\bhow (?:much|many|large|big|high)\b|\bwhat\b", q.text, re.I)]
+        for m in self.lexicon.find(q.text):
+            if m.term is not q.indicator_term:
+                continue
+            for s, e in asking:
+                gap = q.text[m.end:s] if m.end <= s else q.text[e:m.start]
+                if (len(gap.strip()) <= 2 if q.lang == "zh" else len(gap.split()) <= 2) and not re.search(r"[，,。？?；;]", gap):
+                    return True
+        return False
 
     def unknown_nouns(self, text: str, mentions) -> list[str]:
         import jieba.posseg as pseg
@@ -253,7 +337,7 @@ class Answerer:
                 out.append(w.word)
         return out
 
-    def _refuse(self, q: Question, unknown: list[str], subject: str | None = None) -> dict:
+    def _refuse(self, q: Question, unknown: list[str], subject: str | None = None, missing: list[str] = ()) -> dict:
         """Say why the question cannot be answered: names it uses that the collection lacks, or — when the
         subject is there — that its text does not state what is asked."""
         zh = q.lang == "zh"
@@ -265,7 +349,12 @@ class Answerer:
         else:
             what = {"quantity": ("这个数字", "that figure"), "organisation": ("这个机构", "that organisation"),
                     "date": ("这个时间", "that date"), "place": ("这个地点", "that place")}.get(q.answer_type, ("答案", "the answer"))
-            if subject:
+            if subject and missing:
+                what_missing = "、".join(f"“{x}”" for x in missing) if zh else ", ".join(f"“{x}”" for x in missing)
+                answer = (f"案例集中{subject}的案例没有提到{what_missing}，无法回答这个问题。" if zh else
+                          f"The collection's text about {subject} does not mention {what_missing}, so it cannot answer this "
+                          f"question.")
+            elif subject:
                 answer = (f"案例集中{subject}的案例没有写明{what[0]}，无法回答这个问题。" if zh else
                           f"The collection's text about {subject} does not state {what[1]}, so it cannot answer this question.")
             else:
@@ -745,6 +834,16 @@ ORDER BY ?value ?id"""
   ?org a <{q.org_class.iri}> }}""").dicts()}
             ranked_ids = [r["case_id"] for r in results if r["case_id"] in of_class]
             top_ids = ranked_ids[:3] or top_ids
+        if own or q.answer_type == "quantity":
+            # the subject is in the collection, but not what the question asks of it
+            missing = self.absent_things(q, top_ids) if own else []
+            measure = self.absent_measure(q, top_ids[:1] if not own else top_ids)
+            if measure and not own:  # the collection never writes it (the search's best case is no subject)
+                return self._refuse(q, [measure])
+            if missing or measure:
+                orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
+                name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(top_ids[0], q.lang)
+                return self._refuse(q, [], subject=name, missing=missing or [measure])
         prior = {cid: 1.0 - i / 3 for i, cid in enumerate(top_ids)}
         subject = {lab for m in q.mentions for lab in m.entity["labels_zh"] + [m.entity["en"].lower()]}
         kind = q.answer_type if q.answer_type != "text" or not q.asks_amount else "quantity"
@@ -761,6 +860,11 @@ ORDER BY ?value ?id"""
             near = [x for x in ranked if ranked[0].score - x.score <= self.type_margin]
             typed = max(near, key=lambda x: float(x.type_ok))  # the surest of the asked kind, best first on ties
             best = typed if typed.type_ok and not typed.year_conflict else None
+            if best is not None and kind == "quantity" and q.asked_unit is None and self.asks_for_indicator(q):
+                # a figure of another dimension (kWh for an investment, a count for a revenue) does not answer
+                fits = [x for x in near if x.type_ok and not x.year_conflict
+                        and self.selector.fits_dimension(x.row["text"], q.indicator_term)]
+                best = fits[0] if fits else None
         if best is None or (kind != "text" and best.score < self.refuse_below):
             # the subject is in the collection but no sentence of its cases holds what is asked
             orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]

@@ -38,11 +38,13 @@ OLDEST = r"最早|最悠久|历史最|最老|oldest|earliest|longest history|fir
 
 COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企业|公司|银行)|(案例|项目|企业|公司)(的)?(数量|个数)"
          r"|how many (cases|companies|projects|firms|banks|of the)|number of (cases|companies|projects)")
+# "几家光伏电池/组件制造企业": a count of companies (or cases) described by the words between
+COUNT_OF = r"(?:多少|几)(?:个|家)[^，,。？?；;]{1,12}?(?:企业|公司|银行|案例)"
 LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|name the"
 ONE_OF = r"哪个|哪家|哪一家|哪一个|which"  # "which case …": a list of one, unless it asks for a name, a date or a place
 RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|rank|sort|order (them|the cases)"
 TARGET = r"\b(the )?(cases|companies|firms|projects)\b|案例|企业|公司"  # what a list or count is of
-COPULA = r"(companies|firms|企业|公司)(\s+in the collection)?\s*(are|is|是|属于)|哪些(是|属于)"
+COPULA = r"(companies|firms|企业|公司)(\s+in the collection)?\s*(are|is|是|属于)|哪些(是|属于)|(制造|生产)(企业|公司|商)|制造商|生产商"
 ORDINALS = {"二": 2, "三": 3, "四": 4, "五": 5, "2": 2, "3": 3, "4": 4, "5": 5, "second": 2, "third": 3, "fourth": 4,
             "fifth": 5, "two": 2, "three": 3, "four": 4, "five": 5}
 ORDINAL = r"第\s*([二三四五2-5])|前\s*([二三四五2-5])|\b(second|third|fourth|fifth)\b|\btop\s*(\d+|two|three|four|five)\b"
@@ -214,7 +216,11 @@ def parse(query, lexicon) -> Question:
         q.period = "annual"
 
     year = re.search(r"(19|20)\d{2}", text)
-    is_count = _has(COUNT, low)
+    is_count = _has(COUNT, low) or _has(COUNT_OF, low)
+    unnamed = "".join(" " if any(m.start <= i < m.end for m in mentions if m.entity["kind"] == "org") else ch
+                      for i, ch in enumerate(low))
+    if is_count and q.named_cases and not _has(r"案例|企业|公司|银行|机构|\b(cases|companies|firms|banks)\b", unnamed):
+        is_count = False  # "北京银行向多少个项目放款": a figure of the company the question names, not a count of cases
     is_list = _has(LIST, low) or (_has(ONE_OF, low) and q.answer_type == "text")
     if any(m.entity["kind"] == "org" for m in mentions) and q.answer_type in ("organisation", "place", "date"):
         is_list = False  # "X 和哪些单位一起…": names of X's partners, not a list of cases
@@ -264,7 +270,7 @@ def parse(query, lexicon) -> Question:
         return q
     if is_count and (q.constraints or _has(r"案例|cases|projects|companies|企业|公司", low)):
         q.kind = "count"
-        q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例|cases", low) else "cases"
+        q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例(?!集)|cases", low) else "cases"
         q.of_companies = q.target == "companies" and _has(COPULA, low)
         return q
     if (is_list or _has(RANK, low)) and not q.orgs and not q.constraints and not q.asks_amount:
@@ -283,7 +289,7 @@ def parse(query, lexicon) -> Question:
         return q
     if is_list and q.constraints and not q.asks_amount:
         q.kind = "list"
-        q.target = "companies" if _has(r"企业|公司|companies|firms|banks|银行", low) and not _has(r"案例|cases|projects|项目", low) else "cases"
+        q.target = "companies" if _has(r"企业|公司|companies|firms|banks|银行", low) and not _has(r"案例(?!集)|cases|projects|项目", low) else "cases"
         q.of_companies = q.target == "companies" and _has(COPULA, low)
         return q
     return q

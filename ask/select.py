@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from climatekg.graph.quantities import extract, parse_amount
-from climatekg.graph.units import unit_prose
+from climatekg.graph.units import dimension, unit_prose
 
 # -- the kind of answer a question asks for (interrogative grammar; no domain words) -------------------------
 
@@ -263,6 +263,18 @@ class Selector:
                     f.zh not in subject and f.en.lower() not in subject:
                 return f
         return None
+
+    def fits_dimension(self, text: str, indicator) -> bool:
+        """Does a sentence state a figure of ``indicator``, or one in a unit of the dimension it is stated in (kg fits
+        t, kWh/m² fits kWh)? An indicator the graph has no dimensioned units for fits anything."""
+        # a share, a count or a multiple says nothing of a dimension (an intensity recorded only as a % cut)
+        units = [u for u in (indicator.units if indicator is not None else []) if u not in ("%", "count", "倍")]
+        if not units:
+            return True
+        dims = {dimension(u.split("/")[0]) for u in units}
+        ratio = any("/" in u for u in units)  # an intensity: any figure per something fits
+        return any(q.indicator == indicator.code or dimension((q.unit or "").split("/")[0]) in dims
+                   or (ratio and "/" in (q.unit or "")) for q in self.quantities(text))
 
     # -- reading the fact -------------------------------------------------------------------------------------
     def read_fact(self, text: str, kind: str, unit: str | None, indicator, subject: set[str], terms: list[str],

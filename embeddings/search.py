@@ -140,11 +140,12 @@ class EntityLinker:
         for e in entities:
             for lab in e["labels_zh"]:
                 lab = "".join(lab.split())
-                if len(lab) >= 2:
+                if len(lab) >= 2 and re.search(r"[^\d\W]", lab):  # not a bare number or year
                     zh.append((lab, e))
             for lab in e["labels_en"]:
                 for norm in name_variants(lab, proper_name=e["kind"] in ("org", "award", "standard")):
-                    if len(norm) >= 3 and norm not in EN_STOP and norm not in GENERIC_EN:
+                    # a variant without a letter ("2022" of an award's year) names a date, not the entity
+                    if len(norm) >= 3 and norm not in EN_STOP and norm not in GENERIC_EN and re.search(r"[a-z]", norm):
                         en.append((norm, e))
         self.zh = sorted(zh, key=lambda p: (-len(p[0]), p[1]["kind"], p[1]["id"]))
         self.en = sorted(en, key=lambda p: (-len(p[0]), p[1]["kind"], p[1]["id"]))
