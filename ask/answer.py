@@ -129,10 +129,8 @@ class Answerer:
     type_margin: float = 0.01
 
     def __post_init__(self):
-        from pypinyin import lazy_pinyin
-
-        # the syllables of the characters the collection uses: what a romanised name of it can be made of
-        self._syllables = {p for p in lazy_pinyin(sorted(set(CJK.findall(self.corpus_text)))) if p.isascii() and p.isalpha()}
+        # the syllables of the characters the collection uses (from the index): what a romanised name can be made of
+        self._syllables = self.engine.syllables
         facts = load_graph_facts(lambda q: self.query(q).dicts(), self.lexicon)
         self.selector = Selector(self.engine, self.lexicon, graph_facts=facts)
 

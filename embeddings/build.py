@@ -25,10 +25,10 @@ from climatekg.graph.sparql_text import graph_base_iri, id_base
 from .chunks import CHUNKER_VERSION, chunks_checksum, make_chunks, sentences
 from .encoder import VectorCache, load_encoder, passage_precision, resolve_model
 from .errors import IndexMismatch
-from .lexical import BM25Index, ChineseTokenizer, english_tokens
+from .lexical import CJK, BM25Index, ChineseTokenizer, english_tokens
 from .vector_index import make_index
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: syllables.txt (the pinyin syllables of the collection's characters)
 MAX_CHUNK_TOKENS = 256
 OVERLAP_SENTENCES = 1
 INDUSTRY_STOP = {"service", "product", "operation", "technology", "local", "online", "digital", "equipment", "industrial"}
@@ -251,11 +251,21 @@ def check_index(settings, verify: bool = False) -> tuple[Path, dict, str]:
     if manifest.get("corpus_sha256") != expected["corpus_sha256"]:
         raise IndexMismatch(f"index built from corpus {manifest.get('corpus_sha256', '?')[:12]}… but the configured "
                             f"corpus is {expected['corpus_sha256'][:12]}… — run 'climatekg build'")
-    stale = [k for k in ("graph_sha256", "metadata_sha256", "chunker", "index_type", "passages")
+    stale = [k for k in ("format", "graph_sha256", "metadata_sha256", "chunker", "index_type", "passages")
              if manifest.get("fingerprint", {}).get(k) != expected[k]]
     if stale:
         raise IndexMismatch(f"index at {folder} is out of date ({', '.join(stale)} changed) — run 'climatekg build'")
     return folder, manifest, model_name
+
+
+def collection_syllables(texts) -> list[str]:
+    """The pinyin syllables of the characters the collection uses: what a romanised name of one of its companies
+    can be made of. Computed here, at build time, so that serving processes never load pypinyin's dictionaries
+    (about 55 MB per process)."""
+    from pypinyin import lazy_pinyin
+
+    chars = sorted({ch for t in texts for ch in CJK.findall(t)})
+    return sorted({p for p in lazy_pinyin(chars) if p.isascii() and p.isalpha()})
 
 
 def chunk_sentences(chunks) -> list[dict]:
@@ -366,6 +376,7 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
     (tmp / "indicators.json").write_text(json.dumps(indicator_labels(settings), ensure_ascii=False, indent=1), encoding="utf-8")
     (tmp / "features.json").write_text(json.dumps(features, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     (tmp / "user_words.txt").write_text("\n".join(sorted(user_words)) + "\n", encoding="utf-8")
+    (tmp / "syllables.txt").write_text("\n".join(collection_syllables(c.text for c in chunks)) + "\n", encoding="utf-8")
     index.save(tmp / "vectors.faiss")
     with open(tmp / "sentences.jsonl", "w", encoding="utf-8") as f:
         for x in sents:

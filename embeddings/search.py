@@ -193,6 +193,7 @@ class SearchEngine(SimilarCases):
     views: dict
     maxsim: np.ndarray
     indicator_labels: dict
+    syllables: frozenset  # the pinyin syllables of the collection's characters (a romanised name is made of them)
     bm25_zh: BM25Index
     bm25_en: BM25Index
     tokenizer: ChineseTokenizer
@@ -219,6 +220,7 @@ class SearchEngine(SimilarCases):
             entities=entities, features=json.loads((folder / "features.json").read_text(encoding="utf-8")),
             index=index, views=dict(np.load(folder / "case_vectors.npz")), maxsim=np.load(folder / "maxsim.npy"),
             indicator_labels=json.loads((folder / "indicators.json").read_text(encoding="utf-8")),
+            syllables=frozenset((folder / "syllables.txt").read_text(encoding="utf-8").split()),
             bm25_zh=BM25Index.load(folder / "bm25_zh"), bm25_en=BM25Index.load(folder / "bm25_en"),
             tokenizer=ChineseTokenizer(user_words=[w for w in words if w]),
             encoder=encoder or load_encoder(settings), weights=weights or Weights.from_settings(settings),
