@@ -224,8 +224,8 @@ class Answerer:
             if inside(m.start(), m.end()) or len(word) < 2 or self._known_en(word):
                 continue
             # beside a company of the collection a capitalised word may be the romanised name of its project or
-            # site ("Hongyan park", "Renhe Cainiao"): only a word that is no romanisation names something absent
-            # (nor one in quotes: the asker's own rendering of a name, "the 'Zero Carbon Workshop'")
+            # site (a romanised park or town name): only a word that is no romanisation names something absent
+            # (nor one in quotes: the asker's own rendering of a name, "the 'Green Hub'")
             quoted = re.search(r"['‘“\"][^'’”\"]*$", text[:m.start()]) is not None
             if anchored and (not re.fullmatch(r"[A-Za-z]{3,}", word) or word.isupper() or quoted or self.romanisable(word)):
                 continue
@@ -287,7 +287,7 @@ class Answerer:
 
     def absent_measure(self, q: Question, case_ids: list[str]) -> str | None:
         """A Chinese "多少个X" question's X when the collection never writes it and the cases that answer share not
-        one pair of its characters ("多少个换电柜" of a case that never speaks of battery swapping)."""
+        one pair of its characters ("多少个<thing>" of a case that never speaks of that thing)."""
         m = re.search(r"多少|几", q.text)
         if q.lang != "zh" or m is None:
             return None
@@ -306,8 +306,8 @@ class Answerer:
         return None if any(p in self.case_text(c) for c in case_ids for p in pairs) else word
 
     def asks_for_indicator(self, q: Question) -> bool:
-        """Is the indicator the question names the thing asked for — its label next to the question word ("营业收入是
-        多少", "what was X's net profit") — rather than a word elsewhere in it ("工厂" of "蒙牛工厂…多少蒸汽")?"""
+        """Is the indicator the question names the thing asked for — its label next to the question word ("<indicator>是
+        多少", "what was X's <indicator>") — rather than a word elsewhere in it (a "工厂" before "…多少<other thing>")?"""
         if q.indicator_term is None:
             return False
         asking = [m.span() for m in re.finditer(r"多少|几|多大|多高|多长|\bhow (?:much|many|large|big|high)\b|\bwhat\b", q.text, re.I)]

@@ -38,7 +38,7 @@ OLDEST = r"最早|最悠久|历史最|最老|oldest|earliest|longest history|fir
 
 COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企业|公司|银行)|(案例|项目|企业|公司)(的)?(数量|个数)"
          r"|how many (cases|companies|projects|firms|banks|of the)|number of (cases|companies|projects)")
-# "几家光伏电池/组件制造企业": a count of companies (or cases) described by the words between
+# "几家<kind of>企业": a count of companies (or cases) described by the words between
 COUNT_OF = r"(?:多少|几)(?:个|家)[^，,。？?；;]{1,12}?(?:企业|公司|银行|案例)"
 LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|name the"
 ONE_OF = r"哪个|哪家|哪一家|哪一个|which"  # "which case …": a list of one, unless it asks for a name, a date or a place
@@ -220,7 +220,7 @@ def parse(query, lexicon) -> Question:
     unnamed = "".join(" " if any(m.start <= i < m.end for m in mentions if m.entity["kind"] == "org") else ch
                       for i, ch in enumerate(low))
     if is_count and q.named_cases and not _has(r"案例|企业|公司|银行|机构|\b(cases|companies|firms|banks)\b", unnamed):
-        is_count = False  # "北京银行向多少个项目放款": a figure of the company the question names, not a count of cases
+        is_count = False  # "<named company>向多少个<things>…": a figure of the company the question names, not a count of cases
     is_list = _has(LIST, low) or (_has(ONE_OF, low) and q.answer_type == "text")
     if any(m.entity["kind"] == "org" for m in mentions) and q.answer_type in ("organisation", "place", "date"):
         is_list = False  # "X 和哪些单位一起…": names of X's partners, not a list of cases

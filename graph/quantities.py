@@ -166,7 +166,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
                 r"占[^，。；]{0,12}(?:碳排放|排放总量|排放量)[^，。；]{0,6}$", near):
             return "emissions"  # 道路交通在交通全行业碳排放中的占比约80%: a share of emissions, not a cut
         if re.search(r"(?:能源|能耗|电能|用电|电力)[^，。；]{0,2}(?:节省|节约)", near):
-            return "energy-saved"  # 照明能源节省45%
+            return "energy-saved"  # <某能源>节省N%
         if re.search(r"(?:节能|节电)率", near):
             return "energy-saved"  # the words before the figure name it before those after
         if re.search(r"省电|节电", near[-6:]):
@@ -484,7 +484,7 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     if flow and (ANNUAL_SENTENCE.search(text, s0, start) or ANNUAL_NEAR.search(text, s0, _clause_start(text, start, s0))):
         return "annual"
     if flow and SINCE.search(text, s0, start):
-        return "cumulative"  # 自2004年以来…总节约用水量218万吨: what has added up since then
+        return "cumulative"  # 自<year>年以来…总<amount>: what has added up since then
     if year is not None and year.role == "asof":
         return "cumulative" if flow or (unit == "%" and CHANGE_TO_DATE.search(near)) else "point"
     if year is not None and year.role == "time" and flow and not year.day:
@@ -739,7 +739,7 @@ def extract(text: str) -> list[Quantity]:
                     # per 万 of something (1.229吨标准煤/万度): a rate per one base unit (tce/kWh)
                     unit, factor = f"{base_unit}/{den_uf[0]}", uf[1] / (1e4 * den_uf[1])
             if unit in ("kWh", "L", "kg", "m3") and re.search(r"百公里[^，。；\d]{0,6}$", clause):
-                unit = f"{unit}/100km"  # 百公里电耗为16kw.h: a consumption per 100 km, as printed
+                unit = f"{unit}/100km"  # 百公里电耗为N kWh: a consumption per 100 km, as printed
         else:
             # a bare 万/亿 amount: money when the clause talks about money, else a count
             before = text[clause_start : m.start()]
@@ -794,7 +794,7 @@ def extract(text: str) -> list[Quantity]:
         ind = _indicator("%", clause, text[m.end() : m.end() + 12])
         out.append(_describe(text, m.start(), m.end(), m.group(0), n, n, "%", ind, False, False, clause_start, ""))
     out = _table_cells(text, out)
-    for m in DURATION_YEARS.finditer(text):  # 20余年节能环保治理经验, 近3年, 运行10年以上
+    for m in DURATION_YEARS.finditer(text):  # N余年…经验, 近N年, 运行N年以上
         if any(q.start <= m.start("num") < q.end for q in out) or not (m.group("pre") or m.group("fuzz") or m.group("tail")):
             continue
         s0, _ = sentence_span(text, m.start("num"))
@@ -803,7 +803,7 @@ def extract(text: str) -> list[Quantity]:
         q = _describe(text, m.start("num"), m.end(), text[m.start("num") : m.end()], n, n, "a", "duration",
                       approx, False, s0, "")
         out.append(replace(q, period="point"))  # a length of time is a state, whatever the sentence totals
-    for m in N_CATEGORIES.finditer(text):  # 8大功能模块: a count of kinds
+    for m in N_CATEGORIES.finditer(text):  # N大<kinds>: a count of kinds
         if any(q.start <= m.start("num") < q.end for q in out):
             continue
         s0, _ = sentence_span(text, m.start("num"))
@@ -811,7 +811,7 @@ def extract(text: str) -> list[Quantity]:
                       "count", "count", False, False, s0, "")
         if q.counted_zh:
             out.append(q)
-    for m in ONE_IN_N.finditer(text):  # 每5辆新能源车就有1辆: one in five, a share of 20 %
+    for m in ONE_IN_N.finditer(text):  # 每N<unit>…就有1<unit>: one in N, a share of 100/N %
         n, k = float(m.group("n")), float(m.group("k"))
         if not 0 < k <= n:
             continue
@@ -872,11 +872,11 @@ DURATION_YEARS = re.compile(
     r"(?:(?P<pre>近|超过|长达|历时|历经|连续|持续|经过|用了|逾)\s?)?(?<![\d.\-—~～/])(?P<num>\d{1,2}(?:\.\d)?)"
     r"(?:\s?[-—~～]\s?\d{1,2})?\s?(?P<fuzz>余|多)?\s?(?:个)?年(?![月度级代初底末中])"
     r"(?=(?P<tail>来|以来|以上|之久|内|间|左右|时间|期间|寿命|经验|历史|运营|运行|的|算|计(?!划|算)|[，。；）)])?)")
-# a count of kinds: 8大功能模块, 5大场景 (not a rank: 十大, 前10大, 全球10大)
+# a count of kinds: N大模块, N大场景 (not a rank: 十大, 前10大, 全球10大)
 N_CATEGORIES = re.compile(r"(?<![\d.前第十百全球国内])(?P<num>\d{1,2})\s?大(?=[\u4e00-\u9fff]{2})(?!学|型|幅|量|规模|约)")
 
 
-# a share said as "one in N": 每5辆新能源车就有1辆, 每10人中有3人
+# a share said as "one in N": 每N辆车就有1辆, 每10人中有3人
 ONE_IN_N = re.compile(r"每\s?(?P<n>\d+(?:\.\d+)?)\s?(?P<cl>[个家台辆人户座名位只头棵])[^，。；\d]{0,12}?(?:就|中)?(?:就)?有\s?"
                       r"(?P<k>\d+(?:\.\d+)?)\s?(?P=cl)")
 
