@@ -339,16 +339,9 @@ class QueryPool:
             self._waiting += 1
             try:
                 while True:
-                    while self._idle:
-                        w = self._idle.pop()
-                        if w.alive():
-                            w.busy_until = time.monotonic() + timeout
-                            self._busy.add(w)
-                            return w
-                        self._registry.discard(w)
-                        if self._owner_pid == os.getpid():
-                            self._spawn_locked()
-                        threading.Thread(target=_kill, args=(w,), daemon=True).start()
+                    w = self._pop_idle_locked(timeout)
+                    if w is not None:
+                        return w
                     if not self._registry:
                         if self._failure:
                             raise RunnerUnavailable(self._failure)
@@ -459,16 +452,22 @@ class QueryPool:
         with self._cond:
             if self._owner_pid != os.getpid() or self._waiting or not self._registry:
                 return None
-            while self._idle:
-                w = self._idle.pop()
-                if w.alive():
-                    w.busy_until = time.monotonic() + timeout
-                    self._busy.add(w)
-                    return w
-                self._registry.discard(w)
+            return self._pop_idle_locked(timeout)
+
+    def _pop_idle_locked(self, timeout: float) -> _Worker | None:
+        """(Under the lock.) An idle, live worker marked busy for ``timeout`` seconds, or None when none is idle;
+        a dead one found on the way is replaced (by the process that owns the pool) and reaped."""
+        while self._idle:
+            w = self._idle.pop()
+            if w.alive():
+                w.busy_until = time.monotonic() + timeout
+                self._busy.add(w)
+                return w
+            self._registry.discard(w)
+            if self._owner_pid == os.getpid():
                 self._spawn_locked()
-                threading.Thread(target=_kill, args=(w,), daemon=True).start()
-            return None
+            threading.Thread(target=_kill, args=(w,), daemon=True).start()
+        return None
 
     def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
         with self._cond:
