@@ -146,6 +146,9 @@ def cmd_extraction(args, settings) -> int:
     return 0
 
 
+BLIND_FIGURE_HALVES = ("dev", "test", "dev2", "test2", "dev3", "test3")
+
+
 def _print_blind(coll, args) -> int:
     from pathlib import Path
 
@@ -154,8 +157,8 @@ def _print_blind(coll, args) -> int:
     from .config import ROOT
 
     path = Path(args.blind)
-    if args.blind in ("dev", "test", "dev2", "test2"):  # dev2/test2: the second blind figure set
-        half, round_ = args.blind.rstrip("2"), args.blind.removeprefix(args.blind.rstrip("2"))
+    if args.blind in BLIND_FIGURE_HALVES:  # dev/test: the first blind figure set, devN/testN: the N-th
+        half, round_ = args.blind.rstrip("0123456789"), args.blind.lstrip("devtst")
         path = ROOT / "data" / "eval" / "blind" / f"figures{round_}-{half}.jsonl"
     s = evaluate_blind(coll, path)
     print(f"figures vs the blind set {path.name} ({s.figures} figures, {s.aligned} aligned with an outcome)")
@@ -203,9 +206,9 @@ def main(argv: list[str] | None = None) -> int:
 
     e = sub.add_parser("extraction", help="measure quantity extraction against the hand-checked sample")
     e.add_argument("--gold", help="gold TSV (default data/eval/quantities_gold.tsv)")
-    e.add_argument("--blind", metavar="dev|test|dev2|test2|FILE",
-                   help="score against a blind figure set instead (per-field precision and recall); dev2/test2 are "
-                        "the halves of the second blind figure set")
+    e.add_argument("--blind", metavar="dev|test|dev2|test2|dev3|test3|FILE",
+                   help="score against a blind figure set instead (per-field precision and recall); devN/testN are "
+                        "the halves of the N-th blind figure set")
     e.add_argument("-v", "--verbose", action="store_true")
     e.set_defaults(func=cmd_extraction)
 

@@ -88,12 +88,12 @@ def cmd_similar(args, settings) -> int:
     return 0
 
 
-BLIND_SETS = ("default", "blind-dev", "blind-test", "blind2-dev", "blind2-test")
+BLIND_SETS = ("default", "blind-dev", "blind-test", "blind2-dev", "blind2-test", "blind3-dev", "blind3-test")
 
 
 def cmd_eval_blind(args, settings) -> int:
-    """A blind question set's half: blind-<half> is data/eval/blind/qa-<half>.jsonl (round 1), blind2-<half> is
-    qa2-<half>.jsonl (round 2, written later by another blind writer); scores by language and family."""
+    """A blind question set's half: blind-<half> is data/eval/blind/qa-<half>.jsonl (round 1), blindN-<half> is
+    qaN-<half>.jsonl (round N, written later by another blind writer); scores by language and family."""
     from climatekg.ask.blind import evaluate, format_report, load
     from climatekg.config import ROOT
 
@@ -180,7 +180,7 @@ def register(sub) -> None:
     e.add_argument("--questions", help="search question set (default data/eval/search_questions.toml)")
     e.add_argument("--set", default="default", choices=BLIND_SETS,
                    help="default: the older retrieval and QA sets; blind-dev / blind-test: the first blind QA set's "
-                        "halves; blind2-dev / blind2-test: the second's")
+                        "halves; blindN-dev / blindN-test: the N-th set's")
     e.add_argument("--failures", action="store_true", help="list the failing questions of blind-test too")
     e.add_argument("--json", action="store_true")
     e.add_argument("--leave-out", type=int, metavar="K", help="hide the curated metadata (and the vocabulary only "
