@@ -86,7 +86,9 @@ def warm(app) -> None:
     from . import resources
 
     with app.app_context():
-        resources.get_store()
+        store = resources.get_store()
+        if "sparql" in app.blueprints:  # bounded queries are answered on this store, without a query worker
+            resources.get_sparql().pool.attach_store(store)
         resources.get_cases()
         resources.get_search()
         resources.get_answerer()
