@@ -189,9 +189,11 @@ def test_bounded_and_cached_queries_are_answered_while_a_runaway_holds_every_wor
         t.join()
 
 
-def test_the_cache_is_keyed_by_the_graph_file(graph_build_dir, tmp_path):
+def test_the_cache_is_keyed_by_the_graph_file(graph_build_dir, tmp_path, monkeypatch):
     """A rebuilt graph (another size or modification time of graph.nt) is never answered from the cache."""
-    from climatekg.graph.query import Overloaded, QueryPool
+    from climatekg.graph.query import Overloaded, QueryPool, pool
+
+    monkeypatch.setattr(pool, "GRAPH_CHECK_S", 0.0)  # look at the file on every query, not once a second
 
     build = tmp_path / "build"
     shutil.copytree(graph_build_dir[0], build)

@@ -42,7 +42,8 @@ runaway queries filling every worker do not delay them):
   without the two process hops;
 * the **answer cache**: the last answers (at most ``ANSWER_CACHE_BYTES``, each
   at most ``ANSWER_CACHE_ENTRY_BYTES``) by query text, row limit, forms and
-  formats, and the graph file's identity (size, mtime): the store is read-only,
+  formats, and the graph file's identity (size, mtime, inode; looked at every
+  ``GRAPH_CHECK_S``): the store is read-only,
   so the same text gets the same bytes. Not with a remote store (``endpoint``),
   whose graph may change under the service.
 """
@@ -79,6 +80,8 @@ HARD_LIMIT_GRACE = 5
 #: answers kept per pool (bytes of their bodies), and the largest one kept
 ANSWER_CACHE_BYTES = 4 << 20
 ANSWER_CACHE_ENTRY_BYTES = 256 << 10
+#: seconds between looks at the graph file's identity (the answer cache's key)
+GRAPH_CHECK_S = 1.0
 
 
 @dataclass(eq=False)
@@ -166,6 +169,7 @@ class QueryPool:
         self._answers: OrderedDict = OrderedDict()  # the answer cache: key → result
         self._answer_bytes = 0
         self._answers_lock = threading.Lock()
+        self._graph_checked: tuple[float, tuple | None] = (-math.inf, None)  # (when, graph identity)
         _pools.add(self)
 
     @classmethod
@@ -226,12 +230,25 @@ class QueryPool:
     def _answer_key(self, query, max_rows, forms, formats):
         if not formats or self.endpoint:
             return None
-        try:
-            st = os.stat(self.build_dir / "graph.nt")
-        except OSError:
+        graph = self._graph_identity()
+        if graph is None:
             return None
         return (query, max_rows, None if forms is None else frozenset(forms), formats.get("results"),
-                formats.get("graph"), st.st_size, st.st_mtime_ns, st.st_ino)
+                formats.get("graph"), graph)
+
+    def _graph_identity(self) -> tuple | None:
+        """(size, mtime, inode) of graph.nt, looked at no more than every GRAPH_CHECK_S seconds."""
+        now = time.monotonic()
+        checked, identity = self._graph_checked
+        if now - checked < GRAPH_CHECK_S:
+            return identity
+        try:
+            st = os.stat(self.build_dir / "graph.nt")
+            identity = (st.st_size, st.st_mtime_ns, st.st_ino)
+        except OSError:
+            identity = None
+        self._graph_checked = (now, identity)
+        return identity
 
     def _answered(self, key, query, max_rows, forms, formats) -> dict | None:
         """The answer without a worker: from the cache, or from the inline lane; None when a worker is needed."""
