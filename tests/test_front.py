@@ -71,9 +71,9 @@ def server(front_app, built_settings):
 
     import uvicorn
 
-    from climatekg.service.front import MAX_HEADER_BYTES, GuardedH11Protocol, build_front, target_limit
+    from climatekg.service.front import MAX_HEADER_BYTES, GuardedHttpToolsProtocol, build_front, target_limit
 
-    class Quick(GuardedH11Protocol):
+    class Quick(GuardedHttpToolsProtocol):
         header_timeout = 1.0
 
     app = front_app
