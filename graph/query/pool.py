@@ -78,8 +78,8 @@ from .worker import DEMOTE_AFTER, WORKER_NICENESS, decode_reply
 #: seconds a worker may run past its job's timeout before it terminates itself
 HARD_LIMIT_GRACE = 5
 #: answers kept per pool (bytes of their bodies), and the largest one kept
-ANSWER_CACHE_BYTES = 4 << 20
-ANSWER_CACHE_ENTRY_BYTES = 256 << 10
+ANSWER_CACHE_BYTES = 1 << 20
+ANSWER_CACHE_ENTRY_BYTES = 128 << 10
 #: seconds between looks at the graph file's identity (the answer cache's key)
 GRAPH_CHECK_S = 1.0
 
