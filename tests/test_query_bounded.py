@@ -9,6 +9,7 @@ import os
 import shutil
 import threading
 import time
+from collections import Counter
 
 import pytest
 
@@ -94,17 +95,21 @@ def test_the_statistics_are_the_store_s_counts(stats, store):
     titles = store.query("SELECT ?t WHERE { case:case-07 dcterms:title ?t }").rows
     assert stats.matches("https://w3id.org/climatekg/id/case/case-07", "http://purl.org/dc/terms/title",
                          None) == len(titles)
+    for p in ("http://purl.org/dc/terms/title", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"):
+        pairs = [(r[0].value, r[1].value) for r in store.query(f"SELECT ?s ?o WHERE {{ ?s <{p}> ?o }}").rows]
+        out, into = Counter(s for s, _ in pairs), Counter(o for _, o in pairs)
+        assert stats.predicate(p) == (len(pairs), max(out.values()), max(into.values()))
+    assert stats.fan_out(None, "s") is None  # a variable predicate keeps no bound
 
 
 @pytest.fixture(scope="module")
 def pools(graph_build_dir, store):
     """(a pool with the inline lane on the test store, a pool without) — one worker each."""
     from climatekg.graph.query import QueryPool
-    from climatekg.graph.query.bounded import wait_ready
 
     with QueryPool(graph_build_dir[0], size=1, dataset_iris=DATASET) as inline, \
             QueryPool(graph_build_dir[0], size=1, dataset_iris=DATASET) as plain:
-        assert inline.attach_store(store) and wait_ready(inline.lane)
+        assert inline.attach_store(store)
         assert inline.warm_up() and plain.warm_up()
         yield inline, plain
 
@@ -172,10 +177,9 @@ def test_bounded_and_cached_queries_are_answered_while_a_runaway_holds_every_wor
     import asyncio
 
     from climatekg.graph.query import Overloaded, QueryPool
-    from climatekg.graph.query.bounded import wait_ready
 
     with QueryPool(graph_build_dir[0], size=1, dataset_iris=DATASET, queue_wait=0.3) as p:
-        assert p.attach_store(store) and wait_ready(p.lane) and p.warm_up()
+        assert p.attach_store(store) and p.warm_up()
         path_answer = p.run(PATH, formats=FORMATS[0])  # a worker answers it, the cache keeps it
         t = _run_away(p)
         assert json.loads(p.run(LOOKUP, formats=FORMATS[0])["body"])["results"]["bindings"]

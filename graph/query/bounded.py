@@ -23,14 +23,12 @@ Provably cheap, decided from the tokens (``graph.sparql_text.tokens``) in micros
   larger than that, and the solution modifiers sort or group at most that many rows. The answer must also be
   one the engine writes whole in at most ``ANSWER_BYTES`` (else a worker writes it).
 
-Everything else — and everything while the statistics are being computed — goes to the workers as before.
+Everything else goes to the workers as before.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
-import time
 from itertools import islice
 
 from ..sparql_text import PREFIX_MAP, Unrecognised, tokens
@@ -245,45 +243,61 @@ class _Outline:
 
 
 class Statistics:
-    """What bounds a pattern's matches on a read-only store: triples, and per predicate (and over all
-    predicates) the count, the most objects one subject has and the most subjects one object has."""
+    """What bounds a pattern's matches on a read-only store: its triples, and per predicate the count, the most
+    objects one subject has and the most subjects one object has — counted when a query first names the
+    predicate, one predicate at a time, and kept (grouping the whole store at once would cost the serving
+    process ~12 MB it keeps)."""
 
     def __init__(self, store):
         self.store, self.ox = store.store, store.ox
-        q = self.store.query
-        self.per_predicate: dict[str, tuple[int, int, int]] = {}
-        out = {r["p"].value: int(r["m"].value) for r in q(
-            "SELECT ?p (MAX(?c) AS ?m) WHERE { SELECT ?p ?s (COUNT(*) AS ?c) WHERE { ?s ?p ?o } GROUP BY ?p ?s } "
-            "GROUP BY ?p")}
-        for r in q("SELECT ?p (SUM(?c) AS ?n) (MAX(?c) AS ?m) WHERE { SELECT ?p ?o (COUNT(*) AS ?c) WHERE "
-                   "{ ?s ?p ?o } GROUP BY ?p ?o } GROUP BY ?p"):
-            p = r["p"].value
-            self.per_predicate[p] = (int(r["n"].value), out.get(p, 0), int(r["m"].value))
-        (row,) = q("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        self.triples = int(row["n"].value)
-        self.max_out = max((int(r["c"].value) for r in q(
-            "SELECT (COUNT(*) AS ?c) WHERE { ?s ?p ?o } GROUP BY ?s")), default=0)
-        self.max_in = max((int(r["c"].value) for r in q(
-            "SELECT (COUNT(*) AS ?c) WHERE { ?s ?p ?o } GROUP BY ?o")), default=0)
-        self.largest_predicate = max((n for n, _, _ in self.per_predicate.values()), default=0)
+        self.triples = len(self.store)
+        self._predicates: dict[str, tuple[int, int, int] | None] = {}
+
+    def predicate(self, p: str) -> tuple[int, int, int] | None:
+        """(count, most objects of one subject, most subjects of one object) of predicate ``p``; None when ``p``
+        is not an IRI Oxigraph takes."""
+        if p in self._predicates:
+            return self._predicates[p]
+        try:
+            iri = str(self.ox.NamedNode(p))
+        except ValueError:
+            figures = None
+        else:
+            q = self.store.query
+            (row,) = q(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {iri} ?o }}")
+            figures = [int(row["n"].value)]
+            for group in ("s", "o"):
+                (row,) = q(f"SELECT (MAX(?c) AS ?m) WHERE {{ SELECT (COUNT(*) AS ?c) WHERE {{ ?s {iri} ?o }} "
+                           f"GROUP BY ?{group} }}")
+                figures.append(int(row["m"].value) if row["m"] is not None else 0)
+            figures = tuple(figures)
+        self._predicates[p] = figures
+        return figures
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one instance per store, kept for the process's life
     def matches(self, s: str | None, p: str | None, o: str | None) -> int:
-        """Triples matching the constant IRIs given (None: any), counted up to SCAN_BOUND + 1."""
+        """Triples matching the constant IRIs given (None: any), counted up to SCAN_BOUND + 1 (more when that
+        is what a predicate's count says)."""
         if s is None and o is None:
-            return self.per_predicate.get(p, (0, 0, 0))[0] if p is not None else self.triples
+            if p is None:
+                return self.triples
+            figures = self.predicate(p)
+            return figures[0] if figures is not None else self.triples
         nn = self.ox.NamedNode
-        found = self.store.quads_for_pattern(None if s is None else nn(s), None if p is None else nn(p),
-                                             None if o is None else nn(o), self.ox.DefaultGraph())
+        try:
+            found = self.store.quads_for_pattern(None if s is None else nn(s), None if p is None else nn(p),
+                                                 None if o is None else nn(o), self.ox.DefaultGraph())
+        except ValueError:  # not an IRI Oxigraph takes: counted as unknown
+            return self.triples
         return sum(1 for _ in islice(found, SCAN_BOUND + 1))
 
-    def fan_out(self, p: str | None, position: str) -> int:
-        """Most triples a pattern with predicate ``p`` (None: a variable) matches once the term at ``position``
-        (s or o) is bound."""
-        if p is None:
-            return self.max_out if position == "s" else self.max_in
-        _, out, into = self.per_predicate.get(p, (0, 0, 0))
-        return out if position == "s" else into
+    def fan_out(self, p: str | None, position: str) -> int | None:
+        """Most triples a pattern with predicate ``p`` matches once the term at ``position`` (s or o) is bound;
+        None (no bound kept) for a variable predicate."""
+        figures = self.predicate(p) if p is not None else None
+        if figures is None:
+            return None
+        return figures[1] if position == "s" else figures[2]
 
 
 def row_bound(found: list[tuple], stats: Statistics) -> int | None:
@@ -318,7 +332,10 @@ def row_bound(found: list[tuple], stats: Statistics) -> int | None:
         fan = 1
         for pos, t in zip("spo", (s, p, o)):
             if t[0] == "var" and len(variables[t[1]]) > 1:
-                fan = max(fan, stats.largest_predicate if pos == "p" else stats.fan_out(const[1], pos))
+                bound = stats.triples if pos == "p" else stats.fan_out(const[1], pos)
+                if bound is None:
+                    return None
+                fan = max(fan, bound)
         r = root(k)
         largest[r] = max(largest.get(r, 1), n)
         fans[r] = fans.get(r, 1) * max(1, min(fan, n))
@@ -335,25 +352,19 @@ def row_bound(found: list[tuple], stats: Statistics) -> int | None:
 
 class Bounded:
     """The inline lane over an Oxigraph store held by this process: ``answer`` gives the pool's result for a
-    provably cheap query, or None (the workers answer it: anything else, anything refused or failing, and
-    everything until the statistics are ready — computed on a thread of their own, ~0.1 s)."""
+    provably cheap query, or None (the workers answer it: anything else, anything refused or failing)."""
 
     def __init__(self, store, dataset_iris=()):
         self.store = store
         self.dataset_iris = set(dataset_iris)
-        self.stats: Statistics | None = None
-        self.answered = 0  # queries this lane answered (for tests and the benchmark notes)
-        threading.Thread(target=self._compute, name="climatekg-sparql-statistics", daemon=True).start()
-
-    def _compute(self) -> None:
-        self.stats = Statistics(self.store)
+        self.stats = Statistics(store)
+        self.answered = 0  # queries this lane answered (for tests)
 
     def answer(self, query: str, max_rows: int | None, forms=None, formats: dict | None = None) -> dict | None:
         from .policy import QueryRefused, QuerySyntaxError, analyse, canonical_query, check_policy
         from .worker import evaluate
 
-        stats = self.stats
-        if stats is None or not formats:
+        if not formats:
             return None
         try:
             text = canonical_query(query)
@@ -367,7 +378,7 @@ class Bounded:
         if forms is not None and info.form not in forms:
             return None
         found = patterns(toks, info.declared)
-        if found is None or row_bound(found, stats) is None:
+        if found is None or row_bound(found, self.stats) is None:
             return None
         try:
             result, body = evaluate(self.store, text, info, max_rows, formats, max_bytes=ANSWER_BYTES)
@@ -377,11 +388,3 @@ class Bounded:
         if body is not None:
             result["body"] = body
         return result
-
-
-def wait_ready(lane: Bounded, timeout: float = 30.0) -> bool:
-    """Block until ``lane``'s statistics are ready (tests, warm-up)."""
-    deadline = time.monotonic() + timeout
-    while lane.stats is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return lane.stats is not None
