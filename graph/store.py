@@ -110,8 +110,8 @@ class OxigraphStore:
             res = self.store.query(text)
         except SyntaxError as e:
             raise QueryError(str(e)) from None
-        if isinstance(res, bool):
-            return Result("ASK", [], [], boolean=res, seconds=time.perf_counter() - t0)
+        if isinstance(res, (bool, ox.QueryBoolean)):  # pyoxigraph 0.5 answers ASK with a QueryBoolean
+            return Result("ASK", [], [], boolean=bool(res), seconds=time.perf_counter() - t0)
         if isinstance(res, ox.QuerySolutions):
             variables = [v.value for v in res.variables]
             rows, truncated = [], False

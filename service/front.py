@@ -3,14 +3,16 @@
 `climatekg serve` runs uvicorn (an event-loop HTTP server) with this front as
 its application. Slow clients cannot hold a worker thread, by design:
 
-* **Headers** are read by the event loop. ``GuardedH11Protocol`` (uvicorn's h11
-  protocol) gives a connection ``HEADER_TIMEOUT`` seconds to deliver a
+* **Headers** are read by the event loop. ``GuardedHttpToolsProtocol`` (uvicorn's
+  httptools protocol: the llhttp parser, in C) gives a connection ``HEADER_TIMEOUT`` seconds to deliver a
   request's headers (uvicorn itself only times out *idle* keep-alive
   connections, and resets that timer on every byte, so a client trickling a
   header every few seconds would be kept forever); past it the answer is a
   JSON 408 and the connection is closed. A request target longer than
-  ``target_limit`` is a JSON 414, headers beyond ``MAX_HEADER_BYTES`` a 431,
-  and a request h11 cannot parse a JSON 400 — never a plain-text page.
+  ``target_limit`` is a JSON 414, headers beyond ``MAX_HEADER_BYTES`` a 431 (counted while they arrive: no
+  unbounded buffer), and a request llhttp cannot parse a JSON 400 — never a plain-text page. What one step of
+  the event loop writes to a connection leaves as one write (``_CoalescingTransport``): a response's head and
+  body wake the client once.
 * **Bodies** are read whole by the event loop (``Front``), within
   ``BODY_TIMEOUT`` seconds (408) and ``MAX_BODY_BYTES`` (413, also for a
   chunked body), before the request reaches a thread: the Flask app sees a
@@ -50,7 +52,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 #: (path prefix, "module:function") — ASGI apps mounted beside the Flask app (see the module docstring)
 MOUNTS: list[tuple[str, str]] = [("/mcp", "climatekg.service.asgi:mcp_app")]
@@ -64,6 +66,7 @@ SEND_TIMEOUT = 30.0  # seconds a client may read nothing of its response before 
 MAX_HEADER_BYTES = 16 * 1024  # header lines after the request line
 MAX_BODY_BYTES = 1024 * 1024  # any body, any route (routes have tighter limits of their own)
 LINGER_SECONDS = 2.0  # after an error answer on a connection the client is still writing to
+MAX_PARSED_TARGET = 65535  # the longest request target httptools parses
 
 log = logging.getLogger("climatekg.front")
 Scope = dict
@@ -93,17 +96,18 @@ async def send_error(send: Send, status: int, code: str, message: str, close: bo
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-# -- the protocol: header deadline, JSON errors for what h11 refuses -------------------------------
+# -- the protocol: header deadline, JSON errors for what the parser refuses -------------------------------
 
 _REASONS = {400: b"Bad Request", 408: b"Request Timeout", 414: b"URI Too Long",
             431: b"Request Header Fields Too Large"}
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for each request's headers and JSON errors.
+class _HeaderGuard:
+    """What the protocol below adds to uvicorn's: a deadline for each request's headers and JSON errors.
 
     The deadline is armed when the connection opens and again when a response is complete (the next
     request on a kept-alive connection), and disarmed as soon as a request's headers have been parsed.
+    Responses go out through a ``_CoalescingTransport``.
     """
 
     header_timeout = HEADER_TIMEOUT
@@ -112,7 +116,7 @@ class GuardedH11Protocol(H11Protocol):
         self._header_deadline = None
         self._bytes_since_armed = False
         self._discarding = False
-        super().connection_made(transport)
+        super().connection_made(_CoalescingTransport(transport, self.loop))
         self._arm()
 
     def _arm(self) -> None:
@@ -124,18 +128,6 @@ class GuardedH11Protocol(H11Protocol):
         if self._header_deadline is not None:
             self._header_deadline.cancel()
             self._header_deadline = None
-
-    def data_received(self, data: bytes) -> None:
-        if self._discarding:  # after an error answer: the rest of what the client sends is read and dropped
-            return
-        self._bytes_since_armed = True
-        super().data_received(data)
-
-    def handle_events(self) -> None:
-        before = self.cycle
-        super().handle_events()
-        if self.cycle is not before:  # a request's headers are in: the app (and the body deadline) take over
-            self._disarm()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -156,20 +148,6 @@ class GuardedH11Protocol(H11Protocol):
         else:  # an idle connection: just close it
             self.transport.close()
 
-    def send_400_response(self, msg: str) -> None:  # h11 could not parse the request
-        buffered = self.conn.trailing_data[0]
-        limit = self.conn._max_incomplete_event_size  # noqa: SLF001 - h11 exposes no accessor
-        if len(buffered) > limit:
-            line_end = buffered.find(b"\r\n")
-            if line_end < 0 or line_end > limit - MAX_HEADER_BYTES:
-                self._write_error(414, "uri_too_long", f"the request target is longer than {limit - MAX_HEADER_BYTES} "
-                                  "bytes — send a long query in a POST body")
-            else:
-                self._write_error(431, "request_header_fields_too_large",
-                                  f"the request headers are larger than {MAX_HEADER_BYTES} bytes")
-            return
-        self._write_error(400, "bad_request", "malformed HTTP request")
-
     def _write_error(self, status: int, code: str, message: str) -> None:
         if self.transport.is_closing():
             return
@@ -186,6 +164,114 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
             return
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+
+class GuardedHttpToolsProtocol(_HeaderGuard, HttpToolsProtocol):
+    """uvicorn's httptools protocol (the llhttp parser, in C: a request costs a fraction of h11's pure Python) with
+    the header deadline and JSON errors. llhttp bounds nothing, so the request line and headers are counted here:
+    past ``h11_max_incomplete_event_size`` bytes (uvicorn's name for the limit) before the headers are complete, the
+    answer is a JSON 414 (still in the request line, or a target past its share) or 431."""
+
+    def connection_made(self, transport) -> None:
+        self._in_head, self._head_bytes, self._header_seen = False, 0, False
+        self._head_limit = self.config.h11_max_incomplete_event_size or (64 * 1024 + MAX_HEADER_BYTES)
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._discarding:  # after an error answer: the rest of what the client sends is read and dropped
+            return
+        self._bytes_since_armed = True
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if self._in_head and self._head_bytes > self._head_limit and not self._discarding:
+            if not self._header_seen or len(self.url) > self._target_share():
+                self._target_too_long()
+            else:
+                self._write_error(431, "request_header_fields_too_large",
+                                  f"the request headers are larger than {MAX_HEADER_BYTES} bytes")
+
+    def _target_share(self) -> int:
+        return min(self._head_limit - MAX_HEADER_BYTES, MAX_PARSED_TARGET)
+
+    def _target_too_long(self) -> None:
+        self._write_error(414, "uri_too_long", f"the request target is longer than {self._target_share()} bytes — "
+                          "send a long query in a POST body")
+
+    def on_message_begin(self) -> None:
+        self._in_head, self._head_bytes, self._header_seen = True, 0, False
+        super().on_message_begin()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_seen = True
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._disarm()  # the app (and the body deadline) take over
+        if len(self.url) > self._target_share():  # (a whole head that came in one read)
+            self._target_too_long()
+            return
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._discarding:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self._discarding:
+            super().on_message_complete()
+
+    def send_400_response(self, msg: str) -> None:  # llhttp could not parse the request
+        self._write_error(400, "bad_request", "malformed HTTP request")
+
+
+class _CoalescingTransport:
+    """A connection's transport whose writes within one step of the event loop go out as one write: uvicorn writes a
+    response's head, body and end separately, and each write to a waiting client wakes it — on a busy machine a
+    context switch each, while the client can do nothing with a head without its body. Everything else is the
+    transport's own; closing (or a half-close) sends what is pending first."""
+
+    __slots__ = ("_transport", "_loop", "_pending")
+
+    def __init__(self, transport, loop):
+        self._transport, self._loop, self._pending = transport, loop, None
+
+    def write(self, data) -> None:
+        if not data:
+            return
+        if self._pending is None:
+            self._pending = [data]
+            self._loop.call_soon(self._flush)
+        else:
+            self._pending.append(data)
+
+    def writelines(self, lines) -> None:
+        for data in lines:
+            self.write(data)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending and not self._transport.is_closing():
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def abort(self) -> None:
+        self._pending = None
+        self._transport.abort()
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + sum(len(d) for d in self._pending or ())
+
+    def __getattr__(self, name):
+        return getattr(self._transport, name)
 
 
 # -- the front: routing, buffered bodies, decoupled responses, lifespans ---------------------------
@@ -294,13 +380,13 @@ class Front:
         whole already, so it is written here rather than through a _Writer (which frees a WSGI thread): a client
         that reads nothing of a message for ``send_timeout`` seconds is cut off all the same."""
         app_iter, status, headers = answered
-        messages = [{"type": "http.response.start", "status": int(status.split(" ", 1)[0]),
-                     "headers": [(k.strip().encode("latin1").lower(), v.strip().encode("latin1")) for k, v in headers]}]
         try:
-            messages += [{"type": "http.response.body", "body": chunk, "more_body": True} for chunk in app_iter]
+            body = b"".join(app_iter)
         finally:
             getattr(app_iter, "close", lambda: None)()
-        messages.append({"type": "http.response.body", "body": b""})
+        messages = [{"type": "http.response.start", "status": int(status.split(" ", 1)[0]),
+                     "headers": [(k.strip().encode("latin1").lower(), v.strip().encode("latin1")) for k, v in headers]},
+                    {"type": "http.response.body", "body": body}]
         for message in messages:
             try:
                 async with asyncio.timeout(self.send_timeout):

@@ -86,7 +86,9 @@ def warm(app) -> None:
     from . import resources
 
     with app.app_context():
-        resources.get_store()
+        store = resources.get_store()
+        if "sparql" in app.blueprints:  # bounded queries are answered on this store, without a query worker
+            resources.get_sparql().pool.attach_store(store)
         resources.get_cases()
         resources.get_search()
         resources.get_answerer()
@@ -146,11 +148,11 @@ def worker_app():
 
 
 def uvicorn_options(settings, access_log: bool = False) -> dict:
-    from .front import MAX_HEADER_BYTES, GuardedH11Protocol, target_limit
+    from .front import MAX_HEADER_BYTES, GuardedHttpToolsProtocol, target_limit
 
     return {
         "host": settings.host, "port": settings.port, "workers": settings.workers,
-        "factory": True, "http": GuardedH11Protocol, "ws": "none", "lifespan": "on", "interface": "asgi3",
+        "factory": True, "http": GuardedHttpToolsProtocol, "ws": "none", "lifespan": "on", "interface": "asgi3",
         "h11_max_incomplete_event_size": target_limit(settings) + MAX_HEADER_BYTES,
         "timeout_keep_alive": 5, "timeout_graceful_shutdown": 10,
         "timeout_worker_healthcheck": 60,  # a worker starting on a busy machine is not a hung one

@@ -261,14 +261,14 @@ def test_serve_says_what_to_build_when_the_build_is_missing(built_settings, tmp_
 
 
 def test_serve_accepts_the_session_build(built_settings, search_engine):
-    from climatekg.service.front import GuardedH11Protocol, target_limit
+    from climatekg.service.front import GuardedHttpToolsProtocol, target_limit
     from climatekg.service.serve import check_build, uvicorn_options
 
     assert check_build(built_settings) == []
     opts = uvicorn_options(built_settings)
     assert (opts["host"], opts["port"], opts["workers"]) == (built_settings.host, built_settings.port,
                                                              built_settings.workers)
-    assert opts["http"] is GuardedH11Protocol and opts["h11_max_incomplete_event_size"] > target_limit(built_settings)
+    assert opts["http"] is GuardedHttpToolsProtocol and opts["h11_max_incomplete_event_size"] > target_limit(built_settings)
 
 
 @pytest.mark.slow

@@ -71,9 +71,9 @@ def server(front_app, built_settings):
 
     import uvicorn
 
-    from climatekg.service.front import MAX_HEADER_BYTES, GuardedH11Protocol, build_front, target_limit
+    from climatekg.service.front import MAX_HEADER_BYTES, GuardedHttpToolsProtocol, build_front, target_limit
 
-    class Quick(GuardedH11Protocol):
+    class Quick(GuardedHttpToolsProtocol):
         header_timeout = 1.0
 
     app = front_app
@@ -337,3 +337,54 @@ def test_a_mounted_asgi_app_gets_whole_bodies_and_its_lifespan(server):
     assert status == 200 and got["path"] == "/echo/x" and got["body"] == "hello " * 1000 and got["more"] is False
     assert got["state"] == {"startup": 1, "shutdown": 0}
     assert get(server, "/echoes")[0] == 404  # a prefix is a path segment, not a string prefix
+
+
+# -- one write per response ------------------------------------------------------------------------
+
+def test_the_writes_of_one_loop_step_leave_as_one_and_closing_sends_them_first():
+    """h11 writes a response's head, body and end separately; the front's transport joins what one step of the
+    loop writes, so a waiting client is woken once (the real-socket tests above run through it too)."""
+    import asyncio
+
+    from climatekg.service.front import _CoalescingTransport
+
+    class Recorder:
+        def __init__(self):
+            self.writes, self.events = [], []
+
+        def write(self, data):
+            self.writes.append(bytes(data))
+
+        def is_closing(self):
+            return "close" in self.events
+
+        def close(self):
+            self.events.append("close")
+
+        def write_eof(self):
+            self.events.append("eof")
+
+        def get_extra_info(self, name, default=None):
+            return ("127.0.0.1", 1234) if name == "peername" else default
+
+    async def main():
+        rec = Recorder()
+        t = _CoalescingTransport(rec, asyncio.get_running_loop())
+        t.write(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\n")
+        t.write(b"body")
+        t.write(b"")
+        assert rec.writes == []  # nothing yet: the step is not over
+        await asyncio.sleep(0)
+        assert rec.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nbody"]
+        t.write(b"error")
+        t.write_eof()  # a half-close sends what is pending first
+        assert rec.writes[-1] == b"error" and rec.events == ["eof"]
+        t.write(b"last")
+        t.close()
+        assert rec.writes[-1] == b"last" and rec.events == ["eof", "close"]
+        t.write(b"after close")
+        await asyncio.sleep(0)
+        assert rec.writes[-1] == b"last"  # nothing is written to a closing transport
+        assert t.get_extra_info("peername") == ("127.0.0.1", 1234)  # everything else is the transport's
+
+    asyncio.run(main())

@@ -70,10 +70,12 @@ def _pname_parts(token: str) -> tuple[str, str]:
     return prefix, local
 
 
-def analyse(text: str) -> QueryInfo:
-    """QueryInfo from the tokens of a canonical query; raises QueryRefused for SPARQL Update, or
-    Unrecognised when the tokens do not read as a query's outline (the thorough check decides then)."""
-    toks = list(tokens(text))
+def analyse(text: str, toks: list | None = None) -> QueryInfo:
+    """QueryInfo from the tokens of a canonical query (``toks``: ``list(tokens(text))`` when the caller has
+    them); raises QueryRefused for SPARQL Update, or Unrecognised when the tokens do not read as a query's
+    outline (the thorough check decides then)."""
+    if toks is None:
+        toks = list(tokens(text))
     i, n = 0, len(toks)
     base, declared = None, {}
     while i < n:  # the prologue
@@ -251,13 +253,25 @@ def syntax_error_of(query: str) -> QuerySyntaxError | QueryRefused | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def query_info(query: str) -> QueryInfo:
-    """QueryInfo of a canonical query, cached per text: from its tokens (microseconds), or from rdflib's full
-    parse when the tokens are not conclusive. Errors are not cached. Treat the result as read-only."""
+def tokens_info(query: str) -> QueryInfo | None:
+    """QueryInfo of a canonical query from its tokens alone (microseconds), cached per text; None when the
+    tokens are not conclusive. Raises QueryRefused for SPARQL Update (errors are not cached)."""
     try:
         return analyse(query)
     except Unrecognised:
-        return parse_query(query)[1]
+        return None
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_info(query: str) -> QueryInfo:
+    return parse_query(query)[1]
+
+
+def query_info(query: str) -> QueryInfo:
+    """QueryInfo of a canonical query, cached per text: from its tokens (microseconds), or from rdflib's full
+    parse when the tokens are not conclusive. Errors are not cached. Treat the result as read-only."""
+    info = tokens_info(query)
+    return info if info is not None else _parsed_info(query)
 
 
 def check_policy(info: QueryInfo, dataset_iris=()) -> None:

@@ -30,6 +30,22 @@ queries wait at once; one client (``client=``, e.g. the remote address) may
 have at most ``per_client`` queries running or waiting in this process. A
 refusal is ``Overloaded`` with ``retry_after`` seconds (when the soonest busy
 worker will be free, at least 1).
+
+Two ways an answer comes without a worker, both only for answers written in a
+format (``formats`` given) and both before admission (they hold no worker, so
+runaway queries filling every worker do not delay them):
+
+* the **inline lane** (``attach_store``: the Oxigraph store the serving
+  process holds anyway): a query whose work is bounded before it runs
+  (``bounded.py``: triple patterns and cheap filters over few matches) is
+  evaluated in this process — the same check, engine and writers as a worker,
+  without the two process hops;
+* the **answer cache**: the last answers (at most ``ANSWER_CACHE_BYTES``, each
+  at most ``ANSWER_CACHE_ENTRY_BYTES``) by query text, row limit, forms and
+  formats, and the graph file's identity (size, mtime, inode; looked at every
+  ``GRAPH_CHECK_S``): the store is read-only,
+  so the same text gets the same bytes. Not with a remote store (``endpoint``),
+  whose graph may change under the service.
 """
 
 from __future__ import annotations
@@ -49,6 +65,7 @@ import sys
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -60,6 +77,11 @@ from .worker import DEMOTE_AFTER, WORKER_NICENESS, decode_reply
 
 #: seconds a worker may run past its job's timeout before it terminates itself
 HARD_LIMIT_GRACE = 5
+#: answers kept per pool (bytes of their bodies), and the largest one kept
+ANSWER_CACHE_BYTES = 1 << 20
+ANSWER_CACHE_ENTRY_BYTES = 128 << 10
+#: seconds between looks at the graph file's identity (the answer cache's key)
+GRAPH_CHECK_S = 1.0
 
 
 @dataclass(eq=False)
@@ -143,6 +165,11 @@ class QueryPool:
         self._registry: set[_Worker] = set()  # live or starting workers of this process
         self._init_state()
         self._finalizer = weakref.finalize(self, _kill_all, self._registry)
+        self._lane = None  # the inline lane (attach_store)
+        self._answers: OrderedDict = OrderedDict()  # the answer cache: key → result
+        self._answer_bytes = 0
+        self._answers_lock = threading.Lock()
+        self._graph_checked: tuple[float, tuple | None] = (-math.inf, None)  # (when, graph identity)
         _pools.add(self)
 
     @classmethod
@@ -181,6 +208,77 @@ class QueryPool:
             w.process.returncode = -1  # so this copy never waits on or signals the parent's child
         self._registry.clear()
         self._init_state()
+
+    # -- answers without a worker ------------------------------------------
+
+    def attach_store(self, store) -> bool:
+        """Answer queries whose work is bounded on ``store`` (an Oxigraph store of the same graph, held by this
+        process) without a worker — see ``bounded.py``. False (nothing attached) for another engine or a
+        remote store."""
+        if self.engine != "oxigraph" or self.endpoint or getattr(store, "name", None) != "oxigraph":
+            return False
+        from .bounded import Bounded
+
+        self._lane = Bounded(store, self.dataset_iris)
+        return True
+
+    @property
+    def lane(self):
+        """The inline lane (``bounded.Bounded``), or None."""
+        return self._lane
+
+    def _answer_key(self, query, max_rows, forms, formats):
+        if not formats or self.endpoint:
+            return None
+        graph = self._graph_identity()
+        if graph is None:
+            return None
+        return (query, max_rows, None if forms is None else frozenset(forms), formats.get("results"),
+                formats.get("graph"), graph)
+
+    def _graph_identity(self) -> tuple | None:
+        """(size, mtime, inode) of graph.nt, looked at no more than every GRAPH_CHECK_S seconds."""
+        now = time.monotonic()
+        checked, identity = self._graph_checked
+        if now - checked < GRAPH_CHECK_S:
+            return identity
+        try:
+            st = os.stat(self.build_dir / "graph.nt")
+            identity = (st.st_size, st.st_mtime_ns, st.st_ino)
+        except OSError:
+            identity = None
+        self._graph_checked = (now, identity)
+        return identity
+
+    def _answered(self, key, query, max_rows, forms, formats) -> dict | None:
+        """The answer without a worker: from the cache, or from the inline lane; None when a worker is needed."""
+        if key is None:
+            return None
+        with self._answers_lock:
+            hit = self._answers.get(key)
+            if hit is not None:
+                self._answers.move_to_end(key)
+                return dict(hit)
+        lane = self._lane
+        result = lane.answer(query, max_rows, forms, formats) if lane is not None else None
+        if result is not None:
+            self._remember(key, result)
+        return result
+
+    def _remember(self, key, result: dict) -> None:
+        if key is None:
+            return
+        size = len(result.get("body") or b"") + len(key[0]) + 200
+        if size > ANSWER_CACHE_ENTRY_BYTES:
+            return
+        with self._answers_lock:
+            if key in self._answers:
+                return
+            self._answers[key] = dict(result)
+            self._answer_bytes += size
+            while self._answer_bytes > ANSWER_CACHE_BYTES:
+                old_key, old = self._answers.popitem(last=False)
+                self._answer_bytes -= len(old.get("body") or b"") + len(old_key[0]) + 200
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -232,6 +330,9 @@ class QueryPool:
             self._cond.notify_all()
         for w in workers:
             _kill(w)
+        with self._answers_lock:
+            self._answers.clear()
+            self._answer_bytes = 0
         threads, self._threads = self._threads, None
         if threads is not None:
             threads.shutdown(wait=False)
@@ -384,9 +485,16 @@ class QueryPool:
         Raises QuerySyntaxError, QueryRefused, FormNotAcceptable, QueryTimeout,
         QueryOutOfMemory, Overloaded, RunnerUnavailable or QueryFailed.
         """
+        key = self._answer_key(query, max_rows, forms, formats)
+        answered = self._answered(key, query, max_rows, forms, formats)
+        if answered is not None:
+            return answered
         wait = self._wait(wait, timeout)
         with self._client_slot(client):
-            return self._run(query, max_rows, timeout, wait, forms, formats)
+            result = self._run(query, max_rows, timeout, wait, forms, formats)
+        if key is not None:
+            self._remember(key, result)
+        return result
 
     async def run_async(self, query: str, max_rows: int | None = None, timeout: float = 10.0,
                         wait: float | None = None, forms=None, formats: dict | None = None,
@@ -396,6 +504,16 @@ class QueryPool:
         With a worker idle, the job is sent from the loop and the reply awaited on the worker's socket — no
         thread between the request and the worker. Otherwise (every worker busy or starting) the blocking
         ``run`` waits in a thread of the pool's own, one per query that may wait (``max_queue``) or run."""
+        key = self._answer_key(query, max_rows, forms, formats)
+        answered = self._answered(key, query, max_rows, forms, formats)
+        if answered is not None:
+            return answered
+        result = await self._run_async(query, max_rows, timeout, wait, forms, formats, client)
+        if key is not None:
+            self._remember(key, result)
+        return result
+
+    async def _run_async(self, query, max_rows, timeout, wait, forms, formats, client) -> dict:
         wait = self._wait(wait, timeout)
         with self._client_slot(client):
             w = self._take_idle(timeout)

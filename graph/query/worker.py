@@ -129,10 +129,15 @@ def _ox_rows(ox, res, max_rows):
     return "CONSTRUCT", ["subject", "predicate", "object"], rows, truncated, None
 
 
-def _oxigraph_query(store, text: str):
+def _oxigraph_query(store, text: str, dataset_clauses: bool = True):
+    """``text`` evaluated by Oxigraph on the store's default graph — named as the default graph only when the
+    query has dataset clauses (``FROM <this dataset>`` must not empty it); without, that is Oxigraph's default
+    anyway, and naming it costs a good part of a quick query's time."""
     ox = store.ox
     try:
-        return store.store.query(text, prefixes=store.prefix_map, default_graph=ox.DefaultGraph())
+        if dataset_clauses:
+            return store.store.query(text, prefixes=store.prefix_map, default_graph=ox.DefaultGraph())
+        return store.store.query(text, prefixes=store.prefix_map)
     except SyntaxError as e:
         raise _engine_syntax_error(text, e) from None
 
@@ -159,7 +164,8 @@ def execute(store, text: str, max_rows: int | None = None, info=None) -> dict:
     """
     t0 = time.perf_counter()
     if store.name == "oxigraph":
-        kind, variables, rows, truncated, boolean = _ox_rows(store.ox, _oxigraph_query(store, text), max_rows)
+        res = _oxigraph_query(store, text, info is None or bool(info.from_graphs))
+        kind, variables, rows, truncated, boolean = _ox_rows(store.ox, res, max_rows)
     elif store.name == "remote":
         import pyoxigraph as ox
 
@@ -227,24 +233,27 @@ class _CappedBuffer:
         return b"".join(self.parts)
 
 
-def _engine_written(store, text: str, form: str, key: str, max_rows: int | None) -> bytes | None:
-    """The answer written by Oxigraph itself, or None when it may hold more than max_rows rows (or the format
-    is not one the engine writes as we promise)."""
+def _engine_written(store, text: str, form: str, key: str, max_rows: int | None,
+                    max_bytes: int | None = None, dataset_clauses: bool = True) -> bytes | None:
+    """The answer written by Oxigraph itself, or None when it may hold more than max_rows rows or more than
+    ``max_bytes`` bytes (or the format is not one the engine writes as we promise)."""
     ox = store.ox
     if form in ("SELECT", "ASK"):
         fmt = engine_results_format(key)
         if fmt is None:
             return None
-        res = _oxigraph_query(store, text)
+        res = _oxigraph_query(store, text, dataset_clauses)
         if isinstance(res, (ox.QueryBoolean, bool)):
             return res.serialize(format=fmt)
         write = lambda out: res.serialize(output=out, format=fmt)  # noqa: E731
     else:
         fmt = engine_graph_format(key)
-        res = _oxigraph_query(store, text)
+        res = _oxigraph_query(store, text, dataset_clauses)
         prefixes = None if key == "ntriples" else store.prefix_map
         write = lambda out: ox.serialize(res, output=out, format=fmt, prefixes=prefixes)  # noqa: E731
     limit = None if max_rows is None else ROW_BYTES[key] * (max_rows + 1) - 1
+    if max_bytes is not None:
+        limit = max_bytes if limit is None else min(limit, max_bytes)
     sink = _CappedBuffer(limit if limit is not None else 1 << 62)
     try:
         write(sink)
@@ -264,15 +273,30 @@ def answer(store, query: str, max_rows: int | None = None, forms=None, dataset_i
     ``variables``/``rows``/``boolean``.
     """
     text, info = checked(query, dataset_iris, forms)
+    return evaluate(store, text, info, max_rows, formats)
+
+
+class AnswerTooLarge(Exception):
+    """The answer is not one the engine writes within ``evaluate``'s ``max_bytes`` (the inline lane's limit)."""
+
+
+def evaluate(store, text: str, info, max_rows: int | None = None, formats: dict | None = None,
+             max_bytes: int | None = None) -> tuple[dict, bytes | None]:
+    """``answer`` after the policy check: the checked, canonical ``text`` with its QueryInfo evaluated. The
+    pool's inline lane (``bounded.py``) gives ``max_bytes``: then only an answer the engine writes whole, in at
+    most that many bytes and ``max_rows`` rows, comes back — anything else raises AnswerTooLarge."""
     t0 = time.perf_counter()
     if formats:
         key = formats["results"] if info.form in ("SELECT", "ASK") else formats["graph"]
         if store.name == "oxigraph":
-            body = _engine_written(store, text, info.form, key, max_rows)
+            body = _engine_written(store, text, info.form, key, max_rows, max_bytes, bool(info.from_graphs))
             if body is not None:
                 kind = info.form if info.form != "DESCRIBE" else "CONSTRUCT"
                 return ({"form": info.form, "kind": kind, "truncated": False, "format": key, "engine": store.name,
                          "seconds": time.perf_counter() - t0}, body)
+    if max_bytes is not None:
+        raise AnswerTooLarge()
+    if formats:
         result = execute(store, text, max_rows, info)
         result["form"], result["format"] = info.form, key
         body = write_rows(result, key, store.prefix_map)
