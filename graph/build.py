@@ -23,7 +23,7 @@ from .namespace import CKG, CUR, PROV, QUDT, SCHEMA, UNIT
 from .factgraph import FactWriter
 from .gazetteer import Gazetteer
 from .extracted import Extractions
-from .quantities import YEAR, Quantity, sentence_span
+from .quantities import YEAR, Quantity, outcome_ids, sentence_span
 from .sparql_text import id_base
 from .units import UNIT_IRIS, indicator_id, measure_label
 from .vocab import Entity, Matcher, Vocabulary
@@ -41,7 +41,7 @@ class Iris:
     def case(self, cid): return URIRef(f"{self.id}case/{cid}")
     def part(self, cid, key): return URIRef(f"{self.id}case/{cid}/part/{key}")
     def para(self, cid, n): return URIRef(f"{self.id}case/{cid}/para/{n:03d}")
-    def outcome(self, cid, n): return URIRef(f"{self.id}case/{cid}/outcome/{n:03d}")
+    def outcome(self, cid, oid): return URIRef(f"{self.id}case/{cid}/outcome/{oid}")  # oid: quantities.outcome_ids
     def evidence(self, cid, pred, oid): return URIRef(f"{self.id}case/{cid}/evidence/{pred}/{oid}")
     def collection(self, cid="ccca-2023"): return URIRef(f"{self.id}collection/{cid}")
     def section(self, sid): return URIRef(f"{self.id}section/{sid}")
@@ -335,8 +335,9 @@ class GraphBuilder:
                     y = int(ym.group(1))
                     if 2000 <= y <= 2060:
                         seen.setdefault(("year", str(y)), []).append((key, pi, para, ym.start(1), ym.end(1), y))
-        for outcome_n, f in enumerate(self.x.get(case, "figures"), start=1):
-            self.outcome(case, c, f.part, self.iri.para(case.id, f.para_index), f.paragraph, f.quantity, outcome_n)
+        figures = self.x.get(case, "figures")
+        for oid, f in zip(outcome_ids(figures), figures):
+            self.outcome(case, c, f.part, self.iri.para(case.id, f.para_index), f.paragraph, f.quantity, oid)
 
         preds = {"technology": ("usesTechnology", CKG.usesTechnology), "place": ("locatedIn", CKG.locatedIn),
                  "org": ("partner", CKG.partner), "award": ("recognition", CKG.recognition),
@@ -361,8 +362,8 @@ class GraphBuilder:
         if self.facts:
             self.facts.case(case, c, cm.org)
 
-    def outcome(self, case: Case, c, key, pi, para: Paragraph, q: Quantity, n: int):
-        o = self.iri.outcome(case.id, n)
+    def outcome(self, case: Case, c, key, pi, para: Paragraph, q: Quantity, oid: str):
+        o = self.iri.outcome(case.id, oid)
         add = self.add
         add(c, CKG.reportsOutcome, o)
         add(o, RDF.type, CKG.QuantifiedOutcome)

@@ -24,7 +24,7 @@ from typing import Callable
 
 from climatekg.corpus.model import Case
 
-FORMAT = 1
+FORMAT = 2  # 2: figures with rates in base symbols, tallies, head-noun measures (bumped so no stale entry is read)
 
 
 def _extractors(gazetteer) -> dict[str, Callable[[Case], object]]:

@@ -80,7 +80,10 @@ def evaluate(collection: Collection, gold_path: Path) -> ExtractionScore:
         for i, x in enumerate(found):
             if i in used or x["case"] != g["case"] or abs(x["line"] - int(g["line"])) > 1:
                 continue
-            if x["unit"] == g["unit"] and _close(x["value"], gv):
+            # one unit however it is spelled: the sample writes rates as printed (元/㎡), the graph in base symbols
+            xv, xu = _quantity(x["value"], x["unit"])
+            gq, gu = _quantity(gv, g["unit"])
+            if xu == gu and _close(xv, gq):
                 hit = i
                 break
         if hit is None:
@@ -120,7 +123,8 @@ def evaluate(collection: Collection, gold_path: Path) -> ExtractionScore:
 # Units: the gold writers' base units have no tonne of coal equivalent, so a gold "t" accepts "tce";
 # compound units compare as printed (kWh/㎡ = kWh/m2, 元/㎡ = CNY/m2). Values compare as one quantity: the
 # writers' base units have no metre, mu or hour, so they wrote 7.2 米 as 0.0072 km and kept 6000 亩 as
-# "other:mu" — both sides are read in the same unit (km, m², h, yr) before they are compared.
+# "other:mu" — both sides are read in the same unit (km, m², h, yr) before they are compared; a multiple (倍,
+# "times", ×) and degrees Celsius (℃, "°C") are one unit whichever way it is spelled.
 
 BLIND_FIELDS = ("value", "unit", "measure", "year", "baseline_year", "period")
 
@@ -165,7 +169,9 @@ def _norm_unit(u: str | None) -> str:
 # units the two sides may state one quantity in: (unit, factor) to the unit compared
 _SAME_QUANTITY = {"m": ("km", 1e-3), "mu": ("m2", 10000 / 15), "亩": ("m2", 10000 / 15), "hours": ("h", 1.0),
                   "hour": ("h", 1.0), "minutes": ("h", 1 / 60), "minute": ("h", 1 / 60), "min": ("h", 1 / 60),
-                  "years": ("yr", 1.0), "year": ("yr", 1.0), "a": ("yr", 1.0), "v": ("kv", 1e-3)}
+                  "years": ("yr", 1.0), "year": ("yr", 1.0), "a": ("yr", 1.0), "v": ("kv", 1e-3),
+                  # one unit, three spellings: the graph's symbol, its English label and the writers' word
+                  "倍": ("times", 1.0), "×": ("times", 1.0), "℃": ("°c", 1.0), "degc": ("°c", 1.0)}
 
 
 def _quantity(value: float, unit: str | None) -> tuple[float, str]:

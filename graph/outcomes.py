@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from climatekg.corpus.model import PART_EN, PART_ZH
 from .namespace import CKG
-from .units import UNIT_LABELS
+from .units import unit_label
 
 PERIODS = {str(CKG.Annual): "annual", str(CKG.Cumulative): "cumulative"}
 FILTERS = ("case", "indicator", "section", "technology", "place", "year", "projected")
@@ -314,7 +314,7 @@ def _sparql(f: OutcomeFilters) -> str:
           OPTIONAL {{ ?o ckg:projected ?projected }}
           OPTIONAL {{ ?o ckg:measureLabel ?mzh . FILTER(lang(?mzh) = "zh") }}
           OPTIONAL {{ ?o ckg:measureLabel ?men . FILTER(lang(?men) = "en") }}
-        }} ORDER BY ?o"""
+        }} ORDER BY ?case ?start ?o"""
 
 
 def number(text: str):
@@ -339,7 +339,7 @@ def query_outcomes(store, filters: OutcomeFilters | None = None, limit: int | No
             continue
         seen.add(iri)
         unit = r["unit"].value
-        zh, en = UNIT_LABELS.get(unit, (unit, unit))
+        zh, en = unit_label(unit, "zh"), unit_label(unit, "en")
         ind = v.kinds["indicator"].get(_tail(r["ind"].value)) or Term(r["ind"].value, _tail(r["ind"].value))
         part = _tail(r["part"].value)
         year = _value(r["year"])

@@ -148,8 +148,9 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "cost-saving"
         if re.search(r"(?:废弃物|固废|废物|垃圾)[^，。；]{0,6}(?:利用率|回收率|资源化率)", near):
             return "waste"  # 固体废弃物综合利用率: how much waste is put to use
-        if re.search(r"利用率|效率|转化率|自动化率|覆盖率|渗透率", near[-8:]):
-            return "efficiency-rate"
+        if re.search(r"(?:利用率|效率|转化率|自动化率|覆盖率|渗透率)(?![^，。；]*(?:提高|增长|增加|提升|上升|降低|下降|减少)了?\s?(?![到至]))",
+                     near[-8:]):
+            return "efficiency-rate"  # … but a rate raised or cut by N% is a change (X利用率提升N%)
         of = re.match(r"\s?(?:以上|左右)?的([\u4e00-\u9fff]{1,6})", nxt)
         if of and not re.search(r"占|比例|比重|降|减|节|省|提|增", near[-8:]) and not re.search(
                 r"电|能源|排放|碳|水|成本|费用", of.group(1)):
@@ -165,6 +166,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
         if re.search(r"(?:排放|碳排)[^，。；]{0,8}(?:占比|比重|中占|占[^，。；]{0,4}比例)[^，。；]{0,4}$", near) or re.search(
                 r"占[^，。；]{0,12}(?:碳排放|排放总量|排放量)[^，。；]{0,6}$", near):
             return "emissions"  # 道路交通在交通全行业碳排放中的占比约80%: a share of emissions, not a cut
+        if re.search(r"占(?!有?率)[^，。；\d]{0,16}$", near) and not re.search(r"排放[^，。；]{0,3}占", near):
+            return "share"  # 占X的近一半, 占总量N%: the part of a whole
         if re.search(r"(?:能源|能耗|电能|用电|电力)[^，。；]{0,2}(?:节省|节约)", near):
             return "energy-saved"  # <某能源>节省N%
         if re.search(r"(?:节能|节电)率", near):
@@ -177,8 +180,10 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "energy-saved"
         if re.match(r"\s?(?:以上|左右)?的[\u4e00-\u9fff]", nxt):
             return "share"  # 92% 的国内航班: a share of something
-        up = [m.end() for m in re.finditer(r"提高|增长|增加|提升|增幅|增速|扩大", near)]
-        down = [m.end() for m in re.finditer(r"下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药|优化", near)]
+        # a verb of change with 至/到 reaches a level (由M%提升至N%), it does not state a change
+        up = [m.end() for m in re.finditer(r"(?:提高|增长|增加|提升|增幅|增速|扩大)(?!了?\s?[至到])", near)]
+        down = [m.end() for m in re.finditer(r"(?:下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药|优化)(?!了?\s?[至到])",
+                                             near)]
         if up and (not down or up[-1] > down[-1]):
             return "growth-rate"  # a relative increase (yield up 7.5 %, bookings up 166 %)
         if down or re.search(r"下降|降低|减少|降幅|节约|节省|减重|减量|削减|消减|降|节肥|节药", cc):
@@ -230,14 +235,28 @@ class Quantity:
         return "projected" if self.projected else (self.period or "point")
 
 
-COMPOSITE = re.compile(r"(?:/(?:[a-zA-Z²³㎡]+|[年天日月时度]|万度|平方米|吨|人|户|辆|台)){1,2}")
-_CANON = {"kwh": "kWh", "kw": "kW", "m3": "m³", "t": "t"}
+# the denominator of a rate, in base symbols: (pattern, symbol, factor)
+PER_UNITS = [(re.compile(rf"^(?:{p})$"), u, f) for p, u, f in (
+    (r"㎡|m²|m2|平方米|平米", "m2", 1), (r"度|[Kk][Ww][Hh]|千瓦时", "kWh", 1), (r"[Kk][Ww][Pp]", "kWp", 1),
+    (r"[Kk][Ww]|千瓦", "kW", 1), (r"吨|t", "t", 1), (r"年|yr|a|year", "yr", 1), (r"天|日|d", "d", 1), (r"月", "month", 1),
+    (r"时|小时|[hH]", "h", 1), (r"km|公里", "km", 1), (r"人", "person", 1), (r"户", "household", 1), (r"辆", "vehicle", 1),
+    (r"台", "unit", 1))]
 
 
-def _canonical_unit(u: str) -> str:
-    return _CANON.get(u.lower(), u)
+def _compound_unit(unit_s: str, base_unit: str, factor: float, per: str) -> tuple[str, float]:
+    """A rate in base symbols and the factor to them: 万元 + /㎡ → (CNY/m2, 1e4), 吨标准煤 + /万度 → (tce/kWh, 1e-4).
+    A denominator not known is kept as printed after the numerator's base symbol."""
+    symbol = base_unit
+    for den in per.split("/")[1:]:
+        ten_k = 1e4 if den.startswith("万") and len(den) > 1 else 1.0  # per 万 of something: 吨标准煤/万千瓦时
+        hit = next(((u, f * ten_k) for rx, u, f in PER_UNITS if rx.match(den[1:] if ten_k > 1 else den)), None)
+        if hit is None:
+            return f"{base_unit}{per}", factor
+        symbol, factor = f"{symbol}/{hit[0]}", factor / hit[1]
+    return symbol, factor
 
 
+COMPOSITE = re.compile(r"(?:/(?:[a-zA-Z²³㎡]+|[年天日月时度]|万度|万千瓦时|千瓦时|平方米|吨|人|户|辆|台)){1,2}")
 SENTENCE_END = re.compile(r"[。！？；\n]")
 
 
@@ -274,7 +293,8 @@ def _unit_factor(unit_text: str) -> tuple[str, float] | None:
 # guessed.
 
 REPORT_YEAR = 2023  # the collection reports up to 2023; a later year is a target or forecast
-YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?|(?=\s?全年))"
+# a year, a fiscal year (YYYY/YY 财年), or a year naming a whole year or a target without 年 (YYYY全年, YYYY目标)
+YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?|(?=\s?(?:全年|目标|愿景)))"
                           r"(?:\s?(?P<mo>\d{1,2})\s?月(?:\s?(?P<day>\d{1,2})\s?日)?)?")
 
 
@@ -381,8 +401,12 @@ def _opener_year(text: str, s0: int, start: int) -> YearMention | None:
         return None
     m = OPENER.match(text, p0)
     if not m:
-        return None
-    ys = [replace(y, start=y.start + p0, end=y.end + p0) for y in year_mentions(text[p0 : m.end() + 8])]
+        # … or opens a clause of the sentence's first part (X，YYYY年A达N；B达M): it dates B too
+        first = text.find("；", p0, s0)
+        m = re.compile(r"(?<=[，,])" + OPENER.pattern).search(text, p0, first) if first > 0 else None
+        if not m:
+            return None
+    ys = [replace(y, start=y.start + m.start(), end=y.end + m.start()) for y in year_mentions(text[m.start() : m.end() + 8])]
     y = next((y for y in ys if y.start < m.end()), None)
     if y is None or y.role not in ("time", "asof", "target"):
         return None
@@ -394,8 +418,8 @@ def _opener_year(text: str, s0: int, start: int) -> YearMention | None:
 
 # -- projected, annual, cumulative, point ---------------------------------------------------
 
-PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划(?!研究|设计|院|局|委|署|部|司)|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力|"
-                            r"(?<![已经])(?:建成|投产|投运|完工|并网)后|将(?:全部|陆续|正式)?(?:建成|投产|投运|完工|竣工|并网)")  # 项目建成后，每年可…: not yet built
+PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划(?!研究|设计|院|局|委|署|部|司|容量)|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力|"
+                            r"(?<![已经])(?:建成|投产|投运|完工|并网|投入使用)后|将(?:全部|陆续|正式)?(?:建成|投产|投运|完工|竣工|并网)")  # 项目建成后，每年可…: not yet built
 # what is still to be built, said after the figure (建设2.7MW光伏系统，11月底将全部建成发电)
 TO_BE_BUILT = re.compile(r"(?:将|预计|计划)(?:于|在)?[^，。；]{0,8}?(?:全部|陆续|正式)?(?:建成|投产|投运|完工|竣工|并网)")
 REALISED_NOW = re.compile(r"已经|已|实现了|完成了|目前|截至|截止|如今|现已")
@@ -419,6 +443,11 @@ def _projected(text: str, s0: int, start: int, end: int, year: YearMention | Non
         cues = list(PROJECTION_CUE.finditer(text, p0, s0))
         if cues and not REALISED.search(text, cues[-1].end(), s0):
             return True
+    # a sentence with no figure that opens on the future (未来X投入使用后，…。) frames the results the next one lists
+    if s0 > 0 and not REALISED.search(text, s0, start):
+        p0 = sentence_span(text, s0 - 1)[0]
+        if text[s0 - 1] == "。" and FUTURE_FRAME.match(text, p0) and not re.search(r"\d|了|已", text[p0:s0]):
+            return True
     # a facility still to be finished, said in the next clause (建设2.7MW光伏系统，11月底将全部建成发电)
     c1 = min([i for i in (text.find(c, end) for c in "，,") if i >= 0] or [len(text)])
     c2 = min([i for i in (text.find(c, c1 + 1) for c in "，,。；") if i >= 0] or [len(text)])
@@ -430,6 +459,7 @@ def _projected(text: str, s0: int, start: int, end: int, year: YearMention | Non
         r"实现了?|达成|完成|已", text[s0:start])  # 实现了…5% 的目标: a target met is a result
 
 
+FUTURE_FRAME = re.compile(r"\s?(?:未来|今后|将来|届时|预计|[^，。；]{0,12}?(?<![已经])(?:建成|投产|投运|投入使用)后)")
 DONE_IN = re.compile(r"[^。；]{0,12}?(?:于|在)\s?(?P<y>(?:19|20)\d{2})\s?年[^，。；]{0,8}?(?:并网|建成|投产|投运|完成|竣工|落地|上线)")
 
 FLOW_UNITS = {"t", "kg", "tce", "kWh", "m3", "L"}
@@ -455,7 +485,11 @@ def _is_flow(unit: str, indicator: str, clause: str) -> bool:
 
 ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<!\d)\s?年度|年平均|"
                          r"(?<![\d\s一二三四五六七八九十两几多数年上下])年(?![底末初中前后来间代份月内龄限至到以度])[\u4e00-\u9fff]")
-ANNUAL_CHANGE = re.compile(r"同比(?:增|提|下|减|上|降)|增速|较上一?年|比上一?年|上一年度|环比上年")  # a change over a year
+# a change over a year (同比增长N%, 增速N%, 较上一年度增长N): annual — the convention for a year-on-year growth
+# rate, which readers call an annual growth rate (the blind writers split between annual and point) — and, when
+# the figure has a year, measured against the year before it (PREVIOUS_YEAR gives that baseline)
+ANNUAL_CHANGE = re.compile(r"同比(?:增|提|下|减|上|降)|增速|较上一?年|比上一?年|上一年度|环比上年")
+PREVIOUS_YEAR = re.compile(r"同比|较上一?年|比上一?年|上一年度|环比上年|较去年|比去年")
 ANNUAL_SENTENCE = re.compile(r"每年|年均|全年|每一年")
 CUMULATIVE_NEAR = re.compile(r"累计|累积|共计|总计|合计")
 # a span running to now: 自2004年以来, 自开放以来, 项目应用后 / 系统上线以来 (what has happened since)
@@ -508,7 +542,7 @@ def counted_thing(text: str, start: int, end: int, unit_word: str, c0: int) -> t
     ends with before it (员工近 5000 人, 用户数量达 46.3 万), else what the measure word itself counts (人次)."""
     from .units import CLASSIFIER_THING, counted_en
 
-    classifier = unit_word[-2:] if unit_word.endswith("人次") else (unit_word[-1:] if unit_word else "")
+    classifier = unit_word[-2:] if unit_word.endswith(("人次", "大洲")) else (unit_word[-1:] if unit_word else "")
     after = text[end : end + 24]
     after = re.sub(r"^\s?(?:多|余|以上|左右|\+)?\s?的?", "", after)
     # skip what qualifies the thing (以渔光一体为主的电站, 233kWh 储能一体柜, 30 年树龄的冷杉树); a voltage class
@@ -520,6 +554,13 @@ def counted_thing(text: str, start: int, end: int, unit_word: str, c0: int) -> t
     whole = next((w for w in _glossary_longest_first() if after.startswith(w) and len(w) > 3), None)
     stop = _NOUN_STOP.search(after, len(whole) if whole else 0)
     noun = _noun_prefix(after[: stop.start() if stop else 14][: max(14, len(whole or ""))])
+    if noun and noun not in COUNTED_WORDS and not any(noun.endswith(w) for w in COUNTED_WORDS if len(w) > 1):
+        # a short modifier before a glossary head that jieba cuts off (<modifier>工厂, <modifier>基地)
+        rest = after[: stop.start() if stop else 14]
+        ext = next(((i, w) for i in range(len(noun), min(len(rest), 7)) for w in _glossary_longest_first()
+                    if len(w) > 1 and rest.startswith(w, i)), None)
+        if ext and ext[0] <= len(noun) + 4:
+            noun = rest[: ext[0] + len(ext[1])]
     if noun and noun not in COUNTED_WORDS:
         # the head of a phrase with a modifier (26590 块正泰新能自主研发的 ASTRO 高效光伏组件): after the last 的
         m = re.match(r"[^，。；、,;]{1,12}?的", after)
@@ -544,10 +585,22 @@ def counted_thing(text: str, start: int, end: int, unit_word: str, c0: int) -> t
     noun = _noun_suffix((tail[stops[-1].end() :] if stops else tail)[-12:])
     if noun and re.search(r"[\u4e00-\u9fff]", noun) and not re.search(r"\d(?!\d*\s?(?:千伏|kV))", noun) and _nounish(noun):
         return noun, counted_en(noun, classifier)
+    # a count that leaves its noun out (M个X…，到YYYY年达到N个): the thing an earlier count of the same
+    # measure word in its sentence counts
+    if classifier and not text[end:end + 1].strip("，,。；;、 ") and ELLIPSIS_VERB.search(text[max(0, start - 8):start]):
+        s0 = sentence_span(text, start)[0]
+        for m in reversed(list(re.finditer(rf"(?:\d|[一二两三四五六七八九十百千万])\s?(?:多|余)?\s?{re.escape(classifier)}",
+                                           text[s0:start]))):
+            noun = _noun_prefix(text[s0 + m.end():start][:14])
+            if noun and _nounish(noun):
+                return noun, counted_en(noun, classifier)
     if classifier in CLASSIFIER_THING:
         zh, en = CLASSIFIER_THING[classifier]
         return zh, en
     return None, None
+
+
+ELLIPSIS_VERB = re.compile(r"(?:达到?|增至|增加到|增长到|提升至|扩大到|突破|超过|共|为)\s?(?:约|近|超过?)?\s?$")
 
 
 @lru_cache(maxsize=1)
@@ -628,7 +681,7 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
     if unit == "count":
         counted = counted_thing(text, start, end, unit_word, c0)
         if indicator == "count" or indicator == "users":
-            by_thing = classify_measure(counted[0] or "", counted[1] or "", "count") if counted[0] else None
+            by_thing = _by_counted_thing(*counted) if counted[0] else None
             if by_thing:
                 indicator = by_thing
     elif indicator == "other":
@@ -636,12 +689,22 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
         indicator = (_by_unit(unit) or classify_measure(text[c0:start] + after, "", unit)
                      or (_percent_of_a_whole(text[max(s0, start - 16):start], text[end:end + 12]) if unit == "%" else None)
                      or "other")
+    # a tally of things done or won (获得荣誉N项, 开展X项目N项, 报道N次): a running total
+    tally = unit == "count" and unit_word[-1:] in TALLY_WORDS and bool(ACHIEVED.search(text, c0, start))
     flow = _is_flow(unit, indicator, clause)
     year, base = figure_years(text, s0, s1, start, end, stock=not flow)
+    if unit == "m2" and not flow and re.match(r"[\u4e00-\u9fff]", text[end:end + 1]) and not re.match(
+            r"的|以上|左右|多|余|之|为|是|和|及|与", text[end:end + 1]):
+        year = None  # the size of a thing it names (N平方米X馆) is no figure of a year
     projected = _projected(text, s0, start, end, year)
     if projected and year is not None and year.role == "asof":
         year = None  # a reporting date is not the year of a target
     period = _period_of(text, s0, c0, start, end, per_year, flow, year, unit)
+    if tally and period == "point" and year is None:
+        period = "cumulative"  # what has been done or won to date, when no year bounds it
+    if base is None and year is not None and not projected and PREVIOUS_YEAR.search(text, s0, start) and (
+            unit in ("%", "倍") or PREVIOUS_YEAR.search(text, c0, start)):
+        base = YearMention(year.start, year.end, year.year - 1, "baseline")  # 较上一年度增长N: against the year before
     as_of = None
     if year is not None and year.role == "asof":
         as_of = f"{year.year}-{year.month:02d}" if year.month else str(year.year)
@@ -649,6 +712,24 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
                     period=period, year=year.year if year else None, approximate=approx, sentence=(s0, s1),
                     projected=projected, baseline_year=base.year if base else None, as_of=as_of,
                     counted_zh=counted[0], counted_en=counted[1], flow=flow)
+
+
+# measure words of things done or won one at a time (items, times, papers, events, editions)
+TALLY_WORDS = "项次篇场届"
+# verbs of doing or winning them, in the figure's clause before it
+ACHIEVED = re.compile(r"获得|取得|荣获|斩获|获|得到|完成|实施|开展|举办|组织|发表|报道|承担|牵头|主导|先后")
+
+
+def _by_counted_thing(zh: str, en: str | None) -> str | None:
+    """The indicator a counted thing names, read from its head noun (省级荣誉 are honours, not provinces; 在校大学生
+    are students, not universities); the whole phrase only when its head has no English name."""
+    from .units import COUNTED_WORDS, classify_measure
+
+    head_zh = next((w for w in _glossary_longest_first() if zh.endswith(w) and len(w) > 1), zh)
+    head_en = COUNTED_WORDS.get(head_zh) or ((en or "").split() or [""])[-1]
+    if head_en:
+        return classify_measure(head_zh, head_en, "count")
+    return classify_measure(zh, en or "", "count")
 
 
 def _percent_of_a_whole(near: str, after: str) -> str | None:
@@ -677,6 +758,8 @@ def _by_unit(unit: str) -> str | None:
         return "energy-intensity"
     if re.match(r"(?:元|万元|CNY)/", unit):
         return "unit-cost"
+    if re.fullmatch(r"(?:t|kg|tce)/kWh", unit):
+        return "conversion-factor"  # tonnes of coal or CO₂ per kWh: a conversion or emission factor
     if re.match(r"(?:kWh|kwh|KWh|千瓦时|度)/(?:kWp|kW|千瓦)", unit):
         return "power-generation"  # a specific yield: generation per kW installed
     return None
@@ -706,8 +789,9 @@ def extract(text: str) -> list[Quantity]:
         is_cn = not re.fullmatch(ARABIC, num_s)
         if is_cn and not (mult_s or unit_s in ("家", "个", "人", "亩", "吨")):
             continue  # a Chinese numeral alone is a word (一个, 三家) unless it carries 万/亿
-        if is_cn and not mult_s and number < 10 and m.group("fuzz") is None and not re.search(r"百|千|十", num_s):
-            continue
+        small_cn = is_cn and not mult_s and number < 10 and m.group("fuzz") is None and not re.search(r"百|千|十", num_s)
+        if small_cn and not (number >= 2 and unit_s in ("家", "个")):
+            continue  # 一个, 三家 are words — but 两家X工厂 counts things the glossary names (checked below)
         clause_start = max(
             [0] + [mm.end() for mm in re.finditer(r"[。！？；\n]", text[: m.start()])]
         )
@@ -730,14 +814,9 @@ def extract(text: str) -> list[Quantity]:
             if per_year:
                 end = comp.end()  # 51.9万吨/年: an annual figure in the base unit
             elif comp and unit not in ("%", "count"):
-                # a rate such as kWh/㎡, 元/㎡, m³/d: kept as printed, not converted
-                unit = _canonical_unit(unit_s) + comp.group(0)
-                factor, end = 1.0, comp.end()
-                den = comp.group(0)[1:]
-                den_uf = _unit_factor(den[1:]) if den.startswith("万") else None
-                if den_uf is not None:
-                    # per 万 of something (1.229吨标准煤/万度): a rate per one base unit (tce/kWh)
-                    unit, factor = f"{base_unit}/{den_uf[0]}", uf[1] / (1e4 * den_uf[1])
+                # a rate (kWh/㎡, 万元/㎡, 吨标准煤/万度, m³/d) in base units: kWh/m2, CNY/m2, tce/kWh, m3/d
+                unit, factor = _compound_unit(unit_s, base_unit, uf[1], comp.group(0))
+                end = comp.end()
             if unit in ("kWh", "L", "kg", "m3") and re.search(r"百公里[^，。；\d]{0,6}$", clause):
                 unit = f"{unit}/100km"  # 百公里电耗为N kWh: a consumption per 100 km, as printed
         else:
@@ -782,8 +861,12 @@ def extract(text: str) -> list[Quantity]:
         indicator = _indicator(ind_unit, clause + (text[start:end] if unit == "count" else ""),
                                text[end : end + 12], unit_s or "")
         unit_word = (unit_s or "").strip()
-        out.append(_describe(text, start, end, surface, number * (mult if unit != "count" or mult_s else 1.0),
-                             float(f"{value:.10g}"), unit, indicator, approx, per_year, clause_start, unit_word))
+        q = _describe(text, start, end, surface, number * (mult if unit != "count" or mult_s else 1.0),
+                      float(f"{value:.10g}"), unit, indicator, approx, per_year, clause_start, unit_word)
+        if small_cn and not (q.counted_zh and text.startswith(q.counted_zh, end) and any(
+                q.counted_zh.endswith(w) for w in _glossary_longest_first() if len(w) > 1)):
+            continue  # a numeral word counts only a thing named right after it (两家X工厂, not 五个方面)
+        out.append(q)
     for m in PERCENT_CN.finditer(text):
         n = _to_number(m.group("num"))
         if n is None:
@@ -797,18 +880,44 @@ def extract(text: str) -> list[Quantity]:
     for m in DURATION_YEARS.finditer(text):  # N余年…经验, 近N年, 运行N年以上
         if any(q.start <= m.start("num") < q.end for q in out) or not (m.group("pre") or m.group("fuzz") or m.group("tail")):
             continue
+        if not m.group("num")[0].isdigit() and not (m.group("pre") or m.group("fuzz")):
+            continue  # 逾N十年, 近N十年: a numeral word is a span only with 逾/近/余 (not 十年树木)
         s0, _ = sentence_span(text, m.start("num"))
-        n = float(m.group("num"))
+        n = _to_number(m.group("num"))
         approx = bool(m.group("pre") or m.group("fuzz")) or text[m.end() : m.end() + 2] in ("以上", "左右")
         q = _describe(text, m.start("num"), m.end(), text[m.start("num") : m.end()], n, n, "a", "duration",
                       approx, False, s0, "")
         out.append(replace(q, period="point"))  # a length of time is a state, whatever the sentence totals
+    for m in ROUND_AMOUNT.finditer(text):  # 上亿X, 近万名X, 过亿元: a round amount with no digit
+        if any(q.start <= m.start() < q.end for q in out):
+            continue
+        mult, unit_s = MULTIPLIERS[m.group("mult")], m.group("unit") or ""
+        clause_start = sentence_span(text, m.start())[0]
+        if unit_s:
+            uf = _unit_factor(unit_s)
+            if uf is None:
+                continue
+            unit, factor = uf
+        else:
+            unit, factor = ("CNY" if MONEY_CONTEXT.search(text[clause_start:m.start()][-25:]) else "count"), 1.0
+        value = mult * (1.0 if unit_s.startswith("万") and unit_s != "万元" else factor)
+        ind = _indicator(unit, text[max(clause_start, m.start() - 40):m.start()] + (m.group(0) if unit == "count" else ""),
+                         text[m.end():m.end() + 12], unit_s)
+        out.append(_describe(text, m.start(), m.end(), m.group(0), mult, value, unit, ind, True, False, clause_start,
+                             unit_s))
+    for m in HALF.finditer(text):  # 近一半, 一半以上: 50 %
+        if any(q.start <= m.start() < q.end for q in out):
+            continue
+        s0, _ = sentence_span(text, m.start())
+        ind = _indicator("%", text[max(s0, m.start() - 40):m.start()], text[m.end():m.end() + 12])
+        out.append(_describe(text, m.start(), m.end(), m.group(0), 50.0, 50.0, "%", ind, bool(m.group("pre")), False,
+                             s0, ""))
     for m in N_CATEGORIES.finditer(text):  # N大<kinds>: a count of kinds
         if any(q.start <= m.start("num") < q.end for q in out):
             continue
         s0, _ = sentence_span(text, m.start("num"))
         q = _describe(text, m.start("num"), m.end(), m.group(0).strip(), float(m.group("num")), float(m.group("num")),
-                      "count", "count", False, False, s0, "")
+                      "count", "count", False, False, s0, m.group("cl") or "")
         if q.counted_zh:
             out.append(q)
     for m in ONE_IN_N.finditer(text):  # 每N<unit>…就有1<unit>: one in N, a share of 100/N %
@@ -869,13 +978,19 @@ def _table_cells(text: str, out: list[Quantity]) -> list[Quantity]:
 
 # a span of years (not a calendar year): 20余年, 20多年, 近3年, 10年以上, 5年来, 3-5年; at most two digits
 DURATION_YEARS = re.compile(
-    r"(?:(?P<pre>近|超过|长达|历时|历经|连续|持续|经过|用了|逾)\s?)?(?<![\d.\-—~～/])(?P<num>\d{1,2}(?:\.\d)?)"
+    r"(?:(?P<pre>近|超过|长达|历时|历经|连续|持续|经过|用了|逾)\s?)?(?<![\d.\-—~～/])"
+    r"(?P<num>\d{1,2}(?:\.\d)?|(?<![一二两三四五六七八九十百千])[二三四五六七八九]?十[一二三四五六七八九]?)"
     r"(?:\s?[-—~～]\s?\d{1,2})?\s?(?P<fuzz>余|多)?\s?(?:个)?年(?![月度级代初底末中])"
     r"(?=(?P<tail>来|以来|以上|之久|内|间|左右|时间|期间|寿命|经验|历史|运营|运行|的|算|计(?!划|算)|[，。；）)])?)")
 # a count of kinds: N大模块, N大场景 (not a rank: 十大, 前10大, 全球10大)
-N_CATEGORIES = re.compile(r"(?<![\d.前第十百全球国内])(?P<num>\d{1,2})\s?大(?=[\u4e00-\u9fff]{2})(?!学|型|幅|量|规模|约)")
+N_CATEGORIES = re.compile(r"(?<![\d.前第十百全球国内])(?P<num>\d{1,2})\s?(?:大(?=[\u4e00-\u9fff]{2})(?!学|型|幅|量|规模|约|洲)|(?P<cl>大洲))")
 
 
+# a round amount said without a digit (上亿X, 近万名X, 过亿元): one of its multiplier, approximately
+ROUND_AMOUNT = re.compile(rf"(?<![\d一二两三四五六七八九十百千])(?:上|过|近|逾|超)(?P<mult>千万|百万|万|亿)"
+                          rf"(?:(?P<unit>{UNIT_RE})|(?=[\u4e00-\u9fff]))")
+# half of a whole (近一半, 一半以上): 50 %
+HALF = re.compile(r"(?P<pre>近|约|超过|超|逾|大约)?一半")
 # a share said as "one in N": 每N辆车就有1辆, 每10人中有3人
 ONE_IN_N = re.compile(r"每\s?(?P<n>\d+(?:\.\d+)?)\s?(?P<cl>[个家台辆人户座名位只头棵])[^，。；\d]{0,12}?(?:就|中)?(?:就)?有\s?"
                       r"(?P<k>\d+(?:\.\d+)?)\s?(?P=cl)")
@@ -958,6 +1073,21 @@ def _paragraph_dated(text: str, q: Quantity) -> Quantity:
     return replace(q, year=last.year)
 
 
+MONTH_ONLY = re.compile(r"截[至止](?:到)?\s?(?P<mo>\d{1,2})\s?月(?:末|底)?")
+
+
+def _month_dated(text: str, q: Quantity) -> Quantity:
+    """A reporting date with a month but no year (YYYY年初，…。截至M月末，…N…): the month of the year the
+    paragraph last named before it, when nothing in between opens another span."""
+    m = MONTH_ONLY.search(text, q.sentence[0], q.start)
+    if m is None or YEAR_MENTION.search(text, q.sentence[0], q.start):
+        return q
+    years = [y for y in year_mentions(text[: m.start()]) if y.role in ("time", "asof")]
+    if not years or SINCE.search(text, years[-1].start, m.start()):
+        return q
+    return _dated(q, years[-1].year, m.group("mo"))
+
+
 def case_figures(case: "Case") -> list[CaseFigure]:
     """Every figure of a case in document order — the outcomes the graph holds.
 
@@ -977,6 +1107,8 @@ def case_figures(case: "Case") -> list[CaseFigure]:
                         q = _dated(q, asof[-1].year, str(asof[-1].month) if asof[-1].month else None)
                 if q.year is None:
                     q = _paragraph_dated(para.text, q)
+                if q.year is None:
+                    q = _month_dated(para.text, q)
                 if q.year is None and note:
                     q = _dated(q, int(note.group("y")), note.group("mo"))
             found.append(CaseFigure(part.key, n, para, q))
@@ -988,6 +1120,26 @@ def case_figures(case: "Case") -> list[CaseFigure]:
         for f in found
     ]
     return _parts_of_totals(found)
+
+
+def outcome_ids(figures: list[CaseFigure]) -> list[str]:
+    """A stable id for each figure of one case, in its order: the source line it starts on and a digest of its
+    printed surface (``0181-3f9a2c``), so a figure found earlier in the case renumbers nothing after it. Two figures
+    printed alike on one line take ``-2``, ``-3`` … in reading order (collision-safe whatever the digest)."""
+    import hashlib
+    import unicodedata
+
+    ids, seen = [], set()
+    for f in figures:
+        surface = re.sub(r"\s+", "", unicodedata.normalize("NFKC", f.quantity.surface))
+        base = f"{f.line:04d}-{hashlib.sha1(surface.encode('utf-8')).hexdigest()[:6]}"
+        oid, n = base, 1
+        while oid in seen:
+            n += 1
+            oid = f"{base}-{n}"
+        seen.add(oid)
+        ids.append(oid)
+    return ids
 
 
 PART_OF = re.compile(r"[，,]\s?其中[^，。；\d]{0,16}$")

@@ -146,13 +146,21 @@ UNIT_IRIS = {s: u.qudt for s, u in UNITS.items() if u.qudt is not None}
 UNIT_LABELS = {s: (u.zh, u.en) for s, u in UNITS.items()}  # (zh, en) names of the base units
 
 
+# the denominators of rates (kWh/m2/yr, CNY/month) that are no base unit of their own: (zh, en)
+PER_LABELS = {"yr": ("年", "yr"), "month": ("月", "month"), "kWp": ("千瓦峰值", "kWp"), "person": ("人", "person"),
+              "household": ("户", "household"), "vehicle": ("辆", "vehicle"), "unit": ("台", "unit"), "100km": ("百公里", "100 km")}
+
+
 def unit_label(unit: str | None, lang: str) -> str:
-    """The unit's name in ``lang`` (a compound unit such as kWh/㎡ is shown as printed)."""
+    """The unit's name in ``lang``; a rate in base symbols (CNY/m2, kWh/m2/yr) by its pieces' names (元/平方米)."""
     if unit is None:
         return ""
     u = UNITS.get(unit)
     if u is None:
-        return unit
+        if "/" not in unit:
+            return unit
+        names = [UNIT_LABELS.get(p) or PER_LABELS.get(p) for p in unit.split("/")]
+        return unit if None in names else "/".join(n[0] if lang == "zh" else n[1] for n in names)
     return u.zh if lang == "zh" else u.en  # "" for count: the thing counted names it
 
 
@@ -293,7 +301,7 @@ CLASSIFIER_THING = {
     "次": ("次", "times"), "种": ("种", "kinds"), "套": ("套", "sets"), "块": ("块", "pieces"), "盏": ("盏", "lamps"),
     "条": ("条", "items"), "张": ("张", "sheets"), "批": ("批", "groups"), "所": ("所", "institutions"),
     "单": ("单", "orders"), "根": ("根", "piles"), "把": ("把", "units"), "场": ("场", "events"), "组": ("组", "sets"),
-    "部": ("部", "units"), "只": ("只", "animals"), "栋": ("栋", "buildings"), "间": ("间", "rooms"), "篇": ("篇", "papers"), "份": ("份", "copies"),
+    "部": ("部", "units"), "只": ("只", "animals"), "栋": ("栋", "buildings"), "大洲": ("大洲", "continents"), "间": ("间", "rooms"), "篇": ("篇", "papers"), "份": ("份", "copies"),
 }
 # Words of counted things, longest first when composed (县级供电公司 → county-level power supply companies).
 # A general glossary of the nouns of corporate and energy reporting, not of particular figures.
@@ -346,7 +354,7 @@ COUNTED_WORDS = {
     "行业": "industries", "批": "groups", "场": "events", "次": "times", "人次": "person-times", "酒店": "hotels",
     "功能模块": "function modules", "模块": "modules", "控制塔": "control towers", "国内航班": "domestic flights",
     "国际航班": "international flights", "航班": "flights", "渔光一体": "fishery-PV", "低碳": "low-carbon", "绿色": "green",
-    "新能源": "new-energy", "光伏": "PV", "储能": "storage", "智能": "smart", "高效": "high-efficiency", "全球": "global",
+    "新能源": "new-energy", "碳中和": "carbon-neutral", "光伏": "PV", "储能": "storage", "智能": "smart", "高效": "high-efficiency", "全球": "global",
     "国际国内产学研机构": "research partners at home and abroad", "插电式混合动力": "plug-in hybrid",
     "混合动力": "hybrid", "小型": "small", "和": "and", "及": "and", "与": "and", "、": "and", "产学研机构": "research partners",
 }
@@ -378,7 +386,8 @@ def counted_en(zh: str, classifier: str | None = None) -> str | None:
         i += len(w)
     if not pieces or pieces[-1] is None:
         return CLASSIFIER_THING.get(classifier or "", (None, None))[1]
-    known = [p for p in pieces if p]
+    # 和/与/及 join two named things; inside a word no glossary entry names (X和Y as one word) it is no "and"
+    known = [p for i, p in enumerate(pieces) if p and not (p == "and" and (i == 0 or pieces[i - 1] is None))]
     # a modifier stays singular (heavy-truck battery-swap stations); words joined by "and" keep their plural
     out = []
     for i, p in enumerate(known):

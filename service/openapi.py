@@ -520,7 +520,7 @@ def document() -> dict:
                            "as RDF (content negotiation)",
                 "parameters": [
                     _param("rest", "path", {**STR, "examples": ["case/case-01", "technology/solar-pv",
-                                                                "case/case-01/outcome/018"]},
+                                                                "case/case-01/outcome/0181-cebf8e"]},
                            "the IRI's path after id/ (may contain slashes)"),
                     FORMAT],
                 "responses": {

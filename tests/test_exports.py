@@ -178,7 +178,7 @@ def test_csv_download_reads_back(client):
     assert r.status_code == 200 and r.mimetype == "text/csv" and r.mimetype_params["charset"] == "utf-8"
     assert r.headers["Content-Disposition"] == 'attachment; filename="climatekg-outcomes_case-01.csv"'
     rows = read_csv(r.data)
-    assert len(rows) == len(json_rows) == 38
+    assert len(rows) == len(json_rows) == 41
     for row, o in zip(rows, json_rows):
         assert float(row["value"]) == o["value"] and row["unit"] == o["unit"] and row["unit (zh)"] == o["unit_zh"]
         assert row["indicator"] == o["indicator"]["en"] and row["quote (source text)"] == o["quote"]

@@ -5,7 +5,7 @@ import pytest
 
 from climatekg.graph.quantities import case_figures, extract
 from climatekg.graph.units import (UNITS, classify_measure, counted_en, dimension, indicator_id, indicators,
-                                   measure_label, unit_prose)
+                                   measure_label, unit_label, unit_prose)
 
 
 def one(text, unit=None):
@@ -351,7 +351,7 @@ def test_blind_alignment_reads_a_quote_across_a_wrapped_line(collection, tmp_pat
 
 
 # floors for the second blind set's development half (measured: see README "Measuring")
-BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.80, "year": 0.92, "period": 0.87}
+BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.85, "year": 0.91, "period": 0.90}
 
 
 def test_blind_figures_second_development_half(collection):
@@ -367,8 +367,8 @@ def test_blind_figures_second_development_half(collection):
 
 @pytest.mark.parametrize("text, unit, indicator", [
     ("养殖塘的温度较没有遮挡前低了3-4度。", "℃", "temperature"),  # 度 of a temperature is no kWh
-    ("单台排水量125m³/d。", "m³/d", "water"),  # an amount per day measures that amount
-    ("建设产氢量200Nm³/H碱水电解制氢。", "Nm³/H", "production"),
+    ("单台排水量125m³/d。", "m3/d", "water"),  # an amount per day measures that amount
+    ("建设产氢量200Nm³/H碱水电解制氢。", "m3/h", "production"),
     ("联想共计使用了130吨至140吨的趋海塑料。", "t", "waste"),  # what the amount is of, after it
     ("总节水量125*12=1500m³/d，折合51.9万吨/年。", "t", "water"),  # a restatement measures what it restates
     ("优化相关人力30%。", "%", "reduction-rate"),
@@ -393,7 +393,12 @@ def test_units_the_extractor_used_not_to_know(text, value, unit, counted_zh):
 def test_a_rate_per_ten_thousand_is_a_rate_per_base_unit():
     q = one("（电力折标系统取1.229吨标准煤/万度）。")
     assert (q.unit, q.value) == ("tce/kWh", pytest.approx(1.229e-4))
-    assert one("综合成本约2630元/㎡").unit == "元/㎡"  # other rates stay as printed
+    q = one("综合成本约2630元/㎡")
+    assert (q.unit, q.value) == ("CNY/m2", 2630)  # every rate in base symbols, as the blind writers give them
+    q = one("综合成本约0.3万元/㎡")
+    assert (q.unit, q.value) == ("CNY/m2", pytest.approx(3000))
+    assert one("组件重量约为12千克/平方米。").unit == "kg/m2"
+    assert unit_label("CNY/m2", "zh") == "元/平方米" and unit_label("kWh/m2/yr", "en") == "kWh/m²/yr"
 
 
 def test_a_plan_carried_out_is_a_result():
@@ -401,3 +406,135 @@ def test_a_plan_carried_out_is_a_result():
     assert q.period_kind != "projected"
     assert one("二期计划投资约2000万元。").period_kind == "projected"
     assert one("设备生命周期内（以20年算）的减排量约4106吨二氧化碳。", "a").period_kind == "point"
+
+
+# -- families found in the third blind set's development half (generic forms, not its sentences) -----------
+
+
+@pytest.mark.parametrize("text, value, unit", [
+    ("带动平台上亿会员参与。", 1e8, "count"),  # a round amount with no digit
+    ("吸引近万名居民参与。", 1e4, "count"),
+    ("某类用水约占总用水的近一半。", 50, "%"),  # half of a whole
+    ("从事该业务逾三十年。", 30, "a"),  # a span of years in a numeral word
+    ("产品销往5大洲、60个国家。", 5, "count"),
+])
+def test_amounts_said_without_digits(text, value, unit):
+    q = one(text, unit)
+    assert q.value == pytest.approx(value)
+    assert not [q for q in extract("十年树木，百年树人。") if q.unit == "a"]  # a saying is no span
+
+
+def test_a_tally_of_things_done_or_won_is_cumulative():
+    assert one("公司获得了市级荣誉12项。").period_kind == "cumulative"
+    assert one("得到多家媒体宣传报道30余次。").period_kind == "cumulative"
+    assert one("开展合作研究项目9项，取得成果3项。").period_kind == "cumulative"
+    assert one("公司拥有相关专利15项。").period_kind == "point"  # a holding, not a tally
+    assert one("农民习惯于进行2-3次旋耕。").period_kind == "point"
+
+
+def test_a_counted_thing_is_read_by_its_head_noun():
+    q = one("获得了省级荣誉8项。")
+    assert q.indicator == "awards"  # honours, not the provinces that award them
+    q = one("吸引3000名在校大学生参与。")
+    assert q.indicator == "users"  # students, not universities
+
+
+def test_a_count_that_leaves_its_noun_out_takes_the_earlier_count_s():
+    qs = extract("预计2025年将建成4个换电站，到2030年，达到12个。")
+    assert [(q.value, q.counted_zh, q.year) for q in qs] == [(4, "换电站", 2025), (12, "换电站", 2030)]
+    q = one("研发中心、院士工作站各1个。")
+    assert q.counted_zh != "院士工作站" or q.value != 1  # 各 lists, it does not leave a noun out
+
+
+def test_a_target_year_after_the_figure():
+    q = one("完成带动3亿会员践行低碳行动的2030目标。")
+    assert (q.year, q.period_kind) == (2030, "projected")
+
+
+def test_a_rate_raised_by_n_percent_is_a_change_and_raised_to_is_a_level():
+    assert one("设备利用率提升12%。").indicator == "growth-rate"
+    assert one("产线自动化率提升到了88%。").indicator == "efficiency-rate"
+
+
+def test_a_sentence_on_the_future_frames_the_results_the_next_lists():
+    assert one("未来全部园区投入使用后，各项能耗再降低。设备利用率提升12%。").period_kind == "projected"
+    assert one("项目建成后，改善了通风条件；提供充电桩40个。").period_kind == "point"  # said as done
+    assert one("建设储能站1座，规划容量5MW。", "kW").period_kind == "point"  # a design capacity, not a plan
+
+
+def test_a_change_against_the_year_before_has_that_baseline():
+    q = one("截至2021年末，绿色债券余额500亿元，较上一年度增长100亿元，增幅为25%。", "%")
+    assert (q.year, q.baseline_year, q.period_kind) == (2021, 2020, "annual")
+    q = [q for q in extract("截至2021年末，绿色债券余额500亿元，较上一年度增长100亿元。") if q.value == 1e10][0]
+    assert (q.year, q.baseline_year) == (2021, 2020)
+    assert one("订单同比增长约15%。").baseline_year is None  # no year, no baseline guessed
+
+
+# floors for the third blind set's development half (measured: see README "Measuring")
+BLIND3_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.88, "year": 0.90, "period": 0.93}
+
+
+def test_blind_figures_third_development_half(collection):
+    from climatekg.config import ROOT
+    from climatekg.graph.extraction_eval import evaluate_blind
+
+    s = evaluate_blind(collection, ROOT / "data" / "eval" / "blind" / "figures3-dev.jsonl")
+    assert s.figures >= 85
+    for field, floor in BLIND3_FLOORS.items():
+        f = s.fields[field]
+        assert f.precision >= floor and f.recall >= floor, (field, f)
+
+
+# -- stable outcome ids -----------------------------------------------------------------------------------
+
+
+def test_outcome_ids_are_stable_when_a_figure_is_found_earlier(collection):
+    from dataclasses import replace
+
+    from climatekg.graph.quantities import outcome_ids
+
+    figs = case_figures(collection.case("case-01"))
+    ids = outcome_ids(figs)
+    assert len(set(ids)) == len(ids)  # unique within the case
+    pv = next(i for i, f in zip(ids, figs) if f.quantity.surface == "13.26 MWp")
+    assert pv == "0181-cebf8e"  # the source line and the printed surface's digest, not a position
+    # a new figure earlier in the case (here: the first one repeated as if found anew) renumbers nothing after it
+    extra = replace(figs[0], quantity=replace(figs[0].quantity, surface="新的 7 项"))
+    again = outcome_ids([extra, *figs])
+    assert again[1:] == ids
+    # two figures printed alike on one line: both kept, told apart in reading order
+    twice = outcome_ids([figs[0], figs[0]])
+    assert twice == [ids[0], ids[0] + "-2"]
+
+
+def test_a_month_without_a_year_takes_the_year_its_paragraph_named(collection):
+    from climatekg.graph.quantities import _month_dated
+
+    text = "2021年初，某公司启动改造。截至9月末，完成5条产线改造，累计节约标准煤1.2万吨。"
+    q = next(q for q in extract(text) if q.unit == "tce")
+    q = _month_dated(text, q)
+    assert (q.year, q.as_of) == (2021, "2021-09")
+    text = "自2019年以来，某银行持续创新。截至6月末，发放贷款10亿元。"  # a span since then dates nothing
+    q = next(q for q in extract(text) if q.unit == "CNY")
+    assert _month_dated(text, q).year is None
+
+
+def test_a_year_opening_a_clause_of_the_first_part_dates_the_parts_after_a_semicolon():
+    qs = extract("某公司推进低碳战略，2021年绿电使用量达500万千瓦时；其合作园区已铺设光伏12兆瓦。")
+    assert [(q.unit, q.year) for q in qs] == [("kWh", 2021), ("kW", 2021)]
+
+
+def test_the_size_of_a_thing_it_names_is_undated():
+    q = one("2021年3-5月2万平方米办公楼单位面积能耗仅为9.5kWh/㎡。", "m2")
+    assert q.year is None
+    assert one("2021年推广保护性耕作技术3000亩。", "m2").year == 2021  # an area worked that year
+
+
+def test_a_rate_of_coal_or_co2_per_kwh_is_a_conversion_factor():
+    assert one("折标系数取1.23吨标准煤/万千瓦时。").indicator == "conversion-factor"
+
+
+def test_a_numeral_word_counts_a_thing_named_right_after_it():
+    q = one("建成首三家碳中和工厂。")
+    assert (q.value, q.counted_zh, q.counted_en) == (3, "碳中和工厂", "carbon-neutral factories")
+    assert not [q for q in extract("从五个方面推动城市交通低碳化，建立三个机制。") if q.unit == "count"]
