@@ -136,7 +136,8 @@ class Answerer:
         self._syllables = self.engine.syllables
         facts = load_graph_facts(lambda q: self.query(q).dicts(), self.lexicon)
         # English question words in Chinese (CC-CEDICT, read in reverse), only the words the collection uses
-        glossary = Glossary(glossary_path(), keep=lambda zh: zh in self.corpus_text)
+        grams = {self.corpus_text[i:i + n] for n in range(1, 5) for i in range(len(self.corpus_text) - n + 1)}
+        glossary = Glossary(glossary_path(), keep=grams.__contains__)
         self.selector = Selector(self.engine, self.lexicon, graph_facts=facts, glossary=glossary)
 
     @classmethod
