@@ -40,7 +40,7 @@ COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企�
          r"|how many (cases|companies|projects|firms|banks|of the)|number of (cases|companies|projects)")
 # "几家<kind of>企业": a count of companies (or cases) described by the words between
 COUNT_OF = r"(?:多少|几)(?:个|家)[^，,。？?；;]{1,12}?(?:企业|公司|银行|案例)"
-LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|name the"
+LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|give me|name the"
 ONE_OF = r"哪个|哪家|哪一家|哪一个|which"  # "which case …": a list of one, unless it asks for a name, a date or a place
 RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|rank|sort|order (them|the cases)"
 TARGET = r"\b(the )?(cases|companies|firms|projects)\b|案例|企业|公司"  # what a list or count is of
@@ -211,10 +211,16 @@ def parse(query, lexicon) -> Question:
     indicators = [m.term for m in reversed(terms) if m.term.kind == "indicator"
                   and not any(s <= m.start and m.end <= e for s, e in grammar)] or \
         lexicon.by_tokens(query.tokens, "indicator")  # "减少了多少二氧化碳排放": the words of a label, apart
+    on_label: set = set()
     if indicators:
         q.indicator_term = indicators[0]
         q.indicator = indicators[0].code
         q.unit = unit or (indicators[0].units[0] if indicators[0].units else None)
+        # a technology linked on the words of the indicator's label ("节水" of "节水量"): in a list of the cases that
+        # report the figure it is no constraint of its own (in a comparison it says which figure: "光伏装机")
+        ind_spans = [(m.start, m.end) for m in terms if m.term is q.indicator_term]
+        on_label = {m.entity["id"] for m in mentions if m.entity["kind"] == "technology"
+                    and any(s <= m.start and m.end <= e for s, e in ind_spans)}
     elif unit:
         q.unit = unit
     props = [m.term for m in terms if m.term.kind == "property" and m.term.range
@@ -315,6 +321,13 @@ def parse(query, lexicon) -> Question:
             (_has(RANK, low) or (q.asks_amount or _has(r"报告|披露|写明|report|state|disclose", low))
              and _has(r"哪些|哪几|which (cases|companies|projects)|list", low)):
         # "which cases report how much water they saved": every case with its figures of that indicator
+        q.kind = "report"
+        return q
+    if is_list and q.indicator_term is not None and not q.orgs and not q.node_class and \
+            not (q.constraints - (1 if q.technologies and all(t["id"] in on_label for t in q.technologies) else 0)):
+        # "which cases give <an indicator>": every case with its figures of that indicator
+        q.technologies = []
+        q.groups = [(k, g) for k, g in q.groups if k != "technology"]
         q.kind = "report"
         return q
     if is_list and q.constraints and not q.asks_amount:

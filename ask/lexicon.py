@@ -15,20 +15,30 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-TERMS_QUERY = """SELECT DISTINCT ?term ?kind ?label ?pref ?range ?domain ?cls WHERE {
+TERMS_QUERY = """SELECT ?term ?kind ?label ?pref ?range ?domain WHERE {
   { ?term a ckg:Indicator . BIND("indicator" AS ?kind) }
   UNION { ?term a <http://www.w3.org/2002/07/owl#Class> . BIND("class" AS ?kind) }
   UNION { ?term a <http://www.w3.org/2002/07/owl#ObjectProperty> . BIND("property" AS ?kind) }
   UNION { ?term a <http://www.w3.org/2002/07/owl#DatatypeProperty> . BIND("property" AS ?kind) }
   UNION { ?term a ckg:Period . BIND("period" AS ?kind) }
-  UNION { ?term a ?cls . ?cls rdfs:subClassOf skos:Concept . ?cp rdfs:range ?cls ; rdfs:domain ?cd .
-          ?lp rdfs:domain ckg:Case ; rdfs:range ?cd . FILTER(?cd != ckg:Case)
-          FILTER NOT EXISTS { ?term a ckg:Indicator } BIND("concept" AS ?kind) }
   { ?term rdfs:label|skos:prefLabel ?label . BIND(true AS ?pref) } UNION { ?term skos:altLabel ?label . BIND(false AS ?pref) }
   FILTER(lang(?label) IN ("zh", "en"))
   OPTIONAL { ?term rdfs:range ?range }
   OPTIONAL { ?term rdfs:domain ?domain }
 }"""
+
+# concepts that describe what a case links to (a target's kind, a recognition's kind): classes of skos:Concept that
+# are the range of a property of a class a case links to (not indicators: they are terms of their own)
+CONCEPT_CLASSES_QUERY = """SELECT DISTINCT ?cls WHERE {
+  ?cls rdfs:subClassOf skos:Concept . ?cp rdfs:range ?cls ; rdfs:domain ?cd .
+  ?lp rdfs:domain ckg:Case ; rdfs:range ?cd . FILTER(?cd != ckg:Case && ?cls != ckg:Indicator)
+}"""
+CONCEPTS_QUERY = """SELECT ?term ?label ?pref ?cls WHERE {{
+  VALUES ?cls {{ {classes} }}
+  ?term a ?cls .
+  {{ ?term rdfs:label|skos:prefLabel ?label . BIND(true AS ?pref) }} UNION {{ ?term skos:altLabel ?label . BIND(false AS ?pref) }}
+  FILTER(lang(?label) IN ("zh", "en"))
+}}"""
 
 SUPER_QUERY = """SELECT ?term ?super WHERE { ?term rdfs:subClassOf ?super . FILTER(isIRI(?super)) }"""
 
@@ -107,7 +117,11 @@ class Lexicon:
         """From the graph: ``run(sparql)`` returns a list of row dicts."""
         terms: dict[tuple[str, str], Term] = {}
         order: list[tuple[str, str]] = []
-        for r in run(TERMS_QUERY):
+        rows = list(run(TERMS_QUERY))
+        classes = [r["cls"] for r in run(CONCEPT_CLASSES_QUERY)]
+        if classes:
+            rows += [dict(r, kind="concept") for r in run(CONCEPTS_QUERY.format(classes=" ".join(f"<{c}>" for c in classes)))]
+        for r in rows:
             key = (r["term"], r["kind"])
             if key not in terms:
                 terms[key] = Term(r["term"], r["kind"], range=r.get("range"), domain=r.get("domain"),
