@@ -375,7 +375,10 @@ class Answerer:
             body.append("  VALUES ?id { " + " ".join(f'"{c}"' for c in q.within) + " }")
         patterns = {
             "technology": "?case ckg:usesTechnology/skos:broader* <{iri}> .",
-            "place": "?case ckg:locatedIn/schema:containedInPlace* <{iri}> .",
+            # the project's site, rolled up through the gazetteer (a city site is in its province); a question that
+            # asks what the text mentions (the ontology's labels of ckg:mentionsPlace) takes any mention
+            "place": ("?case ckg:locatedIn/schema:containedInPlace* <{iri}> ." if q.place_mentions else
+                      "?case ckg:projectSite/schema:containedInPlace* <{iri}> ."),
             "section": "?case ckg:inSection <{iri}> .",
             "org": "{{ ?case ckg:partner <{iri}> }} UNION {{ ?case ckg:organisation/ckg:parentOrganisation* <{iri}> }}",
             "award": "?case ckg:recognition <{iri}> .",
@@ -401,16 +404,26 @@ class Answerer:
             groups = [(k, g) for k, g in groups if k != "technology"]
             body.append("  ?case ckg:organisation ?org . ?org ckg:industry ?ind . FILTER(" +
                         " || ".join(f'CONTAINS(LCASE(STR(?ind)), "{_sparql_str(x)}")' for x in dict.fromkeys(labels)) + ")")
+        if q.of_companies and q.industry_words and not any(k == "technology" for k, _ in groups):
+            body.append("  ?case ckg:organisation ?org . ?org ckg:industry ?ind . FILTER(" +
+                        " || ".join(f'CONTAINS(LCASE(STR(?ind)), "{_sparql_str(x.lower())}")' for x in q.industry_words) + ")")
         for kind, group in groups:
             alts = [patterns[e["kind"]].format(iri=e["iri"]) for e in group]
             if len(alts) == 1:
                 body.append("  " + alts[0])
             else:
                 body.append("  { " + " } UNION { ".join(alts) + " }")
-        if q.kind in ("list", "count") and not q.constraints and q.indicator_term is not None:
+        if q.kind in ("list", "count") and not q.constraints and q.indicator_term is not None and not q.node_class:
             # "how many cases express a reduction as trees planted": the cases reporting a figure of that indicator
             body.append(f"  ?case ckg:reportsOutcome ?o . ?o ckg:measures <{q.indicator_term.iri}> ; ckg:quote ?quote ; ckg:startLine ?line .")
             extra += " ?quote ?line"
+        if q.node_class:
+            body.append(self._node_pattern(q, "?case", "?x", "?score"))
+            body.append("  { SELECT (MAX(?s2) AS ?best) WHERE {\n" + self._node_pattern(q, "?c2", "?x2", "?s2") +
+                        "\n  } }\n  FILTER(?score = ?best)")
+            body.append(f'  OPTIONAL {{ ?x rdfs:label ?what . FILTER(lang(?what) = "{q.lang}") }}')
+            body.append("  OPTIONAL { ?x ckg:quote ?quote ; ckg:startLine ?line }")
+            extra += " ?what ?quote ?line"
         if q.org_class is not None:
             body.append(f"  ?case ckg:organisation ?org . ?org a <{q.org_class.iri}> .")
         elif q.org_kind == "grid":
@@ -461,6 +474,29 @@ class Answerer:
             sparql += "\nLIMIT 10"
         return sparql, q.kind or "list"
 
+    def _node_pattern(self, q: Question, case: str, x: str, score: str) -> str:
+        """The case's statements of the asked class (its targets, its awards) that satisfy the question: the concepts
+        it names (alternatives), its year, and a score — how many of the question's other words (groups of alternatives)
+        the label contains: the query keeps the statements that contain the most (all of them when none contains any)."""
+        link = self.lexicon.node_links[q.node_class]
+        lines = [f"  {case} <{link}> {x} ."]
+        by_prop: dict[str, list[str]] = {}
+        for c in q.node_concepts:
+            prop = self.lexicon.concept_property(q.node_class, c)
+            by_prop.setdefault(prop.iri, []).append(c.iri)
+        for n, (prop, iris) in enumerate(by_prop.items()):
+            lines.append(f"  {x} <{prop}> {x}k{n} . FILTER({x}k{n} IN (" + ", ".join(f"<{i}>" for i in iris) + "))")
+        if q.node_year:
+            lines.append(f'  {x} ?{x[1:]}yp ?{x[1:]}y . FILTER(datatype(?{x[1:]}y) = xsd:gYear && STR(?{x[1:]}y) = "{q.node_year}")')
+        if q.node_keys:
+            lines.append(f'  {x} rdfs:label {x}t . FILTER(lang({x}t) = "zh")')
+            terms = " + ".join("IF(" + " || ".join(f'CONTAINS({x}t, "{_sparql_str(k)}")' for k in g[:12]) + ", 1, 0)"
+                               for g in q.node_keys[:8])
+            lines.append(f"  BIND({terms} AS {score})")
+        else:
+            lines.append(f"  BIND(0 AS {score})")
+        return "\n".join(lines)
+
     def _own_labels(self, tech_id: str) -> list[str]:
         """A technology's own labels in both languages (not those of narrower technologies)."""
         e = self.engine.entity_by_key.get(("technology", tech_id))
@@ -485,6 +521,13 @@ class Answerer:
         sparql, _ = self.build_sparql(q)
         res = self.query(sparql)
         rows = res.dicts()
+        mentioned_only = not rows and q.places and not q.place_mentions
+        if mentioned_only:
+            # no project site there: the cases whose text mentions the place (the answer says so)
+            q = dataclasses.replace(q, place_mentions=True)
+            sparql, _ = self.build_sparql(q)
+            res = self.query(sparql)
+            rows = res.dicts()
         if q.kind in ("superlative", "oldest") and rows:  # the first (or the first n: "second and third", "rank")
             key = "value" if q.kind == "superlative" else "founded"
             firsts = list(dict.fromkeys(r[key] for r in rows))
@@ -494,7 +537,12 @@ class Answerer:
         if not ids and (q.kind in ("superlative", "compare", "report") and not q.constraints
                         or any(m.entity["kind"] == "org" for m in q.mentions)):
             return None  # the graph has no such figure, or nothing about the company it names: try the text
-        out = {"query": q.text, "lang": q.lang, "answered": True, "answer": self._structured_text(q, rows, ids),
+        answer = self._structured_text(q, rows, ids)
+        if mentioned_only and ids:
+            where = "、".join(p["zh"] for p in q.places) if q.lang == "zh" else ", ".join(p["en"] for p in q.places)
+            answer = (f"没有项目地点在{where}的案例；提到{where}的案例：" if q.lang == "zh" else
+                      f"No case has a project site in {where}; cases that mention it: ") + answer
+        out = {"query": q.text, "lang": q.lang, "answered": True, "answer": answer,
                "cases": [self._case_ref(c) for c in ids], "citations": self._citations(q, rows, ids),
                "sparql": sparql, "rows": res.table(), "intent": q.kind}
         if q.kind in ("compare", "superlative", "report"):
@@ -541,6 +589,13 @@ class Answerer:
     def _structured_text(self, q: Question, rows: list[dict], ids: list[str]) -> str:
         zh = q.lang == "zh"
         names = ("、" if zh else "; ").join(self._name(c, q.lang) for c in ids)
+        if q.node_class and any(r.get("what") for r in rows):  # each case with the statements that make it match
+            said: dict[str, list[str]] = {}
+            for r in rows:
+                if r.get("what") and r["what"] not in said.setdefault(r["id"], []):
+                    said[r["id"]].append(r["what"])
+            names = ("；" if zh else "; ").join(
+                f"{self._name(c, q.lang)}{'：' if zh else ': '}{('、' if zh else ', ').join(said.get(c, [])[:4])}" for c in ids)
         if not ids:
             return "图谱中没有符合条件的案例。" if zh else "No case in the graph matches."
         if q.kind == "count":
@@ -700,7 +755,7 @@ ORDER BY ?value ?id"""
             return out[:10]
         # otherwise the evidence of the first constraint that links the case
         preds = [("ckg:usesTechnology", t["iri"]) for t in q.technologies[:1]] + \
-                [("ckg:locatedIn", p["iri"]) for p in q.places[:1]] + [("ckg:partner", o["iri"]) for o in q.orgs[:1]] + \
+                [("ckg:locatedIn" if q.place_mentions else "ckg:projectSite", p["iri"]) for p in q.places[:1]] + [("ckg:partner", o["iri"]) for o in q.orgs[:1]] + \
                 [("ckg:recognition", a["iri"]) for a in q.awards[:1]]
         for cid in ids[:10]:
             for pred, iri in preds:

@@ -40,11 +40,14 @@ COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企�
          r"|how many (cases|companies|projects|firms|banks|of the)|number of (cases|companies|projects)")
 # "几家<kind of>企业": a count of companies (or cases) described by the words between
 COUNT_OF = r"(?:多少|几)(?:个|家)[^，,。？?；;]{1,12}?(?:企业|公司|银行|案例)"
-LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|name the"
+LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|give me|name the"
 ONE_OF = r"哪个|哪家|哪一家|哪一个|which"  # "which case …": a list of one, unless it asks for a name, a date or a place
 RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|rank|sort|order (them|the cases)"
 TARGET = r"\b(the )?(cases|companies|firms|projects)\b|案例|企业|公司"  # what a list or count is of
 COPULA = r"(companies|firms|企业|公司)(\s+in the collection)?\s*(are|is|是|属于)|哪些(是|属于)|(制造|生产)(企业|公司|商)|制造商|生产商"
+# nouns for companies by what they are ("PV manufacturers", "food delivery platforms", "光伏制造企业")
+MAKERS_EN = r"manufacturer|maker|producer|platform|operator|provider|supplier|brewer"
+MAKERS_ZH = r"制造企业|制造商|生产企业|生产商|平台|运营商|服务商|供应商"
 ORDINALS = {"二": 2, "三": 3, "四": 4, "五": 5, "2": 2, "3": 3, "4": 4, "5": 5, "second": 2, "third": 3, "fourth": 4,
             "fifth": 5, "two": 2, "three": 3, "four": 4, "five": 5}
 ORDINAL = r"第\s*([二三四五2-5])|前\s*([二三四五2-5])|\b(second|third|fourth|fifth)\b|\btop\s*(\d+|two|three|four|five)\b"
@@ -102,9 +105,15 @@ class Question:
     any_of: bool = False  # "A or B": technology groups are alternatives too
     within: list = field(default_factory=list)  # case ids a comparison is restricted to
     asks_indicator: bool = False  # the question asks for the value of the indicator it names, nothing else
+    industry_words: list = field(default_factory=list)  # what the companies are, when no technology names it
     of_companies: bool = False  # "which companies are PV makers": what the companies are (their industry), not what they use
     top_n: int = 1  # "the second and third oldest", "top 5", "rank them": how many of a superlative (0: all)
     comparative: bool = False  # "which of A and B …", "谁更大", "rank": the named subjects are compared
+    node_class: str | None = None  # a statement class the question asks about (targets, recognitions: lexicon.node_links)
+    node_concepts: list = field(default_factory=list)  # concepts that describe it (net zero; certification): alternatives
+    node_keys: list = field(default_factory=list)  # groups of Chinese words (alternatives) its label may contain
+    node_year: int | None = None  # a year of it (a target year, the year of an award)
+    place_mentions: bool = False  # a place constraint on any place the text mentions, not the project's site
 
     @property
     def named_cases(self) -> list[str]:
@@ -147,7 +156,12 @@ def parse(query, lexicon) -> Question:
     spans: dict[tuple[int, int], list] = {}
     for m in mentions:
         spans.setdefault((m.start, m.end), []).append(m.entity)
-    for ents in spans.values():
+    for (s0, e0), ents in spans.items():
+        # an entity the words name in full ("Hangzhou" the city) before one they name in part (an award named after it)
+        said = re.sub(r"\s", "", text[s0:e0]).lower()
+        whole = [e for e in ents if any(re.sub(r"\s", "", x).lower() == said for x in
+                                        list(e.get("labels_zh", [])) + list(e.get("labels_en", [])) + [e.get("en", ""), e.get("zh", "")])]
+        ents = whole or ents
         kind = min((e["kind"] for e in ents), key=lambda k: priority.index(k) if k in priority else 99)
         group = [e for e in ents if e["kind"] == kind]
         bucket = {"technology": q.technologies, "place": q.places, "section": q.sections, "org": q.orgs,
@@ -197,10 +211,16 @@ def parse(query, lexicon) -> Question:
     indicators = [m.term for m in reversed(terms) if m.term.kind == "indicator"
                   and not any(s <= m.start and m.end <= e for s, e in grammar)] or \
         lexicon.by_tokens(query.tokens, "indicator")  # "减少了多少二氧化碳排放": the words of a label, apart
+    on_label: set = set()
     if indicators:
         q.indicator_term = indicators[0]
         q.indicator = indicators[0].code
         q.unit = unit or (indicators[0].units[0] if indicators[0].units else None)
+        # a technology linked on the words of the indicator's label ("节水" of "节水量"): in a list of the cases that
+        # report the figure it is no constraint of its own (in a comparison it says which figure: "光伏装机")
+        ind_spans = [(m.start, m.end) for m in terms if m.term is q.indicator_term]
+        on_label = {m.entity["id"] for m in mentions if m.entity["kind"] == "technology"
+                    and any(s <= m.start and m.end <= e for s, e in ind_spans)}
     elif unit:
         q.unit = unit
     props = [m.term for m in terms if m.term.kind == "property" and m.term.range
@@ -209,6 +229,9 @@ def parse(query, lexicon) -> Question:
         q.prop = props[0]
     if q.answer_type == "text" and q.indicator_term is not None and _has(r"^\s*(what|how)\b|what's|是多少|有多少|多少", low):
         q.answer_type, q.asks_indicator = "quantity", True  # "what was X's net profit": the indicator's value
+    # a place is where the project is unless the question asks what the text mentions (the labels of a place
+    # property that is not a site: ckg:mentionsPlace, "提到", "mentions")
+    q.place_mentions = bool(q.places) and any(m.term.kind == "property" and m.term.key == "mentionsPlace" for m in terms)
     periods = [m.term.key.lower() for m in terms if m.term.kind == "period"]
     if _has(CUMULATIVE, low) or "cumulative" in periods:
         q.period = "cumulative"
@@ -241,6 +264,10 @@ def parse(query, lexicon) -> Question:
         q.kind, q.target = ("count" if is_count else "list"), "companies"
         return q
 
+    if (is_list or is_count) and not q.orgs and _node(q, terms, lexicon, text):
+        q.kind = "count" if is_count else "list"
+        q.target = "companies" if _has(r"企业|公司|companies|firms|banks|银行", low) and not _has(r"案例(?!集)|cases|projects|项目", low) else "cases"
+        return q
     amount = None
     if _has(CMP_GT, low) or _has(CMP_LT, low):
         amount = parse_amount(re.sub(r"(19|20)\d{2}\s*年", "", text))
@@ -268,6 +295,15 @@ def parse(query, lexicon) -> Question:
         q.kind = "superlative"
         q.superlative = "min" if _has(SUPER_MIN, low) and not _has(SUPER_MAX, low) else "max"
         return q
+    kind_of = re.search(r"(?:how many|which|what)\s+((?:[a-z][a-z-]*\s+){1,3}?)(?:%s)s?\b" % MAKERS_EN, low) or \
+        re.search(r"(?:几家|多少家|哪些|哪几家)([\u4e00-\u9fff/、]{2,10}?)(?:%s)" % MAKERS_ZH, text)
+    if kind_of and not q.orgs and not q.indicator_term and (is_count or is_list or _has(r"how many|几家|多少家", low)):
+        # "how many <kind of> makers / platforms": companies by what they are (their stated industry)
+        q.kind = "count" if (is_count or _has(r"how many|几家|多少家", low)) else "list"
+        q.target, q.of_companies = "companies", True
+        if not q.technologies:
+            q.industry_words = [kind_of.group(1).strip()]
+        return q
     if is_count and (q.constraints or _has(r"案例|cases|projects|companies|企业|公司", low)):
         q.kind = "count"
         q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例(?!集)|cases", low) else "cases"
@@ -287,9 +323,57 @@ def parse(query, lexicon) -> Question:
         # "which cases report how much water they saved": every case with its figures of that indicator
         q.kind = "report"
         return q
+    if is_list and q.indicator_term is not None and not q.orgs and not q.node_class and \
+            not (q.constraints - (1 if q.technologies and all(t["id"] in on_label for t in q.technologies) else 0)):
+        # "which cases give <an indicator>": every case with its figures of that indicator
+        q.technologies = []
+        q.groups = [(k, g) for k, g in q.groups if k != "technology"]
+        q.kind = "report"
+        return q
     if is_list and q.constraints and not q.asks_amount:
         q.kind = "list"
         q.target = "companies" if _has(r"企业|公司|companies|firms|banks|银行", low) and not _has(r"案例(?!集)|cases|projects|项目", low) else "cases"
         q.of_companies = q.target == "companies" and _has(COPULA, low)
         return q
     return q
+
+
+def _node(q: Question, terms, lexicon, text: str) -> bool:
+    """Does the question ask for cases by a statement they make (a target, an award; ``lexicon.node_links``)? Sets what
+    it must be: the concepts of its kind the question names ("net zero or carbon neutrality", "certificate"), its year,
+    and — for concepts of other kinds and, in Chinese, the question's own words — words its label contains."""
+    named = [(m, lexicon.node_class(m.term)) for m in terms]
+    # the class itself or one of its properties must be named ("target", "certificate", "认证"): a concept alone
+    # ("biogas", "capacity") is as often an indicator or a technology; a named award is a constraint of its own
+    # (with an indicator named, only the class itself: "reductions" of an indicator are outcomes, not targets)
+    classes = [c for m, c in named if c and (m.term.kind == "class" or m.term.kind == "property" and q.indicator_term is None)]
+    if not classes or q.awards:
+        return False
+    cls = max(set(classes), key=classes.count)
+    q.node_class = cls
+    q.node_concepts = [m.term for m, c in named if m.term.kind == "concept" and c == cls
+                       and lexicon.concept_property(cls, m.term) is not None]
+    others = [m for m in terms if m.term.kind == "concept" and lexicon.node_class(m.term) != cls]
+    groups = [m.term.labels_zh for m in others] + [e.get("labels_zh", []) for e in q.technologies]
+    if q.technologies:  # a technology word here says what the statement is about ("carbon-neutral certificate")
+        q.technologies, q.groups = [], [g for g in q.groups if g[0] != "technology"]
+    if q.lang == "zh":  # the question's own words outside the schema's terms, its grammar and its function words
+        covered = [(m.start, m.end) for m in terms if m.term.kind != "concept" or lexicon.node_class(m.term) == cls]
+        covered += [(m.start, m.end) for m in others]
+        covered += [m.span() for p in (COUNT, COUNT_OF, LIST, TARGET, ONE_OF) for m in re.finditer(p, text, re.I)]
+        masked = "".join(" " if any(s <= i < e for s, e in covered) else ch for i, ch in enumerate(text))
+        groups += [[w] for w in re.split(r"[^\u4e00-\u9fff]+|[的了和或与及由在等是到从将被把为对于并有哪些什么几个多少]+", masked)
+                   if 2 <= len(w) <= 8]
+    merged: list[list[str]] = []  # one group per meaning: groups that share a word are one; a word inside a
+    for g in ([x for x in g if len(x) >= 2] for g in groups):  # longer one of another group is part of that term
+        into = next((m for m in merged if set(g) & set(m)), None)
+        if into is not None:
+            into += [x for x in g if x not in into]
+        elif g and not all(any(a in b and a != b for m in merged for b in m) for a in g):
+            merged.append(list(dict.fromkeys(g)))
+    q.node_keys = merged
+    year = re.search(r"(?<!\d)(19|20)\d{2}(?:\s*/\s*(\d{2}))?(?!\d)", text)
+    if year:  # a fiscal year "2049/50" is its end year
+        y = int(year.group(0)[:4])
+        q.node_year = (y // 100 * 100 + int(year.group(2))) if year.group(2) else y
+    return True

@@ -1,6 +1,6 @@
 """The question lexicon: the graph's own bilingual labels of what can be asked about.
 
-Every class, property, indicator and period the graph declares (``rdfs:label``, ``skos:prefLabel``,
+Every class, property, indicator, period and descriptive concept (a kind of target or of recognition) the graph declares (``rdfs:label``, ``skos:prefLabel``,
 ``skos:altLabel`` in zh and en, from ``ontology/*.ttl`` and whatever the build adds) becomes a term the
 question parser can find in a question. Nothing here names a particular indicator or relation: adding one
 to the ontology with its labels makes questions about it parse (and compile to SPARQL) without code.
@@ -27,11 +27,32 @@ TERMS_QUERY = """SELECT ?term ?kind ?label ?pref ?range ?domain WHERE {
   OPTIONAL { ?term rdfs:domain ?domain }
 }"""
 
+# concepts that describe what a case links to (a target's kind, a recognition's kind): classes of skos:Concept that
+# are the range of a property of a class a case links to (not indicators: they are terms of their own)
+CONCEPT_CLASSES_QUERY = """SELECT DISTINCT ?cls WHERE {
+  ?cls rdfs:subClassOf skos:Concept . ?cp rdfs:range ?cls ; rdfs:domain ?cd .
+  ?lp rdfs:domain ckg:Case ; rdfs:range ?cd . FILTER(?cd != ckg:Case && ?cls != ckg:Indicator)
+}"""
+CONCEPTS_QUERY = """SELECT ?term ?label ?pref ?cls WHERE {{
+  VALUES ?cls {{ {classes} }}
+  ?term a ?cls .
+  {{ ?term rdfs:label|skos:prefLabel ?label . BIND(true AS ?pref) }} UNION {{ ?term skos:altLabel ?label . BIND(false AS ?pref) }}
+  FILTER(lang(?label) IN ("zh", "en"))
+}}"""
+
 SUPER_QUERY = """SELECT ?term ?super WHERE { ?term rdfs:subClassOf ?super . FILTER(isIRI(?super)) }"""
 
 UNITS_QUERY = """SELECT ?term ?unit (COUNT(?o) AS ?n) WHERE {
   ?o ckg:measures ?term ; ckg:unitSymbol ?unit .
 } GROUP BY ?term ?unit"""
+
+# the statements a case makes that questions ask about as such (its targets, its awards): classes of things read
+# from the text (prov:Entity, with quotes) that a case links to and that a concept describes (a kind of target)
+NODES_QUERY = """SELECT DISTINCT ?cls ?link WHERE {
+  ?cls rdfs:subClassOf <http://www.w3.org/ns/prov#Entity> . ?link rdfs:domain ckg:Case ; rdfs:range ?cls .
+  ?cp rdfs:domain ?cls ; rdfs:range ?kc . ?kc rdfs:subClassOf skos:Concept . FILTER(?kc != ckg:Indicator)
+  FILTER EXISTS { ?x a ?cls ; ckg:quote ?q }
+}"""
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -39,7 +60,8 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 @dataclass
 class Term:
     iri: str
-    kind: str  # indicator | class | property | period
+    kind: str  # indicator | class | property | period | concept
+    cls: str | None = None  # concepts: their class (a target kind, a recognition kind: what a case's target or award is)
     labels_zh: list[str] = field(default_factory=list)
     labels_en: list[str] = field(default_factory=list)
     range: str | None = None
@@ -77,6 +99,7 @@ class Lexicon:
         self.tokenize = tokenize  # the Chinese word segmenter of the search index (for by_tokens)
         self.by_iri = {t.iri: t for t in terms}
         self.by_code = {t.code: t for t in terms if t.kind == "indicator"}
+        self.node_links: dict[str, str] = {}  # statement class → the case property that links to it (NODES_QUERY)
         pairs = []
         for t in terms:
             for lab in t.labels_zh + t.labels_en:
@@ -85,7 +108,8 @@ class Lexicon:
                     pairs.append((norm, t))
         # longest label first: "碳排放强度" before "碳排放", "green credit" before "credit"
         self._pairs = sorted(pairs, key=lambda p: (-len(p[0]), p[1].kind, p[1].iri))
-        self._re = {lab: re.compile(r"(?<![a-z0-9])" + re.escape(lab) + r"(?:s|es|ed|d|ing)?(?![a-z0-9])")
+        # a space or a hyphen between the words of a label ("net zero", "net-zero")
+        self._re = {lab: re.compile(r"(?<![a-z0-9])" + re.sub(r"(\\ |\\-)", r"[\\s-]", re.escape(lab)) + r"(?:s|es|ed|d|ing)?(?![a-z0-9])")
                     for lab, _ in self._pairs if not CJK.search(lab)}
 
     @classmethod
@@ -93,10 +117,15 @@ class Lexicon:
         """From the graph: ``run(sparql)`` returns a list of row dicts."""
         terms: dict[tuple[str, str], Term] = {}
         order: list[tuple[str, str]] = []
-        for r in run(TERMS_QUERY):
+        rows = list(run(TERMS_QUERY))
+        classes = [r["cls"] for r in run(CONCEPT_CLASSES_QUERY)]
+        if classes:
+            rows += [dict(r, kind="concept") for r in run(CONCEPTS_QUERY.format(classes=" ".join(f"<{c}>" for c in classes)))]
+        for r in rows:
             key = (r["term"], r["kind"])
             if key not in terms:
-                terms[key] = Term(r["term"], r["kind"], range=r.get("range"), domain=r.get("domain"))
+                terms[key] = Term(r["term"], r["kind"], range=r.get("range"), domain=r.get("domain"),
+                                  cls=r.get("cls") if r["kind"] == "concept" else None)
                 order.append(key)
             t = terms[key]
             label = str(r["label"])
@@ -114,7 +143,33 @@ class Lexicon:
             for kind in ("class",):
                 if (r["term"], kind) in terms:
                     terms[(r["term"], kind)].supers.append(r["super"])
-        return cls([terms[k] for k in order], tokenize)
+        lex = cls([terms[k] for k in order], tokenize)
+        lex.node_links = {r["cls"]: r["link"] for r in run(NODES_QUERY)}
+        return lex
+
+    def node_class(self, term: Term) -> str | None:
+        """The statement class (NODES_QUERY) a term names: the class itself, a property of it or linking to it, or a
+        concept that describes it (the "certification" kind of a recognition)."""
+        if term.kind == "class":
+            return term.iri if term.iri in self.node_links else None
+        if term.kind == "property":
+            for x in (term.range, term.domain):
+                if x in self.node_links:
+                    return x
+            return None
+        if term.kind == "concept":
+            for t in self.terms:
+                if t.kind == "property" and t.range == term.cls and t.domain in self.node_links:
+                    return t.domain
+        return None
+
+    def concept_property(self, node_cls: str, concept: Term) -> Term | None:
+        """The property of a statement class whose values are the concept's class (a target's kind)."""
+        return next((t for t in self.terms if t.kind == "property" and t.domain == node_cls and t.range == concept.cls), None)
+
+    def text_words(self, text: str) -> list[str]:
+        """The Chinese words of a text (the search index's segmenter), at least two characters long."""
+        return [w for w in (self.tokenize(text) if self.tokenize else []) if len(w) >= 2 and CJK.search(w)]
 
     def is_subclass(self, term: Term | None, local_name: str) -> bool:
         """Is ``term`` the class ``local_name`` (e.g. "Organisation") or below it?"""
@@ -156,9 +211,14 @@ class Lexicon:
         low = text.lower()
         taken = [False] * len(text)
         out: list[Match] = []
-        for lab, t in self._pairs:
+        # concepts (kinds of targets, of recognitions) are found on their own: a word may name a concept and a schema
+        # term at once ("认证": a recognition event, and the certification kind of it)
+        concepts = False
+        for lab, t in sorted(self._pairs, key=lambda p: p[1].kind == "concept"):
             if kinds and t.kind not in kinds:
                 continue
+            if t.kind == "concept" and not concepts:
+                concepts, taken = True, [False] * len(text)
             spans = ([(m.start(), m.end()) for m in self._re[lab].finditer(low)] if lab in self._re else
                      [(m.start(), m.start() + len(lab)) for m in re.finditer(re.escape(lab), low)])
             for s, e in spans:

@@ -18,6 +18,7 @@ from .gazetteer import Division, Gazetteer, romanise
 from .namespace import CKG, PROV, SCHEMA
 from .orgfacts import EXCHANGES, Span
 from .places import headquarters_place
+from .recognitions import KINDS as RECOGNITION_KINDS
 from .targets import KIND_LABELS
 
 TARGET_KIND_ALT = {  # alternative labels of the target kinds (zh, en) — the question lexicon
@@ -61,6 +62,16 @@ class FactWriter:
                 add(x, SKOS.altLabel, Literal(a, lang="zh"))
             for a in alts_en:
                 add(x, SKOS.altLabel, Literal(a, lang="en"))
+        for kind, (zh, en, alts_zh, alts_en) in RECOGNITION_KINDS.items():
+            k = URIRef(f"{self.id}recognition-kind/{kind}")
+            add(k, RDF.type, CKG.RecognitionKind)
+            add(k, SKOS.prefLabel, Literal(zh, lang="zh"))
+            add(k, SKOS.prefLabel, Literal(en, lang="en"))
+            add(k, SKOS.notation, Literal(kind))
+            for a in alts_zh:
+                add(k, SKOS.altLabel, Literal(a, lang="zh"))
+            for a in alts_en:
+                add(k, SKOS.altLabel, Literal(a, lang="en"))
         for kind, (zh, en) in KIND_LABELS.items():
             k = URIRef(f"{self.id}target-kind/{kind}")
             add(k, RDF.type, CKG.TargetKind)
@@ -276,6 +287,7 @@ class FactWriter:
             add(ev, RDF.type, CKG.RecognitionEvent)
             add(ev, CKG.recognitionTitle, Literal(r.what, lang="zh"))
             add(ev, CKG.recognitionKind, Literal(r.kind))
+            add(ev, CKG.recognitionType, URIRef(f"{self.id}recognition-kind/{r.kind}"))
             title = re.sub(r"[\s“”\"《》]", "", r.what)
             known = [e for lab, e in awards if lab in title or (len(title) >= 4 and title in lab)]
             en = known[0].en if known else None

@@ -52,6 +52,7 @@ class CKG(DefinedNamespace):
     StockExchange: URIRef
     Target: URIRef
     TargetKind: URIRef
+    RecognitionKind: URIRef
     Technology: URIRef
     # concept schemes
     SectionScheme: URIRef
@@ -124,6 +125,7 @@ class CKG(DefinedNamespace):
     statesTarget: URIRef
     stockCode: URIRef
     targetKind: URIRef
+    recognitionType: URIRef
     targetPercentage: URIRef
     targetScope: URIRef
     targetYear: URIRef

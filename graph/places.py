@@ -162,6 +162,15 @@ def case_places(case: Case, gazetteer: Gazetteer) -> CasePlaces:
         every.setdefault(m.division.code, []).append(m)
         if m.role == "site":
             sites.setdefault(m.division.code, []).append(m)
+    if not sites:
+        # no clause places the project: a local organisation (a city's power supply company, a plant named after
+        # its town) works where its own name says, so the places in the case's own organisation's name are its sites
+        own = re.sub(r"\s", "", case.company or "")
+        for code, ms in every.items():
+            d = ms[0].division
+            named = [m for m in ms if m.role == "organisation"]
+            if named and own and any(x and len(x) >= 2 and x in own for x in (d.name, d.short)):
+                sites[code] = named
     # a site's province is not a separate mention (福建省 beside a site in 福州)
     above = {gazetteer.get(c).province for c in sites} - {None}
     mentioned = {c: ms for c, ms in every.items() if c not in sites and c not in above}

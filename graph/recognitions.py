@@ -49,6 +49,16 @@ class Recognition:
     kind: str  # award | certification | designation
 
 
+#: the kinds of recognition as concepts of the graph (id/recognition-kind/…), with the labels a question may use
+KINDS = {  # kind → (zh, en, alternative labels zh, alternative labels en)
+    "award": ("奖项", "award", ("获奖", "奖", "大奖", "荣获"), ("prize", "awards", "won")),
+    "certification": ("认证", "certification", ("证书", "认证证书", "标识", "评级", "获得认证"),
+                      ("certificate", "certified", "certifications", "label", "rating")),
+    "designation": ("入选或称号", "designation", ("入选", "称号", "评为", "典型案例", "示范"),
+                    ("selected", "named", "designated", "listed as")),
+}
+
+
 def _kind(what: str) -> str:
     if re.search(r"(认证|证书|标识|评级)", what):
         return "certification"

@@ -19,7 +19,8 @@ from .orgfacts import Span, segments
 
 REPORTING_YEAR = 2023  # the collection's edition: later years are in the future for its text
 
-YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*[/／]\s*(\d{2,4}))?\s*(?:财年|年度|年)")
+# a year with 年 (财年, 年度), or one written straight before the target it names (2030科学碳目标)
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*[/／]\s*(\d{2,4}))?\s*(?:财年|年度|年|(?=[\u4e00-\u9fff]{0,4}目标))")
 # a horizon counted from the reporting year: 未来三年, 今后5年, 三年内
 HORIZON = re.compile(r"(?:未来|今后|接下来的?)\s*([一二两三四五六七八九十]|\d{1,2})\s*年|([一二两三四五六七八九十]|\d{1,2})\s*年内")
 CN_NUMBER = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -30,7 +31,8 @@ KINDS = (  # (kind, pattern) — the first that matches the clause, in this orde
     ("carbon-neutrality", re.compile(r"碳中和")),
     ("carbon-peak", re.compile(r"碳达峰|达峰")),
     ("carbon-intensity", re.compile(r"碳强度|单位碳排放|排放强度")),
-    ("emission-reduction", re.compile(r"减碳|减排|(排放|温室气体).{0,24}(减少|降低|下降)|(减少|降低|下降).{0,12}排放")),
+    # a science-based target (科学碳目标, SBTi) is an emission-reduction target by definition
+    ("emission-reduction", re.compile(r"减碳|减排|科学碳目标|(排放|温室气体).{0,24}(减少|降低|下降)|(减少|降低|下降).{0,12}排放")),
     ("renewable-share", re.compile(r"(可再生|绿电|绿色电力|清洁能源|非化石).{0,10}(占比|比例|比重|使用率|%)")),
     ("renewable-energy", re.compile(r"绿电|绿色电力|沼气|生物质|可再生能源|清洁能源|清洁电力")),
     ("energy-intensity", re.compile(r"能耗|能源强度|能效")),
@@ -138,7 +140,9 @@ def extract_targets(case: Case) -> list[Target]:
                     continue
                 # what is targeted: this clause, or the sentence when the clause is only the year
                 body = clause if len(re.sub(r"[\d\s/年财度到至在前之以]", "", clause)) >= 4 else text[a:sentence_bounds(text, b)[1]]
-                kind = next((k for k, pat in KINDS if pat.search(body)), None)
+                # the aim named after the year first ("净零转型始于…设定2030科学碳目标": the target is the latter)
+                kind = next((k for k, pat in KINDS if pat.search(rest)), None) or \
+                    next((k for k, pat in KINDS if pat.search(body)), None)
                 if kind is None:
                     continue  # a year with no measurable aim ("2024年将完成…") is a plan, not a target
                 scope = _scope(body) or _scope(text[sentence_start:a])
@@ -147,6 +151,15 @@ def extract_targets(case: Case) -> list[Target]:
                 pm = PERCENT.search(rest) or PERCENT.search(body)
                 pct = float(pm.group(1)) if pm and kind not in ("net-zero", "carbon-neutrality", "carbon-peak") else None
                 out.append(Target(kind, year, ym.group(0).replace(" ", ""), scope, baseline, pct, seg.span(a, b)))
+                # the sentence goes on to an end state of the same year ("…减少90%，并…保持净零"): a target of its own
+                end = sentence_bounds(text, b)[1]
+                tail = text[b:end]
+                if not YEAR.search(tail):
+                    more = next((k for k in ("net-zero", "carbon-neutrality") if k != kind and
+                                 dict(KINDS)[k].search(tail)), None)
+                    if more:
+                        out.append(Target(more, year, ym.group(0).replace(" ", ""), scope, baseline, None,
+                                          seg.span(a, end)))
                 break  # one target per clause
     # one target per (kind, year, figure): a repeated statement fills in what the first one left out
     uniq: dict[tuple, Target] = {}

@@ -127,3 +127,33 @@ def test_a_datatype_property_added_with_its_labels_becomes_a_listable_order(buil
         res = a.ask(question)
         assert res["intent"] == "facet", question
         assert ids(res) == ["case-12", "case-06"]  # 64 before 87
+
+
+def test_a_place_question_lists_project_sites_rolled_up_not_mentions(answerer):
+    """Cases whose project site is in the province (a city site counts for its province); a case that only mentions
+    the province (a partner's seat, an event) is not listed, and the SPARQL shown says so."""
+    sites = {r["id"] for r in answerer.query("""SELECT DISTINCT ?id WHERE { ?c ckg:caseId ?id ;
+        ckg:projectSite/schema:containedInPlace* <https://w3id.org/climatekg/id/place/jiangsu> }""").dicts()}
+    mentions = {r["id"] for r in answerer.query("""SELECT DISTINCT ?id WHERE { ?c ckg:caseId ?id ;
+        ckg:mentionsPlace/schema:containedInPlace* <https://w3id.org/climatekg/id/place/jiangsu> }""").dicts()} - sites
+    assert sites and mentions  # both kinds exist in the collection
+    for question in ("有几个案例的项目在江苏省？", "Which cases have projects in Jiangsu province?"):
+        res = answerer.ask(question)
+        assert {c["case_id"] for c in res["cases"]} == sites and "ckg:projectSite" in res["sparql"], question
+    res = answerer.ask("哪些案例提到了江苏？")  # what the text mentions: any place link
+    assert {c["case_id"] for c in res["cases"]} >= sites | mentions
+
+
+def test_statement_questions_list_each_case_with_what_it_states(answerer):
+    res = answerer.ask("Which companies have set a 2050 net-zero or carbon-neutrality target?")
+    rows = answerer.query("""SELECT DISTINCT ?id WHERE { ?c ckg:caseId ?id ; ckg:statesTarget ?t .
+        ?t ckg:targetYear ?y ; ckg:targetKind ?k . FILTER(STR(?y) = "2050")
+        FILTER(STRENDS(STR(?k), "net-zero") || STRENDS(STR(?k), "carbon-neutrality")) }""").dicts()
+    assert {c["case_id"] for c in res["cases"]} == {r["id"] for r in rows} and rows
+    assert "2050" in res["answer"] and res["citations"]
+    certified = {r["id"] for r in answerer.query("""SELECT DISTINCT ?id WHERE { ?c ckg:caseId ?id ;
+        ckg:receivedRecognition ?r . ?r ckg:recognitionKind "certification" ; ckg:recognitionTitle ?t .
+        FILTER(CONTAINS(STR(?t), "碳中和")) }""").dicts()}
+    for question in ("Which cases hold a carbon-neutral certificate?", "哪些案例拿到了碳中和认证证书？"):
+        res = answerer.ask(question)
+        assert res["sparql"] and certified and {c["case_id"] for c in res["cases"]} == certified, question

@@ -140,6 +140,9 @@ def test_targets_of_real_cases(collection):
 
     lenovo = [(t.kind, t.year, t.scope, t.baseline_year, t.percentage) for t in extract_targets(collection.case("case-12"))]
     assert ("emission-reduction", 2050, "scope 1, 2 and 3", 2019, 90.0) in lenovo  # 2049/50财年 … 从2018/19财年基线水平减少90%
+    assert ("net-zero", 2050) in {t[:2] for t in lenovo}  # the same sentence goes on: …并…长期保持净零状态
+    assert ("emission-reduction", 2030) in {t[:2] for t in lenovo}  # 设定2030科学碳目标: a year straight before 目标
+    assert ("net-zero", 2030) not in {t[:2] for t in lenovo}  # 净零转型 before the year is not the 2030 target
     ctrip = {(t.kind, t.year, t.percentage) for t in extract_targets(collection.case("case-05"))}
     assert ctrip == {("emission-reduction", 2030, 50.0), ("carbon-neutrality", 2050, None)}
     nio = [(t.kind, t.year, t.scope, t.baseline_year, t.percentage) for t in extract_targets(collection.case("case-22"))]
@@ -161,6 +164,20 @@ def test_graph_has_sites_provinces_and_evidence(store):
     # a place only mentioned is not a project site: case-02's platform cooperation with 济南
     assert case_ids(store.query("""SELECT ?id WHERE { ?c ckg:caseId ?id ; ckg:mentionsPlace ?p . ?p ckg:adminCode "370100" .
         FILTER NOT EXISTS { ?c ckg:projectSite ?p } }""")) >= ["case-02"]
+
+
+def test_a_case_with_no_site_clause_is_sited_by_its_own_local_name(store):
+    """国网徐州供电公司: no clause places its project, its own name does — Xuzhou, rolled up to Jiangsu."""
+    got = case_ids(store.query("""SELECT DISTINCT ?id WHERE { ?c ckg:caseId ?id ;
+        ckg:projectSite/schema:containedInPlace* ?p . ?p rdfs:label "Jiangsu"@en }"""))
+    assert "case-19" in got
+
+
+def test_recognitions_have_their_kind_as_a_concept_with_labels(store):
+    rows = store.query("""SELECT ?notation WHERE { case:case-01 ckg:receivedRecognition ?r .
+        ?r ckg:recognitionTitle "PAS2060碳中和认证证书"@zh ; ckg:recognitionType ?k . ?k skos:notation ?notation ;
+        skos:altLabel "证书"@zh }""").dicts()
+    assert [r["notation"] for r in rows] == ["certification"]
 
 
 def test_graph_has_org_facts_recognitions_and_targets(store):

@@ -39,6 +39,15 @@ def analysed(answerer, text):
     ("Which organisation certified Gree's plant?", {"kind": None, "answer_type": "organisation"}),
     ("青岛啤酒的污水项目在哪个城市？", {"kind": None, "answer_type": "place"}),
     ("In what year did Didi start its carbon account?", {"kind": None, "answer_type": "date"}),
+    # places: the project's site unless the question asks what the text mentions
+    ("哪些案例的项目在江苏省？", {"kind": "list", "place_mentions": False}),
+    ("Which cases have projects in Zhejiang?", {"kind": "list", "place_mentions": False}),
+    ("哪些案例提到了上海？", {"kind": "list", "place_mentions": True}),
+    # statements a case makes (targets, recognitions): their kind, year and words, from the lexicon's concepts
+    ("哪些企业设定了2050年碳中和目标？", {"kind": "list", "node_year": 2050, "target": "companies"}),
+    ("How many companies have a net-zero target for FY2049/50?", {"kind": "count", "node_year": 2050}),
+    ("Which cases hold a carbon-neutral certificate?", {"kind": "list", "node_year": None}),
+    ("有几个案例获得了奖项？", {"kind": "count", "node_keys": []}),
 ])
 def test_parse(answerer, question, expected):
     q = analysed(answerer, question)
@@ -114,3 +123,48 @@ def test_a_relation_or_indicator_added_with_its_labels_becomes_askable(built_set
     res = a.ask("Which case reports the highest noise level?")
     assert res["intent"] == "superlative" and [c["case_id"] for c in res["cases"]] == ["case-03"]
     assert res["figures"][0]["value"] == 12.5
+
+
+def test_statement_questions_name_their_class_and_kind(answerer):
+    q = analysed(answerer, "哪些企业设定了2050年碳中和目标？")
+    assert q.node_class.endswith("#Target") and [c.key for c in q.node_concepts] == ["carbon-neutrality"]
+    q = analysed(answerer, "Which companies have a net zero or carbon-neutrality target?")
+    assert {c.key for c in q.node_concepts} == {"net-zero", "carbon-neutrality"}
+    q = analysed(answerer, "Which cases hold a carbon-neutral certificate?")
+    assert q.node_class.endswith("#RecognitionEvent") and [c.key for c in q.node_concepts] == ["certification"]
+    assert any("碳中和" in g for g in q.node_keys)  # the other concept's words: what the certificate's title says
+    q = analysed(answerer, "哪些案例获得了绿色工厂称号？")  # the question's own words, the generic one dropped
+    assert [c.key for c in q.node_concepts] == ["designation"] and any("绿色工厂" in g for g in q.node_keys)
+    assert not any(g == ["绿色"] for g in q.node_keys)
+
+
+KIND_EXTRA = """
+@prefix ckg: <https://w3id.org/climatekg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<{base}id/target-kind/water-neutrality> a ckg:TargetKind ; skos:prefLabel "水中和"@zh, "water neutrality"@en ;
+    skos:altLabel "水资源中和"@zh, "water neutral"@en .
+<{base}id/case/case-03/target/999> a ckg:Target ; ckg:targetKind <{base}id/target-kind/water-neutrality> ;
+    ckg:targetYear "2040"^^xsd:gYear ; rdfs:label "2040年水中和目标"@zh, "water neutrality by 2040"@en ;
+    ckg:quote "（测试）2040年实现水中和" ; ckg:startLine 1 .
+<{base}id/case/case-03> ckg:statesTarget <{base}id/case/case-03/target/999> .
+"""
+
+
+def test_a_target_kind_added_with_its_labels_becomes_askable(built_settings, search_engine):
+    """No code names 'water neutrality': a target kind with its labels, and a target of that kind, are enough."""
+    import pyoxigraph as ox
+
+    from climatekg.ask.answer import Answerer
+    from climatekg.graph.store import OxigraphStore
+
+    store = OxigraphStore(built_settings.build_dir)
+    store.store.load(KIND_EXTRA.format(base=built_settings.base_iri).encode(), format=ox.RdfFormat.TURTLE)
+    a = Answerer.load(built_settings, engine=search_engine, run=store_runner(store))
+    for question in ("Which companies have set a water-neutral target for 2040?", "哪些企业提出了水中和目标？"):
+        res = a.ask(question)
+        assert res["sparql"] and [c["case_id"] for c in res["cases"]] == ["case-03"], question
+        assert "water-neutrality" in res["sparql"]
+    res = a.ask("Which companies have set a water-neutral target for 2035?")  # no target of that year
+    assert "case-03" not in [c["case_id"] for c in res["cases"]] or not res["sparql"]
