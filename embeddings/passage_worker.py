@@ -26,14 +26,14 @@ class WorkerGone(RuntimeError):
     """The passage worker exited or failed; the message says why."""
 
 
-def _serve(settings, conn) -> None:  # the child process
+def _serve(settings, conn, prefetch: bool) -> None:  # the child process
     from .build import passage_cache_name, prefetch_vectors
     from .encoder import VectorCache, load_encoder, resolve_model
 
     try:
         encoder = load_encoder(settings, passages=True)
         cache = VectorCache(Path(settings.cache_dir) / "vectors", passage_cache_name(settings, resolve_model(settings)[1]))
-        prefetched = prefetch_vectors(settings, encoder)
+        prefetched = prefetch_vectors(settings, encoder) if prefetch else 0
         conn.send(("ready", {"name": encoder.name, "dimension": encoder.dimension, "prefetched": prefetched}))
     except BaseException as e:  # noqa: BLE001 — reported to the parent, which embeds in process instead
         conn.send(("error", f"{type(e).__name__}: {e}"))
@@ -65,12 +65,13 @@ class PassageWorker:
         self._hello: dict | None = None
 
     @classmethod
-    def start(cls, settings) -> "PassageWorker":
+    def start(cls, settings, prefetch: bool = True) -> "PassageWorker":
+        """Spawn the worker; ``prefetch``: embed the collection's chunks and sentences first."""
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")  # never fork a process that may hold threads or a graph
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_serve, args=(settings, child), name="climatekg-passages", daemon=True)
+        proc = ctx.Process(target=_serve, args=(settings, child, prefetch), name="climatekg-passages", daemon=True)
         proc.start()
         child.close()
         return cls(proc, parent)

@@ -24,7 +24,7 @@ from typing import Callable
 
 from climatekg.corpus.model import Case
 
-FORMAT = 1
+FORMAT = 2  # bumped with every change of what an extractor returns (the code digest covers it too)
 
 
 def _extractors(gazetteer) -> dict[str, Callable[[Case], object]]:

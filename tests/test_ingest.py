@@ -243,7 +243,8 @@ def graph_only(monkeypatch):
     """add/remove without the search index (its build needs the embedding model; tested in the slow test)."""
     import climatekg.build
 
-    monkeypatch.setattr(climatekg.build, "build_index", lambda settings, force=False: False)
+    monkeypatch.setattr(climatekg.build, "build_index", lambda settings, force=False, encoder=None: False)
+    monkeypatch.setattr(climatekg.build, "start_passage_worker", lambda settings: None)
 
 
 @pytest.mark.slow  # three graph builds with SHACL validation (~45 s): run by make test-slow / CI
