@@ -169,6 +169,28 @@ def same_brand_group(name: str, company: str, pseg_cut) -> bool:
     return n >= 2 and re.fullmatch(r"[\u4e00-\u9fff]{2,}", a[:n]) is not None
 
 
+def group_names(case: Case, parents: list[str]) -> list[str]:
+    """The names of the case's organisation and its group: the company line (with and without the group or
+    short name in brackets after it) and the parents its text states (graph/orgfacts.py)."""
+    company = case.company
+    names = [n for n in (company, re.sub(r"[（(][^）)]*[）)]$", "", company)) if n]
+    names += re.findall(r"[（(](?:简称|以下简称)?[:：]?([^）)]+)[）)]", company)
+    return names + list(parents)
+
+
+def own_group(labels, groups: list[str], pseg_cut) -> bool:
+    """One of ``labels`` names the case's own group (``groups``: :func:`group_names`): the same organisation as
+    one of them, a group or company of the same brand, or the brand itself (国网 for 国网浙江省电力…)."""
+    cores = [_strip_place(g, pseg_cut) for g in groups]
+    for lab in labels:
+        if any(same_org(lab, g) or same_brand_group(lab, g, pseg_cut) for g in groups):
+            return True
+        b = _strip_place(lab, pseg_cut)
+        if len(b) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", b) and any(c.startswith(b) for c in cores):
+            return True
+    return False
+
+
 def descriptive(name: str, pseg_cut, freq: dict) -> bool:
     """Only common words before its ending (a description such as 甲级设计院, 管理咨询公司, 工程技术研究中心,
     北京地方政府): no proper noun, place, word outside jieba's dictionary or Latin letters that would make
@@ -239,13 +261,12 @@ def extract_partners(case: Case) -> list[Partner]:
         if name and _plausible(name) and not descriptive(name, pseg.cut, freq):
             found.append(Partner(name, "issuer", r.span))
     own = [n for n in (case.company, re.sub(r"[（(][^）)]*[）)]$", "", case.company)) if n]
-    groups = own + [n for n in re.findall(r"[（(](?:简称|以下简称)?[:：]?([^）)]+)[）)]", case.company)]
-    groups += [name for rel, name, _ in extract_org_facts(case).relations if rel == "parent"]
+    groups = group_names(case, [name for rel, name, _ in extract_org_facts(case).relations if rel == "parent"])
     out: list[Partner] = []
     for p in found:
         if any(is_self(p.name, o) or same_org(p.name, o) for o in own):
             continue
-        if any(same_org(p.name, g) or same_brand_group(p.name, g, pseg.cut) for g in groups):
+        if own_group([p.name], groups, pseg.cut):
             continue  # the case's own group: 正泰集团 for 正泰新能科技
         if any(same_org(p.name, q.name) for q in out):
             continue

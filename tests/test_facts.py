@@ -238,6 +238,24 @@ def test_partners_are_not_the_own_group_nor_descriptions(collection):
     assert "生态环境部" in names("case-04")
 
 
+def test_the_own_group_of_a_case_by_its_dictionary_labels(collection):
+    """What the graph leaves out of an automatic case's dictionary partners: its group, by brand or stated parent."""
+    import jieba.posseg as pseg
+
+    from climatekg.graph.orgfacts import extract_org_facts
+    from climatekg.graph.partners import group_names, own_group
+
+    def groups(cid):
+        case = collection.case(cid)
+        return group_names(case, [n for rel, n, _ in extract_org_facts(case).relations if rel == "parent"])
+
+    assert own_group(["国家电网有限公司", "国网"], groups("case-18"), pseg.cut)  # 国网浙江省电力有限公司…
+    assert own_group(["京东方科技集团"], groups("case-09"), pseg.cut)
+    assert own_group(["中国华电"], groups("case-25"), pseg.cut)  # the parent its text states
+    assert not own_group(["清华大学"], groups("case-09"), pseg.cut)
+    assert not own_group(["北京环境交易所"], groups("case-15"), pseg.cut)  # 北京银行: a place is no brand
+
+
 def test_media_listed_in_a_coverage_frame(collection):
     from climatekg.graph.partners import extract_partners
 
