@@ -54,6 +54,11 @@ NAME_WORDS = {
     "商业银行": "Commercial Bank", "农村": "Rural", "农商银行": "Rural Commercial Bank", "城市": "City",
     "证券": "Securities", "保险": "Insurance", "基金": "Fund", "电池": "Battery", "风电": "Wind Power",
     "牧业": "Dairy", "乳业": "Dairy", "钢铁": "Steel", "水泥": "Cement", "航空": "Airlines", "交通": "Transport",
+    "太阳能": "Solar", "光电": "Optoelectronics", "电子": "Electronics", "电器": "Electric Appliances",
+    "家电": "Home Appliances", "啤酒": "Brewery", "酒业": "Liquor", "供电": "Power Supply", "燃气": "Gas",
+    "水务": "Water", "在线": "Online", "网络": "Network", "文化": "Culture", "传媒": "Media", "零碳": "Zero Carbon",
+    "医药": "Pharmaceutical", "纺织": "Textile", "造纸": "Paper", "地产": "Real Estate", "农业": "Agriculture",
+    "机械": "Machinery", "重工": "Heavy Industry", "船舶": "Shipbuilding", "港口": "Port", "零售": "Retail",
 }
 TECH_SUFFIX = re.compile(r"[\u4e00-\u9fff]{2,8}(?:技术|系统|工艺|装置|设备|平台|储能|发电|电站|热泵|锅炉|燃料|电池|回收|改造)")
 ABOUT_TEXT = "Generated from the graph facts of the case text (automatic metadata, not a translation)."
