@@ -129,7 +129,7 @@ class Extractions:
         global _PREFILL
         _PREFILL = (self, todo)
         try:
-            with multiprocessing.get_context("fork").Pool(min(processes, len(todo))) as pool:
+            with multiprocessing.get_context("fork").Pool(min(processes, len(todo)), initializer=_die_with_parent) as pool:
                 for i, results in pool.imap_unordered(_prefill_one, range(len(todo))):
                     case, _ = todo[i]
                     key = self.key(case)
@@ -169,6 +169,18 @@ class Extractions:
 
 
 _PREFILL: tuple[Extractions, list] | None = None  # what a forked prefill process reads (set by the parent)
+
+
+def _die_with_parent() -> None:
+    """A forked prefill process ends with the build that forked it (Linux), were that killed: it waits on the
+    pool's queue, which its own copy of the pipe keeps open."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _prefill_one(i: int) -> tuple[int, dict]:
