@@ -186,7 +186,7 @@ def own_group(labels, groups: list[str], pseg_cut) -> bool:
         if any(same_org(lab, g) or same_brand_group(lab, g, pseg_cut) for g in groups):
             return True
         b = _strip_place(lab, pseg_cut)
-        if len(b) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", b) and any(c.startswith(b) for c in cores):
+        if len(b) >= 2 and b not in GENERIC and re.fullmatch(r"[\u4e00-\u9fff]+", b) and any(c.startswith(b) for c in cores):
             return True
     return False
 

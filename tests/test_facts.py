@@ -256,6 +256,25 @@ def test_the_own_group_of_a_case_by_its_dictionary_labels(collection):
     assert not own_group(["北京环境交易所"], groups("case-15"), pseg.cut)  # 北京银行: a place is no brand
 
 
+def test_an_automatic_organisation_gets_its_curated_group_as_parent(settings, collection):
+    """国网徐州供电公司 without its curated entry: its group is the curated State Grid (the top of the brand, not a
+    sister power supplier), linked as its parent and named on its English card."""
+    from dataclasses import replace as dc_replace
+
+    from climatekg.corpus.metadata import load_metadata
+    from climatekg.graph.automatic import _with_group, organisation
+
+    metadata = load_metadata(settings.metadata, collection)
+    case = collection.case("case-19")
+    own = metadata.cases[case.id].org
+    metadata.cases.pop(case.id)
+    metadata.orgs.pop(own)
+    oid, meta = organisation(case, metadata, {}, {})
+    grouped = _with_group(case, dc_replace(meta, id=oid), metadata)
+    assert grouped.parent and metadata.orgs[grouped.parent].parent is None
+    assert "State Grid" in metadata.orgs[grouped.parent].name_en and grouped.parent_line == case.company_line
+
+
 def test_media_listed_in_a_coverage_frame(collection):
     from climatekg.graph.partners import extract_partners
 
