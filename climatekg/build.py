@@ -88,14 +88,14 @@ def build_model(settings: Settings, force: bool = False) -> Path | None:
     return materialise(target, force=force, progress=lambda m: _progress("  " + m))
 
 
-def build_index(settings: Settings, force: bool = False) -> bool:
+def build_index(settings: Settings, force: bool = False, encoder=None) -> bool:
     from climatekg.embeddings.build import build_indexes
 
     damaged = problems(settings.build_dir, "graph-manifest.json")
     if damaged:  # the index is made from the graph: never from a damaged one
         raise BuildError(f"the graph in {settings.build_dir} is not intact ({'; '.join(damaged)}) — "
                           "run 'climatekg build' (or 'climatekg build --only graph') first")
-    return build_indexes(settings, force=force, progress=lambda m: _progress("  " + m))
+    return build_indexes(settings, force=force, progress=lambda m: _progress("  " + m), encoder=encoder)
 
 
 def load_remote_store(settings: Settings, force: bool = False) -> bool:
@@ -137,49 +137,53 @@ def _graph_stale(settings: Settings, force: bool) -> bool:
         or bool(problems(settings.build_dir, "graph-manifest.json"))
 
 
-def _prefetch(settings: Settings) -> None:  # the child process of start_prefetch
-    from climatekg.embeddings.build import prefetch_vectors
+def start_passage_worker(settings: Settings):
+    """The build's second process (embeddings/passage_worker.py): it loads the passage encoder and embeds the
+    collection's chunks and sentences (they depend on the source text only) while the graph is built, then
+    embeds what the index build asks for, so this process never loads torch. None when it cannot be started."""
+    from climatekg.embeddings.passage_worker import PassageWorker
 
-    os.nice(5)  # the graph build in the parent comes first
-    prefetch_vectors(settings)
+    try:
+        worker = PassageWorker.start(settings)
+    except OSError as e:
+        _progress(f"index: no second process ({e}); embedding after the graph")
+        return None
+    _progress("index: embedding the text in a second process while the graph is built")
+    return worker
 
 
-def start_prefetch(settings: Settings):
-    """While the graph is built, embed the collection's chunks and sentences into the vector cache in a second
-    process (they depend on the source text only): the index build then finds them cached. On two cores the two
-    overlap; a failed or killed prefetch costs only time — the index build embeds whatever is missing."""
-    import multiprocessing
+def build_graph_and_index(settings: Settings, force: bool = False, graph_force: bool | None = None) -> bool:
+    """The graph, then the index — with the passage worker beside them when the graph is to be made (a new graph
+    means new text or new cards to embed). Returns whether the graph was rebuilt."""
+    from climatekg.embeddings.passage_worker import WorkerGone
 
-    proc = multiprocessing.get_context("spawn").Process(target=_prefetch, args=(settings,), name="climatekg-prefetch",
-                                                         daemon=True)
-    proc.start()
-    return proc
+    graph_force = force if graph_force is None else graph_force
+    build_model(settings)  # the worker and the index need the model
+    worker = start_passage_worker(settings) if _graph_stale(settings, graph_force) else None
+    try:
+        changed = build_graph(settings, graph_force)
+        try:
+            build_index(settings, force, encoder=worker.encoder(settings) if worker else None)
+        except WorkerGone as e:
+            _progress(f"index: {e}; embedding in this process")
+            build_index(settings, force)
+    finally:
+        if worker is not None:
+            worker.close()
+    return changed
 
 
 def build_all(settings: Settings, force: bool = False, only: str | None = None) -> None:
-    prefetch = None
-    if only is None and _graph_stale(settings, force):
-        build_model(settings)  # the prefetch needs the model
-        try:
-            prefetch = start_prefetch(settings)
-            _progress("index: embedding the text in a second process while the graph is built")
-        except OSError as e:
-            _progress(f"index: no second process ({e}); embedding after the graph")
-    try:
-        if only in (None, "graph"):
-            changed = build_graph(settings, force)
-        if prefetch is not None:
-            prefetch.join()
-    finally:
-        if prefetch is not None and prefetch.is_alive():
-            prefetch.kill()
-            prefetch.join()
-    if only in (None, "graph"):
-        if settings.sparql_endpoint and only is None:
+    if only is None:
+        changed = build_graph_and_index(settings, force)
+        if settings.sparql_endpoint:
             load_remote_store(settings, force or changed)
+        return
+    if only == "graph":
+        build_graph(settings, force)
     if only == "remote":
         load_remote_store(settings, force)
-    if only in (None, "model"):
-        build_model(settings, force and only == "model")
-    if only in (None, "index"):
+    if only == "model":
+        build_model(settings, force)
+    if only == "index":
         build_index(settings, force)

@@ -85,12 +85,11 @@ class _Transaction:
 
 
 def _rebuild(staged, progress) -> None:
-    from climatekg.build import build_graph, build_index
+    from climatekg.build import build_graph_and_index
     from climatekg.graph.pipeline import BuildError
 
     try:
-        build_graph(staged, force=False)
-        build_index(staged, force=False)
+        build_graph_and_index(staged)
     except BuildError as e:
         raise IngestError(str(e)) from None
 

@@ -280,15 +280,15 @@ def chunk_sentences(chunks) -> list[dict]:
     return out
 
 
-def prefetch_vectors(settings) -> int:
+def prefetch_vectors(settings, encoder=None) -> int:
     """Embed the collection's chunks and sentences into the vector cache — what the index build will ask for —
-    from the source text alone, so it can run while the graph is built (``climatekg build`` runs it in a second
-    process). Returns how many texts were embedded."""
+    from the source text alone, so it can run while the graph is built (``climatekg build`` runs it in its
+    passage worker, embeddings/passage_worker.py). Returns how many texts were embedded."""
     from climatekg.corpus.sources import load_collection
 
     collection = load_collection(settings)
     _, model_name = resolve_model(settings)
-    encoder = load_encoder(settings, passages=True)
+    encoder = encoder or load_encoder(settings, passages=True)
     cache = VectorCache(Path(settings.cache_dir) / "vectors", passage_cache_name(settings, model_name))
     chunks = make_chunks(collection, encoder.count_tokens, MAX_CHUNK_TOKENS, OVERLAP_SENTENCES)
     texts = [c.text for c in chunks]
@@ -304,9 +304,10 @@ def passage_cache_name(settings, model_name: str) -> str:
     return model_name if precision == getattr(settings, "encoder_precision", "fp32") else f"{model_name} passages [{precision}]"
 
 
-def build_indexes(settings, force: bool = False, progress: Callable[[str], None] = print) -> bool:
+def build_indexes(settings, force: bool = False, progress: Callable[[str], None] = print, encoder=None) -> bool:
+    """Build the index into ``<build_dir>/index`` unless it is up to date. ``encoder``: the passage encoder to
+    use (the build's passage worker, embeddings/passage_worker.py); by default the configured one is loaded."""
     from climatekg.graph.pipeline import load_inputs
-
 
     out = index_dir(settings)
     _, model_name = resolve_model(settings)
@@ -329,12 +330,19 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
     collection, metadata, vocab = load_inputs(settings)
     entities, features, records = graph_tables(settings, collection, metadata, vocab)
     progress(f"  {len(entities)} linkable entities from the graph")
-    encoder = load_encoder(settings, passages=True)
+    encoder = encoder or load_encoder(settings, passages=True)
     t_chunk = time.perf_counter()
     chunks = make_chunks(collection, encoder.count_tokens, MAX_CHUNK_TOKENS, OVERLAP_SENTENCES)
     t_chunk = time.perf_counter() - t_chunk
     progress(f"  {len(chunks)} chunks (≤ {MAX_CHUNK_TOKENS} tokens, {OVERLAP_SENTENCES}-sentence overlap) in {t_chunk:.1f}s")
     cards = [case_card(r, entities) for r in records]
+    # what needs no vectors first: with the build's passage worker still embedding, this runs beside it
+    t_lex = time.perf_counter()
+    user_words = {lab for e in entities for lab in e["labels_zh"]}
+    tok = ChineseTokenizer(user_words=user_words)
+    bm25_zh = BM25Index.build([tok.tokens(c.text) for c in chunks])
+    bm25_en = BM25Index.build([english_tokens(c) for c in cards])
+    t_lex = time.perf_counter() - t_lex
     t_vec = time.perf_counter()
     cache = VectorCache(Path(settings.cache_dir) / "vectors", passage_cache_name(settings, model_name))
     vectors = cache.encode_passages(encoder, [c.text for c in chunks] + cards)
@@ -356,13 +364,6 @@ def build_indexes(settings, force: bool = False, progress: Callable[[str], None]
     line_of = _sentence_lines(collection)
     for x in sents:
         x["start_line"], x["end_line"] = line_of.get((x["case_id"], x["part"], x["text"]), x.pop("para_lines"))
-
-    t_lex = time.perf_counter()
-    user_words = {lab for e in entities for lab in e["labels_zh"]}
-    tok = ChineseTokenizer(user_words=user_words)
-    bm25_zh = BM25Index.build([tok.tokens(c.text) for c in chunks])
-    bm25_en = BM25Index.build([english_tokens(c) for c in cards])
-    t_lex = time.perf_counter() - t_lex
 
     tmp = out.parent / f".index.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -54,6 +54,11 @@ NAME_WORDS = {
     "商业银行": "Commercial Bank", "农村": "Rural", "农商银行": "Rural Commercial Bank", "城市": "City",
     "证券": "Securities", "保险": "Insurance", "基金": "Fund", "电池": "Battery", "风电": "Wind Power",
     "牧业": "Dairy", "乳业": "Dairy", "钢铁": "Steel", "水泥": "Cement", "航空": "Airlines", "交通": "Transport",
+    "太阳能": "Solar", "光电": "Optoelectronics", "电子": "Electronics", "电器": "Electric Appliances",
+    "家电": "Home Appliances", "啤酒": "Brewery", "酒业": "Liquor", "供电": "Power Supply", "燃气": "Gas",
+    "水务": "Water", "在线": "Online", "网络": "Network", "文化": "Culture", "传媒": "Media", "零碳": "Zero Carbon",
+    "医药": "Pharmaceutical", "纺织": "Textile", "造纸": "Paper", "地产": "Real Estate", "农业": "Agriculture",
+    "机械": "Machinery", "重工": "Heavy Industry", "船舶": "Shipbuilding", "港口": "Port", "零售": "Retail",
 }
 TECH_SUFFIX = re.compile(r"[\u4e00-\u9fff]{2,8}(?:技术|系统|工艺|装置|设备|平台|储能|发电|电站|热泵|锅炉|燃料|电池|回收|改造)")
 ABOUT_TEXT = "Generated from the graph facts of the case text (automatic metadata, not a translation)."
@@ -212,9 +217,29 @@ def complete_organisations(collection: Collection, metadata: Metadata, partners:
             continue
         oid, meta = organisation(case, metadata, partners, place_labels)
         if meta is not None:
-            metadata.orgs[oid] = meta
+            metadata.orgs[oid] = _with_group(case, meta, metadata)
         out[case.id] = oid
     return out
+
+
+def _with_group(case: Case, meta: OrgMeta, metadata: Metadata) -> OrgMeta:
+    """The organisation with its group as parent, when the group is a curated organisation of the same brand
+    (国网徐州供电公司 → State Grid; 福州京东方光电科技 → BOE Technology Group): the graph links it as the parent,
+    the search card names it, and it is not linked as a partner."""
+    from dataclasses import replace
+
+    import jieba.posseg as pseg
+
+    from .partners import group_names, own_group
+
+    groups = group_names(case, [])
+    for other in metadata.orgs.values():
+        if other.origin != "curated" or other.id == meta.id or other.parent:
+            continue  # a group is at the top: not a sister unit of the same brand (another 国网… power supplier)
+        if own_group([n for n in (other.name_zh, other.short_zh, *other.alt_zh) if n], groups, pseg.cut):
+            ev = dict(meta.evidence, parent=f"the company line {case.company_line} names the brand of '{other.id}'")
+            return replace(meta, parent=other.id, parent_line=case.company_line, evidence=ev)
+    return meta
 
 
 # -- section classifier ------------------------------------------------------------------------------------
@@ -402,7 +427,8 @@ def english_card(case: Case, org: OrgMeta, sec_en: str | None, techs: list[str],
     from .places import case_places
     from .targets import KIND_LABELS, extract_targets
 
-    lines = [f"{org.short_en} ({org.name_en}; {org.kind})" + (f", section {sec_en}" if sec_en else "") + "."]
+    group = f"; part of {linked['group'][0]}" if linked.get("group") else ""
+    lines = [f"{org.short_en} ({org.name_en}; {org.kind}{group})" + (f", section {sec_en}" if sec_en else "") + "."]
     facts = extractions.get(case, "org_facts") if extractions else extract_org_facts(case)
     said = []
     if facts.founded:
@@ -493,9 +519,13 @@ def complete_cases(collection: Collection, metadata: Metadata, vocab: Vocabulary
                 sec = UNASSIGNED.id
                 metadata.sections.setdefault(UNASSIGNED.id, UNASSIGNED)
         summary, summary_lines = summary_zh(case)
-        others = Matcher([e for e in vocab.all() if not (e.kind == "org" and e.id == org.id)])
+        own, o = {org.id}, org
+        while o.parent and o.parent not in own:  # the group is named as such, not as a partner
+            own.add(o.parent)
+            o = metadata.orgs[o.parent]
+        others = Matcher([e for e in vocab.all() if not (e.kind == "org" and e.id in own)])
         text = "".join(p.text for _, p in case.paragraphs())
-        linked: dict[str, list[str]] = {}
+        linked: dict[str, list[str]] = {"group": [metadata.orgs[org.parent].name_en]} if org.parent else {}
         for _, _, e in others.find(text):
             if e.kind == "place" and e.id == "china":
                 continue

@@ -303,6 +303,13 @@ class GraphBuilder:
         while o.parent:  # the case's own group is not its partner
             own.add(o.parent)
             o = self.meta.orgs[o.parent]
+        if cm.origin == "automatic":  # no curated parent: the group the company line and the text name is not a partner
+            import jieba.posseg as pseg
+
+            from .partners import group_names, own_group
+
+            groups = group_names(case, [n for rel, n, _ in self.x.get(case, "org_facts").relations if rel == "parent"])
+            own |= {e.id for e in self.vocab.orgs.values() if own_group(e.labels_zh, groups, pseg.cut)}
         linkable = [e for e in self.vocab.all() if not (e.kind == "org" and e.id in own)]
         matcher = Matcher(linkable)
         seen: dict[tuple, list] = {}

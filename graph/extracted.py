@@ -24,7 +24,8 @@ from typing import Callable
 
 from climatekg.corpus.model import Case
 
-FORMAT = 2  # 2: figures with rates in base symbols, tallies, head-noun measures (bumped so no stale entry is read)
+FORMAT = 3  # bumped with every change of what an extractor returns (the code digest covers it too): 3 = the
+# figures' base-symbol rates, tallies and head-noun measures together with the partners' own-group rule
 
 
 def _extractors(gazetteer) -> dict[str, Callable[[Case], object]]:
@@ -102,6 +103,44 @@ class Extractions:
             self._dirty.add(key)
         return entry[what]
 
+    def prefill(self, jobs: list[tuple[Case, tuple[str, ...]]], processes: int = 2) -> int:
+        """Compute what the cache lacks of ``jobs`` ((case, extractor names)) in ``processes`` forked processes,
+        one case at a time, largest first — the extractors are pure functions of the case text, so the results
+        are those ``get`` would compute. In process where fork is unavailable or there is one case to do.
+        Returns how many extractor runs were done."""
+        import multiprocessing
+
+        todo = []
+        for case, whats in jobs:
+            entry = self._entry(self.key(case))
+            missing = tuple(w for w in whats if w not in entry)
+            if missing:
+                todo.append((case, missing))
+        if len(todo) < 2 or processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            for case, whats in todo:
+                for what in whats:
+                    self.get(case, what)
+            return sum(len(w) for _, w in todo)
+        import jieba
+        import jieba.posseg  # noqa: F401 — loaded once here, shared by the forked processes
+
+        jieba.setLogLevel(60)
+        jieba.initialize()
+        todo.sort(key=lambda cw: -sum(len(p.text) for _, p in cw[0].paragraphs()))
+        global _PREFILL
+        _PREFILL = (self, todo)
+        try:
+            with multiprocessing.get_context("fork").Pool(min(processes, len(todo)), initializer=_die_with_parent) as pool:
+                for i, results in pool.imap_unordered(_prefill_one, range(len(todo))):
+                    case, _ = todo[i]
+                    key = self.key(case)
+                    self._entry(key).update(results)
+                    self.computed += len(results)
+                    self._dirty.add(key)
+        finally:
+            _PREFILL = None
+        return sum(len(w) for _, w in todo)
+
     def derived(self, name: str, inputs: object, compute: Callable[[], object]):
         """A result computed from ``inputs`` alone (their pickle is the key), kept beside the case entries — the
         section classifier's calibration over the curated cases, which every build with automatic cases needs."""
@@ -128,6 +167,27 @@ class Extractions:
             n += 1
         self._dirty.clear()
         return n
+
+
+_PREFILL: tuple[Extractions, list] | None = None  # what a forked prefill process reads (set by the parent)
+
+
+def _die_with_parent() -> None:
+    """A forked prefill process ends with the build that forked it (Linux), were that killed: it waits on the
+    pool's queue, which its own copy of the pipe keeps open."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _prefill_one(i: int) -> tuple[int, dict]:
+    x, todo = _PREFILL
+    case, whats = todo[i]
+    return i, {what: x.run[what](case) for what in whats}
 
 
 __all__ = ["Extractions", "extraction_version"]

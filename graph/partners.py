@@ -7,10 +7,15 @@ Three readings, each keeping the span it was read from:
   在 X（、Y）等机构的支持下 / 获得 X、Y 等部门的扶持 — gives every listed X;
 * an issuing frame — X 颁发/签发/发布/授予/认证 的… (also the issuers of graph/recognitions.py);
 * a name with an institutional ending (大学, 研究院, 协会, 联合会, 基金会, 交易所, 委员会, 人民政府 …),
-  extended leftwards over whole nouns of the clause (jieba's part-of-speech tags).
+  extended leftwards over whole nouns of the clause (jieba's part-of-speech tags);
+* a coverage frame — X、Y 等（主流 / 多家 / 行业）媒体（报道）— gives the media listed.
 
-The case's own organisation (its names on the company line) is never its partner. Parents and
-shareholders come from graph/orgfacts.py and are added by the graph writer on their own.
+What is not a partner: the case's own organisation (its names on the company line) and its group — a parent
+the text states (graph/orgfacts.py) or a group of the same brand (京东方科技集团 for 福州京东方光电科技,
+正泰集团 for 正泰新能科技, 阿里巴巴集团 for 饿了么（阿里巴巴本地生活集团）); and a description rather than a
+name — only common words before the institutional ending (甲级设计院, 管理咨询公司, 重点实验室, 工业园区),
+where a name has a proper noun, a place, a rare word or Latin letters in it. Parents and shareholders come
+from graph/orgfacts.py and are added by the graph writer on their own.
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ COOPERATE = re.compile(rf"(?:与|和|跟|同|联合|携手|联手|会同|协同|
 SUPPORT = re.compile(rf"(?:在|获得|得到|获)(?P<list>{LIST})(?:等?(?:部门|机构|单位)[、和及]?)*(?:的)?(?:大力|鼎力)?"
                      r"(?:资金|技术|政策)?(?:支持|扶持|指导|帮助|资助)")
 ISSUE = re.compile(r"(?:颁发|签发|授予|核证|评定)的")
+MEDIA = re.compile(rf"(?P<list>{LIST})等[\u4e00-\u9fff]{{0,6}}?媒体")
+MEDIA_END = re.compile(r"(网|报|社|新闻|日报|晚报|周刊|周末|杂志|电视台|频道|头条)$")
+NOT_MEDIA = re.compile(r"^(当地|地方|公司|企业|本|各|市|省|县|区|行业|官方|社会|主流|多家|国内|国外)")
+GOVERNMENT_END = re.compile(r"(部|厅|局|委|署|人民政府|委员会|银行)$")
+DESCRIPTIVE = re.compile(r"(地方政府|当地政府|相关部门|有关部门|主管部门)")
 INSTITUTION = re.compile(r"(大学|学院|研究院|研究所|研究中心|设计院|科学院|协会|联合会|商会|基金会|交易所|委员会|发改委|"
                          r"人民政府|实验室|联盟)(?![\u4e00-\u9fff]{0,1}(?:成员|会员|标准))")
 NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "j", "eng", "vn", "an", "l", "nrt", "b")
@@ -137,11 +147,86 @@ def _institution_names(seg: Segment, pseg_cut) -> list[tuple[str, str, int, int]
     return out
 
 
+def _strip_place(name: str, pseg_cut) -> str:
+    """The name without 中国 and a leading place word (jieba's ns tag): 福州京东方光电 → 京东方光电."""
+    name = re.sub(r"^中国", "", re.sub(r"\s", "", name))
+    words = list(pseg_cut(name))
+    if len(words) > 1 and words[0].flag == "ns":
+        name = name[len(words[0].word):]
+    return name
+
+
+def same_brand_group(name: str, company: str, pseg_cut) -> bool:
+    """``name`` is a group or company of the brand ``company`` starts with: they share their first two
+    characters or more once 中国 and place words are dropped, and ``name`` is a company or group name
+    (京东方科技集团 ~ 福州京东方光电科技有限公司, 通威集团 ~ 通威股份有限公司)."""
+    if not re.search(r"(集团|集团公司|控股|有限公司|有限责任公司|股份公司|公司)$", name):
+        return False
+    a, b = _strip_place(name, pseg_cut), _strip_place(company, pseg_cut)
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n >= 2 and re.fullmatch(r"[\u4e00-\u9fff]{2,}", a[:n]) is not None
+
+
+def group_names(case: Case, parents: list[str]) -> list[str]:
+    """The names of the case's organisation and its group: the company line (with and without the group or
+    short name in brackets after it) and the parents its text states (graph/orgfacts.py)."""
+    company = case.company
+    names = [n for n in (company, re.sub(r"[（(][^）)]*[）)]$", "", company)) if n]
+    names += re.findall(r"[（(](?:简称|以下简称)?[:：]?([^）)]+)[）)]", company)
+    return names + list(parents)
+
+
+def own_group(labels, groups: list[str], pseg_cut) -> bool:
+    """One of ``labels`` names the case's own group (``groups``: :func:`group_names`): the same organisation as
+    one of them, a group or company of the same brand, or the brand itself (国网 for 国网浙江省电力…)."""
+    cores = [_strip_place(g, pseg_cut) for g in groups]
+    for lab in labels:
+        if any(same_org(lab, g) or same_brand_group(lab, g, pseg_cut) for g in groups):
+            return True
+        b = _strip_place(lab, pseg_cut)
+        if len(b) >= 2 and b not in GENERIC and re.fullmatch(r"[\u4e00-\u9fff]+", b) and any(c.startswith(b) for c in cores):
+            return True
+    return False
+
+
+def descriptive(name: str, pseg_cut, freq: dict) -> bool:
+    """Only common words before its ending (a description such as 甲级设计院, 管理咨询公司, 工程技术研究中心,
+    北京地方政府): no proper noun, place, word outside jieba's dictionary or Latin letters that would make
+    it a name. The institutional ending itself (联盟, 文学院, 交易所) does not count."""
+    if DESCRIPTIVE.search(name):
+        return True
+    if re.search(r"[A-Za-z]", name) or GOVERNMENT_END.search(name):
+        return False  # a ministry or bureau is named by its remit: 生态环境部, 住建厅
+    words = list(pseg_cut(name))
+    if len(words) > 1 and (INSTITUTION.search(words[-1].word) or ORG_END.search(words[-1].word)):
+        words = words[:-1]
+    for w in words:
+        if w.flag.startswith(PROPER_FLAGS) or w.flag == "ns" or (len(w.word) >= 2 and w.word not in freq):
+            return False
+    return True
+
+
+def _media(item: str, pseg_cut, freq: dict, first: bool) -> str | None:
+    """A medium listed in a coverage frame, or None: the first item is cut to the nouns that end it
+    (先后被北极星 → 北极星); an item ending in 网/报/社/新闻… is a medium's name unless it starts with a
+    determiner or generic word (当地电视台, 公司网站); other items need a proper part."""
+    name = re.sub(r"\s", "", _noun_run(item, pseg_cut) if first else item)
+    name = re.sub(r"^(?:先后被|被|在|由|经由|通过)+", "", name).strip("“”\"'《》")
+    if not _plausible(name) or NOT_MEDIA.match(name):
+        return None
+    if MEDIA_END.search(name) and len(MEDIA_END.sub("", name)) >= 2:
+        return name
+    return None if descriptive(name, pseg_cut, freq) else name
+
+
 def extract_partners(case: Case) -> list[Partner]:
     """Partners named in the case, first mention first; never the case's own organisation."""
     import jieba
     import jieba.posseg as pseg
 
+    from .orgfacts import extract_org_facts
     from .recognitions import extract_recognitions
 
     jieba.initialize()
@@ -154,21 +239,35 @@ def extract_partners(case: Case) -> list[Partner]:
             for m in pat.finditer(text):
                 for item, off in _items(m.group("list")):
                     name = _clean(item)
-                    if _plausible(name) and namelike(name, pseg.cut, freq):
+                    named = re.search(r"等(?:机构|部门|单位)", m.group(0))  # 在 X、Y 等机构的支持下: names
+                    if _plausible(name) and namelike(name, pseg.cut, freq) and \
+                            (named or not descriptive(name, pseg.cut, freq)):
                         a = m.start("list") + off
                         found.append(Partner(name, how, seg.span(a, a + len(item))))
         for how, name, a, b in _institution_names(seg, pseg.cut):
             name = _clean(name)
-            if _plausible(name):
+            if _plausible(name) and not descriptive(name, pseg.cut, freq):
                 found.append(Partner(name, how, seg.span(a, b)))
+        for m in MEDIA.finditer(text):
+            clause = re.split(r"[，；：]", m.group("list"))[-1]  # the list of this clause only
+            start = m.end("list") - len(clause)
+            for k, (item, off) in enumerate(_items(clause)):
+                name = _media(item, pseg.cut, freq, first=k == 0)
+                if name:
+                    a = start + off
+                    found.append(Partner(name, "media", seg.span(a, a + len(item))))
     for r in extract_recognitions(case):
-        if r.issuer and _plausible(_clean(r.issuer)):
-            found.append(Partner(_clean(r.issuer), "issuer", r.span))
+        name = _clean(r.issuer) if r.issuer else ""
+        if name and _plausible(name) and not descriptive(name, pseg.cut, freq):
+            found.append(Partner(name, "issuer", r.span))
     own = [n for n in (case.company, re.sub(r"[（(][^）)]*[）)]$", "", case.company)) if n]
+    groups = group_names(case, [name for rel, name, _ in extract_org_facts(case).relations if rel == "parent"])
     out: list[Partner] = []
     for p in found:
         if any(is_self(p.name, o) or same_org(p.name, o) for o in own):
             continue
+        if own_group([p.name], groups, pseg.cut):
+            continue  # the case's own group: 正泰集团 for 正泰新能科技
         if any(same_org(p.name, q.name) for q in out):
             continue
         out.append(p)

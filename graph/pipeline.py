@@ -34,6 +34,7 @@ from .vocab import load_vocabulary
 
 DEFAULT_BASE = DEFAULT_BASE_IRI  # the base the builder mints under; _rebase moves the graph to ``base_iri``
 GRAPH_FILES = ("graph.ttl", "graph.nt", "graph.jsonld")
+CASE_EXTRACTORS = ("figures", "places", "org_facts", "recognitions", "targets")  # every case's; partners: automatic cases
 
 
 class BuildError(RuntimeError):
@@ -71,6 +72,9 @@ def load_inputs(settings, extractions: Extractions | None = None):
     """
     collection = load_collection(settings)
     metadata = load_metadata(settings.metadata, collection)
+    if extractions is not None:  # what the graph (and automatic metadata) will ask of each case, all at once
+        extractions.prefill([(c, CASE_EXTRACTORS + (() if c.id in metadata.cases else ("partners",)))
+                             for c in collection.cases])
 
     def vocabulary(meta):
         return load_vocabulary(settings.entities, settings.ontology_dir / "technologies.ttl", meta)
@@ -190,7 +194,9 @@ def summarise_report(report_text: str, examples: int = 3) -> str:
     return "\n".join(out) or report_text[:4000]
 
 
-def make_graph(settings, progress: Callable[[str], None] = print) -> GraphBuild:
+def make_graph(settings, progress: Callable[[str], None] = print, beside_validation=None) -> GraphBuild:
+    """The validated graph. ``beside_validation(graph)``, when given, is called once the graph is made and before
+    it is validated: what it starts runs during the validation (the build serialises the exports there)."""
     t0 = time.perf_counter()
     try:
         gazetteer = load_gazetteer(settings.entities.parent / "provinces_en.toml")
@@ -213,9 +219,55 @@ def make_graph(settings, progress: Callable[[str], None] = print) -> GraphBuild:
     extractions.save()
     progress(f"  {len(graph):,} triples, {counts.get('outcomes', 0)} quantified outcomes; text extraction: "
              f"{extractions.loaded} of {len(collection.cases)} cases from the cache, {extractions.computed} extractor runs")
+    if beside_validation is not None:
+        beside_validation(graph)
     progress("validating with SHACL (ontology/shapes.ttl)")
     shacl_validate(graph, settings.ontology_dir / "shapes.ttl", onto)
     return GraphBuild(collection, graph, counts, time.perf_counter() - t0)
+
+
+class Serialising:
+    """:func:`serialise` of a graph in a forked child, while this process goes on (validating the same graph):
+    the exports are the same bytes as serialising in process, which is what happens where fork is not
+    available or the child fails. ``result()`` waits for them; ``cancel()`` stops the child."""
+
+    def __init__(self, graph: Graph):
+        import multiprocessing
+
+        self.graph, self.proc, self.conn = graph, None, None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return
+        ctx = multiprocessing.get_context("fork")  # the child shares the graph's memory: nothing is copied over
+        self.conn, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_serialise_child, args=(graph, child), name="climatekg-serialise", daemon=True)
+        self.proc.start()
+        child.close()
+
+    def result(self) -> dict[str, bytes]:
+        if self.proc is not None:
+            try:
+                files = self.conn.recv()
+            except (EOFError, OSError):
+                files = None
+            self.cancel()
+            if isinstance(files, dict):
+                return files
+        return serialise(self.graph)
+
+    def cancel(self) -> None:
+        if self.proc is not None:
+            if self.proc.is_alive():
+                self.proc.kill()
+            self.proc.join()
+            self.conn.close()
+            self.proc = None
+
+
+def _serialise_child(graph: Graph, conn) -> None:
+    try:
+        conn.send(serialise(graph))
+    finally:
+        conn.close()
 
 
 def serialise(graph: Graph) -> dict[str, bytes]:
@@ -269,10 +321,19 @@ def graph_stats(graph: Graph) -> dict:
 
 def build(settings, progress: Callable[[str], None] = print) -> dict:
     """Build the graph files into ``settings.build_dir``; returns the manifest written."""
-    gb = make_graph(settings, progress)
-    progress("serialising (Turtle, N-Triples, JSON-LD)")
-    files = serialise(gb.graph)
-    stats = graph_stats(gb.graph)
+    jobs: list[Serialising] = []
+
+    def start_serialising(graph: Graph) -> None:
+        progress("serialising (Turtle, N-Triples, JSON-LD) in a second process while the graph is validated")
+        jobs.append(Serialising(graph))
+
+    try:
+        gb = make_graph(settings, progress, beside_validation=start_serialising)
+        stats = graph_stats(gb.graph)
+        files = jobs[0].result()
+    finally:
+        for job in jobs:
+            job.cancel()
     manifest = {
         "source": settings.source.name,
         "source_sha256": gb.collection.source_sha256,

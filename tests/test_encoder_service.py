@@ -4,6 +4,7 @@ wait for it while it loads, and carry on when it is restarted."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,3 +118,33 @@ def test_vector_cache_says_which_texts_still_need_embedding(tmp_path):
     np.save(path, np.ones(4, dtype="float32"))
     assert cache.missing(["光伏发电", "储能", "储能", "沼气"]) == ["储能", "沼气"]
     assert VectorCache(tmp_path, "model").missing(["光伏发电"]) == ["光伏发电"]  # another precision, another key
+
+
+@pytest.mark.slow  # loads the model in a second process (~10-20 s)
+def test_the_build_passage_worker_embeds_as_the_build_would(built_settings, tmp_path):
+    """The passage worker of climatekg build: the vectors and token counts of the passage encoder loaded in
+    process, through a pipe; once it is gone, its client says so (the build then embeds in process)."""
+    from dataclasses import replace
+
+    from climatekg.build import build_model
+    from climatekg.embeddings.encoder import load_encoder
+    from climatekg.embeddings.passage_worker import PassageWorker, WorkerGone
+
+    build_model(built_settings)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "models").symlink_to(Path(built_settings.cache_dir) / "models")
+    settings = replace(built_settings, cache_dir=cache)
+    worker = PassageWorker.start(settings, prefetch=False)
+    try:
+        remote = worker.encoder(settings)
+        local = load_encoder(settings, passages=True)
+        texts = ["奶牛场粪污制沼气", "Bank of Beijing carbon finance", "光储直柔 " * 300]
+        assert remote.dimension == local.dimension
+        np.testing.assert_allclose(remote.encode_passages(texts), local.encode_passages(texts), atol=2e-3)
+        assert [remote.count_tokens(t) for t in texts] == [local.count_tokens(t) for t in texts]
+        assert worker.hello()["prefetched"] == 0
+    finally:
+        worker.close()
+    with pytest.raises(WorkerGone):
+        remote.encode_passages(["光伏"])

@@ -219,7 +219,9 @@ def test_extractors_on_the_blind_dev_set(settings, collection, gaz):
     assert f1["project site"] >= 0.85 and f1["site province"] >= 0.85 and f1["mentioned place"] >= 0.7
     assert f1["founding year"] >= 0.9 and f1["listing"] >= 0.9 and f1["parent/shareholder"] >= 0.8
     assert f1["recognition"] >= 0.8 and f1["target"] >= 0.7
-    assert s.counts["partner"].recall >= 0.7 and s.counts["partner"].precision >= 0.35
+    # partners: the own group and descriptions are left out (precision 0.45 → 0.49); the recall this costs here is a
+    # sister company of the case's parent group that this set counts as a partner and two fragments of names
+    assert s.counts["partner"].recall >= 0.65 and s.counts["partner"].precision >= 0.45
 
 
 # -- partners ---------------------------------------------------------------------------------------------------
@@ -236,6 +238,69 @@ def test_partners_of_a_real_case(collection):
     c1 = {p.name for p in extract_partners(collection.case("case-01"))}
     assert "SGS" in c1  # 由国际检测认证机构SGS颁发的: the name, not the description before it
     assert not any("达能" in n for n in c1)
+
+
+def test_partners_are_not_the_own_group_nor_descriptions(collection):
+    from climatekg.graph.partners import extract_partners
+
+    def names(cid):
+        return {p.name for p in extract_partners(collection.case(cid))}
+
+    # the group of the case's own brand is not its partner (福州京东方光电科技 → 京东方科技集团; 正泰新能 → 正泰集团;
+    # 通威股份 → 通威集团; 饿了么（阿里巴巴本地生活集团） → 阿里巴巴集团)
+    for cid, brand in (("case-09", "京东方"), ("case-11", "正泰"), ("case-20", "通威"), ("case-02", "阿里巴巴")):
+        assert not any(n.startswith(brand) for n in names(cid)), cid
+    # descriptions made of common words are no names; a ministry named by its remit is
+    assert not names("case-13") & {"工业园区", "环境监测"} and "管理咨询公司" not in names("case-09")
+    assert "生态环境部" in names("case-04")
+
+
+def test_the_own_group_of_a_case_by_its_dictionary_labels(collection):
+    """What the graph leaves out of an automatic case's dictionary partners: its group, by brand or stated parent."""
+    import jieba.posseg as pseg
+
+    from climatekg.graph.orgfacts import extract_org_facts
+    from climatekg.graph.partners import group_names, own_group
+
+    def groups(cid):
+        case = collection.case(cid)
+        return group_names(case, [n for rel, n, _ in extract_org_facts(case).relations if rel == "parent"])
+
+    assert own_group(["国家电网有限公司", "国网"], groups("case-18"), pseg.cut)  # 国网浙江省电力有限公司…
+    assert own_group(["京东方科技集团"], groups("case-09"), pseg.cut)
+    assert own_group(["中国华电"], groups("case-25"), pseg.cut)  # the parent its text states
+    assert not own_group(["清华大学"], groups("case-09"), pseg.cut)
+    assert not own_group(["北京环境交易所"], groups("case-15"), pseg.cut)  # 北京银行: a place is no brand
+
+
+def test_an_automatic_organisation_gets_its_curated_group_as_parent(settings, collection):
+    """国网徐州供电公司 without its curated entry: its group is the curated State Grid (the top of the brand, not a
+    sister power supplier), linked as its parent and named on its English card."""
+    from dataclasses import replace as dc_replace
+
+    from climatekg.corpus.metadata import load_metadata
+    from climatekg.graph.automatic import _with_group, organisation
+
+    metadata = load_metadata(settings.metadata, collection)
+    case = collection.case("case-19")
+    own = metadata.cases[case.id].org
+    metadata.cases.pop(case.id)
+    metadata.orgs.pop(own)
+    oid, meta = organisation(case, metadata, {}, {})
+    grouped = _with_group(case, dc_replace(meta, id=oid), metadata)
+    assert grouped.parent and metadata.orgs[grouped.parent].parent is None
+    assert "State Grid" in metadata.orgs[grouped.parent].name_en and grouped.parent_line == case.company_line
+
+
+def test_media_listed_in_a_coverage_frame(collection):
+    from climatekg.graph.partners import extract_partners
+
+    # 得到中国环境、经济日报、光明网、南方周末等国内主流媒体宣传报道 / 光明网、中国环境、搜狐等国内主流媒体
+    got = {p.name: p.how for p in extract_partners(collection.case("case-14"))}
+    assert {"经济日报", "光明网", "搜狐"} <= set(got) and got["搜狐"] == "media"
+    # 在市发改公众号、新华社、当地电视台等社会媒体 … 公司网站、电网头条、浙电 e 家等行业媒体
+    c18 = {p.name for p in extract_partners(collection.case("case-18"))}
+    assert {"新华社", "电网头条"} <= c18 and not c18 & {"当地电视台", "公司网站", "市发改公众号"}
 
 
 @pytest.mark.parametrize("text, partners", [

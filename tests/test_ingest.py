@@ -211,6 +211,22 @@ def test_extraction_cache_reads_each_case_once_per_text_and_version(fixture_pars
     assert first.key(changed) != first.key(coll.cases[0])
 
 
+def test_prefill_in_forked_processes_gives_what_get_computes(fixture_parse, settings, tmp_path):
+    from climatekg.graph.extracted import Extractions
+    from climatekg.graph.gazetteer import load_gazetteer
+
+    gaz = load_gazetteer(settings.entities.parent / "provinces_en.toml")
+    coll, _ = fixture_parse
+    serial = Extractions(gaz)
+    want = {c.id: (serial.get(c, "figures"), serial.get(c, "partners")) for c in coll.cases}
+    forked = Extractions(gaz, tmp_path, "v1")
+    assert forked.prefill([(c, ("figures", "partners")) for c in coll.cases], processes=2) == 4
+    assert forked.computed == 4 and forked.save() == 2
+    assert {c.id: (forked.get(c, "figures"), forked.get(c, "partners")) for c in coll.cases} == want
+    assert forked.computed == 4  # nothing computed again
+    assert forked.prefill([(c, ("figures",)) for c in coll.cases]) == 0  # what the cache has is not done again
+
+
 def test_calibration_is_kept_by_its_inputs(tmp_path):
     from climatekg.graph.extracted import Extractions
 
@@ -243,7 +259,8 @@ def graph_only(monkeypatch):
     """add/remove without the search index (its build needs the embedding model; tested in the slow test)."""
     import climatekg.build
 
-    monkeypatch.setattr(climatekg.build, "build_index", lambda settings, force=False: False)
+    monkeypatch.setattr(climatekg.build, "build_index", lambda settings, force=False, encoder=None: False)
+    monkeypatch.setattr(climatekg.build, "start_passage_worker", lambda settings: None)
 
 
 @pytest.mark.slow  # three graph builds with SHACL validation (~45 s): run by make test-slow / CI
