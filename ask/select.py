@@ -385,7 +385,7 @@ class Selector:
                   strict: bool = False, asked: Asked | None = None, precision: int = 1):
         """(fact, holds the asked kind, indicator matches, unit matches, context) for one sentence. ``context``: how
         much of what the question asks about (``asked``) the clause of the fact read holds — a figure whose own
-        clause says what the question asks ("减少污泥产生量2.47万吨" for a sludge question) is the one asked for.
+        clause says what the question asks ("减少X产生量N万吨" for a question about X) is the one asked for.
         ``precision`` of a date asked: 1 a year, 2 a month, 3 a day."""
         names = self.names_in(text)
         ctx_of = (lambda a, b: asked.score(clause(text, a, b))) if asked is not None else (lambda a, b: 0.0)
