@@ -206,15 +206,21 @@ def test_data_as_of_note_dates_the_figures_of_its_part(collection):
 BLIND_FLOORS = {"value": 0.98, "unit": 0.98, "measure": 0.97, "year": 0.92, "period": 0.97}
 
 
-def test_blind_figures_development_half(collection):
+def assert_blind_floors(collection, name: str, least_figures: int, floors: dict[str, float]) -> None:
+    """A blind figure set's development half (data/eval/blind/NAME): at least ``least_figures`` figures, and every
+    field's precision and recall at or above its floor."""
     from climatekg.config import ROOT
     from climatekg.graph.extraction_eval import evaluate_blind
 
-    s = evaluate_blind(collection, ROOT / "data" / "eval" / "blind" / "figures-dev.jsonl")
-    assert s.figures >= 75
-    for field, floor in BLIND_FLOORS.items():
+    s = evaluate_blind(collection, ROOT / "data" / "eval" / "blind" / name)
+    assert s.figures >= least_figures
+    for field, floor in floors.items():
         f = s.fields[field]
         assert f.precision >= floor and f.recall >= floor, (field, f)
+
+
+def test_blind_figures_development_half(collection):
+    assert_blind_floors(collection, "figures-dev.jsonl", 75, BLIND_FLOORS)
 
 
 # -- families found deeper in the cases (the second blind set's development half) --------------------------
@@ -355,14 +361,7 @@ BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.85, "year": 0.91, "pe
 
 
 def test_blind_figures_second_development_half(collection):
-    from climatekg.config import ROOT
-    from climatekg.graph.extraction_eval import evaluate_blind
-
-    s = evaluate_blind(collection, ROOT / "data" / "eval" / "blind" / "figures2-dev.jsonl")
-    assert s.figures >= 100
-    for field, floor in BLIND2_FLOORS.items():
-        f = s.fields[field]
-        assert f.precision >= floor and f.recall >= floor, (field, f)
+    assert_blind_floors(collection, "figures2-dev.jsonl", 100, BLIND2_FLOORS)
 
 
 @pytest.mark.parametrize("text, unit, indicator", [
@@ -475,14 +474,7 @@ BLIND3_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.88, "year": 0.90, "pe
 
 
 def test_blind_figures_third_development_half(collection):
-    from climatekg.config import ROOT
-    from climatekg.graph.extraction_eval import evaluate_blind
-
-    s = evaluate_blind(collection, ROOT / "data" / "eval" / "blind" / "figures3-dev.jsonl")
-    assert s.figures >= 85
-    for field, floor in BLIND3_FLOORS.items():
-        f = s.fields[field]
-        assert f.precision >= floor and f.recall >= floor, (field, f)
+    assert_blind_floors(collection, "figures3-dev.jsonl", 85, BLIND3_FLOORS)
 
 
 # -- stable outcome ids -----------------------------------------------------------------------------------
