@@ -146,7 +146,7 @@ def cmd_extraction(args, settings) -> int:
     return 0
 
 
-BLIND_FIGURE_HALVES = ("dev", "test", "dev2", "test2", "dev3", "test3")
+BLIND_FIGURE_HALVES = ("dev", "test", "dev2", "test2", "dev3", "test3", "dev4", "test4")
 
 
 def _print_blind(coll, args) -> int:
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
 
     e = sub.add_parser("extraction", help="measure quantity extraction against the hand-checked sample")
     e.add_argument("--gold", help="gold TSV (default data/eval/quantities_gold.tsv)")
-    e.add_argument("--blind", metavar="dev|test|dev2|test2|dev3|test3|FILE",
+    e.add_argument("--blind", metavar="dev|test|devN|testN (N = 2..4)|FILE",
                    help="score against a blind figure set instead (per-field precision and recall); devN/testN are "
                         "the halves of the N-th blind figure set")
     e.add_argument("-v", "--verbose", action="store_true")

@@ -88,7 +88,8 @@ def cmd_similar(args, settings) -> int:
     return 0
 
 
-BLIND_SETS = ("default", "blind-dev", "blind-test", "blind2-dev", "blind2-test", "blind3-dev", "blind3-test")
+BLIND_SETS = ("default", "blind-dev", "blind-test", "blind2-dev", "blind2-test", "blind3-dev", "blind3-test",
+              "blind4-dev", "blind4-test")
 
 
 def cmd_eval_blind(args, settings) -> int:
