@@ -76,7 +76,7 @@ MONEY_CONTEXT = re.compile(r"投资|投入|资金|费用|成本|收益|效益|�
 
 def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
     """What a figure measures (an indicator id), from its unit, the clause before it and the words after it."""
-    c, nxt = clause, re.split(r"[。；！？\n]", after[:10])[0]  # the words after, up to the sentence's end
+    c, nxt = clause, re.split(r"[。；！？\n，,]", after[:10])[0]  # the words after it in its own clause
     near = c[-14:]
     if re.match(r"\s?(?:的)?(二氧化硫|氮氧化物|烟尘|粉尘|颗粒物|SO2|NOx)", nxt):
         return "other"  # other pollutants
@@ -90,6 +90,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             ghg_after and re.search(r"减|降|抵|避免|替代", c)
         ):
             return "co2-reduction"
+        if re.search(r"(?:废水|污水)[^，。；\d]{0,6}$", near) and not ghg_after:
+            return "water"  # 废水排放量 is water discharged, not a greenhouse gas
         if re.search(r"排放", c) or ghg_after:
             return "emissions"
         if re.search(r"水", near):
@@ -106,8 +108,10 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
     if unit == "kWh":
         if re.match(r"\s?(?:的)?(储能|电池)", nxt) or (re.search(r"储能|电池", near) and not re.search(r"发电", near)):
             return "storage-capacity"
-        if re.search(r"节约|节省|节电|节能|减少.{0,6}(用电|电|能耗)|降低.{0,6}(用电|电耗|能耗)", c):
-            return "energy-saved"
+        if re.search(r"节约|节省|节电|节能|省电|减少.{0,6}(用电|电|能耗)|降低.{0,6}(用电|电耗|能耗)", c) or (
+                re.search(r"(?:减少|降低|削减|节约|节省)了?(?:约|近|超过?)?\s?$", near)
+                and re.match(r"\s?(?:的)?(?:用电|电量|电|能耗|用能)", nxt)):
+            return "energy-saved"  # … or the energy named after it: 降低了N度用电
         if re.search(r"发电|发绿电|输送|上网|电站[^，。；]{0,8}产生", c) and not re.search(r"购|交易", near):
             return "power-generation"
         if re.search(r"绿电|绿色电力|清洁能源|可再生|交易|购电|绿证|清洁电", c + nxt):
@@ -118,7 +122,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "energy-consumption"
         return "other"
     if unit == "kW":
-        if re.match(r"\s?(单晶|组件|逆变器|充电桩|储能一体柜|机组|电机|风机|水泵|压缩机)", nxt) or re.search(
+        if re.match(r"\s?(?:的[\u4e00-\u9fff]{0,4}?)?(单晶|组件|逆变器|充电桩|充电器|充电机|储能一体柜|机组|电机|风机|水泵|压缩机|热泵|锅炉|电解槽|变压器)",
+                    nxt) or re.search(
                 r"功率[^，。；]{0,6}$|(?:消耗|耗电|用电)[^，。；]{0,4}$", near):
             return "equipment-rating"  # the power of one device, not installed capacity
         if re.search(r"储能", near) and not re.search(r"光伏|风电|装机", near):
@@ -127,8 +132,10 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
     if unit in ("CNY", "USD", "EUR"):
         if re.search(r"贷款|融资|信贷|债|授信|余额|发放|放款|金融|资金支持|投放", c):
             return "financing"
-        if re.search(r"(节约|节省|减少|降低|省)[^，。；]{0,10}$", c):
-            return "cost-saving"
+        if re.search(r"(节约|节省|减少|降低|省|优化)[^，。；]{0,10}$", c):
+            return "cost-saving"  # 优化人力成本N元: a cost cut
+        if re.search(r"利润|净利|盈利", near):
+            return "profit"
         if re.search(r"投资|投入|总投|造价|建设资金|建设成本|综合成本", c):
             return "investment"
         if re.search(r"营收|营业收入|收入|销售额|产值|营业额", c):
@@ -140,7 +147,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
         return "other"
     if unit == "%":
         cc = c + nxt
-        if re.search(r"贷款|信贷|融资", c) and re.search(r"增速|增长|同比", c):
+        if re.search(r"贷款|信贷|融资", c) and re.search(r"增速|增幅|增长|同比", c):
             return "financing"
         if re.search(r"节水|水耗|用水", cc):
             return "water"
@@ -151,7 +158,13 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
         if re.search(r"(?:利用率|效率|转化率|自动化率|覆盖率|渗透率)(?![^，。；]*(?:提高|增长|增加|提升|上升|降低|下降|减少)了?\s?(?![到至]))",
                      near[-8:]):
             return "efficiency-rate"  # … but a rate raised or cut by N% is a change (X利用率提升N%)
-        of = re.match(r"\s?(?:以上|左右)?的([\u4e00-\u9fff]{1,6})", nxt)
+        pace = re.match(r"\s?(?:以上|左右)?的(?:速度|幅度|速率|比率)\s?(?:持续|逐年|快速|稳步)?(?P<v>[\u4e00-\u9fff]{2})", nxt)
+        if pace and re.match(r"增|提|上|扩", pace.group("v")):
+            return "growth-rate"  # 以N%的速度增长: the pace of a change, not a part of a whole
+        if pace and re.match(r"下|降|减", pace.group("v")):
+            return "reduction-rate"
+        # N%的<noun>: a share of the noun after 的 — but not a frame (…的N%的基础上, …的前提下)
+        of = re.match(r"\s?(?:以上|左右)?的(?!基础|前提|情况|条件|同时|背景)([\u4e00-\u9fff]{1,6})", nxt)
         if of and not re.search(r"占|比例|比重|降|减|节|省|提|增", near[-8:]) and not re.search(
                 r"电|能源|排放|碳|水|成本|费用", of.group(1)):
             return "share"  # 72% 的供应商: a share of something (not 30% 的清洁电力, 降低 40% 以上的碳排放)
@@ -161,7 +174,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "renewable-share"
         if re.search(r"发电", c) and re.search(r"占.{0,12}用电", c):
             return "renewable-share"
-        if re.search(r"碳排放强度|排放强度|碳强度|碳排强度", c):
+        if re.search(r"碳排放强度|排放强度|碳强度|碳排强度|单位[^，。；\d]{0,4}(?:碳排放|排放)", c):
             return "carbon-intensity"
         if re.search(r"(?:排放|碳排)[^，。；]{0,8}(?:占比|比重|中占|占[^，。；]{0,4}比例)[^，。；]{0,4}$", near) or re.search(
                 r"占[^，。；]{0,12}(?:碳排放|排放总量|排放量)[^，。；]{0,6}$", near):
@@ -170,6 +183,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "share"  # 占X的近一半, 占总量N%: the part of a whole
         if re.search(r"(?:能源|能耗|电能|用电|电力)[^，。；]{0,2}(?:节省|节约)", near):
             return "energy-saved"  # <某能源>节省N%
+        if re.search(ENERGY_USE + r"(?!强度)[^，。；\d]{0,12}?" + CUT + r"|" + CUT + r"[^，。；\d]{0,4}" + ENERGY_USE + r"(?!强度)", near):
+            return "energy-saved"  # energy use cut by N% (能耗较X下降N%, 消减用电量N%): energy saved
         if re.search(r"(?:节能|节电)率", near):
             return "energy-saved"  # the words before the figure name it before those after
         if re.search(r"省电|节电", near[-6:]):
@@ -178,7 +193,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "co2-reduction"
         if re.search(r"节能率|节电率|节能|节电", cc):
             return "energy-saved"
-        if re.match(r"\s?(?:以上|左右)?的[\u4e00-\u9fff]", nxt):
+        if re.match(r"\s?(?:以上|左右)?的(?!基础|前提|情况|条件|同时|背景)[\u4e00-\u9fff]", nxt):
             return "share"  # 92% 的国内航班: a share of something
         # a verb of change with 至/到 reaches a level (由M%提升至N%), it does not state a change
         up = [m.end() for m in re.finditer(r"(?:提高|增长|增加|提升|增幅|增速|扩大)(?!了?\s?[至到])", near)]
@@ -204,6 +219,51 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "users"
         return "count"
     return "other"
+
+
+# energy used, and the verbs that cut it
+ENERGY_USE = r"(?:能耗|用电量|用电|电耗|耗电量?|用能|能源消耗|能源使用量)"
+CUT = r"(?:下降|降低|减少|削减|消减|节约|节省)了?"
+# what a verb-only reading names (a change up or down, a part of a whole, nothing): the figure's own clause then
+# needs a subject of its own before its reading wins over the sentence's
+GENERIC_INDICATORS = {"other", "share", "growth-rate", "reduction-rate", "count"}
+# nouns that name a change or a part, not what changes (增幅为N%, 占比达N%): no subject of their own
+_NOT_A_SUBJECT = re.compile(r"^(?:增幅|增速|降幅|涨幅|幅度|比例|占比|比重|比率|速度|水平|总量|数量|规模|同比|环比|总计|合计|共计|其中|全年|"
+                            r"年度|每年|年均|目前|当前|如今|累计|总体|整体|综合|平均|最大|最高|最低|约|近|超过|左右)$")
+
+
+def _has_subject(clause: str) -> bool:
+    """Whether a clause names what it measures itself (<人员>减少…, 能耗较X下降…) rather than only how it
+    changes (增幅为…, 较上一年度增长…, 同比增速达…), by jieba's part-of-speech tags."""
+    import jieba.posseg as pseg
+
+    for t in pseg.lcut(re.sub(r"[（(][^）)]*[）)]|\d+(?:\.\d+)?|(?:19|20)\d{2}\s?年", "", clause)):
+        w = t.word.strip()
+        if len(w) > 1 and (t.flag[0] in "n" and t.flag != "nr" or t.flag in ("vn", "j", "eng")) and not _NOT_A_SUBJECT.match(w):
+            return True
+    return False
+
+
+def _clause_indicator(text: str, start: int, end: int, s0: int, unit: str, unit_s: str = "", extra: str = "") -> str:
+    """What a figure measures, read from its own clause first (X提升N%，Y成本降N%，Z人员减少N%: each figure's
+    subject is its own), and from the words of its sentence before it (up to 40 characters) when its clause names
+    only a change (…余额N亿元，增幅为N%) or names nothing the rules know."""
+    wide = text[max(s0, start - 40) : start]
+    ind_wide = _indicator(unit, wide + extra, text[end : end + 12], unit_s)
+    c0 = max(s0, max(text.rfind(c, s0, start) for c in "，,：:") + 1)
+    if c0 <= max(s0, start - 40):
+        return ind_wide  # the clause is the whole window
+    own = text[c0:start]
+    ind_own = _indicator(unit, own + extra, text[end : end + 12], unit_s)
+    if ind_own == ind_wide or ind_own == "other" or (ind_own in GENERIC_INDICATORS and not _has_subject(
+            SUBJECT_END.split(own, maxsplit=1)[0])):
+        return ind_wide
+    return ind_own
+
+
+# where the subject of a clause ends: a comparison (较…, 与…相比), a part of a whole (占…) or the verb of a change
+SUBJECT_END = re.compile(r"较|相较|相比|相对|对比|跟|(?<!占)比(?![例重率])|占|提升|提高|增长|增加|上升|下降|降低|减少|削减|降|"
+                         r"节约|节省|优化|为|达到?|是")
 
 
 YEAR = re.compile(r"((?:19|20)\d{2})\s?年")
@@ -294,8 +354,14 @@ def _unit_factor(unit_text: str) -> tuple[str, float] | None:
 
 REPORT_YEAR = 2023  # the collection reports up to 2023; a later year is a target or forecast
 # a year, a fiscal year (YYYY/YY 财年), or a year naming a whole year or a target without 年 (YYYY全年, YYYY目标)
-YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?P<fy>\d{2})\s?财年|\s?年(?:度)?|(?=\s?(?:全年|目标|愿景)))"
+YEAR_MENTION = re.compile(r"(?P<y>(?:19|20|21)\d{2})(?:\s?/\s?(?:19|20|21)?(?P<fy>\d{2})\s?财年|\s?年(?:度)?|(?=\s?(?:全年|目标|愿景)))"
                           r"(?:\s?(?P<mo>\d{1,2})\s?月(?:\s?(?P<day>\d{1,2})\s?日)?)?")
+
+
+# the year of an award, a contest or a ranking named right after it (YYYY年度X奖), not of an act
+AWARD_TITLE = re.compile(r"\s?度?(?![^，。；]*?(?:获|入选|评为|被|荣获))[^，。；\d]{0,12}?(?:奖(?!励|金)|大赛|榜单|排行榜)")
+# a clause that states the goal its sentence serves (为实现YYYY年<goal>的目标，…)
+PURPOSE = re.compile(r"\s?(?:为了?|以)(?:实现|达成|完成|落实|响应|助力|推动|践行|达到)[^，,。；]*(?:目标|愿景|承诺)")
 
 
 @dataclass(frozen=True)
@@ -316,8 +382,14 @@ def year_mentions(text: str) -> list[YearMention]:
             y = y // 100 * 100 + int(m.group("fy")) + (100 if int(m.group("fy")) < y % 100 else 0)
         before, after = text[max(0, m.start() - 10) : m.start()], text[m.end() : m.end() + 16]
         in_title = text.rfind("《", 0, m.start()) > text.rfind("》", 0, m.start())
-        if in_title or re.match(r"[^，。；]{0,10}?(?:排放因子|基准线排放|因子)", after):
-            role = "source"
+        cs = max(text.rfind(c, 0, m.start()) for c in "，,。；") + 1
+        clause = text[cs : min([i for i in (text.find(c, m.end()) for c in "，,。；") if i >= 0] or [len(text)])]
+        if in_title or re.match(r"[^，。；]{0,10}?(?:排放因子|基准线排放|因子)", after) or AWARD_TITLE.match(after):
+            role = "source"  # a document's, a factor table's or an award's year (YYYY年度X奖)
+        elif PURPOSE.match(clause):
+            role = "purpose"  # 为实现YYYY年<goal>的目标，…: the goal a sentence serves, not when its figures happen
+        elif re.match(r"(?:\s?\d{1,2}\s?月)?\s?[-—–~～至到]\s?(?:19|20)\d{2}", after):
+            role = "span"  # YYYY年-YYYY年: the start of a span; its end dates what the span adds up
         elif re.search(r"(?:成立|创立|创建|始建|创办|组建|建立|注册|诞生|改制|上市|开业)于?\s?$", before) or re.match(
                 r"\s?(?:\d{1,2}\s?日)?\s?(?:正式)?(?:成立|创立|创建|始建|创办|组建|建厂|注册成立|诞生|改制|上市|挂牌|开业|进入中国)", after):
             role = "founding"
@@ -327,7 +399,8 @@ def year_mentions(text: str) -> list[YearMention]:
         elif (re.search(r"(?:较|比|相比|相较|相对于?|对比|同比)\s?$", before)
               # 较脉动诞生之初（2004年）: the year in brackets names the point compared with
               or re.search(r"(?:较|相比|相较|对比)[^，。；\d]{0,12}[（(]\s?$", before)
-              or (re.search(r"(?:与|同|从|和)\s?$", before) and re.match(r"[^，。；]{0,12}?(?:相比|相较|比较|为基准|基准|基线|为基数|水平)", after))
+              or (re.search(r"(?:与|同|从|和|跟)\s?$", before) and re.match(
+                  r"[^，。；]{0,12}?(?:相比|相较|比较|(?<!占)比(?![例重率])|为基准|基准|基线|为基数|水平)", after))
               or (re.search(r"以\s?$", before) and re.match(r"[^，。；计]{0,8}?(?:为基准|为基数|为基线|基准|基线)", after))
               or re.match(r"\s?(?:的)?(?:基准|基线)", after)):
             role = "baseline"
@@ -367,7 +440,8 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
     year = (same or before or [None])[-1]
     if year is None:
         c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
-        year = next((y for y in usable if end <= y.start < c1), None)
+        # … a year after it in its clause: a target's (…在N个省份建成X的YYYY目标); a state's only so
+        year = next((y for y in usable if end <= y.start < c1 and (not stock or y.role == "target")), None)
     if year is None:
         year = _opener_year(text, s0, start)
     c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
@@ -376,7 +450,7 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
         y.end <= start and not re.search(r"\d", text[y.end : start])))]
     if not bases and text[end - 1 : end] in "%％" and (since := [y for y in ms if y.role == "since" and y.end <= start]):
         bases = since[-1:]  # 自2004年以来，单瓶水耗下降了66%: a change since then, against then
-    if not bases and (text[end - 1 : end] in "%％" or CHANGE_VERB.search(text, c0, start)):
+    if not bases and CHANGE_VERB.search(text, c0, start):
         # a baseline that opens the sentence (较脉动诞生之初（2004年），能耗下降72.2%，碳排放强度降低92%) is the
         # baseline of every change the sentence goes on to list
         first = min([i for i in (text.find(c, s0, start) for c in "，,") if i >= 0] or [start])
@@ -385,7 +459,7 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
     return year, base
 
 
-CHANGE_VERB = re.compile(r"下降|降低|减少|削减|提升|提高|增长|增加|上升|节约|节省")
+CHANGE_VERB = re.compile(r"下降|降低|减少|削减|提升|提高|增长|增加|上升|节约|节省|降幅|增幅|减幅|涨幅")
 # a date that opens a sentence or a numbered item: 2023年，… / 2. 截至2023年… / （3）2022全年，…
 OPENER = re.compile(r"\s?(?:[（(]?\d{1,2}[)）.、．]\s?)?(?:截至|截止|截止到|至|在|于)?\s?"
                     r"(?:19|20)\d{2}\s?(?:年|/\s?\d{2}\s?财年|(?=\s?全年))")
@@ -432,7 +506,11 @@ def _projected(text: str, s0: int, start: int, end: int, year: YearMention | Non
     a target named right after the figure (减少 50% 目标), or a year after the collection's."""
     if year is not None and year.role == "target" and not REALISED_NOW.search(text, year.end, start):
         return True  # a later year cannot be a result, even of a running total (2024—2026 年累计产能)
-    cues = list(PROJECTION_CUE.finditer(text, s0, start))
+    c0 = _clause_start(text, start, s0)
+    cues = [c for c in PROJECTION_CUE.finditer(text, s0, start) if not _names_no_plan(text, c, start)]
+    if cues and cues[-1].start() < c0 and any(y.role in ("time", "asof") and y.year < REPORT_YEAR
+                                              for y in year_mentions(text[c0:start])):
+        cues = []  # a past year in the figure's own clause (愿景是…，YYYY年营业收入达…): what happened then
     if cues and not REALISED.search(text, cues[-1].end(), start):
         # … unless the plan was carried out, said right after (规划3MW光伏项目，于2020年并网发电)
         done = DONE_IN.match(text, end)
@@ -459,11 +537,23 @@ def _projected(text: str, s0: int, start: int, end: int, year: YearMention | Non
         r"实现了?|达成|完成|已", text[s0:start])  # 实现了…5% 的目标: a target met is a result
 
 
+def _names_no_plan(text: str, cue: re.Match, start: int) -> bool:
+    """A cue word that states no plan of the figure's: inside a clause stating the goal the sentence serves
+    (为实现…目标，…), or a noun qualifying the thing counted (设定了<X>目标的<noun>)."""
+    cs = max(text.rfind(c, 0, cue.start()) for c in "，,。；") + 1
+    ce = min([i for i in (text.find(c, cue.end()) for c in "，,。；") if i >= 0] or [len(text)])
+    if ce < start and PURPOSE.match(text, cs, ce):
+        return True
+    if cue.group(0) in ("若", "如果", "假如") and re.match(r"(?:包含|含|包括|计入|算上|考虑|按照?)", text[cue.end() : cue.end() + 2]):
+        return True  # 若计入<X>，则占N%: how a statistic is counted, not a hypothesis about the future
+    return cue.group(0) in ("目标", "愿景") and bool(re.match(r"的[\u4e00-\u9fff]", text[cue.end() : cue.end() + 2]))
+
+
 FUTURE_FRAME = re.compile(r"\s?(?:未来|今后|将来|届时|预计|[^，。；]{0,12}?(?<![已经])(?:建成|投产|投运|投入使用)后)")
 DONE_IN = re.compile(r"[^。；]{0,12}?(?:于|在)\s?(?P<y>(?:19|20)\d{2})\s?年[^，。；]{0,8}?(?:并网|建成|投产|投运|完成|竣工|落地|上线)")
 
 FLOW_UNITS = {"t", "kg", "tce", "kWh", "m3", "L"}
-STOCK_INDICATORS = {"capacity", "storage-capacity", "equipment-rating", "assets", "brand-value", "area", "voltage",
+STOCK_INDICATORS = {"capacity", "cooling-capacity", "storage-capacity", "equipment-rating", "assets", "brand-value", "area", "voltage",
                     "temperature", "length", "facilities", "places-covered", "employees", "charging-points", "products",
                     "patents-standards", "market-share", "financial-ratio", "share", "renewable-share", "efficiency-rate"}
 
@@ -484,7 +574,7 @@ def _is_flow(unit: str, indicator: str, clause: str) -> bool:
 
 
 ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<!\d)\s?年度|年平均|"
-                         r"(?<![\d\s一二三四五六七八九十两几多数年上下])年(?![底末初中前后来间代份月内龄限至到以度])[\u4e00-\u9fff]")
+                         r"(?<![\d\s一二三四五六七八九十两几多数年上下财])年(?![底末初中前后来间代份月内龄限至到以度的])[\u4e00-\u9fff]")
 # a change over a year (同比增长N%, 增速N%, 较上一年度增长N): annual — the convention for a year-on-year growth
 # rate, which readers call an annual growth rate (the blind writers split between annual and point) — and, when
 # the figure has a year, measured against the year before it (PREVIOUS_YEAR gives that baseline)
@@ -502,6 +592,11 @@ TOTAL_VERB = re.compile(r"(?<![公总一])共(?:同)?(?:减少|减排|节约|节
 CHANGE_TO_DATE = re.compile(r"已(?:经)?(?:累计)?(?:减少|降低|下降|减排|削减|提升|提高|增长)了?\s?(?:约|近|超过?)?\s?$")
 
 
+# part of a year after a year: 上半年, 第三季度, 前三季度, (4月)-6月
+PART_OF_YEAR = re.compile(r"\s?(?:上半年|下半年|第?[一二三四1-4]季度|前[二三两]季度|[-—–~～至到]\s?\d{1,2}\s?月)")
+STATE_UNITS = {"%", "倍", "kW", "kV", "℃", "m", "km", "RT"}
+
+
 def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool, flow: bool,
                year: YearMention | None, unit: str = "") -> str:
     """annual, cumulative or point (projected is decided separately and takes precedence)."""
@@ -512,7 +607,12 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
             flow and TOTAL_VERB.search(near)):
         # a total over one stated year (2022 年累计生产沼气) is that year's figure
         return "annual" if year is not None and year.role == "time" and flow else "cumulative"
-    if ANNUAL_NEAR.search(near) or (unit in ("%", "倍") and ANNUAL_CHANGE.search(text, max(s0, start - 30), start)):
+    if unit in STATE_UNITS and not (unit == "kW" and re.search(r"产能|产量", near)):
+        # a rate, a power, a voltage, a temperature or a length is a state: a year before it (年节电率N%, 年平均功率)
+        # says over what it was measured; a change over a year (同比, 增速) or each year (每年以N%的速度增长) is yearly
+        if unit in ("%", "倍") and (ANNUAL_CHANGE.search(text, max(s0, start - 30), start) or re.search(r"每年|年均", near)):
+            return "annual"
+    elif ANNUAL_NEAR.search(near):
         return "annual"
     # a list of results opened by a yearly figure (年节能量 …，减少二氧化碳 …) is yearly throughout
     if flow and (ANNUAL_SENTENCE.search(text, s0, start) or ANNUAL_NEAR.search(text, s0, _clause_start(text, start, s0))):
@@ -522,6 +622,8 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     if year is not None and year.role == "asof":
         return "cumulative" if flow or (unit == "%" and CHANGE_TO_DATE.search(near)) else "point"
     if year is not None and year.role == "time" and flow and not year.day:
+        if year.month is not None or PART_OF_YEAR.match(text, year.end):
+            return "cumulative"  # a total over part of a year (YYYY年上半年, YYYY年M月-M月): no year's total
         return "annual"  # what happened on one day (2022 年 8 月 4 日…降低了 600 度用电) is no year's total
     return "point"
 
@@ -534,7 +636,8 @@ _NOUN_STOP = re.compile(
     r"吸引|踊跃|通过|可以|可|能够|为|共同|发起|表示|设置|制定|开始|采取|实施|持续|提升|分布|遍布|计算|以上|左右|多|余|之|就|"
     r"包括|包含|相当|满足|同|与下游|成功|正式|各")
 _TAIL_STOP = re.compile(r"[，。；、：:（）()“”\"《》\s,;]|的|在|于|了|和|与|及|有|共|为|达到?|超过?|约|近|逾|已|现有|拥有|"
-                        r"负责|运维|管辖|下辖|设有|建设|累计|带动|带来|吸引|影响|培训|触达|覆盖|发起|选择|共计|合计|总计|其中|还|是|使用|参与|实现")
+                        r"负责|运维|管辖|下辖|设有|建设|累计|带动|带来|吸引|影响|培训|触达|覆盖|发起|选择|共计|合计|总计|其中|还|是|使用|参与|实现|"
+                        r"布置|部署|安装|运营|投运|投产|落地")
 
 
 def counted_thing(text: str, start: int, end: int, unit_word: str, c0: int) -> tuple[str | None, str | None]:
@@ -544,6 +647,9 @@ def counted_thing(text: str, start: int, end: int, unit_word: str, c0: int) -> t
 
     classifier = unit_word[-2:] if unit_word.endswith(("人次", "大洲")) else (unit_word[-1:] if unit_word else "")
     after = text[end : end + 24]
+    if not classifier and (mw := re.match(r"\s?([顿位])(?=[\u4e00-\u9fff])", after)):
+        # a measure word that is no unit of its own after a bare 万/亿 (N万顿<meal>): it names the thing after it
+        classifier, after = mw.group(1), after[mw.end():]
     after = re.sub(r"^\s?(?:多|余|以上|左右|\+)?\s?的?", "", after)
     # skip what qualifies the thing (以渔光一体为主的电站, 233kWh 储能一体柜, 30 年树龄的冷杉树); a voltage class
     # names it (220 千伏变电所)
@@ -583,7 +689,7 @@ def counted_thing(text: str, start: int, end: int, unit_word: str, c0: int) -> t
     tail = re.sub(r"(?:数量|总数|人数|数)?\s?(?:已达到|已达|达到|达|为|超过|超|约|近|逾|共|合计|共计|总计|已有|有|是)*\s?$", "", tail)
     stops = list(_TAIL_STOP.finditer(tail))
     noun = _noun_suffix((tail[stops[-1].end() :] if stops else tail)[-12:])
-    if noun and re.search(r"[\u4e00-\u9fff]", noun) and not re.search(r"\d(?!\d*\s?(?:千伏|kV))", noun) and _nounish(noun):
+    if noun and re.search(r"[\u4e00-\u9fff]", noun) and not re.search(r"\d(?!\d*\s?(?:千伏|kV|V))", noun) and _nounish(noun):
         return noun, counted_en(noun, classifier)
     # a count that leaves its noun out (M个X…，到YYYY年达到N个): the thing an earlier count of the same
     # measure word in its sentence counts
@@ -648,7 +754,10 @@ def _noun_suffix(phrase: str) -> str:
         else:
             break
     acc = acc.lstrip("和与及、")
-    volt = re.search(r"\d+\s?(?:千伏|kV)$", phrase[: len(phrase) - len(acc)])
+    head = phrase[: len(phrase) - len(acc)]
+    if re.match(r"(?:千伏|kV|V)(?![a-zA-Z])", acc) and (digits := re.search(r"\d+\s?$", head)):
+        return digits.group(0) + acc  # the unit of a voltage class read as a word: N | V<station>
+    volt = re.search(r"\d+\s?(?:千伏|kV|V)$", head)
     return (volt.group(0) + acc) if volt and acc else acc  # a voltage class names the thing: 220 千伏变电所
 
 
@@ -697,8 +806,9 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
             r"的|以上|左右|多|余|之|为|是|和|及|与", text[end:end + 1]):
         year = None  # the size of a thing it names (N平方米X馆) is no figure of a year
     projected = _projected(text, s0, start, end, year)
-    if projected and year is not None and year.role == "asof":
-        year = None  # a reporting date is not the year of a target
+    if projected and year is not None and (year.role == "asof" or (
+            year.role == "time" and PROJECTION_CUE.search(text, year.end, start))):
+        year = None  # a reporting date, or the date a forecast was made (YYYY年M月投产，预计年发电量…), is no target's year
     period = _period_of(text, s0, c0, start, end, per_year, flow, year, unit)
     if tally and period == "point" and year is None:
         period = "cumulative"  # what has been done or won to date, when no year bounds it
@@ -738,8 +848,11 @@ def _percent_of_a_whole(near: str, after: str) -> str | None:
     nxt = re.split(r"[。；！？\n]", after[:10])[0]
     if re.search(r"补贴|补助|资助", near[-10:]):
         return "cost-saving"
+    if re.search(r"(?:由|从)[^，。；\d]{0,10}$|(?:提升|提高|增长|增加|上升|下降|降低|减少)了?[至到]\s?$", near) and any(
+            w in near for w in _glossary_longest_first() if len(w) > 1):
+        return "share"  # <things>由M%提升至N%: the part of the things counted, a level reached
     if re.search(r"占[^，。；]{0,12}$", near) or re.match(r"\s?(?:以上|左右)?\s?(?:为|使用|替代|自产|来自|用于|实现)", nxt) or re.search(
-            r"(?:实现|达到|使用)\s?$", near):
+            r"(?:实现|达到|使用|贡献了?)[^，。；\d]{0,4}$", near):
         return "share"
     return None
 
@@ -754,6 +867,8 @@ def _by_unit(unit: str) -> str | None:
         return "length"
     if unit == "kV":
         return "voltage"
+    if unit == "RT":
+        return "cooling-capacity"
     if re.match(r"(?:kWh|kwh|KWh|千瓦时|度)/(?:㎡|m2|m²|平方米)", unit):
         return "energy-intensity"
     if re.match(r"(?:元|万元|CNY)/", unit):
@@ -858,8 +973,8 @@ def extract(text: str) -> list[Quantity]:
             # an amount per day or hour (排水量125m³/d, 产氢量200Nm³/H) measures that amount; a power printed
             # "per hour" (需要消耗142kw/h) is still a power
             ind_unit = base_unit
-        indicator = _indicator(ind_unit, clause + (text[start:end] if unit == "count" else ""),
-                               text[end : end + 12], unit_s or "")
+        indicator = _clause_indicator(text, start, end, clause_start, ind_unit, unit_s or "",
+                                      text[start:end] if unit == "count" else "")
         unit_word = (unit_s or "").strip()
         q = _describe(text, start, end, surface, number * (mult if unit != "count" or mult_s else 1.0),
                       float(f"{value:.10g}"), unit, indicator, approx, per_year, clause_start, unit_word)
@@ -912,6 +1027,17 @@ def extract(text: str) -> list[Quantity]:
         ind = _indicator("%", text[max(s0, m.start() - 40):m.start()], text[m.end():m.end() + 12])
         out.append(_describe(text, m.start(), m.end(), m.group(0), 50.0, 50.0, "%", ind, bool(m.group("pre")), False,
                              s0, ""))
+    for m in COUNT_NAMED_BEFORE.finditer(text):  # <thing>次数N+: a count whose measure word its noun holds
+        if any(q.start <= m.start("num") < q.end for q in out):
+            continue
+        s0, _ = sentence_span(text, m.start("num"))
+        q = _describe(text, m.start("num"), m.end(), m.group(0)[m.start("num") - m.start():].strip(), float(m.group("num")),
+                      float(m.group("num")), "count", "count", bool(m.group("fuzz")), False, s0, m.group("kind")[0])
+        from .units import CLASSIFIER_THING
+
+        thing = re.sub(r"^.*(?:累计|共计|合计|总计|全年|年度|其中|的)", "", m.group("thing")) + m.group("kind")
+        q = replace(q, counted_zh=thing, counted_en=CLASSIFIER_THING[m.group("kind")[0]][1])
+        out.append(q)
     for m in N_CATEGORIES.finditer(text):  # N大<kinds>: a count of kinds
         if any(q.start <= m.start("num") < q.end for q in out):
             continue
@@ -983,6 +1109,10 @@ DURATION_YEARS = re.compile(
     r"(?:\s?[-—~～]\s?\d{1,2})?\s?(?P<fuzz>余|多)?\s?(?:个)?年(?![月度级代初底末中])"
     r"(?=(?P<tail>来|以来|以上|之久|内|间|左右|时间|期间|寿命|经验|历史|运营|运行|的|算|计(?!划|算)|[，。；）)])?)")
 # a count of kinds: N大模块, N大场景 (not a rank: 十大, 前10大, 全球10大)
+# a count said after the noun that holds its measure word (<event>次数N+, 参与人数为N), with no unit after it
+COUNT_NAMED_BEFORE = re.compile(r"(?P<thing>[\u4e00-\u9fff]{2,10}?)(?P<kind>次数|个数|人数|户数|家数|台数)\s?"
+                                r"(?:为|达到?|超过?|约|共计?)?\s?(?P<num>\d+(?:\.\d+)?)\s?(?P<fuzz>\+|多|余)?"
+                                r"(?![\d.,%％万亿千百])(?!\s?[A-Za-z\u4e00-\u9fff])")
 N_CATEGORIES = re.compile(r"(?<![\d.前第十百全球国内])(?P<num>\d{1,2})\s?(?:大(?=[\u4e00-\u9fff]{2})(?!学|型|幅|量|规模|约|洲)|(?P<cl>大洲))")
 
 
@@ -1018,6 +1148,11 @@ def _equivalents(text: str, figures: list[Quantity]) -> list[Quantity]:
             ind = indicators().get(prev.indicator) if prev is not None else None
             if ind is not None and (not ind.units or q.unit in ind.units):
                 q = replace(q, indicator=prev.indicator)
+        if q.indicator == "other":
+            # the same figure said again (…减少N%（…，N%是根据…计算的）): it measures what it measured first
+            same = next((p for p in reversed(out) if p.value == q.value and p.unit == q.unit and p.indicator != "other"), None)
+            if same is not None:
+                q = replace(q, indicator=same.indicator)
         out.append(q)
     return out
 
@@ -1068,6 +1203,9 @@ def _paragraph_dated(text: str, q: Quantity) -> Quantity:
         return q
     if last.role == "time" and last.month:  # 2022年7月，携程发布…计划。带动7600万人次…: the date of an event
         return q
+    if last.role == "time" and not q.flow and q.unit != "count" and not CHANGE_VERB.search(
+            text, _clause_start(text, q.start, s0), q.start):
+        return q  # YYYY年，X建成园区。…N%使用绿电: a state described after the year of an event is not of that year
     if last.role == "asof":
         return _dated(q, last.year, str(last.month) if last.month else None)
     return replace(q, year=last.year)
@@ -1115,8 +1253,12 @@ def case_figures(case: "Case") -> list[CaseFigure]:
     cumulative = {(f.quantity.value, f.quantity.unit, f.quantity.indicator) for f in found if f.quantity.period == "cumulative"}
     found = [
         replace(f, quantity=replace(f.quantity, period="cumulative"))
-        if f.quantity.period in (None, "point") and f.quantity.flow
-        and (f.quantity.value, f.quantity.unit, f.quantity.indicator) in cumulative else f
+        if f.quantity.flow and (f.quantity.value, f.quantity.unit, f.quantity.indicator) in cumulative and (
+            f.quantity.period in (None, "point")
+            # a running total said with a year (YYYY年…累计<amount>达N) that the case dates as a total to then
+            or (f.quantity.period == "annual" and CUMULATIVE_NEAR.search(
+                f.paragraph.text, _clause_start(f.paragraph.text, f.quantity.start, f.quantity.sentence[0]), f.quantity.start)))
+        else f
         for f in found
     ]
     return _parts_of_totals(found)
@@ -1149,14 +1291,22 @@ def _parts_of_totals(found: list[CaseFigure]) -> list[CaseFigure]:
     """A part of a total (上下游减碳4.2万tCO2e，其中啤酒厂减少碳排放3万tCO2e) is a figure of the same kind
     over the same time: it takes the total's period, year and reporting date where it states none."""
     out: list[CaseFigure] = []
+    parts: dict[int, CaseFigure] = {}  # id of a part → its total
     for f in found:
         q = f.quantity
-        if q.period in (None, "point") and q.flow and not q.projected and PART_OF.search(f.paragraph.text, q.sentence[0], q.start):
-            total = next((p for p in reversed(out) if p.paragraph is f.paragraph and p.quantity.sentence == q.sentence
-                          and p.quantity.unit == q.unit and p.quantity.start < q.start), None)
+        prev = out[-1] if out else None
+        # … and so is each part listed after the first (其中A减少N t，B减少M t)
+        listed = prev is not None and id(prev) in parts and prev.paragraph is f.paragraph and \
+            prev.quantity.sentence == q.sentence and prev.quantity.unit == q.unit
+        if q.period in (None, "point") and q.flow and not q.projected and (
+                listed or PART_OF.search(f.paragraph.text, q.sentence[0], q.start)):
+            total = parts[id(prev)] if listed else next(
+                (p for p in reversed(out) if p.paragraph is f.paragraph and p.quantity.sentence == q.sentence
+                 and p.quantity.unit == q.unit and p.quantity.start < q.start), None)
             if total is not None and total.quantity.period in ("annual", "cumulative"):
                 t = total.quantity
                 f = replace(f, quantity=replace(q, period=t.period, year=q.year or t.year, as_of=q.as_of or t.as_of))
+                parts[id(f)] = total
         out.append(f)
     return out
 

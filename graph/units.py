@@ -69,6 +69,7 @@ UNITS: dict[str, Unit] = {
         Unit("count", "", "", "count", UNIT["NUM"]),
         Unit("℃", "℃", "°C", "temperature", UNIT["DEG_C"]),
         Unit("倍", "倍", "×", "ratio", UNIT["UNITLESS"]),
+        Unit("RT", "冷吨", "RT", "cooling-capacity", prose="refrigeration tons"),
     )
 }
 
@@ -80,7 +81,7 @@ TEXT_UNITS: list[tuple[str, str, float]] = [
     (r"蒸吨", "t", 1),
     (r"斤", "kg", 0.5),
     (r"千克|公斤|kg", "kg", 1),
-    (r"吨|t(?![a-zA-Z])", "t", 1),
+    (r"吨|t(?![a-zA-Z])|T(?![a-zA-Z/])", "t", 1),  # N T of a rated device: a capital T is a tonne too
     # energy
     # energy in any case: a storage size printed 9.6MWH is energy, not power; kW·h and kw.h are kWh too
     (r"太瓦时|[Tt][Ww][·.•]?[Hh]", "kWh", 1e9),
@@ -93,6 +94,7 @@ TEXT_UNITS: list[tuple[str, str, float]] = [
     (r"千瓦|kWp|kW(?![·.•]?[Hh])|KW(?![·.•]?[Hh])|kw(?![·.•]?[Hh])", "kW", 1),
     (r"Wp|W(?![a-zA-Z])", "kW", 1e-3),
     (r"千伏|kV|KV|kv", "kV", 1),
+    (r"冷吨|RT(?![a-zA-Z])", "RT", 1),  # a refrigeration ton: a cooling capacity, kept as printed
     (r"伏(?![特安])|V(?![a-zA-Z0-9])", "kV", 1e-3),  # 380V交流, 750V直流: a voltage class
     # money
     (r"万亿元", "CNY", 1e12),
@@ -121,7 +123,7 @@ TEXT_UNITS: list[tuple[str, str, float]] = [
     (r"%|％", "%", 1),
     # counts
     (r"人次|万人次", "count", 1),
-    (r"个|家|台|辆|人(?![民工])|户|座|项(?![目])|单(?![位])|棵|块|名|所|条|套|张|批|部|头|只|栋|间|次|种|盏|根|把|组|场|篇|份(?![额])", "count", 1),
+    (r"个|家|台|辆|人(?![民工])|户|座|项(?![目])|单(?![位])|棵|块|名|所|条|套|张|批|部|头|只|栋|间|次|种|盏|根|把|组|场|篇|份(?![额])|处", "count", 1),
 ]
 # … and in a question typed by a user
 QUESTION_UNITS: list[tuple[str, str, float]] = [  # longest first: 千瓦时 before 千瓦, mwh before mw
@@ -301,7 +303,7 @@ CLASSIFIER_THING = {
     "次": ("次", "times"), "种": ("种", "kinds"), "套": ("套", "sets"), "块": ("块", "pieces"), "盏": ("盏", "lamps"),
     "条": ("条", "items"), "张": ("张", "sheets"), "批": ("批", "groups"), "所": ("所", "institutions"),
     "单": ("单", "orders"), "根": ("根", "piles"), "把": ("把", "units"), "场": ("场", "events"), "组": ("组", "sets"),
-    "部": ("部", "units"), "只": ("只", "animals"), "栋": ("栋", "buildings"), "大洲": ("大洲", "continents"), "间": ("间", "rooms"), "篇": ("篇", "papers"), "份": ("份", "copies"),
+    "部": ("部", "units"), "只": ("只", "animals"), "处": ("处", "sites"), "顿": ("顿", "meals"), "位": ("位", "people"), "栋": ("栋", "buildings"), "大洲": ("大洲", "continents"), "间": ("间", "rooms"), "篇": ("篇", "papers"), "份": ("份", "copies"),
 }
 # Words of counted things, longest first when composed (县级供电公司 → county-level power supply companies).
 # A general glossary of the nouns of corporate and energy reporting, not of particular figures.
@@ -367,9 +369,9 @@ def counted_en(zh: str, classifier: str | None = None) -> str | None:
     pieces, i = [], 0
     words = sorted(COUNTED_WORDS, key=len, reverse=True)
     while i < len(zh):
-        m = _re.match(r"\s*(\d+(?:\.\d+)?)\s*(千伏|kV|KV)", zh[i:])
+        m = _re.match(r"\s*(\d+(?:\.\d+)?)\s*(千伏|kV|KV|V)", zh[i:])
         if m:
-            pieces.append(f"{m.group(1)} kV")
+            pieces.append(f"{m.group(1)} {'V' if m.group(2) == 'V' else 'kV'}")
             i += m.end()
             continue
         w = next((w for w in words if zh.startswith(w, i)), None)

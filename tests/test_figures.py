@@ -357,7 +357,7 @@ def test_blind_alignment_reads_a_quote_across_a_wrapped_line(collection, tmp_pat
 
 
 # floors for the second blind set's development half (measured: see README "Measuring")
-BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.85, "year": 0.91, "period": 0.90}
+BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.87, "year": 0.91, "period": 0.90}
 
 
 def test_blind_figures_second_development_half(collection):
@@ -470,11 +470,20 @@ def test_a_change_against_the_year_before_has_that_baseline():
 
 
 # floors for the third blind set's development half (measured: see README "Measuring")
-BLIND3_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.88, "year": 0.90, "period": 0.93}
+BLIND3_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.90, "year": 0.90, "period": 0.93}
 
 
 def test_blind_figures_third_development_half(collection):
     assert_blind_floors(collection, "figures3-dev.jsonl", 85, BLIND3_FLOORS)
+
+
+# floors for the fourth blind set's development half, the validation half no rule was written against: its
+# aggregate only (measured: climatekg extraction --blind dev4)
+BLIND4_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.82, "year": 0.85, "period": 0.84}
+
+
+def test_blind_figures_fourth_development_half(collection):
+    assert_blind_floors(collection, "figures4-dev.jsonl", 85, BLIND4_FLOORS)
 
 
 # -- stable outcome ids -----------------------------------------------------------------------------------
@@ -530,3 +539,173 @@ def test_a_numeral_word_counts_a_thing_named_right_after_it():
     q = one("建成首三家碳中和工厂。")
     assert (q.value, q.counted_zh, q.counted_en) == (3, "碳中和工厂", "carbon-neutral factories")
     assert not [q for q in extract("从五个方面推动城市交通低碳化，建立三个机制。") if q.unit == "count"]
+
+
+def test_each_figure_of_a_list_measures_its_own_clause_s_subject():
+    # a list of changes: each clause names its own subject, the words of the one before do not reach it
+    qs = extract("仓库周转率提升15%，年度物流成本降低12%，巡检人员减少40%，产品破损率降低60%。")
+    assert [q.indicator for q in qs] == ["growth-rate", "cost-saving", "reduction-rate", "reduction-rate"]
+    # … nor do the words of the clause after it
+    assert one("单位产品能耗下降10%，碳排放强度降低20%。").indicator == "energy-saved"
+    assert one("每年减少碳排放约2万吨，能耗较传统厂房下降21%。", "%").indicator == "energy-saved"
+    # a clause that names only the change (增幅为…) measures what the clause before it names
+    assert one("截至2021年末，绿色贷款余额80亿元，增幅为25%。", "%").indicator == "financing"
+    assert one("园区每年发电量约50万度，约占园区总用电量的40%。", "%").indicator == "renewable-share"
+
+
+@pytest.mark.parametrize("text, indicator", [
+    ("储能产品出货量每年以35%的速度增长。", "growth-rate"),  # the pace of a change is no part of a whole
+    ("集团单位产品碳排放量降低10%。", "carbon-intensity"),  # emissions per unit are an intensity
+    ("楼道感应灯每天能省电80度。", "energy-saved"),
+])
+def test_what_a_change_or_a_rate_measures(text, indicator):
+    assert one(text).indicator == indicator
+
+
+@pytest.mark.parametrize("text, unit, indicator", [
+    ("某银行上半年实现净利润12亿元。", "CNY", "profit"),  # a profit is no saving
+    ("工厂全年优化运维成本150万元。", "CNY", "cost-saving"),  # 优化 a cost: a cut
+    ("我国造纸企业每年废水排放量超过5000万吨。", "t", "water"),  # wastewater is water, not a greenhouse gas
+    ("水厂减少碳排放0.8万tCO2e。", "t", "co2-reduction"),
+    ("商场在用电高峰时段降低了450度用电。", "kWh", "energy-saved"),  # the energy named after the amount cut
+    ("场站配置4台180kW的重卡充电桩。", "kW", "equipment-rating"),  # the power of a device named after it
+])
+def test_what_an_amount_measures_from_the_nouns_around_it(text, unit, indicator):
+    assert one(text, unit).indicator == indicator
+
+
+def test_indicator_vocabulary_reads_savings_and_wastewater():
+    assert classify_measure("降低用电量", "", "kWh") == "energy-saved"
+    assert classify_measure("每年废水排放量", "annual wastewater discharge", "t") == "water"
+
+
+@pytest.mark.parametrize("text, unit, year, baseline, period", [
+    # 跟<year>比: a baseline, not the year
+    ("单位产品水耗跟2015年比下降了约20%。", "%", None, 2015, "point"),
+    # the year of the goal a sentence serves dates none of its figures, nor makes them projections
+    ("为实现2060年碳中和的目标，集团联合30家高校成立创新联盟。", "count", None, None, "point"),
+    # a fiscal year printed with both years ends in the second
+    ("2020/2021财年，公司可再生能源使用比例提升至40%。", "%", 2021, None, "point"),
+    # the year in an award's name is not the year of the patents listed after it
+    ("公司荣获2020年度市级优秀设计奖，拥有实用新型专利5项。", "count", None, None, "point"),
+    # the start of a span is no year; its end dates the running total, not a state named before it
+    ("2座水厂2018年-2020年累计节约电费300万元。", "CNY", 2020, None, "cumulative"),
+    ("2座水厂2018年-2020年累计节约电费300万元。", "count", None, None, "point"),
+    # a past year in the figure's own clause: a result, whatever the clause before it aspires to
+    ("公司的愿景是成为行业领先企业，2021年营业收入达50亿元。", "CNY", 2021, None, "annual"),
+    ("公司计划扩大产能，2025年产能达到100万吨。", "t", 2025, None, "projected"),
+])
+def test_the_years_a_figure_refers_to_and_those_it_does_not(text, unit, year, baseline, period):
+    q = one(text, unit)
+    assert (q.year, q.baseline_year, q.period_kind) == (year, baseline, period)
+
+
+@pytest.mark.parametrize("text, unit, period", [
+    ("改造后风机年平均功率降至30kW。", "kW", "point"),  # a power is a state, whatever year it averages
+    ("新车间年节水率超过8%。", "%", "point"),  # a rate measured over a year is still a rate
+    ("风电年发电量占工厂年用电量的35%。", "%", "point"),
+    ("储能产品出货量每年以35%的速度增长。", "%", "annual"),  # a change each year
+    ("贷款余额同比增长20%。", "%", "annual"),  # a change over a year
+    ("组件年产能超20GW。", "kW", "annual"),  # a production capacity is an output per year
+])
+def test_a_state_is_no_yearly_figure(text, unit, period):
+    assert one(text, unit).period_kind == period
+
+
+def test_a_figure_said_again_measures_what_it_measured_first():
+    qs = extract("与常规做法相比，温室气体排放减少了25%（25%是根据测算工具的结果计算出来的）。")
+    assert [q.indicator for q in qs] == ["co2-reduction", "co2-reduction"]
+
+
+def test_a_level_reached_by_the_things_counted_is_a_share():
+    qs = extract("加入回收计划的商户由上一年的30%提升至50%。")
+    assert [q.indicator for q in qs] == ["share", "share"]
+
+
+@pytest.mark.parametrize("text, counted_zh, counted_en", [
+    ("厂区部署能源采集点位800个。", "能源采集点位", "energy metering points"),  # the verb is no part of the thing
+    ("公司在华东运营规模牧场12个。", "规模牧场", "large-scale farms"),
+    ("新建1500V直流换流站2台。", "1500V直流换流站", "1500 V converter stations"),  # a voltage class in volts
+])
+def test_the_counted_noun_stops_at_the_verb_before_it(text, counted_zh, counted_en):
+    q = one(text, "count")
+    assert (q.counted_zh, q.counted_en) == (counted_zh, counted_en)
+
+
+def test_each_part_listed_after_a_total_is_of_its_time():
+    qs = extract("三年累计减碳9万吨，其中一期减少碳排放5万吨，二期减少碳排放4万吨。")
+    from climatekg.graph.quantities import CaseFigure, _parts_of_totals
+
+    class Para:
+        text = "三年累计减碳9万吨，其中一期减少碳排放5万吨，二期减少碳排放4万吨。"
+
+    figs = _parts_of_totals([CaseFigure("results", 1, Para, q) for q in qs])
+    assert [f.quantity.period_kind for f in figs] == ["cumulative", "cumulative", "cumulative"]
+
+
+@pytest.mark.parametrize("text", ["2021年上半年，集团节约用电1200万度。", "2021年7月-9月草莓产量3万斤。"])
+def test_a_total_over_part_of_a_year_is_no_yearly_figure(text):
+    q = extract(text)[0]
+    assert (q.year, q.period_kind) == (2021, "cumulative")
+
+
+def test_a_running_total_dated_by_a_year_is_cumulative_where_the_case_says_so(collection):
+    # a case that gives one running total twice, once to a reporting date and once after a bare year
+    for case in collection.cases:
+        figs = case_figures(case)
+        totals = {(f.quantity.value, f.quantity.unit) for f in figs if f.quantity.period == "cumulative"}
+        for f in figs:
+            q = f.quantity
+            if q.period == "annual" and (q.value, q.unit) in totals and q.flow:
+                s0 = q.sentence[0]
+                assert "累计" not in f.paragraph.text[s0:q.start].split("，")[-1], (case.id, q.surface)
+
+
+@pytest.mark.parametrize("text, value, unit, indicator, counted_zh", [
+    ("改造后选用60T冷却塔。", 60, "t", None, None),  # a capital T is a tonne
+    ("机房配置一套800RT冷水机组。", 800, "RT", "cooling-capacity", None),  # heat removed, kept as printed
+    ("景区设置充电桩等服务设施15余处。", 15, "count", None, "服务设施"),
+    ("公益项目已提供约5万顿爱心午餐。", 50000, "count", None, "爱心午餐"),  # 顿 names the thing after it
+    ("全年设备巡检次数120+。", 120, "count", "count", "设备巡检次数"),  # the noun holds the measure word
+])
+def test_units_and_measure_words_of_figures_the_extractor_used_to_miss(text, value, unit, indicator, counted_zh):
+    q = one(text, unit)
+    assert (q.value, q.counted_zh) == (value, counted_zh)
+    assert indicator is None or q.indicator == indicator
+
+
+def test_a_refrigeration_ton_is_a_unit_with_both_labels():
+    assert unit_label("RT", "zh") == "冷吨" and unit_label("RT", "en") == "RT" and dimension("RT") != dimension("kW")
+
+
+@pytest.mark.parametrize("text", ["近两年，改造帮助车间能耗下降12%。", "通过空调改造，办公楼消减用电量25%。",
+                                  "数据中心改造后降低能耗40%。"])
+def test_energy_use_cut_by_a_percentage_is_energy_saved(text):
+    assert one(text, "%").indicator == "energy-saved"
+    assert one("园区能耗强度下降12%。", "%").indicator != "energy-saved"  # an intensity is no amount of energy
+
+
+def test_a_state_described_after_the_year_of_an_event_is_not_of_that_year():
+    from climatekg.graph.quantities import _paragraph_dated
+
+    text = "2020年，公司建成零碳园区。园区实现100%使用绿电。2022年，基地收获的水稻。其甲烷排放减少了20%。"
+    share, cut = [q for q in extract(text) if q.unit == "%"]
+    assert _paragraph_dated(text, share).year is None  # the share of a site built that year
+    assert _paragraph_dated(text, cut).year == 2022  # … but a change the paragraph reports for that year is
+
+
+def test_a_condition_of_counting_is_no_hypothesis_and_a_forecast_has_no_past_year():
+    q = one("若计入外购电力，则占总排放的55%。")
+    assert q.period_kind == "point"
+    q = one("电站2021年6月并网，装机1.2MW，预计年发电量为120万kWh。", "kWh")
+    assert (q.period_kind, q.year) == ("projected", None)  # the year the forecast was made is not its year
+    q = one("公司预计2025年光伏装机达到100兆瓦。", "kW")
+    assert (q.period_kind, q.year) == ("projected", 2025)
+
+
+@pytest.mark.parametrize("text, indicator", [
+    ("在厂区风电年发电量占全厂用电量的45%的基础上，工厂开展绿证交易。", "renewable-share"),  # 的基础上 is a frame
+    ("该省服务业贡献了全国12%的增加值。", "share"),
+])
+def test_a_percentage_in_a_frame_or_contributed_is_a_part_of_a_whole(text, indicator):
+    assert one(text, "%").indicator == indicator
