@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 from itertools import islice
 
-from ..sparql_text import PREFIX_MAP, Unrecognised, tokens
+from ..sparql_text import PREFIX_MAP, Unrecognised, token_list
 
 #: most triples one pattern of an inline query may match on its own
 SCAN_BOUND = 5000
@@ -368,7 +368,7 @@ class Bounded:
             return None
         try:
             text = canonical_query(query)
-            toks = list(tokens(text))
+            toks = token_list(text)
             info = analyse(text, toks)
             if info.from_graphs or info.form not in ("SELECT", "ASK", "CONSTRUCT"):
                 return None
