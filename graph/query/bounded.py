@@ -31,7 +31,10 @@ from __future__ import annotations
 import functools
 from itertools import islice
 
-from ..sparql_text import PREFIX_MAP, Unrecognised, token_list
+from ..sparql_text import PREFIX_MAP, QuerySyntaxError, Unrecognised, canonical_query, token_list
+from .errors import QueryRefused
+from .policy import analyse, check_policy
+from .worker import evaluate
 
 #: most triples one pattern of an inline query may match on its own
 SCAN_BOUND = 5000
@@ -361,9 +364,6 @@ class Bounded:
         self.answered = 0  # queries this lane answered (for tests)
 
     def answer(self, query: str, max_rows: int | None, forms=None, formats: dict | None = None) -> dict | None:
-        from .policy import QueryRefused, QuerySyntaxError, analyse, canonical_query, check_policy
-        from .worker import evaluate
-
         if not formats:
             return None
         try:
