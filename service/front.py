@@ -130,6 +130,7 @@ class _HeaderGuard:
             self._header_deadline = None
 
     def on_response_complete(self) -> None:
+        self.transport.flush()  # the whole response is written: it leaves now, not a turn of the loop later
         super().on_response_complete()
         if not self.transport.is_closing():
             self._arm()
@@ -230,7 +231,8 @@ class _CoalescingTransport:
     """A connection's transport whose writes within one step of the event loop go out as one write: uvicorn writes a
     response's head, body and end separately, and each write to a waiting client wakes it — on a busy machine a
     context switch each, while the client can do nothing with a head without its body. Everything else is the
-    transport's own; closing (or a half-close) sends what is pending first."""
+    transport's own; closing (or a half-close) sends what is pending first, and so does the end of a response
+(``flush``, from the protocol's ``on_response_complete``)."""
 
     __slots__ = ("_transport", "_loop", "_pending")
 
@@ -245,6 +247,11 @@ class _CoalescingTransport:
             self._loop.call_soon(self._flush)
         else:
             self._pending.append(data)
+
+    def flush(self) -> None:
+        """Send what is pending now (a response is complete: nothing more of it will come this step)."""
+        if self._pending is not None:
+            self._flush()
 
     def writelines(self, lines) -> None:
         for data in lines:

@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, request, url_for
-from werkzeug.datastructures import CombinedMultiDict, MIMEAccept, MultiDict
+from werkzeug.datastructures import CombinedMultiDict, MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from climatekg.graph.query import PREFIX_MAP, FormNotAcceptable
@@ -453,7 +453,7 @@ class ScopeRequest:
     method = "GET"
     mimetype = ""
 
-    def __init__(self, args: MultiDict, headers: dict[str, str], remote_addr: str | None):
+    def __init__(self, args: "_Params", headers: dict[str, str], remote_addr: str | None):
         self.args, self.headers, self.remote_addr = args, headers, remote_addr
 
     @classmethod
@@ -468,12 +468,29 @@ class ScopeRequest:
             key = name.decode("latin-1").lower().replace("_", "-")
             value = value.decode("latin-1")
             headers[key] = headers[key] + "," + value if key in headers else value
+        args: _Params = _Params()
+        for name, value in pairs:
+            args.setdefault(name, []).append(value)
         client = scope.get("client")
-        return cls(MultiDict(pairs), _Headers(headers), client[0] if client else None)
+        return cls(args, _Headers(headers), client[0] if client else None)
 
     @property
     def accept_encodings(self):
         return _accept_encodings(self.headers.get("Accept-Encoding"))
+
+
+class _Params(dict):
+    """Query-string parameters (name → its values, in order), read as ``plan`` reads werkzeug's MultiDict: ``get``
+    the first value, ``getlist`` all, ``in``."""
+
+    __slots__ = ()
+
+    def get(self, name: str, default=None):
+        values = dict.get(self, name)
+        return values[0] if values else default
+
+    def getlist(self, name: str) -> list[str]:
+        return list(dict.get(self, name, ()))
 
 
 class _Headers(dict):
