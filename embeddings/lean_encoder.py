@@ -9,9 +9,11 @@ exact (erf) GELU, mean pooling over the tokens, L2 normalisation — with
 numpy on the weights of ``model.safetensors`` mapped read-only from disk, so
 start-up is a fraction of a second and only the rows of the tables a text
 touches are ever read into memory. Tokenisation is the model's own
-``tokenizer.json`` through the ``tokenizers`` library (what the "fast"
-tokenizer of transformers runs), truncated at ``max_seq_length`` as
-sentence-transformers does. Each text is encoded on its own (no padding), so
+``tokenizer.json``: for a Unigram model (the XLM-R family, e5's) its normaliser and pre-tokeniser run in the
+``tokenizers`` library and the model's Viterbi search here, over a plain dictionary of the pieces
+(``UnigramTokenizer``: the same ids as the library, ~80 MB instead of the ~280 MB the library's byte trie of
+250k pieces keeps); any other tokenizer runs in the library whole (what the "fast" tokenizer of transformers
+runs). Texts are truncated at ``max_seq_length`` as sentence-transformers does. Each text is encoded on its own (no padding), so
 the result equals the padded batch's.
 
 It takes a model folder that sentence-transformers would load as
@@ -28,7 +30,9 @@ from __future__ import annotations
 
 import json
 import mmap
+import re
 import struct
+from array import array
 from pathlib import Path
 from typing import Sequence
 
@@ -91,6 +95,127 @@ class _Weights:
         return np.frombuffer(self._map, dtype=dtype, count=count, offset=self._start + begin).reshape(entry["shape"])
 
 
+class UnigramTokenizer:
+    """A ``tokenizer.json`` whose model is Unigram, without the library's trie: the added tokens are split off the
+    raw text, each piece between them is normalised and pre-tokenised by the file's own normaliser and
+    pre-tokeniser (the library's objects, built with a one-piece vocabulary), each word is cut by the Viterbi
+    search of the library's ``Unigram.encode_optimized`` — best total score over the pieces that start at each
+    character, a character no piece covers an ``<unk>`` scored ``min score − 10``, runs of those fused into one
+    — and the template's special tokens go around. ``ids`` gives what the library's
+    ``encode(text, add_special_tokens=True).ids`` gives (tests/test_encoder_service.py compares them)."""
+
+    UNK_PENALTY = 10.0
+
+    def __init__(self, doc: dict):
+        from tokenizers import Tokenizer
+
+        model = doc["model"]
+        self.piece_ids = {piece: i for i, (piece, _) in enumerate(model["vocab"])}
+        self.scores = array("d", (score for _, score in model["vocab"]))
+        self.unk_id = int(model["unk_id"])
+        self.unk_score = min(self.scores) - self.UNK_PENALTY
+        self.longest = max(len(piece) for piece in self.piece_ids)
+        self.added = {t["content"]: int(t["id"]) for t in doc.get("added_tokens") or ()}
+        self._split = re.compile("|".join(map(re.escape, sorted(self.added, key=len, reverse=True)))) \
+            if self.added else None
+        template = doc["post_processor"]["single"]
+        special = doc["post_processor"]["special_tokens"]
+        where = [i for i, step in enumerate(template) if "Sequence" in step][0]
+        self.before = [i for step in template[:where] for i in special[step["SpecialToken"]["id"]]["ids"]]
+        self.after = [i for step in template[where + 1:] for i in special[step["SpecialToken"]["id"]]["ids"]]
+        shell = dict(doc, model={"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0]]})
+        shell = Tokenizer.from_str(json.dumps(shell))
+        self.normalizer, self.pre_tokenizer = shell.normalizer, shell.pre_tokenizer
+
+    @classmethod
+    def supports(cls, doc: dict) -> bool:
+        """Whether ``doc`` (a parsed tokenizer.json) is one this class reproduces: a Unigram model without byte
+        fallback, added tokens matched on the raw text as whole strings, a single-sequence template."""
+        model, post = doc.get("model") or {}, doc.get("post_processor") or {}
+        return (model.get("type") == "Unigram" and not model.get("byte_fallback") and model.get("unk_id") is not None
+                and post.get("type") == "TemplateProcessing"
+                and sum("Sequence" in step for step in post.get("single", ())) == 1
+                and all(not (t.get("normalized") or t.get("lstrip") or t.get("rstrip") or t.get("single_word"))
+                        for t in doc.get("added_tokens") or ()))
+
+    def ids(self, text: str) -> list[int]:
+        out = list(self.before)
+        pos = 0
+        for m in (self._split.finditer(text) if self._split is not None else ()):
+            self._text_ids(text[pos:m.start()], out)
+            out.append(self.added[m.group()])
+            pos = m.end()
+        self._text_ids(text[pos:], out)
+        out += self.after
+        return out
+
+    def _text_ids(self, text: str, out: list[int]) -> None:
+        if not text:
+            return
+        for word, _ in self.pre_tokenizer.pre_tokenize_str(self.normalizer.normalize_str(text)):
+            self._word_ids(word, out)
+
+    def _word_ids(self, word: str, out: list[int]) -> None:
+        n, get, scores, longest = len(word), self.piece_ids.get, self.scores, self.longest
+        best = [0.0] * (n + 1)  # best score of a path ending at each character
+        start = [-1] * (n + 1)  # where the last piece of that path starts
+        piece = [0] * (n + 1)
+        for i in range(n):
+            base, single = best[i], False
+            for j in range(i + 1, min(n, i + longest) + 1):
+                k = get(word[i:j])
+                if k is None:
+                    continue
+                score = base + scores[k]
+                if start[j] < 0 or score > best[j]:
+                    best[j], start[j], piece[j] = score, i, k
+                single = single or j == i + 1
+            if not single:
+                score = base + self.unk_score
+                if start[i + 1] < 0 or score > best[i + 1]:
+                    best[i + 1], start[i + 1], piece[i + 1] = score, i, self.unk_id
+        found: list[str] = []
+        unknown: list[str] = []  # a run of <unk> pieces, fused into one (read backwards)
+        end = n
+        while end > 0:
+            begin = start[end]
+            if piece[end] == self.unk_id:
+                unknown.append(word[begin:end])
+            else:
+                if unknown:
+                    found.append("".join(reversed(unknown)))
+                    unknown = []
+                found.append(word[begin:end])
+            end = begin
+        if unknown:
+            found.append("".join(reversed(unknown)))
+        out.extend(get(s, self.unk_id) for s in reversed(found))
+
+
+class _LibraryTokenizer:
+    """The ``tokenizers`` library's own tokenizer, behind the ``ids`` of UnigramTokenizer."""
+
+    def __init__(self, path: Path):
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(path))
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+
+    def ids(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, add_special_tokens=True).ids
+
+
+def load_tokenizer(path: Path) -> "UnigramTokenizer | _LibraryTokenizer":
+    """The tokenizer of ``tokenizer.json`` at ``path``: UnigramTokenizer where it reproduces the library, else the
+    library's own. ``.ids(text)``: the ids with the special tokens, never truncated nor padded."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    if UnigramTokenizer.supports(doc):
+        return UnigramTokenizer(doc)
+    del doc
+    return _LibraryTokenizer(path)
+
+
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
     mean = x.mean(-1, keepdims=True)
     centred = x - mean
@@ -105,7 +230,6 @@ class LeanBertEncoder(PromptedEncoder):
                  passage_prompt: str = PASSAGE_PROMPT):
         super().__init__(query_prompt, passage_prompt)
         from scipy.special import erf
-        from tokenizers import Tokenizer
 
         folder = Path(folder)
         why = supported(folder)
@@ -119,9 +243,7 @@ class LeanBertEncoder(PromptedEncoder):
         self.max_tokens = int(st.get("max_seq_length") or config.get("max_position_embeddings", 512))
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.no_truncation()  # count_tokens counts every token; _ids truncates
+        self.tokenizer = load_tokenizer(folder / "tokenizer.json")  # never truncates: count_tokens counts all
 
         w = _Weights(folder / "model.safetensors")
         p = "bert." if "bert.embeddings.word_embeddings.weight" in w else ""
@@ -144,7 +266,7 @@ class LeanBertEncoder(PromptedEncoder):
         self._weights = w  # keeps the map open
 
     def _ids(self, text: str) -> list[int]:
-        ids = self.tokenizer.encode(text.strip(), add_special_tokens=True).ids  # sentence-transformers strips
+        ids = self.tokenizer.ids(text.strip())  # sentence-transformers strips
         if len(ids) > self.max_tokens:  # sentence-transformers: truncate the text, keep the closing token
             ids = ids[: self.max_tokens - 1] + ids[-1:]
         return ids
@@ -177,7 +299,7 @@ class LeanBertEncoder(PromptedEncoder):
 
     def _token_ids(self, text: str) -> list[int]:
         # as transformers' tokenizer call counts them: trailing whitespace makes no token
-        return self.tokenizer.encode(text.rstrip(), add_special_tokens=True).ids
+        return self.tokenizer.ids(text.rstrip())
 
 
 def lean_encoder(model: str, name: str | None = None) -> LeanBertEncoder | None:

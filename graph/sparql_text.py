@@ -174,3 +174,30 @@ def tokens(text: str):
         if kind != "ws" and kind != "comment":
             yield kind, m.group(), pos
         pos = m.end()
+
+
+def token_list(text: str) -> list[tuple[str, str, int]]:
+    """``list(tokens(text))``, built in one loop (no generator to resume per token: the policy check and the
+    inline lane lex every query)."""
+    out: list[tuple[str, str, int]] = []
+    append = out.append
+    pos, end = 0, len(text)
+    declaration = _PREFIX_DECL.match
+    while m := declaration(text, pos):
+        append(("word", m.group(1), m.start(1)))
+        append(("pname", m.group(2), m.start(2)))
+        append(("iri", m.group(3), m.start(3)))
+        pos = m.end()
+    match = _TOKEN.match
+    while pos < end:
+        m = match(text, pos)
+        if m is None:
+            raise Unrecognised(pos)
+        nxt = m.end()
+        if nxt == pos:
+            raise Unrecognised(pos)
+        kind = m.lastgroup
+        if kind != "ws" and kind != "comment":
+            append((kind, m.group(), pos))
+        pos = nxt
+    return out

@@ -130,6 +130,7 @@ class _HeaderGuard:
             self._header_deadline = None
 
     def on_response_complete(self) -> None:
+        self.transport.flush()  # the whole response is written: it leaves now, not a turn of the loop later
         super().on_response_complete()
         if not self.transport.is_closing():
             self._arm()
@@ -230,7 +231,8 @@ class _CoalescingTransport:
     """A connection's transport whose writes within one step of the event loop go out as one write: uvicorn writes a
     response's head, body and end separately, and each write to a waiting client wakes it — on a busy machine a
     context switch each, while the client can do nothing with a head without its body. Everything else is the
-    transport's own; closing (or a half-close) sends what is pending first."""
+    transport's own; closing (or a half-close) sends what is pending first, and so does the end of a response
+(``flush``, from the protocol's ``on_response_complete``)."""
 
     __slots__ = ("_transport", "_loop", "_pending")
 
@@ -245,6 +247,11 @@ class _CoalescingTransport:
             self._loop.call_soon(self._flush)
         else:
             self._pending.append(data)
+
+    def flush(self) -> None:
+        """Send what is pending now (a response is complete: nothing more of it will come this step)."""
+        if self._pending is not None:
+            self._flush()
 
     def writelines(self, lines) -> None:
         for data in lines:
@@ -330,13 +337,23 @@ class Front:
         if header_bytes > MAX_HEADER_BYTES:
             return await send_error(send, 431, "request_header_fields_too_large",
                                     f"the request headers are {header_bytes} bytes; the limit is {MAX_HEADER_BYTES}")
-        declared = _header(scope, b"content-length")
+        declared = chunked = None
+        for k, v in scope["headers"]:
+            if k == b"content-length":
+                declared = v.decode("latin-1").strip()
+            elif k == b"transfer-encoding":
+                chunked = v
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             return await send_error(send, 413, "payload_too_large",
                                     f"the body is {int(declared)} bytes; the limit is {self.max_body}")
         try:
-            async with asyncio.timeout(self.body_timeout):  # (a deadline, not a task per request as wait_for)
+            if declared is None and chunked is None:
+                # no body by HTTP/1.1 framing (neither length nor chunks): the server has the whole request
+                # already, so reading it cannot wait on the client and needs no deadline
                 body = await self._read_body(receive)
+            else:
+                async with asyncio.timeout(self.body_timeout):  # (a deadline, not a task per request as wait_for)
+                    body = await self._read_body(receive)
         except (asyncio.TimeoutError, TimeoutError):
             return await send_error(send, 408, "request_timeout",
                                     f"the request body did not arrive within {self.body_timeout:g} s")
@@ -384,16 +401,14 @@ class Front:
             body = b"".join(app_iter)
         finally:
             getattr(app_iter, "close", lambda: None)()
-        messages = [{"type": "http.response.start", "status": int(status.split(" ", 1)[0]),
-                     "headers": [(k.strip().encode("latin1").lower(), v.strip().encode("latin1")) for k, v in headers]},
-                    {"type": "http.response.body", "body": body}]
-        for message in messages:
-            try:
-                async with asyncio.timeout(self.send_timeout):
-                    await send(message)
-            except (asyncio.TimeoutError, TimeoutError):  # the response stays incomplete: uvicorn drops the connection
-                log.warning("a client read nothing of its response for %g s; connection dropped", self.send_timeout)
-                return
+        start = {"type": "http.response.start", "status": int(status.split(" ", 1)[0]),
+                 "headers": [(k.strip().encode("latin1").lower(), v.strip().encode("latin1")) for k, v in headers]}
+        try:  # the server waits only before a write, for a client that has not read what came before
+            async with asyncio.timeout(self.send_timeout):
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+        except (asyncio.TimeoutError, TimeoutError):  # the response stays incomplete: uvicorn drops the connection
+            log.warning("a client read nothing of its response for %g s; connection dropped", self.send_timeout)
 
     async def _made(self, mount: LazyMount):
         """The app of a lazy mount, made (and its lifespan started) by the first request that needs it."""
@@ -451,13 +466,6 @@ def _path_info(scope: Scope) -> str:
     """The path below the application's root (``root_path``), as the Flask app routes it."""
     path, root = scope["path"], scope.get("root_path", "")
     return path[len(root):] if root and path.startswith(root) else path
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for k, v in scope["headers"]:
-        if k == name:
-            return v.decode("latin-1").strip()
-    return None
 
 
 class _Writer:

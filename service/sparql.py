@@ -68,6 +68,7 @@ from climatekg.graph.query import PREFIX_MAP, FormNotAcceptable
 from climatekg.graph.query.formats import GRAPH_FORMS, RESULT_FORMS
 
 from .errors import BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
+from .params import query_pairs
 from .resources import get_sparql
 from .sparql_service import SparqlService
 
@@ -373,9 +374,7 @@ def native_route(flask_app):
     from a2wsgi.wsgi import build_environ
 
     from .errors import error_response
-    from .params import reject_bad_encoding
-
-    from .params import check_request
+    from .params import check_request, reject_bad_encoding
     from .ui.assets import compress
 
     if "sparql" not in flask_app.blueprints:
@@ -405,15 +404,19 @@ def native_route(flask_app):
         return svc_holder[0]
 
     async def route(scope, body: bytes):
-        if scope["method"] not in ("GET", "POST"):
+        method = scope["method"]
+        if method not in ("GET", "POST"):
             return None
-        environ = build_environ(scope, io.BytesIO(body))
-        req = request_class(environ)
-        for name, value in limits.items():
-            if value is not None:
-                setattr(req, name, value)
+        req = ScopeRequest.of(scope, body) if plain_response else None
+        environ = None
         try:
-            reject_bad_encoding(req)
+            if req is None:  # the general way: werkzeug's request (POST, or a query string to refuse)
+                environ = build_environ(scope, io.BytesIO(body))
+                req = request_class(environ)
+                for name, value in limits.items():
+                    if value is not None:
+                        setattr(req, name, value)
+                reject_bad_encoding(req)
             svc = svc_holder[0] if svc_holder else await asyncio.to_thread(service)
             p = plan(svc, req)
             if p.query is None:
@@ -427,12 +430,82 @@ def native_route(flask_app):
             resp = answer(p, result, response_class)
         except Exception as e:  # noqa: BLE001 - answered as the Flask app's handlers answer it
             resp = error_response(flask_app, e)
+        if environ is None:  # an error of a request read from the scope: finished as the general way does
+            environ = build_environ(scope, io.BytesIO(body))
+            req = request_class(environ)
         resp = finish(resp, req)
         if compress is not None:
             resp = compress(resp, req)
         return resp.get_wsgi_response(environ)
 
     return route
+
+
+class ScopeRequest:
+    """What ``plan`` and ``wsgi_answer`` read of a request (``method``, ``mimetype``, ``args``, ``headers.get``,
+    ``remote_addr``, ``accept_encodings``), read straight from the ASGI scope for a GET with a plain query string —
+    the common case of the native route, without building a WSGI environ and a werkzeug request (whose query
+    string parsing and the separate encoding check cost more than a cheap query's evaluation). ``of`` gives None
+    for anything else (a body, a query string that is not ASCII, not UTF-8 once decoded, or holds NUL): werkzeug's
+    request reads it then, and refuses what is to be refused, as for every route."""
+
+    __slots__ = ("args", "headers", "remote_addr")
+    method = "GET"
+    mimetype = ""
+
+    def __init__(self, args: "_Params", headers: dict[str, str], remote_addr: str | None):
+        self.args, self.headers, self.remote_addr = args, headers, remote_addr
+
+    @classmethod
+    def of(cls, scope, body: bytes) -> "ScopeRequest | None":
+        if scope["method"] != "GET" or body:
+            return None
+        pairs = query_pairs(scope["query_string"])
+        if pairs is None:
+            return None
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:  # as the WSGI environ has them: repeated headers joined by ","
+            key = name.decode("latin-1").lower().replace("_", "-")
+            value = value.decode("latin-1")
+            headers[key] = headers[key] + "," + value if key in headers else value
+        args: _Params = _Params()
+        for name, value in pairs:
+            args.setdefault(name, []).append(value)
+        client = scope.get("client")
+        return cls(args, _Headers(headers), client[0] if client else None)
+
+    @property
+    def accept_encodings(self):
+        return _accept_encodings(self.headers.get("Accept-Encoding"))
+
+
+class _Params(dict):
+    """Query-string parameters (name → its values, in order), read as ``plan`` reads werkzeug's MultiDict: ``get``
+    the first value, ``getlist`` all, ``in``."""
+
+    __slots__ = ()
+
+    def get(self, name: str, default=None):
+        values = dict.get(self, name)
+        return values[0] if values else default
+
+    def getlist(self, name: str) -> list[str]:
+        return list(dict.get(self, name, ()))
+
+
+class _Headers(dict):
+    """Request headers by lower-case name (``_`` read as ``-``, as in a WSGI environ), read case-insensitively (as
+    werkzeug's ``headers.get``)."""
+
+    __slots__ = ()
+
+    def get(self, name: str, default=None):
+        return dict.get(self, name.lower(), default)
+
+
+@functools.lru_cache(maxsize=64)
+def _accept_encodings(header: str | None):
+    return parse_accept_header(header)
 
 
 def wsgi_answer(plan_: Plan, result: dict, req, gzip_when_asked: bool):

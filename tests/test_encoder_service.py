@@ -76,6 +76,37 @@ def test_the_numpy_forward_pass_equals_sentence_transformers(built_settings, sea
     assert [lean.count_tokens(t) for t in texts] == [reference.count_tokens(t) for t in texts]
 
 
+def test_the_unigram_tokenizer_gives_the_librarys_ids(built_settings):
+    """The embedding process cuts words with its own Viterbi search over a dictionary of the pieces (a fraction of
+    the library's memory): the same ids as the tokenizers library on the collection's sentences, added tokens
+    in the text, width and compatibility forms the normaliser rewrites, runs of unknown characters, random
+    mixtures of scripts."""
+    import json
+    import random
+
+    from tokenizers import Tokenizer
+
+    from climatekg.embeddings.encoder import resolve_model
+    from climatekg.embeddings.lean_encoder import UnigramTokenizer, load_tokenizer
+
+    path = Path(resolve_model(built_settings)[0]) / "tokenizer.json"
+    ours = load_tokenizer(path)
+    assert isinstance(ours, UnigramTokenizer)
+    library = Tokenizer.from_file(str(path))
+    library.no_padding()
+    library.no_truncation()
+    lines = (Path(built_settings.build_dir) / "index" / "sentences.jsonl").read_text(encoding="utf-8").splitlines()
+    texts = [json.loads(line)["text"] for line in lines[::7]]
+    texts += ["", " ", "  a  b  ", "<s>", "x<s>y", "</s><pad><unk><mask>", "a <mask> b", "Ｈｅｌｌｏ　ｗｏｒｌｄ",
+              "邛崃工厂", "𠀀𠀁𠀂 test", "e\u0301", "\t\n tab", "ﬁ ①②③ Ⅻ", "😀😃", "\x00\x01", "a" * 600, "İstanbul ß",
+              "\u200b zero width", "query: 光伏"]
+    rnd = random.Random(5)
+    alphabet = [chr(c) for c in [*range(32, 127), *range(0x4E00, 0x4E40), 0x3000, 0xFF01, 0xFF21, 0x1F600, 0x200D,
+                                 0x0301, 0x20000, 0xE000, 0x2028, 0x85, 0xA0]]
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 40))) for _ in range(500)]
+    assert [ours.ids(t) for t in texts] == [library.encode(t, add_special_tokens=True).ids for t in texts]
+
+
 def test_a_model_the_numpy_pass_cannot_run_is_left_to_sentence_transformers(tmp_path):
     import json
 

@@ -226,3 +226,19 @@ def test_the_query_text_of_the_benchmarks_is_bounded_with_its_prefixes(stats):
     assert _bound(PREFIXES + "SELECT ?title WHERE { case:case-07 dcterms:title ?title }", stats) is not None
     declared = "PREFIX c: <https://w3id.org/climatekg/id/case/>\nSELECT * WHERE { c:case-07 ?p ?o }"
     assert _bound(declared, stats) == _bound("SELECT * WHERE { case:case-07 ?p ?o }", stats)
+
+
+def test_the_engine_gets_only_the_predeclared_prefixes_a_query_leaves_undeclared(store):
+    """The engine is handed the predeclared prefixes a query uses without declaring them, and nothing when it
+    declares what it uses: a query's own declaration of a predeclared name still wins, a predeclared name it
+    leaves undeclared still works."""
+    from climatekg.graph.query.policy import checked
+    from climatekg.graph.query.worker import answer, engine_prefixes
+
+    own = "PREFIX ckg: <http://example.org/none#>\nASK { ?c a ckg:Case }"
+    mixed = "PREFIX dcterms: <http://purl.org/dc/terms/>\nASK { ?c a ckg:Case ; dcterms:title ?t }"
+    assert engine_prefixes(store.prefix_map, checked(own)[1]) is None
+    assert engine_prefixes(store.prefix_map, checked(mixed)[1]) == {"ckg": store.prefix_map["ckg"]}
+    assert answer(store, own)[0]["boolean"] is False  # its own ckg:, not the predeclared one
+    assert answer(store, mixed)[0]["boolean"] is True
+    assert answer(store, "ASK { ?c a ckg:Case }")[0]["boolean"] is True

@@ -31,7 +31,10 @@ from __future__ import annotations
 import functools
 from itertools import islice
 
-from ..sparql_text import PREFIX_MAP, Unrecognised, tokens
+from ..sparql_text import PREFIX_MAP, QuerySyntaxError, Unrecognised, canonical_query, token_list
+from .errors import QueryRefused
+from .policy import analyse, check_policy
+from .worker import evaluate
 
 #: most triples one pattern of an inline query may match on its own
 SCAN_BOUND = 5000
@@ -361,14 +364,11 @@ class Bounded:
         self.answered = 0  # queries this lane answered (for tests)
 
     def answer(self, query: str, max_rows: int | None, forms=None, formats: dict | None = None) -> dict | None:
-        from .policy import QueryRefused, QuerySyntaxError, analyse, canonical_query, check_policy
-        from .worker import evaluate
-
         if not formats:
             return None
         try:
             text = canonical_query(query)
-            toks = list(tokens(text))
+            toks = token_list(text)
             info = analyse(text, toks)
             if info.from_graphs or info.form not in ("SELECT", "ASK", "CONSTRUCT"):
                 return None

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from ..sparql_text import (FORMS, PREFIX_MAP, PREFIXES, QuerySyntaxError, Unrecognised, canonical_query,  # noqa: F401
-                           prefix_map, tokens)
+                           prefix_map, token_list, tokens)
 from .errors import QueryRefused
 
 
@@ -75,7 +75,7 @@ def analyse(text: str, toks: list | None = None) -> QueryInfo:
     them); raises QueryRefused for SPARQL Update, or Unrecognised when the tokens do not read as a query's
     outline (the thorough check decides then)."""
     if toks is None:
-        toks = list(tokens(text))
+        toks = token_list(text)
     i, n = 0, len(toks)
     base, declared = None, {}
     while i < n:  # the prologue
