@@ -388,3 +388,17 @@ def test_the_writes_of_one_loop_step_leave_as_one_and_closing_sends_them_first()
         assert t.get_extra_info("peername") == ("127.0.0.1", 1234)  # everything else is the transport's
 
     asyncio.run(main())
+
+
+def test_unescaped_or_broken_bytes_in_the_target_are_json_400s_not_500s(server):
+    """A target with raw non-ASCII bytes is no HTTP (RFC 9112: the target is ASCII): the parser refuses it in the
+    one JSON error shape; percent-encoded bytes that are no UTF-8 are a 400 too, on the native /sparql route and
+    on the Flask routes alike, while the same words percent-encoded are answered."""
+    head = b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    q = urllib.parse.quote("SELECT (COUNT(*) AS ?n) WHERE { ?s a ?o }")
+    for target in (b"/api/search?q=" + "光伏发电".encode(), b"/sparql?query=" + q.encode() + b"&x=" + "值".encode(),
+                   b"/api/search?q=%FF%FE", b"/sparql?query=" + q.encode() + b"%20%C3"):
+        code, err = json_error(raw(server, b"GET " + target + head))
+        assert code == 400 and err["code"] == "bad_request", (target, err)
+    assert raw(server, b"GET /api/search?q=" + urllib.parse.quote("光伏发电").encode() + head).startswith(b"HTTP/1.1 200")
+    assert raw(server, b"GET /sparql?query=" + q.encode() + head).startswith(b"HTTP/1.1 200")
