@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from climatekg.ask.intents import parse
+from climatekg.ask.sweep import narrower
 
 
 def analysed(answerer, text):
@@ -79,3 +80,30 @@ def test_an_organisation_named_in_the_answer_is_followed_to_its_other_cases(answ
 def test_no_relation_is_followed_when_the_question_asks_nothing_further(answerer):
     res = answerer.ask("国舜集团的近零能耗建筑是谁认定的？")
     assert res["intent"] == "extractive" and cited(res) == ["case-08"]
+
+
+@pytest.mark.parametrize("question, cases, words", [
+    ("哪些案例用了智能排产？", ["case-12"], "智能排产"),
+    ("Which cases run a lighthouse factory?", ["case-09", "case-12"], "灯塔工厂"),
+])
+def test_a_list_of_something_narrower_than_a_technology_is_read_from_the_text(answerer, question, cases, words):
+    # the words link a broad technology (smart manufacturing, in five cases) through an alternative label: the cases
+    # whose text writes them answer, each with the sentence that does, and the query says so
+    res = answerer.ask(question)
+    assert res["intent"] == "list" and [c["case_id"] for c in res["cases"]] == cases
+    assert "VALUES ?id" in res["sparql"] and words in res["sparql"] and "usesTechnology" not in res["sparql"]
+    assert cited(res) == cases and all(words in c["quote"].replace(" ", "") for c in res["citations"])
+
+
+@pytest.mark.parametrize("question", ["哪些案例用了光伏？", "Which cases use photovoltaics?"])
+def test_a_technology_named_by_its_own_name_stays_the_graphs(answerer, question):
+    res = answerer.ask(question)
+    assert res["intent"] == "list" and "usesTechnology" in res["sparql"] and "VALUES ?id" not in res["sparql"]
+
+
+@pytest.mark.parametrize("forms, zh, kept", [
+    (["新能源车", "电动汽车"], "新能源汽车", []),  # synonyms: they end as the preferred label does (车)
+    (["太阳能路灯", "光伏组件"], "光伏", ["太阳能路灯", "光伏组件"]),  # other things: a street lamp, a module
+])
+def test_narrower_forms_are_those_with_another_head(forms, zh, kept):
+    assert narrower(forms, {"zh": zh}) == kept
