@@ -24,9 +24,11 @@ from climatekg.graph.quantities import parse_amount
 
 from .glossary import Glossary
 from .glossary import default_path as glossary_path
+from .hops import follow_bridge, follow_property
 from .intents import FOUNDED, Question, parse
 from .lexicon import Lexicon
 from .select import Selector, format_value, load_graph_facts
+from .sweep import narrower_in_text
 
 SELECT_HEAD = """SELECT DISTINCT ?id ?title_zh ?title_en{extra} WHERE {{
   ?case ckg:caseId ?id ; dcterms:title ?title_zh, ?title_en .
@@ -153,8 +155,9 @@ class Answerer:
         return Rows.of(self.run(sparql))
 
     # -- entry point ---------------------------------------------------------------
-    def ask(self, text: "str | Query") -> dict:
-        """Answer a question (a text, or a Query the search engine has analysed)."""
+    def ask(self, text: "str | Query", hops: int = 1) -> dict:
+        """Answer a question (a text, or a Query the search engine has analysed); ``hops``: how many relations it may
+        follow to another organisation (``hops.py``)."""
         query = self.engine.analyse(text, "question")
         q = parse(query, self.lexicon)
         q.query = query
@@ -165,7 +168,12 @@ class Answerer:
             unknown = self.unknown_nouns(q.text, q.mentions)
         if unknown:
             return self._refuse(q, unknown)
-        if q.comparative and len(q.named_cases) >= 2 and q.kind in (None, "superlative", "compare", "report", "list", "oldest"):
+        if hops and q.kind is None and q.orgs and q.prop is not None:
+            res = follow_property(self, q)  # "<company>'s shareholder … <a fact>": the fact of the shareholder
+            if res is not None:
+                return res
+        if q.comparative and len(q.named_cases) >= 2 and q.kind in (None, "superlative", "compare", "report", "list", "oldest") \
+                and not q.within:
             res = self.compare_named(q)
             if res is not None:
                 return res
@@ -173,7 +181,8 @@ class Answerer:
             res = self.structured(q)
             if res is not None:
                 return res
-        return self.extractive(q)
+        res = self.extractive(q)
+        return follow_bridge(self, q, res) if hops else res
 
     # -- "is it in the collection?" -------------------------------------------------
     def _known_zh(self, word: str) -> bool:
@@ -373,6 +382,9 @@ class Answerer:
         body, extra, order = [], "", "?id"
         if q.within:  # a comparison among the cases the question names
             body.append("  VALUES ?id { " + " ".join(f'"{c}"' for c in q.within) + " }")
+        if q.text_cases:  # the cases whose text writes what the question names more narrowly than a technology
+            body.append("  # the cases whose text writes " + ", ".join(f"“{f}”" for f in q.text_forms) + "\n"
+                        "  VALUES ?id { " + " ".join(f'"{c}"' for c in q.text_cases) + " }")
         patterns = {
             "technology": "?case ckg:usesTechnology/skos:broader* <{iri}> .",
             # the project's site, rolled up through the gazetteer (a city site is in its province); a question that
@@ -386,7 +398,7 @@ class Answerer:
         }
         keep = {id(e) for e in q.technologies + q.places + q.sections + q.orgs + q.awards + q.standards}
         groups = [(k, [e for e in g if id(e) in keep]) for k, g in q.groups]
-        groups = [(k, g) for k, g in groups if g]
+        groups = [(k, g) for k, g in groups if g and not (k == "org" and q.within)]  # the named companies are `within`
         # a technology and a narrower one ("PV" and "rooftop PV"): the narrower says more
         narrower_of = {e["id"]: self.engine.narrower(e["id"]) for k, g in groups if k == "technology" for e in g}
         mentioned = set(narrower_of)
@@ -518,6 +530,11 @@ class Answerer:
             return self.property(q)
         if q.kind == "facet":
             return self.facet(q)
+        swept = narrower_in_text(self, q) if q.kind in ("list", "count") and not q.node_class else None
+        if swept is not None:  # "solar street lights", not every solar case: the cases whose text writes it
+            forms, evidence = swept
+            q = dataclasses.replace(q, technologies=[], groups=[g for g in q.groups if g[0] != "technology"],
+                                    text_cases=list(evidence), text_forms=forms)
         sparql, _ = self.build_sparql(q)
         res = self.query(sparql)
         rows = res.dicts()
@@ -538,12 +555,22 @@ class Answerer:
                         or any(m.entity["kind"] == "org" for m in q.mentions)):
             return None  # the graph has no such figure, or nothing about the company it names: try the text
         answer = self._structured_text(q, rows, ids)
+        unstated = [c for c in q.within if c not in ids] if q.kind == "oldest" else []
+        if unstated:  # a named company whose founding the graph lacks: said, not dropped
+            names = ("、" if q.lang == "zh" else "; ").join(self._name(c, q.lang) for c in unstated)
+            answer += f"未写明成立时间：{names}。" if q.lang == "zh" else f" Founding not stated: {names}."
+            ids += unstated
         if mentioned_only and ids:
             where = "、".join(p["zh"] for p in q.places) if q.lang == "zh" else ", ".join(p["en"] for p in q.places)
             answer = (f"没有项目地点在{where}的案例；提到{where}的案例：" if q.lang == "zh" else
                       f"No case has a project site in {where}; cases that mention it: ") + answer
+        citations = self._citations(q, rows, ids)
+        if swept is not None:  # each case with the sentence that writes it, marked as read from the text
+            citations = [self._cite_sentence(swept[1][c]) for c in ids if c in swept[1]][:10]
+            said = "、".join(swept[0]) if q.lang == "zh" else ", ".join(swept[0])
+            answer += f"（据原文中的“{said}”）" if q.lang == "zh" else f" (found in the text: {said})"
         out = {"query": q.text, "lang": q.lang, "answered": True, "answer": answer,
-               "cases": [self._case_ref(c) for c in ids], "citations": self._citations(q, rows, ids),
+               "cases": [self._case_ref(c) for c in ids], "citations": citations,
                "sparql": sparql, "rows": res.table(), "intent": q.kind}
         if q.kind in ("compare", "superlative", "report"):
             out["figures"] = self._figures(q, rows)

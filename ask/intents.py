@@ -51,10 +51,13 @@ MAKERS_ZH = r"制造企业|制造商|生产企业|生产商|平台|运营商|服
 ORDINALS = {"二": 2, "三": 3, "四": 4, "五": 5, "2": 2, "3": 3, "4": 4, "5": 5, "second": 2, "third": 3, "fourth": 4,
             "fifth": 5, "two": 2, "three": 3, "four": 4, "five": 5}
 ORDINAL = r"第\s*([二三四五2-5])|前\s*([二三四五2-5])|\b(second|third|fourth|fifth)\b|\btop\s*(\d+|two|three|four|five)\b"
+ORDER = r"顺序|先后|排序|排列|in (the )?order|order of|chronological|sequence|first to last|earliest first|oldest first|\bfirst\b|更早|谁早"
+# "which companies / cases …" (not "which company's …", a name)
+LIST_OF_CASES = r"哪些(企业|公司|案例|项目|机构)|哪几(家|个)|which (of the )?(cases|companies|firms|projects)|what (cases|companies|firms)|list the"
 COMPARATIVE = r"谁(的)?.{0,12}更|哪(个|家|一家).{0,12}更|更(大|多|高|早|长|低|少)|比较|相比|对比|\b(bigger|larger|higher|more|less|" \
               r"lower|smaller|earlier|older)\b|which of the (two|three)|compare|\brank\b"
 
-FOUNDED = r"成立|创立|创建|创办|始建|建立于|founded|established|set up|incorporated|created"
+FOUNDED = r"成立|创立|创建|创办|始建|建立于|founded|founding|foundation|established|set up|incorporated|created"
 LISTED = r"上市|股票代码|证券代码|listed|listing|stock code|ticker|ipo|stock exchange"
 ANNUAL = r"每年|年均|一年|年减排|年发电|per year|a year|annual|annually|yearly|each year"
 CUMULATIVE = r"累计|累积|总共|cumulative|in total|so far|to date"
@@ -114,6 +117,8 @@ class Question:
     node_keys: list = field(default_factory=list)  # groups of Chinese words (alternatives) its label may contain
     node_year: int | None = None  # a year of it (a target year, the year of an award)
     place_mentions: bool = False  # a place constraint on any place the text mentions, not the project's site
+    text_cases: list = field(default_factory=list)  # cases whose text writes what the question names narrowly (sweep.py)
+    text_forms: list = field(default_factory=list)  # … and the words written
 
     @property
     def named_cases(self) -> list[str]:
@@ -245,10 +250,17 @@ def parse(query, lexicon) -> Question:
     if is_count and q.named_cases and not _has(r"案例|企业|公司|银行|机构|\b(cases|companies|firms|banks)\b", unnamed):
         is_count = False  # "<named company>向多少个<things>…": a figure of the company the question names, not a count of cases
     is_list = _has(LIST, low) or (_has(ONE_OF, low) and q.answer_type == "text")
-    if any(m.entity["kind"] == "org" for m in mentions) and q.answer_type in ("organisation", "place", "date"):
-        is_list = False  # "X 和哪些单位一起…": names of X's partners, not a list of cases
+    if any(m.entity["kind"] == "org" for m in mentions) and q.answer_type in ("organisation", "place", "date") and \
+            not (q.orgs and not q.named_cases and _has(LIST_OF_CASES, low)):
+        # "X 和哪些单位一起…": names of X's partners, not a list of cases — but "which companies work with <an
+        # organisation that has no case of its own>" lists the cases linked to it
+        is_list = False
     if _has(FOUNDED, low) and (is_list or is_count) and year and not q.orgs:
         q.kind, q.target, q.founded_year = ("count" if is_count else "list"), "companies", int(year.group(0))
+        return q
+    if _has(FOUNDED, low) and len(q.named_cases) >= 2 and (_has(OLDEST, low) or q.comparative or _has(ORDER, low)):
+        # "which of A, B and C was founded first", "put them in order of founding": the named companies by founding date
+        q.kind, q.target, q.top_n, q.within = "oldest", "companies", 0, list(q.named_cases)
         return q
     founded_asked = _has(FOUNDED, low) and q.answer_type in ("date", "text")  # "which body did X set up … with" asks a name
     if q.orgs and (founded_asked or _has(LISTED, low)) and not is_count and not _has(r"哪些|which (cases|companies)", low):
