@@ -943,6 +943,16 @@ ORDER BY ?value ?id"""
                 "part_zh": PART_ZH[r["part"]], "part_en": PART_EN[r["part"]], "start_line": r["start_line"],
                 "end_line": r["end_line"], "quote": r["text"]}
 
+    @staticmethod
+    def describes(text: str, m) -> bool:
+        """Does the question name ``m`` only to describe another organisation, its subject ("与X合作的企业…",
+        "拿到X认证的企业", "the company that partnered with X")?"""
+        after = re.split(r"[，,。？?；;]", text[m.end:])[0]
+        if re.search(r"的(?:那家|那个|这家)?(?:企业|公司|机构|协会|集团|单位|银行|平台)", after):
+            return True
+        return re.search(r"\b(?:company|companies|firm|organi[sz]ation|group|bank|association|partner)\s+(?:that|which|who|whose)\b",
+                         text[:m.start], re.I) is not None
+
     def extractive(self, q: Question) -> dict:
         res = self.engine.search(q.query, k=5)
         results = res["results"]
@@ -958,7 +968,8 @@ ORDER BY ?value ?id"""
         own = [cid for m in q.mentions if m.entity["kind"] == "org" for cid, n in m.entity["cases"].items() if n >= 10]
         # an organisation the question names that has no case of its own (a partner, a customer, a company the text
         # names in passing): only a sentence that names it can state something about it
-        passing = [] if own else [m.entity for m in q.mentions if m.entity["kind"] == "org"]
+        # (unless the question only describes its subject by it: "与X合作的企业", "the company that X certified")
+        passing = [] if own else [m.entity for m in q.mentions if m.entity["kind"] == "org" and not self.describes(q.text, m)]
         if own:
             top_ids = [c for c in top_ids if c in own] or list(dict.fromkeys(own))[:3]
         elif passing:

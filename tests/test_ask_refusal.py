@@ -54,3 +54,14 @@ def test_a_sentence_naming_the_organisation_answers(answerer, question, answer):
     res = answerer.ask(question)
     assert res["answered"] and answer in res["answer"]
     assert any(x in res["citations"][0]["quote"] for x in ("LanzaTech", "SGS"))
+
+
+@pytest.mark.parametrize("question, org, described", [
+    ("与LanzaTech合作开发包装材料的企业每年减排多少？", "LanzaTech", True),
+    ("The company that partnered with LanzaTech cut how much carbon?", "LanzaTech", True),
+    ("LanzaTech每年减排多少？", "LanzaTech", False),
+    ("How much carbon did LanzaTech capture?", "LanzaTech", False),
+])
+def test_an_organisation_that_only_describes_the_subject(answerer, question, org, described):
+    m = next(m for m in answerer.engine.analyse(question, "question").mentions if m.label == org)
+    assert answerer.describes(question, m) is described
