@@ -1052,11 +1052,67 @@ ORDER BY ?value ?id"""
             names = [f"{a} = {b}" for a, b in (fact.names if fact is not None else []) if a != b and b]
             answer = (f"{lead}Source: the {c['company_en']} case ({cid}, {PART_EN[sent['part']]}, lines {lines}), "
                       f"in Chinese: “{sent['text']}”" + (f" (names: {'; '.join(dict.fromkeys(names))})" if names else ""))
+        citations = [self._cite_sentence(sent)]
+        for extra in self.further_asks(q, top_ids, prior, subject, best, ranked):
+            r, f = extra.row, extra.fact
+            lines = f"{r['start_line']}–{r['end_line']}" if r["end_line"] != r["start_line"] else str(r["start_line"])
+            if q.lang == "zh":
+                answer += f"；{f.zh + '，' if f is not None and f.zh else ''}见第{lines}行：“{r['text']}”"
+            else:
+                answer += f"; {f.en + ', ' if f is not None and f.en else ''}lines {lines}: “{r['text']}”"
+            citations.append(self._cite_sentence(r))
         ordered = [cid] + [r["case_id"] for r in results if r["case_id"] != cid]
         return {"query": q.text, "lang": q.lang, "answered": True, "answer": answer,
                 "fact": {"kind": fact.kind, "zh": fact.zh, "en": fact.en} if fact is not None and fact.zh else None,
                 "cases": [self._case_ref(x) for x in ordered[:5]],
-                "citations": [self._cite_sentence(sent)], "sparql": None, "rows": None, "intent": "extractive"}
+                "citations": citations, "sparql": None, "rows": None, "intent": "extractive"}
+
+    def further_asks(self, q: Question, case_ids, prior, subject, best, ranked) -> list:
+        """The other sentences a question asking for several facts needs: one per further question word ("投入多少，
+        多久回本"; "how much … and how many …"), each ranked with the question's other asks blanked out; and for
+        "各/分别/each/respectively" the neighbouring sentences of the same case that state a figure of the same
+        kind as the one read (the parallel items of a list)."""
+        from .select import AMOUNT, DATE, answer_type
+
+        out, seen = [], {best.row["text"]}
+        asks = [m for m in re.finditer(r"多少|多大|多高|多长|多久|多远|几(?=[个台座项次年家辆])|哪一?年|何时|什么时候|"
+                                       r"\bhow (?:much|many|long|large|big|high)\b|\bwhen\b|\bwhat year\b", q.text, re.I)]
+        spans = []  # each ask's own part of the question: from the mark before it to the mark after it
+        for prev, m in zip(asks, asks[1:]):
+            gap = q.text[prev.end():m.start()]
+            cut = max((gap.rfind(c) for c in ("，", ",", "、", "；", ";", "？", "?", "和", "及", " and ")), default=-1)
+            if cut >= 0:
+                if not spans:
+                    spans.append((0, prev.end() + cut))  # the first ask, with the question's subject before it
+                spans.append((prev.end() + cut, m.end()))
+        for a, b in spans:
+            nxt = re.search(r"[，,、；;？?]", q.text[b:])
+            b = b + nxt.start() if nxt else len(q.text)
+            # the further ask alone, the names the question gives its subject kept (same length: spans stay valid)
+            keep = [(x.start, x.end) for x in q.mentions] + [(a, b)]
+            sub = "".join(ch if any(s <= i < e for s, e in keep) else " " for i, ch in enumerate(q.text))
+            part = q.text[a:b]
+            kind = answer_type(part)
+            kind = "quantity" if kind == "text" and AMOUNT.search(part) else kind
+            kind = "date" if DATE.search(part) else kind
+            query = dataclasses.replace(q.query, text=sub, _vector=q.query.vector)
+            got = self.selector.rank(query, case_ids, kind, None, None, prior, subject)
+            pick = next((x for x in got if (kind == "text" or x.type_ok) and not x.year_conflict), None)
+            if pick is not None and pick.row["text"] not in seen:
+                seen.add(pick.row["text"])
+                out.append(pick)
+        if re.search(r"各(?:是|为|自|有)?多少|分别|各.{0,4}多少|\beach\b|\brespectively\b|\bapiece\b", q.text, re.I) and \
+                best.fact is not None and best.fact.kind == "quantity":
+            unit = lambda x: {qn.unit for qn in self.selector.quantities(x.row["text"])}  # noqa: E731
+            want = unit(best)
+            for x in ranked:
+                r = x.row
+                if len(out) >= 4 or r["text"] in seen or r["case_id"] != best.row["case_id"]:
+                    continue
+                if abs(r["start_line"] - best.row["start_line"]) <= 8 and x.type_ok and unit(x) & want:
+                    seen.add(r["text"])
+                    out.append(x)
+        return out
 
     def _max_dense(self, q: Question) -> float:
         chunk, _ = self.engine.dense_scores(q.query.vector)

@@ -65,3 +65,14 @@ def test_a_sentence_naming_the_organisation_answers(answerer, question, answer):
 def test_an_organisation_that_only_describes_the_subject(answerer, question, org, described):
     m = next(m for m in answerer.engine.analyse(question, "question").mentions if m.label == org)
     assert answerer.describes(question, m) is described
+
+
+@pytest.mark.parametrize("question, figures", [
+    # two question words: each ask gets its own sentence
+    ("擎洲零碳工场总体降低了多少能耗，基建投资了多少钱？", ["49%", "1.2亿元"]),
+    ("国舜集团的零碳工业社区投资了多少钱，占地多少亩？", ["11.8亿元", "222亩"]),
+])
+def test_a_question_asking_several_facts_states_each(answerer, question, figures):
+    res = answerer.ask(question)
+    assert res["answered"]
+    assert all(f in res["answer"].replace(" ", "") for f in figures), res["answer"]
