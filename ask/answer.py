@@ -141,7 +141,11 @@ class Answerer:
         # English question words in Chinese (CC-CEDICT, read in reverse), only the words the collection uses
         grams = {self.corpus_text[i:i + n] for n in range(1, 5) for i in range(len(self.corpus_text) - n + 1)}
         glossary = Glossary(glossary_path(), keep=grams.__contains__)
-        self.selector = Selector(self.engine, self.lexicon, graph_facts=facts, glossary=glossary)
+        levels = {r["p"]: r["k"] for r in self.query("SELECT ?p ?k WHERE { ?p ckg:placeKind ?k }").dicts()}
+        parents = {r["p"]: r["up"] for r in self.query(
+            "SELECT ?p ?up WHERE { ?p ckg:placeKind ?k ; schema:containedInPlace ?up }").dicts()}
+        self.selector = Selector(self.engine, self.lexicon, graph_facts=facts, glossary=glossary, place_levels=levels,
+                                 place_parents=parents)
 
     @classmethod
     def load(cls, settings, engine: SearchEngine | None = None, run: Callable[[str], dict] | None = None) -> "Answerer":

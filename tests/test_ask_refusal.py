@@ -76,3 +76,22 @@ def test_a_question_asking_several_facts_states_each(answerer, question, figures
     res = answerer.ask(question)
     assert res["answered"]
     assert all(f in res["answer"].replace(" ", "") for f in figures), res["answer"]
+
+
+@pytest.mark.parametrize("question, level", [
+    ("这项技术是从哪个国家引进的？", "country"), ("Which country's equipment was imported?", "country"),
+    ("工厂在哪个省？", "province"), ("Which province is the plant in?", "province"),
+    ("项目落地在哪座城市？", "city"), ("What city hosts the park?", "city"),
+    ("项目在哪里？", None), ("Where is the plant?", None),
+])
+def test_the_level_of_place_a_question_asks_for(question, level):
+    from climatekg.ask.select import asked_place_level
+
+    assert asked_place_level(question) == level
+
+
+@pytest.mark.parametrize("question, province", [("达能中国在哪个省有碳中和工厂？", "湖北"),
+                                                ("Which province is Danone China's carbon-neutral plant in?", "Hubei")])
+def test_a_city_answers_for_its_province(answerer, question, province):
+    res = answerer.ask(question)
+    assert res["answered"] and res["answer"].startswith(province)
