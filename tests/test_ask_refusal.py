@@ -1,7 +1,8 @@
 """Refusal from evidence, on generic forms in both languages: a question no company anchors is refused when the cases
 the search finds never write the thing it asks about (the fact read would be of another thing); a question about an
 organisation with no case of its own (a partner, a certifier named in passing) is answered only from a sentence that
-names it; a refusal says what the case does state that comes closest, with its lines."""
+names it; a refusal says what the case does state that comes closest, with its lines. And the one-fact answers these
+checks sit beside: a question asking several facts states each; a place question answers at the level it asks for."""
 
 from __future__ import annotations
 
