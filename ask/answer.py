@@ -102,6 +102,9 @@ def pool_runner(settings) -> Callable[[str], dict]:
     return run
 
 
+MEASURE_WORDS = "个家台辆吨项座次户人度亩米元倍种条所名张块套片只头"  # Chinese measure words (classifiers)
+
+
 def _sparql_str(s: str) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
@@ -140,7 +143,11 @@ class Answerer:
         # English question words in Chinese (CC-CEDICT, read in reverse), only the words the collection uses
         grams = {self.corpus_text[i:i + n] for n in range(1, 5) for i in range(len(self.corpus_text) - n + 1)}
         glossary = Glossary(glossary_path(), keep=grams.__contains__)
-        self.selector = Selector(self.engine, self.lexicon, graph_facts=facts, glossary=glossary)
+        levels = {r["p"]: r["k"] for r in self.query("SELECT ?p ?k WHERE { ?p ckg:placeKind ?k }").dicts()}
+        parents = {r["p"]: r["up"] for r in self.query(
+            "SELECT ?p ?up WHERE { ?p ckg:placeKind ?k ; schema:containedInPlace ?up }").dicts()}
+        self.selector = Selector(self.engine, self.lexicon, graph_facts=facts, glossary=glossary, place_levels=levels,
+                                 place_parents=parents)
 
     @classmethod
     def load(cls, settings, engine: SearchEngine | None = None, run: Callable[[str], dict] | None = None) -> "Answerer":
@@ -307,7 +314,7 @@ class Answerer:
         if q.lang != "zh" or m is None:
             return None
         rest = re.split(r"[？?，,。；;！!、]", q.text[m.end():])[0]
-        rest = re.sub(r"^\s*[个家台辆吨项座次户人度亩米元倍种条所名张块套片只头]", "", rest)
+        rest = re.sub(r"^\s*[" + MEASURE_WORDS + "]", "", rest)
         head = re.match(r"[\u4e00-\u9fff]{2,6}", rest)
         if head is None:
             return None
@@ -319,6 +326,61 @@ class Answerer:
             return None
         pairs = {word[i:i + 2] for i in range(len(word) - 1)}
         return None if any(p in self.case_text(c) for c in case_ids for p in pairs) else word
+
+    # jieba's parts of speech of a thing asked about: nouns (not the proper names: the name check's), verbal nouns,
+    # abbreviations; a verb or an adjective of the question is too often the asker's paraphrase of the text's
+    THING_POS = ("n", "vn", "j", "ng")
+    PROPER_POS = ("nr", "ns", "nt", "nz", "nrt", "nrfg")
+    # the collection itself, as a question names it ("案例集中…": in the collection)
+    # and asking for a name ("叫什么名字")
+    COLLECTION = re.compile(r"(?:这份|本|该)?案例集(?:中|里|内)?|(?:这份|本)?(?:报告|材料)(?:中|里)|名字|名称")
+
+    def unsupported_words(self, q: Question, case_ids: list[str], sentence: str) -> list[str]:
+        """The things a Chinese question asks about that neither the text of its answering cases nor the chosen
+        sentence supports: a noun the cases never write (a longer one: not one pair of its characters), none of whose
+        characters the sentence holds either ("营业收入" of a case that never states a revenue, "开业" of one that
+        never speaks of an opening). The question's grammar and the entities it names are not asked about here, nor
+        units; a word naming what the sentence's figures measure is supported by them (功率 by a figure in kW)."""
+        if q.lang != "zh" or not case_ids:
+            return []
+        import jieba.posseg as pseg
+
+        from climatekg.graph.units import dimension
+
+        from .select import ZH_ASKING
+
+        text = q.text
+        covered = [(m.start, m.end) for m in q.mentions] + self.grammar_spans(text) + \
+            [m.span() for rx in (ZH_ASKING, self.COLLECTION) for m in rx.finditer(text)]
+        cases = [self.case_text(c) for c in case_ids]
+        squashed = "".join(sentence.split())
+        glossary = self.selector.glossary
+        measured = {zh for qn in self.selector.quantities(sentence) if qn.unit
+                    for zh in (glossary.zh(dimension(qn.unit).split("/")[0]) if glossary else ())}
+        out, pos = [], 0
+        for w in pseg.lcut(text):
+            start = text.find(w.word, pos)
+            if start < 0:
+                continue
+            end = pos = start + len(w.word)
+            word = w.word
+            if len(word) < 2 or not CJK.search(word) or not w.flag.startswith(self.THING_POS) or \
+                    any(s < end and start < e for s, e in covered):
+                continue
+            got = parse_amount("1" + word)
+            if got is not None and got[1]:  # a unit (兆瓦, 千瓦时): the asked unit, not a subject
+                continue
+            if word[0] in "单每各" and word[1] in MEASURE_WORDS:  # "单台", "每座": per unit, grammar of the figure asked
+                continue
+            if w.flag in self.PROPER_POS and word in self.corpus_text:
+                continue
+            pairs = [word] if len(word) == 2 else [word[i:i + 2] for i in range(len(word) - 1)]
+            # a longer word is also written shortened to its first and last characters (标准煤 → 标煤)
+            short = word[0] + word[-1] if len(word) >= 3 else word
+            if any(x in c for c in cases for x in pairs + [short]) or all(ch in squashed for ch in word) or word in measured:
+                continue
+            out.append(word)
+        return out
 
     def asks_for_indicator(self, q: Question) -> bool:
         """Is the indicator the question names the thing asked for — its label next to the question word ("<indicator>是
@@ -350,7 +412,8 @@ class Answerer:
                 out.append(w.word)
         return out
 
-    def _refuse(self, q: Question, unknown: list[str], subject: str | None = None, missing: list[str] = ()) -> dict:
+    def _refuse(self, q: Question, unknown: list[str], subject: str | None = None, missing: list[str] = (),
+                closest=None) -> dict:
         """Say why the question cannot be answered: names it uses that the collection lacks, or — when the
         subject is there — that its text does not state what is asked."""
         zh = q.lang == "zh"
@@ -373,7 +436,19 @@ class Answerer:
             else:
                 answer = ("案例集中没有与这个问题相关的内容，无法回答。本案例集收录了 26 家企业的气候行动案例。" if zh else
                           "Nothing in the collection answers this question. It covers the climate actions of 26 companies in China.")
-        return {"query": q.text, "lang": q.lang, "answered": False, "answer": answer, "cases": [], "citations": [],
+        citations = []
+        if closest is not None:  # what the case does state that comes closest, as evidence of the refusal
+            r, fact = closest.row, closest.fact
+            lines = f"{r['start_line']}–{r['end_line']}" if r["end_line"] != r["start_line"] else str(r["start_line"])
+            if zh:
+                said = f"{fact.zh}，" if fact is not None and fact.zh else ""
+                answer += f"它最接近的内容是{said}见{r['case_id']}第{lines}行：“{r['text']}”"
+            else:
+                said = f"{fact.en} (" if fact is not None and fact.en else ""
+                answer += (f" The closest it states is {said}{r['case_id']}, lines {lines}{')' if said else ''}, in "
+                           f"Chinese: “{r['text']}”")
+            citations.append(self._cite_sentence(r))
+        return {"query": q.text, "lang": q.lang, "answered": False, "answer": answer, "cases": [], "citations": citations,
                 "sparql": None, "rows": None, "intent": "unanswerable", "unknown": unknown}
 
     # -- structured: SPARQL over the graph --------------------------------------------
@@ -899,6 +974,16 @@ ORDER BY ?value ?id"""
                 "part_zh": PART_ZH[r["part"]], "part_en": PART_EN[r["part"]], "start_line": r["start_line"],
                 "end_line": r["end_line"], "quote": r["text"]}
 
+    @staticmethod
+    def describes(text: str, m) -> bool:
+        """Does the question name ``m`` only to describe another organisation, its subject ("与X合作的企业…",
+        "拿到X认证的企业", "the company that partnered with X")?"""
+        after = re.split(r"[，,。？?；;]", text[m.end:])[0]
+        if re.search(r"的(?:那家|那个|这家)?(?:企业|公司|机构|协会|集团|单位|银行|平台)", after):
+            return True
+        return re.search(r"\b(?:company|companies|firm|organi[sz]ation|group|bank|association|partner)\s+(?:that|which|who|whose)\b",
+                         text[:m.start], re.I) is not None
+
     def extractive(self, q: Question) -> dict:
         res = self.engine.search(q.query, k=5)
         results = res["results"]
@@ -912,17 +997,24 @@ ORDER BY ?value ?id"""
         top_ids = [r["case_id"] for r in results[:3]]
         # a question that names a company of the collection is about its case(s)
         own = [cid for m in q.mentions if m.entity["kind"] == "org" for cid, n in m.entity["cases"].items() if n >= 10]
+        # an organisation the question names that has no case of its own (a partner, a customer, a company the text
+        # names in passing): only a sentence that names it can state something about it
+        # (unless the question only describes its subject by it: "与X合作的企业", "the company that X certified")
+        passing = [] if own else [m.entity for m in q.mentions if m.entity["kind"] == "org" and not self.describes(q.text, m)]
         if own:
             top_ids = [c for c in top_ids if c in own] or list(dict.fromkeys(own))[:3]
+        elif passing:
+            named_in = [c for e in passing for c in e["cases"]]
+            top_ids = list(dict.fromkeys([c for c in top_ids if c in named_in] + named_in))[:3]
         elif q.org_class is not None:
             # "the bank that …": the subject is an organisation of that class; its cases, best ranked first
             of_class = {r["id"] for r in self.query(f"""SELECT ?id WHERE {{ ?case ckg:caseId ?id ; ckg:organisation ?org .
   ?org a <{q.org_class.iri}> }}""").dicts()}
             ranked_ids = [r["case_id"] for r in results if r["case_id"] in of_class]
             top_ids = ranked_ids[:3] or top_ids
-        if own or q.answer_type == "quantity":
+        if own or passing or q.answer_type == "quantity":
             # the subject is in the collection, but not what the question asks of it
-            missing = self.absent_things(q, top_ids) if own else []
+            missing = self.absent_things(q, top_ids) if own or passing else []
             measure = self.absent_measure(q, top_ids[:1] if not own else top_ids)
             if measure and not own:  # the collection never writes it (the search's best case is no subject)
                 return self._refuse(q, [measure])
@@ -957,6 +1049,25 @@ ORDER BY ?value ?id"""
             orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
             name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(top["case_id"], q.lang)
             return self._refuse(q, [], subject=name)
+        if passing and best is not None:
+            labels = [x for e in passing for x in e["labels_zh"] + e.get("labels_en", []) if len(x) >= 2]
+            names_it = lambda x: any(lab in x.row["text"] for lab in labels)  # noqa: E731
+            if not names_it(best):
+                best = next((x for x in ranked if names_it(x) and (kind == "text" or (x.type_ok and not x.year_conflict))),
+                            None) or best
+            if not names_it(best):
+                e = passing[0]
+                return self._refuse(q, [], subject=e["zh"] if q.lang == "zh" else e["en"], closest=best)
+        if kind != "text" and not own and not passing:
+            # no company anchors the question: its cases are the search's guess. When they never write what it asks
+            # about, the fact read is of another thing (a question naming a company of the collection is left to
+            # the checks above: its case may well paraphrase the question's words — fit on the dev halves, where
+            # the anchored form refused answerable questions)
+            absent = self.unsupported_words(q, top_ids, best.row["text"])
+            if absent:
+                orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
+                name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(best.row["case_id"], q.lang)
+                return self._refuse(q, [], subject=name, missing=absent, closest=best)
         sent, fact = best.row, best.fact
         cid = sent["case_id"]
         c = self.engine.case_by_id[cid]
@@ -972,11 +1083,67 @@ ORDER BY ?value ?id"""
             names = [f"{a} = {b}" for a, b in (fact.names if fact is not None else []) if a != b and b]
             answer = (f"{lead}Source: the {c['company_en']} case ({cid}, {PART_EN[sent['part']]}, lines {lines}), "
                       f"in Chinese: “{sent['text']}”" + (f" (names: {'; '.join(dict.fromkeys(names))})" if names else ""))
+        citations = [self._cite_sentence(sent)]
+        for extra in self.further_asks(q, top_ids, prior, subject, best, ranked):
+            r, f = extra.row, extra.fact
+            lines = f"{r['start_line']}–{r['end_line']}" if r["end_line"] != r["start_line"] else str(r["start_line"])
+            if q.lang == "zh":
+                answer += f"；{f.zh + '，' if f is not None and f.zh else ''}见第{lines}行：“{r['text']}”"
+            else:
+                answer += f"; {f.en + ', ' if f is not None and f.en else ''}lines {lines}: “{r['text']}”"
+            citations.append(self._cite_sentence(r))
         ordered = [cid] + [r["case_id"] for r in results if r["case_id"] != cid]
         return {"query": q.text, "lang": q.lang, "answered": True, "answer": answer,
                 "fact": {"kind": fact.kind, "zh": fact.zh, "en": fact.en} if fact is not None and fact.zh else None,
                 "cases": [self._case_ref(x) for x in ordered[:5]],
-                "citations": [self._cite_sentence(sent)], "sparql": None, "rows": None, "intent": "extractive"}
+                "citations": citations, "sparql": None, "rows": None, "intent": "extractive"}
+
+    def further_asks(self, q: Question, case_ids, prior, subject, best, ranked) -> list:
+        """The other sentences a question asking for several facts needs: one per further question word ("投入多少，
+        多久回本"; "how much … and how many …"), each ranked with the question's other asks blanked out; and for
+        "各/分别/each/respectively" the neighbouring sentences of the same case that state a figure of the same
+        kind as the one read (the parallel items of a list)."""
+        from .select import AMOUNT, DATE, answer_type
+
+        out, seen = [], {best.row["text"]}
+        asks = [m for m in re.finditer(r"多少|多大|多高|多长|多久|多远|几(?=[个台座项次年家辆])|哪一?年|何时|什么时候|"
+                                       r"\bhow (?:much|many|long|large|big|high)\b|\bwhen\b|\bwhat year\b", q.text, re.I)]
+        spans = []  # each ask's own part of the question: from the mark before it to the mark after it
+        for prev, m in zip(asks, asks[1:]):
+            gap = q.text[prev.end():m.start()]
+            cut = max((gap.rfind(c) for c in ("，", ",", "、", "；", ";", "？", "?", "和", "及", " and ")), default=-1)
+            if cut >= 0:
+                if not spans:
+                    spans.append((0, prev.end() + cut))  # the first ask, with the question's subject before it
+                spans.append((prev.end() + cut, m.end()))
+        for a, b in spans:
+            nxt = re.search(r"[，,、；;？?]", q.text[b:])
+            b = b + nxt.start() if nxt else len(q.text)
+            # the further ask alone, the names the question gives its subject kept (same length: spans stay valid)
+            keep = [(x.start, x.end) for x in q.mentions] + [(a, b)]
+            sub = "".join(ch if any(s <= i < e for s, e in keep) else " " for i, ch in enumerate(q.text))
+            part = q.text[a:b]
+            kind = answer_type(part)
+            kind = "quantity" if kind == "text" and AMOUNT.search(part) else kind
+            kind = "date" if DATE.search(part) else kind
+            query = dataclasses.replace(q.query, text=sub, _vector=q.query.vector)
+            got = self.selector.rank(query, case_ids, kind, None, None, prior, subject)
+            pick = next((x for x in got if (kind == "text" or x.type_ok) and not x.year_conflict), None)
+            if pick is not None and pick.row["text"] not in seen:
+                seen.add(pick.row["text"])
+                out.append(pick)
+        if re.search(r"各(?:是|为|自|有)?多少|分别|各.{0,4}多少|\beach\b|\brespectively\b|\bapiece\b", q.text, re.I) and \
+                best.fact is not None and best.fact.kind == "quantity":
+            unit = lambda x: {qn.unit for qn in self.selector.quantities(x.row["text"])}  # noqa: E731
+            want = unit(best)
+            for x in ranked:
+                r = x.row
+                if len(out) >= 4 or r["text"] in seen or r["case_id"] != best.row["case_id"]:
+                    continue
+                if abs(r["start_line"] - best.row["start_line"]) <= 8 and x.type_ok and unit(x) & want:
+                    seen.add(r["text"])
+                    out.append(x)
+        return out
 
     def _max_dense(self, q: Question) -> float:
         chunk, _ = self.engine.dense_scores(q.query.vector)

@@ -48,6 +48,21 @@ MONTH = re.compile(r"哪个月|几月|\bwhich month\b|\bwhat month\b", re.I)
 UNIT_AFTER = re.compile(r"(?:多少|几|how many|how much)\s*(?:of\s+)?([A-Za-z²³]+(?:\s[A-Za-z]+)?|[\u4e00-\u9fff]{1,3})", re.I)
 
 
+# the level of place a question asks for (grammar of administrative divisions; the graph's ckg:placeKind values)
+PLACE_LEVELS = [
+    (re.compile(r"哪(?:个|一)?(?:国家|国)|什么国家|\b(?:which|what) countr|\bcountry's\b", re.I), "country"),
+    (re.compile(r"哪(?:个|一)?省|什么省|\b(?:which|what) province", re.I), "province"),
+    (re.compile(r"哪(?:个|一|座)?(?:城市|市)|什么城市|\b(?:which|what) city", re.I), "city"),
+    (re.compile(r"哪(?:个|一)?县|\b(?:which|what) county", re.I), "county"),
+    (re.compile(r"哪(?:个|一)?区(?!域)|\b(?:which|what) district", re.I), "district"),
+]
+
+
+def asked_place_level(text: str) -> str | None:
+    """country | province | city | county | district, when a place question names the level it asks for."""
+    return next((level for rx, level in PLACE_LEVELS if rx.search(text)), None)
+
+
 def answer_type(text: str) -> str:
     """quantity | organisation | date | place | text. An English question asks with its first question word ("how
     much … when …" asks an amount); a Chinese one asks in place, by the first kind that it asks for."""
@@ -223,7 +238,8 @@ class Scored:
 class Selector:
     """Scores candidate sentences for a one-fact question and reads the fact from the best one."""
 
-    def __init__(self, engine, lexicon, weights: Weights = WEIGHTS, graph_facts: dict | None = None, glossary=None):
+    def __init__(self, engine, lexicon, weights: Weights = WEIGHTS, graph_facts: dict | None = None, glossary=None,
+                 place_levels: dict[str, str] | None = None, place_parents: dict[str, str] | None = None):
         self.engine = engine
         self.lexicon = lexicon
         self.w = weights
@@ -236,6 +252,19 @@ class Selector:
                                   key=lambda p: -len(p[0]))
         self._place_labels = sorted(((lab, e) for e in self.places for lab in e["labels_zh"] if len(lab) >= 2),
                                     key=lambda p: -len(p[0]))
+        # a place's Chinese label → its level (the graph's ckg:placeKind: country, province, city, …)
+        levels = place_levels or {}
+        self._place_level = {lab: levels[e["iri"]] for lab, e in self._place_labels if e["iri"] in levels}
+        # a place's Chinese label → the places containing it (schema:containedInPlace, city → province → country),
+        # each as (zh, en, level)
+        parents, by_iri = place_parents or {}, {e["iri"]: e for e in self.places}
+        self._place_up: dict[str, list[tuple[str, str, str]]] = {}
+        for lab, e in self._place_labels:
+            chain, at = [], parents.get(e["iri"])
+            while at in by_iri and len(chain) < 4:
+                chain.append((by_iri[at]["zh"], by_iri[at]["en"], levels.get(at, "")))
+                at = parents.get(at)
+            self._place_up[lab] = chain
         self._quantities: dict[str, list] = {}  # per sentence text: what is read once is kept
         self._names: dict[str, list] = {}
 
@@ -315,6 +344,7 @@ class Selector:
         asked_years = set() if kind == "date" else set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", query.text))
         asked = self.asked(query).fit(["".join(rows[i]["text"].split()) for i in cand])
         precision = 3 if DAY.search(query.text) else 2 if MONTH.search(query.text) else 1
+        level = asked_place_level(query.text) if kind == "place" else None
         out = []
         for k, i in enumerate(cand):
             r = rows[i]
@@ -322,7 +352,7 @@ class Selector:
             squashed = "".join(text.split())
             overlap = sum(1 for t in terms if t in squashed or t in text)
             fact, type_ok, ind_ok, unit_ok, ctx = self.read_fact(text, kind, unit, indicator, subject_names, terms, strict,
-                                                                 asked, precision)
+                                                                 asked, precision, level)
             stated = self.graph_fact(r, kind, subject_names, props)
             if stated is not None:  # the graph says what this sentence states: its names, in both languages
                 fact, type_ok = Fact(kind, stated.zh, stated.en, fact.names if fact is not None else []), 1.0
@@ -382,7 +412,7 @@ class Selector:
 
     # -- reading the fact -------------------------------------------------------------------------------------
     def read_fact(self, text: str, kind: str, unit: str | None, indicator, subject: set[str], terms: list[str],
-                  strict: bool = False, asked: Asked | None = None, precision: int = 1):
+                  strict: bool = False, asked: Asked | None = None, precision: int = 1, level: str | None = None):
         """(fact, holds the asked kind, indicator matches, unit matches, context) for one sentence. ``context``: how
         much of what the question asks about (``asked``) the clause of the fact read holds — a figure whose own
         clause says what the question asks ("减少X产生量N万吨" for a question about X) is the one asked for.
@@ -430,6 +460,12 @@ class Selector:
             pool = [n for n in names if n[2] == ("org" if kind == "organisation" else "place")]
             pool = [n for n in pool if n[0] not in subject and n[1].lower() not in subject]
             strength = 1.0 if pool else 0.0
+            if level is not None and pool:  # "which country": a place of that level answers, a city of it does not
+                fitting = [n for n in pool if self._place_level.get(n[0]) == level]
+                if not fitting:  # a city of the sentence answers for its province: 湖北省（武汉）
+                    fitting = [(f"{up[0]}（{n[0]}）", f"{up[1]} ({n[1]})", "place") for n in pool
+                               for up in self._place_up.get(n[0], ()) if up[2] == level][:1]
+                pool, strength = (fitting, 1.0) if fitting else (pool, 0.3)
             if kind == "organisation" and not pool:
                 for m in ORG_SUFFIX.finditer("".join(text.split())):
                     name = m.group(0)

@@ -1,0 +1,98 @@
+"""Refusal from evidence, on generic forms in both languages: a question no company anchors is refused when the cases
+the search finds never write the thing it asks about (the fact read would be of another thing); a question about an
+organisation with no case of its own (a partner, a certifier named in passing) is answered only from a sentence that
+names it; a refusal says what the case does state that comes closest, with its lines. And the one-fact answers these
+checks sit beside: a question asking several facts states each; a place question answers at the level it asks for."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from climatekg.ask.intents import parse
+
+SENTENCE = "过去3年，该项目帮助中山工厂能耗下降15%。"
+
+
+def analysed(answerer, text):
+    return parse(answerer.engine.analyse(text, "question"), answerer.lexicon)
+
+
+@pytest.mark.parametrize("question, absent", [
+    ("哪家企业在钢厂建设了封存装置？", "钢厂"),  # the case never writes it, nor the sentence its characters
+    ("哪家企业的工厂能耗下降了多少？", None),  # the case and the sentence write every thing it asks about
+    ("这家企业的工厂能耗每年下降多少？", None),  # grammar and per-year words are no subject
+    ("Which company built a storage plant at a steel mill?", None),  # English: left to the other checks
+])
+def test_the_things_a_question_asks_about_that_its_case_never_writes(answerer, question, absent):
+    got = answerer.unsupported_words(analysed(answerer, question), ["case-01"], SENTENCE)
+    assert (absent in got) if absent else got == []
+
+
+def test_the_collection_and_the_name_asked_for_are_grammar(answerer):
+    q = analysed(answerer, "案例集中那家工厂的名字是什么？")
+    assert answerer.unsupported_words(q, ["case-01"], SENTENCE) == []
+
+
+@pytest.mark.parametrize("question, name", [
+    ("How much electricity does LanzaTech generate each year?", "LanzaTech"),
+    ("SGS每年发电多少度？", "SGS"),
+])
+def test_an_organisation_named_in_passing_answers_only_from_a_sentence_naming_it(answerer, question, name):
+    res = answerer.ask(question)
+    assert res["answered"] is False and name in res["answer"]
+    # the closest statement of the case is quoted as evidence, with its lines, and no slot is empty
+    assert res["citations"] and res["citations"][0]["quote"] in res["answer"]
+    assert not re.search(r"“”|mention ,|about  |关于“”|是，见", res["answer"])
+
+
+@pytest.mark.parametrize("question, answer", [
+    ("Which company did LanzaTech partner with?", "Danone"),
+    ("SGS为哪家企业的工厂颁发了碳中和证书？", "达能"),
+])
+def test_a_sentence_naming_the_organisation_answers(answerer, question, answer):
+    res = answerer.ask(question)
+    assert res["answered"] and answer in res["answer"]
+    assert any(x in res["citations"][0]["quote"] for x in ("LanzaTech", "SGS"))
+
+
+@pytest.mark.parametrize("question, org, described", [
+    ("与LanzaTech合作开发包装材料的企业每年减排多少？", "LanzaTech", True),
+    ("The company that partnered with LanzaTech cut how much carbon?", "LanzaTech", True),
+    ("LanzaTech每年减排多少？", "LanzaTech", False),
+    ("How much carbon did LanzaTech capture?", "LanzaTech", False),
+])
+def test_an_organisation_that_only_describes_the_subject(answerer, question, org, described):
+    m = next(m for m in answerer.engine.analyse(question, "question").mentions if m.label == org)
+    assert answerer.describes(question, m) is described
+
+
+@pytest.mark.parametrize("question, figures", [
+    # two question words: each ask gets its own sentence
+    ("擎洲零碳工场总体降低了多少能耗，基建投资了多少钱？", ["49%", "1.2亿元"]),
+    ("国舜集团的零碳工业社区投资了多少钱，占地多少亩？", ["11.8亿元", "222亩"]),
+])
+def test_a_question_asking_several_facts_states_each(answerer, question, figures):
+    res = answerer.ask(question)
+    assert res["answered"]
+    assert all(f in res["answer"].replace(" ", "") for f in figures), res["answer"]
+
+
+@pytest.mark.parametrize("question, level", [
+    ("这项技术是从哪个国家引进的？", "country"), ("Which country's equipment was imported?", "country"),
+    ("工厂在哪个省？", "province"), ("Which province is the plant in?", "province"),
+    ("项目落地在哪座城市？", "city"), ("What city hosts the park?", "city"),
+    ("项目在哪里？", None), ("Where is the plant?", None),
+])
+def test_the_level_of_place_a_question_asks_for(question, level):
+    from climatekg.ask.select import asked_place_level
+
+    assert asked_place_level(question) == level
+
+
+@pytest.mark.parametrize("question, province", [("达能中国在哪个省有碳中和工厂？", "湖北"),
+                                                ("Which province is Danone China's carbon-neutral plant in?", "Hubei")])
+def test_a_city_answers_for_its_province(answerer, question, province):
+    res = answerer.ask(question)
+    assert res["answered"] and res["answer"].startswith(province)
