@@ -253,10 +253,8 @@ class Answerer:
                 continue
             out.append(word)
         if lang == "zh":
-            import jieba.posseg as pseg
-
             pos = 0
-            for w in pseg.lcut(text):
+            for w in self.engine.tokenizer.tagged(text):
                 start = text.find(w.word, pos)
                 pos = start + len(w.word) if start >= 0 else pos
                 proper = w.flag in ("nt", "nz", "nr", "nrt", "ns", "nrfg")
@@ -343,8 +341,6 @@ class Answerer:
         units; a word naming what the sentence's figures measure is supported by them (功率 by a figure in kW)."""
         if q.lang != "zh" or not case_ids:
             return []
-        import jieba.posseg as pseg
-
         from climatekg.graph.units import dimension
 
         from .select import ZH_ASKING
@@ -358,7 +354,7 @@ class Answerer:
         measured = {zh for qn in self.selector.quantities(sentence) if qn.unit
                     for zh in (glossary.zh(dimension(qn.unit).split("/")[0]) if glossary else ())}
         out, pos = [], 0
-        for w in pseg.lcut(text):
+        for w in self.engine.tokenizer.tagged(text):
             start = text.find(w.word, pos)
             if start < 0:
                 continue
@@ -398,12 +394,10 @@ class Answerer:
         return False
 
     def unknown_nouns(self, text: str, mentions) -> list[str]:
-        import jieba.posseg as pseg
-
         covered = [(m.start, m.end) for m in mentions] + [(m.start, m.end) for m in self.lexicon.find(text)] + \
             self.grammar_spans(text)
         out, pos = [], 0
-        for w in pseg.lcut(text):
+        for w in self.engine.tokenizer.tagged(text):
             start = text.find(w.word, pos)
             pos = start + len(w.word) if start >= 0 else pos
             if any(s <= start < e for s, e in covered):

@@ -55,6 +55,7 @@ class ChineseTokenizer:
         self.segmenter = Segmenter(segmenter)
         self.user_words = sorted({w for w in user_words if len(w) >= 2 and CJK.search(w)})
         self._jieba = None
+        self._pos = None
         if self.segmenter is Segmenter.JIEBA:
             import jieba
 
@@ -64,6 +65,22 @@ class ChineseTokenizer:
                 tk.add_word(w, freq=max(2000, 100 * len(w)))
             tk.lcut("预热")  # warm-up: builds the prefix dictionary once, not on the first query
             self._jieba = tk
+
+    def tagged(self, text: str) -> list:
+        """jieba's part-of-speech pairs (``.word``, ``.flag``) over this tokenizer's own dictionary. Importing
+        ``jieba.posseg`` reads jieba's word → tag table once; the tagger here shares that table and this dictionary
+        instead of making jieba build its global dictionary as a second copy (~55 MB a process). Words of the
+        collection added to this dictionary are tagged ``x`` (no tag of their own), as jieba tags words it lacks."""
+        if self._pos is None:
+            import jieba.posseg as pseg
+
+            if self._jieba is None:
+                self._pos = pseg.dt
+            else:  # (POSTokenizer's constructor would read the tag table again: set its two fields instead)
+                pos = pseg.POSTokenizer.__new__(pseg.POSTokenizer)
+                pos.tokenizer, pos.word_tag_tab = self._jieba, pseg.dt.word_tag_tab
+                self._pos = pos
+        return self._pos.lcut(text)
 
     def _known(self, w: str) -> bool:
         return bool(self._jieba and self._jieba.FREQ.get(w))

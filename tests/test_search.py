@@ -154,3 +154,21 @@ def test_cli_search_commands_report_a_callers_mistake(search_engine, monkeypatch
     assert main(["search", "奶牛场粪污制沼气", "--k", "3", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["lang"] == "zh" and len(res["results"]) == 3
+
+
+def test_the_part_of_speech_tagger_shares_the_search_dictionary_and_tags_like_jieba(search_engine):
+    """ask tags questions with the search tokenizer's dictionary (no second copy of jieba's): ordinary words get
+    jieba's own tags, and the collection's added words come out whole."""
+    import jieba
+    import jieba.posseg as pseg
+
+    tk = search_engine.tokenizer
+    text = "哪家公司在湖北省建设了分布式光伏电站？"
+    ours = [(w.word, w.flag) for w in tk.tagged(text)]
+    assert "".join(w for w, _ in ours) == text
+    theirs = dict((w.word, w.flag) for w in pseg.lcut(text))
+    common = [w for w, _ in ours if w in theirs]
+    assert common and all(dict(ours)[w] == theirs[w] for w in common)
+    assert dict(ours).get("湖北省") == "ns" and dict(ours).get("公司") == "n"
+    assert tk.tagged(text) is not None and tk._pos.word_tag_tab is pseg.dt.word_tag_tab
+    assert tk._pos.tokenizer is not jieba.dt  # the search tokenizer's dictionary, not jieba's global one
