@@ -253,10 +253,7 @@ class Answerer:
                 continue
             out.append(word)
         if lang == "zh":
-            pos = 0
-            for w in self.engine.tokenizer.tagged(text):
-                start = text.find(w.word, pos)
-                pos = start + len(w.word) if start >= 0 else pos
+            for start, w in self._tagged_at(text):
                 proper = w.flag in ("nt", "nz", "nr", "nrt", "ns", "nrfg")
                 orgish = w.flag.startswith("n") and re.search(r"(公司|集团|银行|汽车|时代|石化|石油|钢铁|航空|电池)$", w.word)
                 if (proper or orgish) and len(w.word) >= 2 and CJK.search(w.word):
@@ -353,13 +350,11 @@ class Answerer:
         glossary = self.selector.glossary
         measured = {zh for qn in self.selector.quantities(sentence) if qn.unit
                     for zh in (glossary.zh(dimension(qn.unit).split("/")[0]) if glossary else ())}
-        out, pos = [], 0
-        for w in self.engine.tokenizer.tagged(text):
-            start = text.find(w.word, pos)
+        out = []
+        for start, w in self._tagged_at(text):
             if start < 0:
                 continue
-            end = pos = start + len(w.word)
-            word = w.word
+            end, word = start + len(w.word), w.word
             if len(word) < 2 or not CJK.search(word) or not w.flag.startswith(self.THING_POS) or \
                     any(s < end and start < e for s, e in covered):
                 continue
@@ -393,13 +388,20 @@ class Answerer:
                     return True
         return False
 
+    def _tagged_at(self, text: str):
+        """(where it starts in ``text`` or -1, the word with its part-of-speech flag) for each word of ``text``."""
+        pos = 0
+        for w in self.engine.tokenizer.tagged(text):
+            start = text.find(w.word, pos)
+            if start >= 0:
+                pos = start + len(w.word)
+            yield start, w
+
     def unknown_nouns(self, text: str, mentions) -> list[str]:
         covered = [(m.start, m.end) for m in mentions] + [(m.start, m.end) for m in self.lexicon.find(text)] + \
             self.grammar_spans(text)
-        out, pos = [], 0
-        for w in self.engine.tokenizer.tagged(text):
-            start = text.find(w.word, pos)
-            pos = start + len(w.word) if start >= 0 else pos
+        out = []
+        for start, w in self._tagged_at(text):
             if any(s <= start < e for s, e in covered):
                 continue
             if w.flag.startswith("n") and len(w.word) >= 2 and CJK.search(w.word) and not self._known_at(text, start, w.word):
