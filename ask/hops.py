@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 # the question asks beyond the first case: what the organisation it reaches also did, or who else
 FURTHER = r"还|又|另|也|同样|其他|其它|别的|\b(also|other|another|else|too|as well|same|likewise)\b"
 # … and what it asks for is another company or case ("哪家平台", "which other company"), not another fact of the first
@@ -22,14 +20,6 @@ ASKS_COMPANY = r"哪(家|个企业|个公司|个案例|些企业|些公司|些�
 MAX_GAP_ZH, MAX_GAP_EN = 3, 3  # characters / words between the company and the property ("X 的 股东", "X's major shareholder")
 RARE = 3.0  # idf (natural log) of a word in fewer than one sentence in twenty: says what a sentence is about
 MAX_BRIDGE_CASES = 3  # an organisation named in more cases than this is no specific bridge (a ministry, a standard body)
-
-
-def _entity_by_iri(engine) -> dict[str, dict]:
-    table = getattr(engine, "_entity_by_iri", None)
-    if table is None:
-        table = {e["iri"]: e for e in engine.entities if e.get("iri")}
-        engine._entity_by_iri = table
-    return table
 
 
 def own_cases(entity: dict) -> list[str]:
@@ -63,8 +53,7 @@ def follow_property(answerer, q) -> dict | None:
   <{org['iri']}> <{prop.iri}> ?value .
   OPTIONAL {{ ?e rdf:subject <{org['iri']}> ; rdf:predicate <{prop.iri}> ; rdf:object ?value ; ckg:quote ?quote ; ckg:startLine ?line }}
 }}""").dicts()
-    by_iri = _entity_by_iri(answerer.engine)
-    linked = [(r, by_iri.get(r["value"])) for r in rows]
+    linked = [(r, answerer.engine.entity_by_iri.get(r["value"])) for r in rows]
     linked = [(r, e) for r, e in linked if e is not None and own_cases(e)]
     if not linked:
         return None  # the graph does not say, or the organisation has no case of its own: answered as before
@@ -108,7 +97,7 @@ def follow_bridge(answerer, q, res: dict) -> dict:
         return res
     asks_company = re.search(ASKS_COMPANY, q.text, re.I) is not None
     named = set(q.named_cases) - {here}  # a company the question names whose case the answer does not cite yet
-    rows, vecs = answerer.engine.sentences()
+    rows, _ = answerer.engine.sentences()
     # what the question asks about, weighted by rarity in the collection (a word most sentences have says nothing)
     asked = answerer.selector.asked(q.query).fit([r["text"] for r in rows])
     rare = [u for u, w in zip(asked.units, asked.weights) if w >= RARE]
@@ -119,10 +108,9 @@ def follow_bridge(answerer, q, res: dict) -> dict:
         for cid in others:
             if cid not in named and not asks_company:
                 continue
-            cand = [i for i, r in enumerate(rows) if r["case_id"] == cid and any(x in re.sub(r"\s", "", r["text"]) for x in labels)]
-            if not cand:
+            best = answerer.engine.best_sentence(cid, labels, q.query.vector)
+            if best is None:
                 continue
-            best = rows[cand[int(np.argmax(vecs[[rows[i]["vec"] for i in cand]] @ q.query.vector))]]
             # the sentence there must say something the question asks about besides the organisation's name
             rest = "".join(best["text"].split())
             for x in labels:

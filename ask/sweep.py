@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 BROAD = 4  # a technology linked to fewer cases is no broad class a narrower thing hides in
 NARROWER = 0.5  # the text names it in at most this share of the cases the technology is linked to: a narrower thing
 
@@ -79,10 +77,8 @@ def narrower_in_text(answerer, q) -> tuple[list[str], dict[str, dict]] | None:
     cases = [c for c in answerer.engine.case_by_id if any(f in answerer.case_text(c) for f in forms)]
     if len(linked) < BROAD or not cases or len(cases) > NARROWER * len(linked):
         return None
-    rows, vecs = answerer.engine.sentences()
     evidence = {}
     for cid in cases:
-        cand = [i for i, r in enumerate(rows) if r["case_id"] == cid and any(f in _squash(r["text"]) for f in forms)]
-        if cand:
-            evidence[cid] = rows[cand[int(np.argmax(vecs[[rows[i]["vec"] for i in cand]] @ q.query.vector))]]
+        if (best := answerer.engine.best_sentence(cid, forms, q.query.vector)) is not None:
+            evidence[cid] = best
     return forms, evidence

@@ -236,6 +236,7 @@ class SearchEngine(SimilarCases):
         n = len(self.cases)
         self.idf = {(e["kind"], e["id"]): math.log(1 + n / max(1, len(e["cases"]))) for e in self.entities}
         self.entity_by_key = {(e["kind"], e["id"]): e for e in self.entities}
+        self.entity_by_iri = {e["iri"]: e for e in self.entities if e.get("iri")}
         self.tech_children: dict[str, list[str]] = {}
         for e in self.entities:
             for b in e.get("broader", []):
@@ -269,6 +270,15 @@ class SearchEngine(SimilarCases):
             rows = [json.loads(x) for x in (self.folder / "sentences.jsonl").read_text(encoding="utf-8").splitlines() if x]
             self.__dict__["_sentences"] = (rows, np.load(self.folder / "sentence_vectors.npy"))
         return self.__dict__["_sentences"]
+
+    def best_sentence(self, case_id: str, forms: list[str], qvec: np.ndarray) -> dict | None:
+        """The sentence of ``case_id`` that writes one of ``forms`` (spacing ignored) closest to ``qvec``, or None."""
+        rows, vecs = self.sentences()
+        cand = [i for i, r in enumerate(rows)
+                if r["case_id"] == case_id and any(f in "".join(r["text"].split()) for f in forms)]
+        if not cand:
+            return None
+        return rows[cand[int(np.argmax(vecs[[rows[i]["vec"] for i in cand]] @ qvec))]]
 
     def dense_scores(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(per-chunk scores, per-case scores: best chunk or card)."""
