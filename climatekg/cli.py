@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import re
 import sys
 import time
 
@@ -146,7 +147,12 @@ def cmd_extraction(args, settings) -> int:
     return 0
 
 
-BLIND_FIGURE_HALVES = ("dev", "test", "dev2", "test2", "dev3", "test3", "dev4", "test4")
+def blind_figure_halves() -> tuple[str, ...]:
+    """The blind figure sets' halves on disk: figures-dev.jsonl is "dev", figuresN-test.jsonl is "testN"."""
+    from .config import ROOT
+
+    found = (re.fullmatch(r"figures(\d*)-(dev|test)\.jsonl", f.name) for f in (ROOT / "data" / "eval" / "blind").iterdir())
+    return tuple(sorted((m.group(2) + m.group(1) for m in found if m), key=lambda h: (len(h.lstrip("devtst")), h)))
 
 
 def _print_blind(coll, args) -> int:
@@ -157,7 +163,7 @@ def _print_blind(coll, args) -> int:
     from .config import ROOT
 
     path = Path(args.blind)
-    if args.blind in BLIND_FIGURE_HALVES:  # dev/test: the first blind figure set, devN/testN: the N-th
+    if args.blind in blind_figure_halves():  # dev/test: the first blind figure set, devN/testN: the N-th
         half, round_ = args.blind.rstrip("0123456789"), args.blind.lstrip("devtst")
         path = ROOT / "data" / "eval" / "blind" / f"figures{round_}-{half}.jsonl"
     s = evaluate_blind(coll, path)
@@ -206,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
 
     e = sub.add_parser("extraction", help="measure quantity extraction against the hand-checked sample")
     e.add_argument("--gold", help="gold TSV (default data/eval/quantities_gold.tsv)")
-    e.add_argument("--blind", metavar="dev|test|devN|testN (N = 2..4)|FILE",
+    e.add_argument("--blind", metavar="dev|test|devN|testN|FILE",
                    help="score against a blind figure set instead (per-field precision and recall); devN/testN are "
                         "the halves of the N-th blind figure set")
     e.add_argument("-v", "--verbose", action="store_true")

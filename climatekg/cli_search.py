@@ -88,8 +88,16 @@ def cmd_similar(args, settings) -> int:
     return 0
 
 
-BLIND_SETS = ("default", "blind-dev", "blind-test", "blind2-dev", "blind2-test", "blind3-dev", "blind3-test",
-              "blind4-dev", "blind4-test")
+def blind_sets() -> tuple[str, ...]:
+    """"default" and the blind question sets' halves on disk: qa-dev.jsonl is "blind-dev", qaN-test.jsonl is
+    "blindN-test"."""
+    import re
+
+    from climatekg.config import ROOT
+
+    found = (re.fullmatch(r"qa(\d*)-(dev|test)\.jsonl", f.name) for f in (ROOT / "data" / "eval" / "blind").iterdir())
+    return ("default",) + tuple(sorted((f"blind{m.group(1)}-{m.group(2)}" for m in found if m),
+                                       key=lambda s: (len(s.split("-")[0]), s)))
 
 
 def cmd_eval_blind(args, settings) -> int:
@@ -179,7 +187,7 @@ def register(sub) -> None:
 
     e = sub.add_parser("eval", help="retrieval (and question-answering) evaluation on the evaluation sets")
     e.add_argument("--questions", help="search question set (default data/eval/search_questions.toml)")
-    e.add_argument("--set", default="default", choices=BLIND_SETS,
+    e.add_argument("--set", default="default", choices=blind_sets(),
                    help="default: the older retrieval and QA sets; blind-dev / blind-test: the first blind QA set's "
                         "halves; blindN-dev / blindN-test: the N-th set's")
     e.add_argument("--failures", action="store_true", help="list the failing questions of blind-test too")
