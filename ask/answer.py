@@ -156,7 +156,12 @@ class Answerer:
         lexicon = Lexicon.from_store(lambda q: Rows.of(run(q)).dicts(), engine.tokenizer.tokens)
         raw = "".join(settings.source.read_text(encoding="utf-8").split())
         english = "\n".join(engine.cards + [x for e in engine.entities for x in e["labels_en"]]).lower()
-        return cls(engine, run, lexicon, raw, english)
+        answerer = cls(engine, run, lexicon, raw, english)
+        # the first answer would read jieba's part-of-speech tables (tagging questions, reading figures): read them
+        # at load time, so that a loaded answerer is all the memory it will take
+        engine.tokenizer.tagged("预热")
+        answerer.selector.quantities("预热1吨")
+        return answerer
 
     def query(self, sparql: str) -> Rows:
         return Rows.of(self.run(sparql))

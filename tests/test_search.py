@@ -172,3 +172,27 @@ def test_the_part_of_speech_tagger_shares_the_search_dictionary_and_tags_like_ji
     assert dict(ours).get("湖北省") == "ns" and dict(ours).get("公司") == "n"
     assert tk.tagged(text) is not None and tk._pos.word_tag_tab is pseg.dt.word_tag_tab
     assert tk._pos.tokenizer is not jieba.dt  # the search tokenizer's dictionary, not jieba's global one
+
+
+def test_the_search_dictionary_lies_over_jiebas_own_and_segments_as_a_copy_would(search_engine, settings):
+    """The search tokenizer's words are an overlay on jieba's one dictionary (no second copy of it in a process):
+    it segments every line of the collection exactly as a tokenizer with its own copy plus the same words does,
+    and jieba's dictionary — what the figure reader segments with — gains none of the words."""
+    import jieba
+
+    from climatekg.embeddings.lexical import WordOverlay
+
+    tk = search_engine.tokenizer
+    assert isinstance(tk._jieba.FREQ, WordOverlay) and tk._jieba.FREQ.base is jieba.dt.FREQ
+    copy = jieba.Tokenizer()
+    copy.initialize()
+    for w in tk.user_words:
+        copy.add_word(w, freq=max(2000, 100 * len(w)))
+    lines = [line for line in settings.source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(lines) > 3000
+    assert [tk._jieba.lcut_for_search(line) for line in lines] == [copy.lcut_for_search(line) for line in lines]
+    added = [w for w in tk.user_words if w not in copy.FREQ or dict.__contains__(tk._jieba.FREQ, w)]
+    assert len(added) > 500  # the collection's words are the overlay's own …
+    fresh = jieba.Tokenizer()
+    fresh.initialize()
+    assert jieba.dt.FREQ == fresh.FREQ and jieba.dt.total == fresh.total  # … and jieba's dictionary is untouched
