@@ -149,6 +149,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
         cc = c + nxt
         if re.search(r"贷款|信贷|融资", c) and re.search(r"增速|增幅|增长|同比", c):
             return "financing"
+        if re.search(r"(?:补贴|补助|资助)[^，。；\d]{0,12}$", near):
+            return "share"  # 补贴<投入>N%: the part of a cost a subsidy pays, not a saving
         if re.search(r"节水|水耗|用水", cc):
             return "water"
         if re.search(r"费用|成本|电费", cc) and re.search(r"降|节|省|减", cc):
@@ -178,9 +180,9 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "carbon-intensity"
         if re.search(r"(?:排放|碳排)[^，。；]{0,8}(?:占比|比重|中占|占[^，。；]{0,4}比例)[^，。；]{0,4}$", near) or re.search(
                 r"占[^，。；]{0,12}(?:碳排放|排放总量|排放量)[^，。；]{0,6}$", near):
-            return "emissions"  # 道路交通在交通全行业碳排放中的占比约80%: a share of emissions, not a cut
-        if re.search(r"占(?!有?率)[^，。；\d]{0,16}$", near) and not re.search(r"排放[^，。；]{0,3}占", near):
-            return "share"  # 占X的近一半, 占总量N%: the part of a whole
+            return "share"  # 道路交通在交通全行业碳排放中的占比约80%: a part of the emissions, not emissions nor a cut
+        if re.search(r"占(?!有?率)[^，。；\d]{0,16}$", near):
+            return "share"  # 占X的近一半, 占总量N%, <X>排放量占总量的N%: the part of a whole
         if re.search(r"(?:能源|能耗|电能|用电|电力)[^，。；]{0,2}(?:节省|节约)", near):
             return "energy-saved"  # <某能源>节省N%
         if re.search(ENERGY_USE + r"(?!强度)[^，。；\d]{0,12}?" + CUT + r"|" + CUT + r"[^，。；\d]{0,4}" + ENERGY_USE + r"(?!强度)", near):
@@ -843,11 +845,11 @@ def _by_counted_thing(zh: str, en: str | None) -> str | None:
 
 
 def _percent_of_a_whole(near: str, after: str) -> str | None:
-    """A percentage no indicator label names: a subsidy rate, or the share of a whole (占用能费用的 90%,
-    100% 使用电能, 100% 替代外购垫料)."""
+    """A percentage no indicator label names: the share of a whole (占用能费用的 90%, 100% 使用电能, 100% 替代外购
+    垫料), a subsidy rate among them (the part of a cost the subsidy pays)."""
     nxt = re.split(r"[。；！？\n]", after[:10])[0]
     if re.search(r"补贴|补助|资助", near[-10:]):
-        return "cost-saving"
+        return "share"
     if re.search(r"(?:由|从)[^，。；\d]{0,10}$|(?:提升|提高|增长|增加|上升|下降|降低|减少)了?[至到]\s?$", near) and any(
             w in near for w in _glossary_longest_first() if len(w) > 1):
         return "share"  # <things>由M%提升至N%: the part of the things counted, a level reached

@@ -108,7 +108,7 @@ def test_a_count_says_what_it_counts(text, counted_zh, counted_en, indicator):
 
 @pytest.mark.parametrize("text, indicator", [
     ("其中年耗电量超8亿kWh，占用能费用的90%以上。", "share"),
-    ("针对区域门店能源管理软硬件投入补贴20%。", "cost-saving"),
+    ("针对区域门店能源管理软硬件投入补贴20%。", "share"),  # the part of a cost a subsidy pays, no saving
     ("项目实现牛垫料资源100%替代。", "share"),
     ("电能100%为绿色电能。", "renewable-share"),
     ("日产鲜奶7700吨。", "production"),
@@ -297,7 +297,7 @@ def test_what_is_still_to_be_built_is_projected():
 
 
 @pytest.mark.parametrize("text, indicator", [
-    ("其中道路交通在交通全行业碳排放中的占比约80%。", "emissions"),  # a share of emissions, not a cut
+    ("其中道路交通在交通全行业碳排放中的占比约80%。", "share"),  # a part of the emissions, neither emissions nor a cut
     ("园区固体废弃物综合利用率达95%。", "waste"),
     ("照明能源节省45%-50%。", "energy-saved"),
     ("电站预计每年产生1118万度绿色电力。", "power-generation"),
@@ -709,3 +709,50 @@ def test_a_condition_of_counting_is_no_hypothesis_and_a_forecast_has_no_past_yea
 ])
 def test_a_percentage_in_a_frame_or_contributed_is_a_part_of_a_whole(text, indicator):
     assert one(text, "%").indicator == indicator
+
+
+# -- a part of a whole, and the head of a description -------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "工业部门碳排放量占全国总量的35%。",  # a part of the emissions is a share of them, not emissions
+    "电力行业在能源领域碳排放中的占比约40%。",
+    "企业申领专项补贴，针对节能改造投入补贴15%。",  # the part of a cost a subsidy pays, not a saving
+    "企业争取补贴节能投入25%。",
+])
+def test_a_part_of_a_whole_is_a_share_whatever_it_is_a_part_of(text):
+    assert one(text, "%").indicator == "share"
+
+
+def test_the_head_of_a_blind_description_names_a_share():
+    """The head of a Chinese description is its last word: …的X比例 names a part of a whole, whatever indicator
+    the words of its modifier name — unless the description names a change (已减少比例, 节电比例)."""
+    from climatekg.graph.extraction_eval import measure_right
+
+    def right(zh, en, indicator):
+        gold = {"measure_zh": zh, "measure_en": en, "base_unit": "%", "counted": None}
+        return measure_right(gold, {"unit": "%", "indicator": indicator, "counted_zh": None, "counted_en": None})
+
+    zh, en = "已公布碳排放数据的航线比例", "share of routes with emission data"
+    assert right(zh, en, "share") and not right(zh, en, "emissions")
+    zh, en = "温室气体排放已减少比例", "achieved reduction of greenhouse gas emissions"
+    assert right(zh, en, "co2-reduction") and not right(zh, en, "share")
+    assert right("工厂节电比例", "electricity saving", "energy-saved")
+    assert right("工厂绿电使用比例", "", "renewable-share")  # a share with an indicator of its own keeps it
+
+
+@pytest.mark.parametrize("text, unit, indicator", [
+    ("2022年通过沼气替代化石能源，降低温室气体排放3万吨。", "t", "co2-reduction"),
+    ("集团2030年单位碳排放量较2020年降低30%。", "%", "carbon-intensity"),
+    ("通过轻量化设计减少包装材料使用120吨。", "t", "waste"),
+])
+def test_indicator_vocabulary_reads_reductions_intensities_and_materials(text, unit, indicator):
+    assert one(text, unit).indicator == indicator
+    assert classify_measure("减少的温室气体排放", "", "t") == "co2-reduction"
+    assert classify_measure("单位碳排放量降低目标", "", "%") == "carbon-intensity"
+    assert classify_measure("减少使用的包装材料", "packaging material avoided", "t") == "waste"
+
+
+def test_a_count_of_projects_is_a_tally_of_activities():
+    q = one("截至2023年6月，公司推动超200个零碳项目落地。", "count")
+    assert (q.indicator, q.period_kind) == ("activities", "cumulative")
