@@ -583,7 +583,11 @@ ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<!\d)\s?年度|年平�
 ANNUAL_CHANGE = re.compile(r"同比(?:增|提|下|减|上|降)|增速|较上一?年|比上一?年|上一年度|环比上年")
 PREVIOUS_YEAR = re.compile(r"同比|较上一?年|比上一?年|上一年度|环比上年|较去年|比去年")
 ANNUAL_SENTENCE = re.compile(r"每年|年均|全年|每一年")
-CUMULATIVE_NEAR = re.compile(r"累计|累积|共计|总计|合计")
+CUMULATIVE_NEAR = re.compile(r"累计|累积|共计|总计|合计|总共")
+# what has been achieved so far (已经带动N人次, 已节约N吨): with no year to bound it, a running total to now
+ACHIEVED_SO_FAR = re.compile(r"已(?:经)?(?!有?[^，。；\d]{0,2}(?:达到|达|为|是))[^，。；\d]{1,8}$")
+# a run of days or years without a break (连续5年, 连续安全运营超过1200天): the count of them so far
+STREAK = re.compile(r"连续[^，。；\d]{0,8}$")
 # a span running to now: 自2004年以来, 自开放以来, 项目应用后 / 系统上线以来 (what has happened since)
 SINCE = re.compile(r"(?:19|20)\d{2}\s?年(?:\s?\d{1,2}\s?月)?\s?以来|自[^，。；\d]{0,12}以来|"
                    r"(?:应用|实施|运行|投运|投产|上线|使用|运营)(?:以来|后)[，,]")
@@ -621,6 +625,10 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
         return "annual"
     if flow and SINCE.search(text, s0, start):
         return "cumulative"  # 自<year>年以来…总<amount>: what has added up since then
+    if flow and year is None and ACHIEVED_SO_FAR.search(near):
+        return "cumulative"
+    if unit in ("a", "d", "h") and STREAK.search(near):
+        return "cumulative"
     if year is not None and year.role == "asof":
         return "cumulative" if flow or (unit == "%" and CHANGE_TO_DATE.search(near)) else "point"
     if year is not None and year.role == "time" and flow and not year.day:
@@ -1004,7 +1012,9 @@ def extract(text: str) -> list[Quantity]:
         approx = bool(m.group("pre") or m.group("fuzz")) or text[m.end() : m.end() + 2] in ("以上", "左右")
         q = _describe(text, m.start("num"), m.end(), text[m.start("num") : m.end()], n, n, "a", "duration",
                       approx, False, s0, "")
-        out.append(replace(q, period="point"))  # a length of time is a state, whatever the sentence totals
+        # a length of time is a state, whatever the sentence totals — but a streak (连续N年) counts the years so far
+        streak = m.group("pre") == "连续" or STREAK.search(text, max(s0, m.start("num") - 10), m.start("num"))
+        out.append(replace(q, period="cumulative" if streak else "point"))
     for m in ROUND_AMOUNT.finditer(text):  # 上亿X, 近万名X, 过亿元: a round amount with no digit
         if any(q.start <= m.start() < q.end for q in out):
             continue

@@ -756,3 +756,24 @@ def test_indicator_vocabulary_reads_reductions_intensities_and_materials(text, u
 def test_a_count_of_projects_is_a_tally_of_activities():
     q = one("截至2023年6月，公司推动超200个零碳项目落地。", "count")
     assert (q.indicator, q.period_kind) == ("activities", "cumulative")
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("公益平台总共发放超过5000份环保礼品。", "count"),  # 总共: a total
+    ("低碳频道已经带动3200万人次关注绿色出行。", "count"),  # achieved so far, with no year: a running total
+    ("项目已节约标准煤1.2万吨。", "tce"),
+    ("公司连续12年入选行业百强。", "a"),  # a streak counts the years so far
+    ("无人配送车已经连续安全运营超过800天。", "d"),
+])
+def test_a_running_total_to_now_is_cumulative(text, unit):
+    assert one(text, unit).period_kind == "cumulative"
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("公司深耕行业20余年。", "a"),  # a span of experience is a state
+    ("目前已有近百家供应商签署倡议。", "count"),  # organisations that have joined: a state
+    ("平台已在全国200个城市落地。", "count"),
+    ("2022年已帮助用户减少碳排放1万吨。", "t"),  # a year bounds it: that year's
+])
+def test_a_state_or_a_year_s_figure_is_no_running_total(text, unit):
+    assert one(text, unit).period_kind != "cumulative"
