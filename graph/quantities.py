@@ -257,10 +257,19 @@ def _clause_indicator(text: str, start: int, end: int, s0: int, unit: str, unit_
         return ind_wide  # the clause is the whole window
     own = text[c0:start]
     ind_own = _indicator(unit, own + extra, text[end : end + 12], unit_s)
+    if ind_own == "other" and ind_wide in GENERIC_INDICATORS and (
+            prev := list(_A_NUMBER.finditer(text, max(s0, start - 40), c0))):
+        # a change named before another figure of the sentence is that figure's (…下降了约30%，…由100%X制成): the
+        # window reaches back only to the clause after it
+        after_prev = max(s0, min([i for i in (text.find(c, prev[-1].end(), c0) for c in "，,：:") if i >= 0] or [c0]) + 1)
+        return _indicator(unit, text[after_prev:start] + extra, text[end : end + 12], unit_s)
     if ind_own == ind_wide or ind_own == "other" or (ind_own in GENERIC_INDICATORS and not _has_subject(
             SUBJECT_END.split(own, maxsplit=1)[0])):
         return ind_wide
     return ind_own
+
+
+_A_NUMBER = re.compile(rf"(?:{ARABIC})(?![\d.,])(?!\s?[年月日号])")  # a figure's number, not a date's
 
 
 # where the subject of a clause ends: a comparison (较…, 与…相比), a part of a whole (占…) or the verb of a change
@@ -805,9 +814,12 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
                 indicator = by_thing
     elif indicator == "other":
         after = re.split(r"[，,。；：:]", text[end : end + 8])[0]  # the words after it in its own clause
-        indicator = (_by_unit(unit) or classify_measure(text[c0:start] + after, "", unit)
-                     or (_percent_of_a_whole(text[max(s0, start - 16):start], text[end:end + 12]) if unit == "%" else None)
-                     or "other")
+        indicator = _by_unit(unit) or classify_measure(text[c0:start] + after, "", unit)
+        if unit == "%" and (indicator is None or _not_a_ratio(indicator)):
+            # a percentage said as a part of a whole (占…, 由N%X制成, N%使用…) is a share, whatever thing its words
+            # name (a material, emissions); a rate with an indicator of its own (市场占有率, 使用率) keeps it
+            indicator = _percent_of_a_whole(text[max(s0, start - 16):start], text[end:end + 12]) or indicator
+        indicator = indicator or "other"
     # a tally of things done or won (获得荣誉N项, 开展X项目N项, 报道N次): a running total
     tally = unit == "count" and unit_word[-1:] in TALLY_WORDS and bool(ACHIEVED.search(text, c0, start))
     flow = _is_flow(unit, indicator, clause)
@@ -865,6 +877,14 @@ def _percent_of_a_whole(near: str, after: str) -> str | None:
             r"(?:实现|达到|使用|贡献了?)[^，。；\d]{0,4}$", near):
         return "share"
     return None
+
+
+def _not_a_ratio(indicator: str) -> bool:
+    """Whether an indicator measures a thing (emissions, waste …) rather than only a ratio (a share, a rate)."""
+    from .units import indicators
+
+    ind = indicators().get(indicator)
+    return ind is not None and bool(set(ind.units) - {"%"})
 
 
 def _by_unit(unit: str) -> str | None:

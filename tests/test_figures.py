@@ -777,3 +777,11 @@ def test_a_running_total_to_now_is_cumulative(text, unit):
 ])
 def test_a_state_or_a_year_s_figure_is_no_running_total(text, unit):
     assert one(text, unit).period_kind != "cumulative"
+
+
+def test_a_change_named_before_another_figure_is_that_figure_s():
+    # the verb of the first figure's clause does not reach the second, which is a part of a whole
+    qs = extract("产品重量比2015年下降了约20%，为了便于回收，包装已实现由80%再生塑料制成。")
+    assert [q.indicator for q in qs if q.unit == "%"] == ["reduction-rate", "share"]
+    # a rate with an indicator of its own keeps it
+    assert extract("园区能耗较改造前下降了12%，厂区照明覆盖率达到90%。")[-1].indicator == "efficiency-rate"
