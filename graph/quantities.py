@@ -595,6 +595,8 @@ ANNUAL_SENTENCE = re.compile(r"每年|年均|全年|每一年")
 CUMULATIVE_NEAR = re.compile(r"累计|累积|共计|总计|合计|总共")
 # what has been achieved so far (已经带动N人次, 已节约N吨): with no year to bound it, a running total to now
 ACHIEVED_SO_FAR = re.compile(r"已(?:经)?(?!有?[^，。；\d]{0,2}(?:达到|达|为|是))[^，。；\d]{1,8}$")
+# a verb that cuts or avoids an amount, right before it (减少包装材料使用N吨, 节约成本N元)
+REDUCED = re.compile(r"(?:减少|节约|节省|减排|降低|避免)了?[^，。；\d]{0,8}?(?:约|近|超过?)?\s?$")
 # a run of days or years without a break (连续5年, 连续安全运营超过1200天): the count of them so far
 STREAK = re.compile(r"连续[^，。；\d]{0,8}$")
 # a span running to now: 自2004年以来, 自开放以来, 项目应用后 / 系统上线以来 (what has happened since)
@@ -634,8 +636,10 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
         return "annual"
     if flow and SINCE.search(text, s0, start):
         return "cumulative"  # 自<year>年以来…总<amount>: what has added up since then
-    if flow and year is None and ACHIEVED_SO_FAR.search(near):
-        return "cumulative"
+    if flow and year is None and (ACHIEVED_SO_FAR.search(near) or (
+            REDUCED.search(near) and "每" not in text[s0:start]
+            and not re.search(r"较|相比|相较|比(?![例重率])", text[c0:start]))):
+        return "cumulative"  # … and so is an amount cut with no time, rate or alternative named (减少<X>N吨)
     if unit in ("a", "d", "h") and STREAK.search(near):
         return "cumulative"
     if year is not None and year.role == "asof":

@@ -764,6 +764,7 @@ def test_a_count_of_projects_is_a_tally_of_activities():
     ("项目已节约标准煤1.2万吨。", "tce"),
     ("公司连续12年入选行业百强。", "a"),  # a streak counts the years so far
     ("无人配送车已经连续安全运营超过800天。", "d"),
+    ("平台上线光盘行动，减少厨余浪费约3000吨。", "t"),  # an amount cut with no time named: the total so far
 ])
 def test_a_running_total_to_now_is_cumulative(text, unit):
     assert one(text, unit).period_kind == "cumulative"
@@ -774,6 +775,8 @@ def test_a_running_total_to_now_is_cumulative(text, unit):
     ("目前已有近百家供应商签署倡议。", "count"),  # organisations that have joined: a state
     ("平台已在全国200个城市落地。", "count"),
     ("2022年已帮助用户减少碳排放1万吨。", "t"),  # a year bounds it: that year's
+    ("新方案较原方案减少投资200万元。", "CNY"),  # a difference between two options, no running total
+    ("设备每次维修约2000元，每年约5次，降低维修费用1万元。", "CNY"),
 ])
 def test_a_state_or_a_year_s_figure_is_no_running_total(text, unit):
     assert one(text, unit).period_kind != "cumulative"
