@@ -157,6 +157,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "cost-saving"
         if re.search(r"(?:废弃物|固废|废物|垃圾)[^，。；]{0,6}(?:利用率|回收率|资源化率)", near):
             return "waste"  # 固体废弃物综合利用率: how much waste is put to use
+        if _names_financial_ratio(near[-10:]):
+            return "financial-ratio"  # 拨备覆盖率 is a bank's ratio, not a coverage
         if re.search(r"(?:利用率|效率|转化率|自动化率|覆盖率|渗透率)(?![^，。；]*(?:提高|增长|增加|提升|上升|降低|下降|减少)了?\s?(?![到至]))",
                      near[-8:]):
             return "efficiency-rate"  # … but a rate raised or cut by N% is a change (X利用率提升N%)
@@ -584,7 +586,7 @@ def _is_flow(unit: str, indicator: str, clause: str) -> bool:
     return False
 
 
-ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<!\d)\s?年度|年平均|"
+ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<![\d半])\s?年度|年平均|"
                          r"(?<![\d\s一二三四五六七八九十两几多数年上下财])年(?![底末初中前后来间代份月内龄限至到以度的])[\u4e00-\u9fff]")
 # a change over a year (同比增长N%, 增速N%, 较上一年度增长N): annual — the convention for a year-on-year growth
 # rate, which readers call an annual growth rate (the blind writers split between annual and point) — and, when
@@ -610,7 +612,8 @@ CHANGE_TO_DATE = re.compile(r"已(?:经)?(?:累计)?(?:减少|降低|下降|减�
 
 
 # part of a year after a year: 上半年, 第三季度, 前三季度, (4月)-6月
-PART_OF_YEAR = re.compile(r"\s?(?:上半年|下半年|第?[一二三四1-4]季度|前[二三两]季度|[-—–~～至到]\s?\d{1,2}\s?月)")
+PART_OF_YEAR = re.compile(r"\s?(?:上半年|下半年|半年度?|第?[一二三四1-4]季度|前[二三两]季度|[-—–~～至到]\s?\d{1,2}\s?月|"
+                          r"\d{1,2}\s?[-—–~～至到]\s?\d{1,2}\s?月)")
 STATE_UNITS = {"%", "倍", "kW", "kV", "℃", "m", "km", "RT"}
 
 
@@ -881,6 +884,13 @@ def _percent_of_a_whole(near: str, after: str) -> str | None:
             r"(?:实现|达到|使用|贡献了?)[^，。；\d]{0,4}$", near):
         return "share"
     return None
+
+
+def _names_financial_ratio(near: str) -> bool:
+    """Whether the words right before a percentage name a financial ratio by one of its labels."""
+    from .units import classify_measure
+
+    return classify_measure(near, "", "%") == "financial-ratio"
 
 
 def _not_a_ratio(indicator: str) -> bool:

@@ -788,3 +788,12 @@ def test_a_change_named_before_another_figure_is_that_figure_s():
     assert [q.indicator for q in qs if q.unit == "%"] == ["reduction-rate", "share"]
     # a rate with an indicator of its own keeps it
     assert extract("园区能耗较改造前下降了12%，厂区照明覆盖率达到90%。")[-1].indicator == "efficiency-rate"
+
+
+def test_a_total_over_part_of_a_year_and_a_bank_s_ratios():
+    # a half year's or a few months' total is no year's total
+    assert one("某银行2022年半年度实现净利润80亿元。", "CNY").period_kind == "cumulative"
+    assert one("2021年3-5月，园区光伏发电120万千瓦时。", "kWh").period_kind == "cumulative"
+    # a financial ratio named by its label, not a coverage
+    assert one("不良贷款率1.2%，拨备覆盖率为230%。").indicator == "financial-ratio"
+    assert [q.indicator for q in extract("不良贷款率1.2%，拨备覆盖率为230%。")] == ["financial-ratio"] * 2
