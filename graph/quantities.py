@@ -1245,6 +1245,12 @@ def _paragraph_dated(text: str, q: Quantity) -> Quantity:
     last = mentions[-1]
     p0 = sentence_span(text, last.start)[0]
     m = OPENER.match(text, p0)
+    if m and not (p0 <= last.start < m.end()):
+        # a sentence opened by a reporting date that names only that year again (截至YYYY年M月末，…，YYYY年半年度…。):
+        # its opening date dates the account
+        first = next((y for y in mentions if p0 <= y.start < m.end()), None)
+        if first is not None and first.role == "asof" and all(y.year == first.year for y in mentions if y.start >= p0):
+            last = first
     if not m or not (p0 <= last.start < m.end()) or last.role not in ("time", "asof"):
         return q
     if last.role == "time" and last.month:  # 2022年7月，携程发布…计划。带动7600万人次…: the date of an event

@@ -797,3 +797,14 @@ def test_a_total_over_part_of_a_year_and_a_bank_s_ratios():
     # a financial ratio named by its label, not a coverage
     assert one("不良贷款率1.2%，拨备覆盖率为230%。").indicator == "financial-ratio"
     assert [q.indicator for q in extract("不良贷款率1.2%，拨备覆盖率为230%。")] == ["financial-ratio"] * 2
+
+
+def test_a_reporting_date_opening_the_sentence_before_dates_the_ratios_after_it():
+    from climatekg.graph.quantities import _paragraph_dated
+
+    text = "截至2022年9月末，某银行资产总额达到2.1万亿元，2022年前三季度实现净利润90亿元。不良贷款率1.5%，资本充足率12.8%。"
+    qs = [_paragraph_dated(text, q) for q in extract(text) if q.unit == "%"]
+    assert [(q.year, q.as_of, q.period_kind) for q in qs] == [(2022, "2022-09", "point")] * 2
+    # … but not when that sentence names another year as well: which one would date the account is unsaid
+    text = "截至2022年9月末，某银行资产总额达到2.1万亿元，较2019年增长一倍。不良贷款率1.5%。"
+    assert _paragraph_dated(text, one(text, "%")).year is None
