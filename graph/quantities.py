@@ -830,7 +830,8 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
     # a tally of things done or won (获得荣誉N项, 开展X项目N项, 报道N次): a running total
     tally = unit == "count" and unit_word[-1:] in TALLY_WORDS and bool(ACHIEVED.search(text, c0, start))
     flow = _is_flow(unit, indicator, clause)
-    year, base = figure_years(text, s0, s1, start, end, stock=not flow)
+    # the day of an event dates how long it lasted (在YYYY年M月D日的高峰期间，…在N小时内…), not a state
+    year, base = figure_years(text, s0, s1, start, end, stock=not flow and unit != "h")
     if unit == "m2" and not flow and re.match(r"[\u4e00-\u9fff]", text[end:end + 1]) and not re.match(
             r"的|以上|左右|多|余|之|为|是|和|及|与", text[end:end + 1]):
         year = None  # the size of a thing it names (N平方米X馆) is no figure of a year

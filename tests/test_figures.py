@@ -808,3 +808,9 @@ def test_a_reporting_date_opening_the_sentence_before_dates_the_ratios_after_it(
     # … but not when that sentence names another year as well: which one would date the account is unsaid
     text = "截至2022年9月末，某银行资产总额达到2.1万亿元，较2019年增长一倍。不良贷款率1.5%。"
     assert _paragraph_dated(text, one(text, "%")).year is None
+
+
+def test_the_day_of_an_event_dates_how_long_it_lasted():
+    text = "在2021年7月15日的用电高峰期间，园区在2小时内降低了300度用电，配套储能容量500kW。"
+    assert one(text, "h").year == 2021
+    assert one(text, "kW").year is None  # a state described in the same sentence is not of that day
