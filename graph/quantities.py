@@ -565,6 +565,8 @@ def _names_no_plan(text: str, cue: re.Match, start: int) -> bool:
 FUTURE_FRAME = re.compile(r"\s?(?:未来|今后|将来|届时|预计|[^，。；]{0,12}?(?<![已经])(?:建成|投产|投运|投入使用)后)")
 DONE_IN = re.compile(r"[^。；]{0,12}?(?:于|在)\s?(?P<y>(?:19|20)\d{2})\s?年[^，。；]{0,8}?(?:并网|建成|投产|投运|完成|竣工|落地|上线)")
 
+# what an organisation is (its market share, ratios, assets, staff, brand value): a plan's sentence may name it
+STANDING = {"market-share", "financial-ratio", "assets", "employees", "brand-value"}
 FLOW_UNITS = {"t", "kg", "tce", "kWh", "m3", "L"}
 STOCK_INDICATORS = {"capacity", "cooling-capacity", "storage-capacity", "equipment-rating", "assets", "brand-value", "area", "voltage",
                     "temperature", "length", "facilities", "places-covered", "employees", "charging-points", "products",
@@ -836,6 +838,9 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
             r"的|以上|左右|多|余|之|为|是|和|及|与", text[end:end + 1]):
         year = None  # the size of a thing it names (N平方米X馆) is no figure of a year
     projected = _projected(text, s0, start, end, year)
+    if projected and indicator in STANDING and (year is None or year.role != "target") and not PROJECTION_CUE.search(
+            text, c0, start):
+        projected = False  # 拟收购X，X市占率N%: the standing of an organisation a plan concerns is no part of the plan
     if projected and year is not None and (year.role == "asof" or (
             year.role == "time" and PROJECTION_CUE.search(text, year.end, start))):
         year = None  # a reporting date, or the date a forecast was made (YYYY年M月投产，预计年发电量…), is no target's year

@@ -814,3 +814,9 @@ def test_the_day_of_an_event_dates_how_long_it_lasted():
     text = "在2021年7月15日的用电高峰期间，园区在2小时内降低了300度用电，配套储能容量500kW。"
     assert one(text, "h").year == 2021
     assert one(text, "kW").year is None  # a state described in the same sentence is not of that day
+
+
+def test_the_standing_of_an_organisation_a_plan_concerns_is_no_part_of_the_plan():
+    assert one("公司拟收购一家德国充电运营商，德国市占率15%。", "%").period_kind == "point"
+    assert one("公司拟建设光伏电站，装机容量20MW。", "kW").period_kind == "projected"  # what is planned stays so
+    assert one("公司计划到2030年市场占有率达到30%。", "%").period_kind == "projected"
