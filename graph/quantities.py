@@ -151,6 +151,9 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "financing"
         if re.search(r"(?:补贴|补助|资助)[^，。；\d]{0,12}$", near):
             return "share"  # 补贴<投入>N%: the part of a cost a subsidy pays, not a saving
+        if ratio := re.match(r"\s?(?:以上|左右)?的([^，。；\d]{1,10}?)(?:比例|占比|比重)", nxt):
+            # N%的<X>比例: the ratio named right after the figure is what it is, whatever the words before it say
+            return "renewable-share" if re.search(RENEWABLE, ratio.group(1)) else "share"
         if re.search(r"节水|水耗|用水", cc):
             return "water"
         if re.search(r"费用|成本|电费", cc) and re.search(r"降|节|省|减", cc):
@@ -174,7 +177,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "share"  # 72% 的供应商: a share of something (not 30% 的清洁电力, 降低 40% 以上的碳排放)
         if re.search(r"(?:提高|增长|增加|提升|增幅|增速|扩大)了?(?:约|近|超过?|达到?)?\s?$", near):
             return "growth-rate"  # 较2021年提升106.22%: the verb right before the figure decides
-        if re.search(r"绿电|绿色电[力能]|清洁能源|可再生|光伏|新能源(?!车|汽车)|绿色能源|非化石|清洁电力", cc) and re.search(r"占|比例|比重|使用率|率|达|覆盖|提供|抵消|替代|供应|供给|使用|为|来自|自产", cc):
+        if re.search(RENEWABLE, cc) and re.search(r"占|比例|比重|使用率|率|达|覆盖|提供|抵消|替代|供应|供给|使用|为|来自|自产", cc):
             return "renewable-share"
         if re.search(r"发电", c) and re.search(r"占.{0,12}用电", c):
             return "renewable-share"
@@ -225,6 +228,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
     return "other"
 
 
+# words of renewable or clean energy
+RENEWABLE = r"绿电|绿色电[力能]|清洁能源|可再生|光伏|新能源(?!车|汽车)|绿色能源|非化石|清洁电力"
 # energy used, and the verbs that cut it
 ENERGY_USE = r"(?:能耗|用电量|用电|电耗|耗电量?|用能|能源消耗|能源使用量)"
 CUT = r"(?:下降|降低|减少|削减|消减|节约|节省)了?"

@@ -820,3 +820,8 @@ def test_the_standing_of_an_organisation_a_plan_concerns_is_no_part_of_the_plan(
     assert one("公司拟收购一家德国充电运营商，德国市占率15%。", "%").period_kind == "point"
     assert one("公司拟建设光伏电站，装机容量20MW。", "kW").period_kind == "projected"  # what is planned stays so
     assert one("公司计划到2030年市场占有率达到30%。", "%").period_kind == "projected"
+
+
+def test_a_ratio_named_right_after_the_figure_is_what_it_is():
+    qs = extract("园区通过购买绿证，实现80%的绿电消纳比例和40%的碳配额履约比例。")
+    assert [q.indicator for q in qs] == ["renewable-share", "share"]
