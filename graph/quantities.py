@@ -1324,7 +1324,26 @@ def case_figures(case: "Case") -> list[CaseFigure]:
         else f
         for f in found
     ]
-    return _parts_of_totals(found)
+    return _restated(_parts_of_totals(found))
+
+
+def _restated(found: list[CaseFigure]) -> list[CaseFigure]:
+    """An amount over time a case states again without saying over what time (an expert's summary, an overview
+    restating a result) has the period its other statements give, when they agree (annual, cumulative). Its year
+    stays empty: the restatement does not say it."""
+    periods: dict[tuple, set] = {}
+    for f in found:
+        q = f.quantity
+        if q.flow and not q.projected and q.period in ("annual", "cumulative"):
+            periods.setdefault((q.value, q.unit, q.indicator), set()).add(q.period)
+    out = []
+    for f in found:
+        q = f.quantity
+        seen = periods.get((q.value, q.unit, q.indicator), set())
+        if q.flow and not q.projected and q.period in (None, "point") and len(seen) == 1:
+            f = replace(f, quantity=replace(q, period=next(iter(seen))))
+        out.append(f)
+    return out
 
 
 def outcome_ids(figures: list[CaseFigure]) -> list[str]:

@@ -825,3 +825,13 @@ def test_the_standing_of_an_organisation_a_plan_concerns_is_no_part_of_the_plan(
 def test_a_ratio_named_right_after_the_figure_is_what_it_is():
     qs = extract("园区通过购买绿证，实现80%的绿电消纳比例和40%的碳配额履约比例。")
     assert [q.indicator for q in qs] == ["renewable-share", "share"]
+
+
+def test_an_amount_restated_without_its_period_takes_the_period_it_was_given():
+    from climatekg.graph.quantities import CaseFigure, _restated
+
+    # a result given as a year's total, then repeated in a summary without the year: still a yearly amount
+    texts = ["2022年，工厂利用沼气发电1200万度。", "专家认为，该厂利用沼气发电1200万度，成效显著。", "项目发电300万度。"]
+    figs = [CaseFigure("results", i, None, q) for i, t in enumerate(texts) for q in extract(t)]
+    out = [f.quantity for f in _restated(figs)]
+    assert [(q.period_kind, q.year) for q in out] == [("annual", 2022), ("annual", None), ("point", None)]
