@@ -751,6 +751,8 @@ def test_indicator_vocabulary_reads_reductions_intensities_and_materials(text, u
     assert classify_measure("减少的温室气体排放", "", "t") == "co2-reduction"
     assert classify_measure("单位碳排放量降低目标", "", "%") == "carbon-intensity"
     assert classify_measure("减少使用的包装材料", "packaging material avoided", "t") == "waste"
+    assert classify_measure("仓储物流成本降幅", "", "%") == "cost-saving"  # a cost cut in percent is a saving
+    assert classify_measure("运维费用降低比例", "", "%") == "cost-saving"
 
 
 def test_a_count_of_projects_is_a_tally_of_activities():
