@@ -850,6 +850,9 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
             year.role == "time" and PROJECTION_CUE.search(text, year.end, start))):
         year = None  # a reporting date, or the date a forecast was made (YYYY年M月投产，预计年发电量…), is no target's year
     period = _period_of(text, s0, c0, start, end, per_year, flow, year, unit)
+    if indicator == "area" and period == "cumulative" and year is not None and year.role == "asof" and not (
+            CUMULATIVE_NEAR.search(text, max(c0, start - 16), start)):
+        period = "point"  # 截至YYYY年，…面积达到N亩: the extent reached by then, not a running total
     if tally and period == "point" and year is None:
         period = "cumulative"  # what has been done or won to date, when no year bounds it
     if base is None and year is not None and not projected and PREVIOUS_YEAR.search(text, s0, start) and (
@@ -1294,8 +1297,9 @@ def case_figures(case: "Case") -> list[CaseFigure]:
 
     Beyond one sentence: a part's note giving the date of its figures (注：成果数据截至2023年8月) dates the
     figures of that part that have no year; a running total with no year of its own takes the reporting date
-    stated earlier in its paragraph (截至2022年底，… 。… 累计减少二氧化碳 703.24 万吨); and a figure the text
-    calls cumulative once is cumulative wherever the case repeats it.
+    stated earlier in its paragraph (截至2022年底，… 。… 累计减少二氧化碳 703.24 万吨); a figure the text
+    calls cumulative once is cumulative wherever the case repeats it; and an amount restated without its period
+    takes the one its other statements agree on.
     """
     found: list[CaseFigure] = []
     for n, (part, para) in enumerate(case.paragraphs(), start=1):

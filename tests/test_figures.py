@@ -837,3 +837,8 @@ def test_an_amount_restated_without_its_period_takes_the_period_it_was_given():
     figs = [CaseFigure("results", i, None, q) for i, t in enumerate(texts) for q in extract(t)]
     out = [f.quantity for f in _restated(figs)]
     assert [(q.period_kind, q.year) for q in out] == [("annual", 2022), ("annual", None), ("point", None)]
+
+
+def test_an_area_reached_by_a_date_is_its_extent():
+    assert one("截至2021年，公司共建设灌溉管道300公里，灌溉面积达到5万亩。", "m2").period_kind == "point"
+    assert one("截至2021年，公司累计推广保护性耕作5万亩。", "m2").period_kind == "cumulative"
