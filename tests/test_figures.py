@@ -357,7 +357,7 @@ def test_blind_alignment_reads_a_quote_across_a_wrapped_line(collection, tmp_pat
 
 
 # floors for the second blind set's development half (measured: see README "Measuring")
-BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.87, "year": 0.91, "period": 0.90}
+BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.91, "year": 0.91, "period": 0.91}
 
 
 def test_blind_figures_second_development_half(collection):
@@ -470,20 +470,28 @@ def test_a_change_against_the_year_before_has_that_baseline():
 
 
 # floors for the third blind set's development half (measured: see README "Measuring")
-BLIND3_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.90, "year": 0.90, "period": 0.93}
+BLIND3_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.94, "year": 0.95, "period": 0.97}
 
 
 def test_blind_figures_third_development_half(collection):
     assert_blind_floors(collection, "figures3-dev.jsonl", 85, BLIND3_FLOORS)
 
 
-# floors for the fourth blind set's development half, the validation half no rule was written against: its
-# aggregate only (measured: climatekg extraction --blind dev4)
-BLIND4_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.82, "year": 0.85, "period": 0.84}
+# floors for the fourth blind set's development half (measured: climatekg extraction --blind dev4)
+BLIND4_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.93, "year": 0.95, "period": 0.93}
 
 
 def test_blind_figures_fourth_development_half(collection):
     assert_blind_floors(collection, "figures4-dev.jsonl", 85, BLIND4_FLOORS)
+
+
+# floors for the fifth blind set's development half, the validation half no rule was written against: its
+# aggregate only (measured: climatekg extraction --blind dev5)
+BLIND5_FLOORS = {"value": 0.97, "unit": 0.97, "measure": 0.86, "year": 0.90, "period": 0.92}
+
+
+def test_blind_figures_fifth_development_half(collection):
+    assert_blind_floors(collection, "figures5-dev.jsonl", 100, BLIND5_FLOORS)
 
 
 # -- stable outcome ids -----------------------------------------------------------------------------------
