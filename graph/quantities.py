@@ -904,7 +904,7 @@ def _names_financial_ratio(near: str) -> bool:
     """Whether the words right before a percentage name a financial ratio by one of its labels."""
     from .units import classify_measure
 
-    return classify_measure(near, "", "%") == "financial-ratio"
+    return bool(re.search(r"率|比", near)) and classify_measure(near, "", "%") == "financial-ratio"
 
 
 def _not_a_ratio(indicator: str) -> bool:
