@@ -204,6 +204,18 @@ def system_view(f) -> dict:
             "year": q.year, "baseline_year": getattr(q, "baseline_year", None), "period": period}
 
 
+# the head of a Chinese description is its last word: …的X比例 / X占Y比重 names a part of a whole — unless it names
+# the change the part measures (已减少比例, 降低…比例, 节电比例 is a reduction)
+SHARE_HEAD = re.compile(r"(?:比例|占比|比重)$")
+CHANGE_WORD = re.compile(r"降低|减少|下降|削减|节省|节约|提升|提高|增长|增加|降幅|增幅|减幅|节[能电水肥药煤]量?(?:比例|占比|比重)$")
+
+
+def _names_a_share(measure_zh: str) -> bool:
+    """Whether a description's head names a share: 已实现X覆盖的Y比例 is a share of Y, not the X it covers."""
+    head = re.sub(r"[（(][^）)]*[）)]\s*$", "", measure_zh or "").strip()
+    return bool(SHARE_HEAD.search(head)) and not CHANGE_WORD.search(head)
+
+
 def measure_right(gold: dict, sys: dict) -> bool:
     from .units import classify_measure, indicators
 
@@ -214,10 +226,12 @@ def measure_right(gold: dict, sys: dict) -> bool:
     if _quantity(1.0, gold["base_unit"])[1] == _quantity(1.0, sys["unit"])[1]:
         unit = sys["unit"]  # the same unit under the gold writers' base units (t for tce, other:mu for m²)
     want = classify_measure(gold["measure_zh"], gold["measure_en"], unit if unit in UNITS else None)
+    inds = indicators()
+    if want is not None and _names_a_share(gold["measure_zh"]) and set(inds[want].units) - {"%"}:
+        want = "share"  # the head names a part of a whole; the indicator its modifier names is what it is a part of
     if want is None:
         return False
     got = sys["indicator"]
-    inds = indicators()
 
     def chain(i):
         seen = []

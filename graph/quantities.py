@@ -149,12 +149,19 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
         cc = c + nxt
         if re.search(r"贷款|信贷|融资", c) and re.search(r"增速|增幅|增长|同比", c):
             return "financing"
+        if re.search(r"(?:补贴|补助|资助)[^，。；\d]{0,12}$", near):
+            return "share"  # 补贴<投入>N%: the part of a cost a subsidy pays, not a saving
+        if ratio := re.match(r"\s?(?:以上|左右)?的([^，。；\d]{1,10}?)(?:比例|占比|比重)", nxt):
+            # N%的<X>比例: the ratio named right after the figure is what it is, whatever the words before it say
+            return "renewable-share" if re.search(RENEWABLE, ratio.group(1)) else "share"
         if re.search(r"节水|水耗|用水", cc):
             return "water"
         if re.search(r"费用|成本|电费", cc) and re.search(r"降|节|省|减", cc):
             return "cost-saving"
         if re.search(r"(?:废弃物|固废|废物|垃圾)[^，。；]{0,6}(?:利用率|回收率|资源化率)", near):
             return "waste"  # 固体废弃物综合利用率: how much waste is put to use
+        if _names_financial_ratio(near[-10:]):
+            return "financial-ratio"  # 拨备覆盖率 is a bank's ratio, not a coverage
         if re.search(r"(?:利用率|效率|转化率|自动化率|覆盖率|渗透率)(?![^，。；]*(?:提高|增长|增加|提升|上升|降低|下降|减少)了?\s?(?![到至]))",
                      near[-8:]):
             return "efficiency-rate"  # … but a rate raised or cut by N% is a change (X利用率提升N%)
@@ -170,7 +177,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "share"  # 72% 的供应商: a share of something (not 30% 的清洁电力, 降低 40% 以上的碳排放)
         if re.search(r"(?:提高|增长|增加|提升|增幅|增速|扩大)了?(?:约|近|超过?|达到?)?\s?$", near):
             return "growth-rate"  # 较2021年提升106.22%: the verb right before the figure decides
-        if re.search(r"绿电|绿色电[力能]|清洁能源|可再生|光伏|新能源(?!车|汽车)|绿色能源|非化石|清洁电力", cc) and re.search(r"占|比例|比重|使用率|率|达|覆盖|提供|抵消|替代|供应|供给|使用|为|来自|自产", cc):
+        if re.search(RENEWABLE, cc) and re.search(r"占|比例|比重|使用率|率|达|覆盖|提供|抵消|替代|供应|供给|使用|为|来自|自产", cc):
             return "renewable-share"
         if re.search(r"发电", c) and re.search(r"占.{0,12}用电", c):
             return "renewable-share"
@@ -178,9 +185,9 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "carbon-intensity"
         if re.search(r"(?:排放|碳排)[^，。；]{0,8}(?:占比|比重|中占|占[^，。；]{0,4}比例)[^，。；]{0,4}$", near) or re.search(
                 r"占[^，。；]{0,12}(?:碳排放|排放总量|排放量)[^，。；]{0,6}$", near):
-            return "emissions"  # 道路交通在交通全行业碳排放中的占比约80%: a share of emissions, not a cut
-        if re.search(r"占(?!有?率)[^，。；\d]{0,16}$", near) and not re.search(r"排放[^，。；]{0,3}占", near):
-            return "share"  # 占X的近一半, 占总量N%: the part of a whole
+            return "share"  # 道路交通在交通全行业碳排放中的占比约80%: a part of the emissions, not emissions nor a cut
+        if re.search(r"占(?!有?率)[^，。；\d]{0,16}$", near):
+            return "share"  # 占X的近一半, 占总量N%, <X>排放量占总量的N%: the part of a whole
         if re.search(r"(?:能源|能耗|电能|用电|电力)[^，。；]{0,2}(?:节省|节约)", near):
             return "energy-saved"  # <某能源>节省N%
         if re.search(ENERGY_USE + r"(?!强度)[^，。；\d]{0,12}?" + CUT + r"|" + CUT + r"[^，。；\d]{0,4}" + ENERGY_USE + r"(?!强度)", near):
@@ -221,6 +228,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
     return "other"
 
 
+# words of renewable or clean energy
+RENEWABLE = r"绿电|绿色电[力能]|清洁能源|可再生|光伏|新能源(?!车|汽车)|绿色能源|非化石|清洁电力"
 # energy used, and the verbs that cut it
 ENERGY_USE = r"(?:能耗|用电量|用电|电耗|耗电量?|用能|能源消耗|能源使用量)"
 CUT = r"(?:下降|降低|减少|削减|消减|节约|节省)了?"
@@ -255,10 +264,19 @@ def _clause_indicator(text: str, start: int, end: int, s0: int, unit: str, unit_
         return ind_wide  # the clause is the whole window
     own = text[c0:start]
     ind_own = _indicator(unit, own + extra, text[end : end + 12], unit_s)
+    if ind_own == "other" and ind_wide in GENERIC_INDICATORS and (
+            prev := list(_A_NUMBER.finditer(text, max(s0, start - 40), c0))):
+        # a change named before another figure of the sentence is that figure's (…下降了约30%，…由100%X制成): the
+        # window reaches back only to the clause after it
+        after_prev = max(s0, min([i for i in (text.find(c, prev[-1].end(), c0) for c in "，,：:") if i >= 0] or [c0]) + 1)
+        return _indicator(unit, text[after_prev:start] + extra, text[end : end + 12], unit_s)
     if ind_own == ind_wide or ind_own == "other" or (ind_own in GENERIC_INDICATORS and not _has_subject(
             SUBJECT_END.split(own, maxsplit=1)[0])):
         return ind_wide
     return ind_own
+
+
+_A_NUMBER = re.compile(rf"(?:{ARABIC})(?![\d.,])(?!\s?[年月日号])")  # a figure's number, not a date's
 
 
 # where the subject of a clause ends: a comparison (较…, 与…相比), a part of a whole (占…) or the verb of a change
@@ -552,6 +570,8 @@ def _names_no_plan(text: str, cue: re.Match, start: int) -> bool:
 FUTURE_FRAME = re.compile(r"\s?(?:未来|今后|将来|届时|预计|[^，。；]{0,12}?(?<![已经])(?:建成|投产|投运|投入使用)后)")
 DONE_IN = re.compile(r"[^。；]{0,12}?(?:于|在)\s?(?P<y>(?:19|20)\d{2})\s?年[^，。；]{0,8}?(?:并网|建成|投产|投运|完成|竣工|落地|上线)")
 
+# what an organisation is (its market share, ratios, assets, staff, brand value): a plan's sentence may name it
+STANDING = {"market-share", "financial-ratio", "assets", "employees", "brand-value"}
 FLOW_UNITS = {"t", "kg", "tce", "kWh", "m3", "L"}
 STOCK_INDICATORS = {"capacity", "cooling-capacity", "storage-capacity", "equipment-rating", "assets", "brand-value", "area", "voltage",
                     "temperature", "length", "facilities", "places-covered", "employees", "charging-points", "products",
@@ -573,7 +593,7 @@ def _is_flow(unit: str, indicator: str, clause: str) -> bool:
     return False
 
 
-ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<!\d)\s?年度|年平均|"
+ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<![\d半])\s?年度|年平均|"
                          r"(?<![\d\s一二三四五六七八九十两几多数年上下财])年(?![底末初中前后来间代份月内龄限至到以度的])[\u4e00-\u9fff]")
 # a change over a year (同比增长N%, 增速N%, 较上一年度增长N): annual — the convention for a year-on-year growth
 # rate, which readers call an annual growth rate (the blind writers split between annual and point) — and, when
@@ -581,7 +601,13 @@ ANNUAL_NEAR = re.compile(r"每年|年均|全年|一年|(?<!\d)\s?年度|年平�
 ANNUAL_CHANGE = re.compile(r"同比(?:增|提|下|减|上|降)|增速|较上一?年|比上一?年|上一年度|环比上年")
 PREVIOUS_YEAR = re.compile(r"同比|较上一?年|比上一?年|上一年度|环比上年|较去年|比去年")
 ANNUAL_SENTENCE = re.compile(r"每年|年均|全年|每一年")
-CUMULATIVE_NEAR = re.compile(r"累计|累积|共计|总计|合计")
+CUMULATIVE_NEAR = re.compile(r"累计|累积|共计|总计|合计|总共")
+# what has been achieved so far (已经带动N人次, 已节约N吨): with no year to bound it, a running total to now
+ACHIEVED_SO_FAR = re.compile(r"已(?:经)?(?!有?[^，。；\d]{0,2}(?:达到|达|为|是))[^，。；\d]{1,8}$")
+# a verb that cuts or avoids an amount, right before it (减少包装材料使用N吨, 节约成本N元)
+REDUCED = re.compile(r"(?:减少|节约|节省|减排|降低|避免)了?[^，。；\d]{0,8}?(?:约|近|超过?)?\s?$")
+# a run of days or years without a break (连续5年, 连续安全运营超过1200天): the count of them so far
+STREAK = re.compile(r"连续[^，。；\d]{0,8}$")
 # a span running to now: 自2004年以来, 自开放以来, 项目应用后 / 系统上线以来 (what has happened since)
 SINCE = re.compile(r"(?:19|20)\d{2}\s?年(?:\s?\d{1,2}\s?月)?\s?以来|自[^，。；\d]{0,12}以来|"
                    r"(?:应用|实施|运行|投运|投产|上线|使用|运营)(?:以来|后)[，,]")
@@ -593,7 +619,8 @@ CHANGE_TO_DATE = re.compile(r"已(?:经)?(?:累计)?(?:减少|降低|下降|减�
 
 
 # part of a year after a year: 上半年, 第三季度, 前三季度, (4月)-6月
-PART_OF_YEAR = re.compile(r"\s?(?:上半年|下半年|第?[一二三四1-4]季度|前[二三两]季度|[-—–~～至到]\s?\d{1,2}\s?月)")
+PART_OF_YEAR = re.compile(r"\s?(?:上半年|下半年|半年度?|第?[一二三四1-4]季度|前[二三两]季度|[-—–~～至到]\s?\d{1,2}\s?月|"
+                          r"\d{1,2}\s?[-—–~～至到]\s?\d{1,2}\s?月)")
 STATE_UNITS = {"%", "倍", "kW", "kV", "℃", "m", "km", "RT"}
 
 
@@ -619,6 +646,12 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
         return "annual"
     if flow and SINCE.search(text, s0, start):
         return "cumulative"  # 自<year>年以来…总<amount>: what has added up since then
+    if flow and year is None and (ACHIEVED_SO_FAR.search(near) or (
+            REDUCED.search(near) and "每" not in text[s0:start]
+            and not re.search(r"较|相比|相较|比(?![例重率])", text[c0:start]))):
+        return "cumulative"  # … and so is an amount cut with no time, rate or alternative named (减少<X>N吨)
+    if unit in ("a", "d", "h") and STREAK.search(near):
+        return "cumulative"
     if year is not None and year.role == "asof":
         return "cumulative" if flow or (unit == "%" and CHANGE_TO_DATE.search(near)) else "point"
     if year is not None and year.role == "time" and flow and not year.day:
@@ -795,21 +828,31 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
                 indicator = by_thing
     elif indicator == "other":
         after = re.split(r"[，,。；：:]", text[end : end + 8])[0]  # the words after it in its own clause
-        indicator = (_by_unit(unit) or classify_measure(text[c0:start] + after, "", unit)
-                     or (_percent_of_a_whole(text[max(s0, start - 16):start], text[end:end + 12]) if unit == "%" else None)
-                     or "other")
+        indicator = _by_unit(unit) or classify_measure(text[c0:start] + after, "", unit)
+        if unit == "%" and (indicator is None or _not_a_ratio(indicator)):
+            # a percentage said as a part of a whole (占…, 由N%X制成, N%使用…) is a share, whatever thing its words
+            # name (a material, emissions); a rate with an indicator of its own (市场占有率, 使用率) keeps it
+            indicator = _percent_of_a_whole(text[max(s0, start - 16):start], text[end:end + 12]) or indicator
+        indicator = indicator or "other"
     # a tally of things done or won (获得荣誉N项, 开展X项目N项, 报道N次): a running total
     tally = unit == "count" and unit_word[-1:] in TALLY_WORDS and bool(ACHIEVED.search(text, c0, start))
     flow = _is_flow(unit, indicator, clause)
-    year, base = figure_years(text, s0, s1, start, end, stock=not flow)
+    # the day of an event dates how long it lasted (在YYYY年M月D日的高峰期间，…在N小时内…), not a state
+    year, base = figure_years(text, s0, s1, start, end, stock=not flow and unit != "h")
     if unit == "m2" and not flow and re.match(r"[\u4e00-\u9fff]", text[end:end + 1]) and not re.match(
             r"的|以上|左右|多|余|之|为|是|和|及|与", text[end:end + 1]):
         year = None  # the size of a thing it names (N平方米X馆) is no figure of a year
     projected = _projected(text, s0, start, end, year)
+    if projected and indicator in STANDING and (year is None or year.role != "target") and not PROJECTION_CUE.search(
+            text, c0, start):
+        projected = False  # 拟收购X，X市占率N%: the standing of an organisation a plan concerns is no part of the plan
     if projected and year is not None and (year.role == "asof" or (
             year.role == "time" and PROJECTION_CUE.search(text, year.end, start))):
         year = None  # a reporting date, or the date a forecast was made (YYYY年M月投产，预计年发电量…), is no target's year
     period = _period_of(text, s0, c0, start, end, per_year, flow, year, unit)
+    if indicator == "area" and period == "cumulative" and year is not None and year.role == "asof" and not (
+            CUMULATIVE_NEAR.search(text, max(c0, start - 16), start)):
+        period = "point"  # 截至YYYY年，…面积达到N亩: the extent reached by then, not a running total
     if tally and period == "point" and year is None:
         period = "cumulative"  # what has been done or won to date, when no year bounds it
     if base is None and year is not None and not projected and PREVIOUS_YEAR.search(text, s0, start) and (
@@ -843,11 +886,11 @@ def _by_counted_thing(zh: str, en: str | None) -> str | None:
 
 
 def _percent_of_a_whole(near: str, after: str) -> str | None:
-    """A percentage no indicator label names: a subsidy rate, or the share of a whole (占用能费用的 90%,
-    100% 使用电能, 100% 替代外购垫料)."""
+    """A percentage no indicator label names: the share of a whole (占用能费用的 90%, 100% 使用电能, 100% 替代外购
+    垫料), a subsidy rate among them (the part of a cost the subsidy pays)."""
     nxt = re.split(r"[。；！？\n]", after[:10])[0]
     if re.search(r"补贴|补助|资助", near[-10:]):
-        return "cost-saving"
+        return "share"
     if re.search(r"(?:由|从)[^，。；\d]{0,10}$|(?:提升|提高|增长|增加|上升|下降|降低|减少)了?[至到]\s?$", near) and any(
             w in near for w in _glossary_longest_first() if len(w) > 1):
         return "share"  # <things>由M%提升至N%: the part of the things counted, a level reached
@@ -855,6 +898,21 @@ def _percent_of_a_whole(near: str, after: str) -> str | None:
             r"(?:实现|达到|使用|贡献了?)[^，。；\d]{0,4}$", near):
         return "share"
     return None
+
+
+def _names_financial_ratio(near: str) -> bool:
+    """Whether the words right before a percentage name a financial ratio by one of its labels."""
+    from .units import classify_measure
+
+    return bool(re.search(r"率|比", near)) and classify_measure(near, "", "%") == "financial-ratio"
+
+
+def _not_a_ratio(indicator: str) -> bool:
+    """Whether an indicator measures a thing (emissions, waste …) rather than only a ratio (a share, a rate)."""
+    from .units import indicators
+
+    ind = indicators().get(indicator)
+    return ind is not None and bool(set(ind.units) - {"%"})
 
 
 def _by_unit(unit: str) -> str | None:
@@ -1002,7 +1060,9 @@ def extract(text: str) -> list[Quantity]:
         approx = bool(m.group("pre") or m.group("fuzz")) or text[m.end() : m.end() + 2] in ("以上", "左右")
         q = _describe(text, m.start("num"), m.end(), text[m.start("num") : m.end()], n, n, "a", "duration",
                       approx, False, s0, "")
-        out.append(replace(q, period="point"))  # a length of time is a state, whatever the sentence totals
+        # a length of time is a state, whatever the sentence totals — but a streak (连续N年) counts the years so far
+        streak = m.group("pre") == "连续" or STREAK.search(text, max(s0, m.start("num") - 10), m.start("num"))
+        out.append(replace(q, period="cumulative" if streak else "point"))
     for m in ROUND_AMOUNT.finditer(text):  # 上亿X, 近万名X, 过亿元: a round amount with no digit
         if any(q.start <= m.start() < q.end for q in out):
             continue
@@ -1199,6 +1259,12 @@ def _paragraph_dated(text: str, q: Quantity) -> Quantity:
     last = mentions[-1]
     p0 = sentence_span(text, last.start)[0]
     m = OPENER.match(text, p0)
+    if m and not (p0 <= last.start < m.end()):
+        # a sentence opened by a reporting date that names only that year again (截至YYYY年M月末，…，YYYY年半年度…。):
+        # its opening date dates the account
+        first = next((y for y in mentions if p0 <= y.start < m.end()), None)
+        if first is not None and first.role == "asof" and all(y.year == first.year for y in mentions if y.start >= p0):
+            last = first
     if not m or not (p0 <= last.start < m.end()) or last.role not in ("time", "asof"):
         return q
     if last.role == "time" and last.month:  # 2022年7月，携程发布…计划。带动7600万人次…: the date of an event
@@ -1231,8 +1297,9 @@ def case_figures(case: "Case") -> list[CaseFigure]:
 
     Beyond one sentence: a part's note giving the date of its figures (注：成果数据截至2023年8月) dates the
     figures of that part that have no year; a running total with no year of its own takes the reporting date
-    stated earlier in its paragraph (截至2022年底，… 。… 累计减少二氧化碳 703.24 万吨); and a figure the text
-    calls cumulative once is cumulative wherever the case repeats it.
+    stated earlier in its paragraph (截至2022年底，… 。… 累计减少二氧化碳 703.24 万吨); a figure the text
+    calls cumulative once is cumulative wherever the case repeats it; and an amount restated without its period
+    takes the one its other statements agree on.
     """
     found: list[CaseFigure] = []
     for n, (part, para) in enumerate(case.paragraphs(), start=1):
@@ -1261,7 +1328,26 @@ def case_figures(case: "Case") -> list[CaseFigure]:
         else f
         for f in found
     ]
-    return _parts_of_totals(found)
+    return _restated(_parts_of_totals(found))
+
+
+def _restated(found: list[CaseFigure]) -> list[CaseFigure]:
+    """An amount over time a case states again without saying over what time (an expert's summary, an overview
+    restating a result) has the period its other statements give, when they agree (annual, cumulative). Its year
+    stays empty: the restatement does not say it."""
+    periods: dict[tuple, set] = {}
+    for f in found:
+        q = f.quantity
+        if q.flow and not q.projected and q.period in ("annual", "cumulative"):
+            periods.setdefault((q.value, q.unit, q.indicator), set()).add(q.period)
+    out = []
+    for f in found:
+        q = f.quantity
+        seen = periods.get((q.value, q.unit, q.indicator), set())
+        if q.flow and not q.projected and q.period in (None, "point") and len(seen) == 1:
+            f = replace(f, quantity=replace(q, period=next(iter(seen))))
+        out.append(f)
+    return out
 
 
 def outcome_ids(figures: list[CaseFigure]) -> list[str]:

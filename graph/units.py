@@ -253,11 +253,17 @@ def _label_score(ind: Indicator, text_zh: str, en_words: set[str]) -> int:
     zh = max((2 * len(lab) for lab in (ind.zh, *ind.alt_zh)
               if lab and text_zh and all(w in text_zh for w in _zh_words(lab))), default=0)
     en = 0
-    for lab in (ind.en, *ind.alt_en):
-        words = [w for w in _norm_en(lab).split() if w not in _EN_STOP]
+    for lab in (ind.en, *ind.alt_en) if en_words else ():  # no English text: no English label can name it
+        words = _en_label_words(lab)
         if words and all(w in en_words for w in words):
             en = max(en, sum(map(len, words)))
     return zh + en // 2
+
+
+@lru_cache(maxsize=4096)
+def _en_label_words(label: str) -> tuple[str, ...]:
+    """The words of an English label that must occur in a text for the label to name it."""
+    return tuple(w for w in _norm_en(label).split() if w not in _EN_STOP)
 
 
 def classify_measure(text_zh: str, text_en: str, unit: str | None) -> str | None:

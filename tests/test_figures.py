@@ -108,7 +108,7 @@ def test_a_count_says_what_it_counts(text, counted_zh, counted_en, indicator):
 
 @pytest.mark.parametrize("text, indicator", [
     ("其中年耗电量超8亿kWh，占用能费用的90%以上。", "share"),
-    ("针对区域门店能源管理软硬件投入补贴20%。", "cost-saving"),
+    ("针对区域门店能源管理软硬件投入补贴20%。", "share"),  # the part of a cost a subsidy pays, no saving
     ("项目实现牛垫料资源100%替代。", "share"),
     ("电能100%为绿色电能。", "renewable-share"),
     ("日产鲜奶7700吨。", "production"),
@@ -297,7 +297,7 @@ def test_what_is_still_to_be_built_is_projected():
 
 
 @pytest.mark.parametrize("text, indicator", [
-    ("其中道路交通在交通全行业碳排放中的占比约80%。", "emissions"),  # a share of emissions, not a cut
+    ("其中道路交通在交通全行业碳排放中的占比约80%。", "share"),  # a part of the emissions, neither emissions nor a cut
     ("园区固体废弃物综合利用率达95%。", "waste"),
     ("照明能源节省45%-50%。", "energy-saved"),
     ("电站预计每年产生1118万度绿色电力。", "power-generation"),
@@ -357,7 +357,7 @@ def test_blind_alignment_reads_a_quote_across_a_wrapped_line(collection, tmp_pat
 
 
 # floors for the second blind set's development half (measured: see README "Measuring")
-BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.87, "year": 0.91, "period": 0.90}
+BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.91, "year": 0.91, "period": 0.91}
 
 
 def test_blind_figures_second_development_half(collection):
@@ -470,20 +470,28 @@ def test_a_change_against_the_year_before_has_that_baseline():
 
 
 # floors for the third blind set's development half (measured: see README "Measuring")
-BLIND3_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.90, "year": 0.90, "period": 0.93}
+BLIND3_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.94, "year": 0.95, "period": 0.97}
 
 
 def test_blind_figures_third_development_half(collection):
     assert_blind_floors(collection, "figures3-dev.jsonl", 85, BLIND3_FLOORS)
 
 
-# floors for the fourth blind set's development half, the validation half no rule was written against: its
-# aggregate only (measured: climatekg extraction --blind dev4)
-BLIND4_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.82, "year": 0.85, "period": 0.84}
+# floors for the fourth blind set's development half (measured: climatekg extraction --blind dev4)
+BLIND4_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.93, "year": 0.95, "period": 0.93}
 
 
 def test_blind_figures_fourth_development_half(collection):
     assert_blind_floors(collection, "figures4-dev.jsonl", 85, BLIND4_FLOORS)
+
+
+# floors for the fifth blind set's development half, the validation half no rule was written against: its
+# aggregate only (measured: climatekg extraction --blind dev5)
+BLIND5_FLOORS = {"value": 0.97, "unit": 0.97, "measure": 0.86, "year": 0.90, "period": 0.92}
+
+
+def test_blind_figures_fifth_development_half(collection):
+    assert_blind_floors(collection, "figures5-dev.jsonl", 100, BLIND5_FLOORS)
 
 
 # -- stable outcome ids -----------------------------------------------------------------------------------
@@ -709,3 +717,136 @@ def test_a_condition_of_counting_is_no_hypothesis_and_a_forecast_has_no_past_yea
 ])
 def test_a_percentage_in_a_frame_or_contributed_is_a_part_of_a_whole(text, indicator):
     assert one(text, "%").indicator == indicator
+
+
+# -- a part of a whole, and the head of a description -------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "工业部门碳排放量占全国总量的35%。",  # a part of the emissions is a share of them, not emissions
+    "电力行业在能源领域碳排放中的占比约40%。",
+    "企业申领专项补贴，针对节能改造投入补贴15%。",  # the part of a cost a subsidy pays, not a saving
+    "企业争取补贴节能投入25%。",
+])
+def test_a_part_of_a_whole_is_a_share_whatever_it_is_a_part_of(text):
+    assert one(text, "%").indicator == "share"
+
+
+def test_the_head_of_a_blind_description_names_a_share():
+    """The head of a Chinese description is its last word: …的X比例 names a part of a whole, whatever indicator
+    the words of its modifier name — unless the description names a change (已减少比例, 节电比例)."""
+    from climatekg.graph.extraction_eval import measure_right
+
+    def right(zh, en, indicator):
+        gold = {"measure_zh": zh, "measure_en": en, "base_unit": "%", "counted": None}
+        return measure_right(gold, {"unit": "%", "indicator": indicator, "counted_zh": None, "counted_en": None})
+
+    zh, en = "已公布碳排放数据的航线比例", "share of routes with emission data"
+    assert right(zh, en, "share") and not right(zh, en, "emissions")
+    zh, en = "温室气体排放已减少比例", "achieved reduction of greenhouse gas emissions"
+    assert right(zh, en, "co2-reduction") and not right(zh, en, "share")
+    assert right("工厂节电比例", "electricity saving", "energy-saved")
+    assert right("工厂绿电使用比例", "", "renewable-share")  # a share with an indicator of its own keeps it
+
+
+@pytest.mark.parametrize("text, unit, indicator", [
+    ("2022年通过沼气替代化石能源，降低温室气体排放3万吨。", "t", "co2-reduction"),
+    ("集团2030年单位碳排放量较2020年降低30%。", "%", "carbon-intensity"),
+    ("通过轻量化设计减少包装材料使用120吨。", "t", "waste"),
+])
+def test_indicator_vocabulary_reads_reductions_intensities_and_materials(text, unit, indicator):
+    assert one(text, unit).indicator == indicator
+    assert classify_measure("减少的温室气体排放", "", "t") == "co2-reduction"
+    assert classify_measure("单位碳排放量降低目标", "", "%") == "carbon-intensity"
+    assert classify_measure("减少使用的包装材料", "packaging material avoided", "t") == "waste"
+    assert classify_measure("仓储物流成本降幅", "", "%") == "cost-saving"  # a cost cut in percent is a saving
+    assert classify_measure("运维费用降低比例", "", "%") == "cost-saving"
+
+
+def test_a_count_of_projects_is_a_tally_of_activities():
+    q = one("截至2023年6月，公司推动超200个零碳项目落地。", "count")
+    assert (q.indicator, q.period_kind) == ("activities", "cumulative")
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("公益平台总共发放超过5000份环保礼品。", "count"),  # 总共: a total
+    ("低碳频道已经带动3200万人次关注绿色出行。", "count"),  # achieved so far, with no year: a running total
+    ("项目已节约标准煤1.2万吨。", "tce"),
+    ("公司连续12年入选行业百强。", "a"),  # a streak counts the years so far
+    ("无人配送车已经连续安全运营超过800天。", "d"),
+    ("平台上线光盘行动，减少厨余浪费约3000吨。", "t"),  # an amount cut with no time named: the total so far
+])
+def test_a_running_total_to_now_is_cumulative(text, unit):
+    assert one(text, unit).period_kind == "cumulative"
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("公司深耕行业20余年。", "a"),  # a span of experience is a state
+    ("目前已有近百家供应商签署倡议。", "count"),  # organisations that have joined: a state
+    ("平台已在全国200个城市落地。", "count"),
+    ("2022年已帮助用户减少碳排放1万吨。", "t"),  # a year bounds it: that year's
+    ("新方案较原方案减少投资200万元。", "CNY"),  # a difference between two options, no running total
+    ("设备每次维修约2000元，每年约5次，降低维修费用1万元。", "CNY"),
+])
+def test_a_state_or_a_year_s_figure_is_no_running_total(text, unit):
+    assert one(text, unit).period_kind != "cumulative"
+
+
+def test_a_change_named_before_another_figure_is_that_figure_s():
+    # the verb of the first figure's clause does not reach the second, which is a part of a whole
+    qs = extract("产品重量比2015年下降了约20%，为了便于回收，包装已实现由80%再生塑料制成。")
+    assert [q.indicator for q in qs if q.unit == "%"] == ["reduction-rate", "share"]
+    # a rate with an indicator of its own keeps it
+    assert extract("园区能耗较改造前下降了12%，厂区照明覆盖率达到90%。")[-1].indicator == "efficiency-rate"
+
+
+def test_a_total_over_part_of_a_year_and_a_bank_s_ratios():
+    # a half year's or a few months' total is no year's total
+    assert one("某银行2022年半年度实现净利润80亿元。", "CNY").period_kind == "cumulative"
+    assert one("2021年3-5月，园区光伏发电120万千瓦时。", "kWh").period_kind == "cumulative"
+    # a financial ratio named by its label, not a coverage
+    assert one("不良贷款率1.2%，拨备覆盖率为230%。").indicator == "financial-ratio"
+    assert [q.indicator for q in extract("不良贷款率1.2%，拨备覆盖率为230%。")] == ["financial-ratio"] * 2
+
+
+def test_a_reporting_date_opening_the_sentence_before_dates_the_ratios_after_it():
+    from climatekg.graph.quantities import _paragraph_dated
+
+    text = "截至2022年9月末，某银行资产总额达到2.1万亿元，2022年前三季度实现净利润90亿元。不良贷款率1.5%，资本充足率12.8%。"
+    qs = [_paragraph_dated(text, q) for q in extract(text) if q.unit == "%"]
+    assert [(q.year, q.as_of, q.period_kind) for q in qs] == [(2022, "2022-09", "point")] * 2
+    # … but not when that sentence names another year as well: which one would date the account is unsaid
+    text = "截至2022年9月末，某银行资产总额达到2.1万亿元，较2019年增长一倍。不良贷款率1.5%。"
+    assert _paragraph_dated(text, one(text, "%")).year is None
+
+
+def test_the_day_of_an_event_dates_how_long_it_lasted():
+    text = "在2021年7月15日的用电高峰期间，园区在2小时内降低了300度用电，配套储能容量500kW。"
+    assert one(text, "h").year == 2021
+    assert one(text, "kW").year is None  # a state described in the same sentence is not of that day
+
+
+def test_the_standing_of_an_organisation_a_plan_concerns_is_no_part_of_the_plan():
+    assert one("公司拟收购一家德国充电运营商，德国市占率15%。", "%").period_kind == "point"
+    assert one("公司拟建设光伏电站，装机容量20MW。", "kW").period_kind == "projected"  # what is planned stays so
+    assert one("公司计划到2030年市场占有率达到30%。", "%").period_kind == "projected"
+
+
+def test_a_ratio_named_right_after_the_figure_is_what_it_is():
+    qs = extract("园区通过购买绿证，实现80%的绿电消纳比例和40%的碳配额履约比例。")
+    assert [q.indicator for q in qs] == ["renewable-share", "share"]
+
+
+def test_an_amount_restated_without_its_period_takes_the_period_it_was_given():
+    from climatekg.graph.quantities import CaseFigure, _restated
+
+    # a result given as a year's total, then repeated in a summary without the year: still a yearly amount
+    texts = ["2022年，工厂利用沼气发电1200万度。", "专家认为，该厂利用沼气发电1200万度，成效显著。", "项目发电300万度。"]
+    figs = [CaseFigure("results", i, None, q) for i, t in enumerate(texts) for q in extract(t)]
+    out = [f.quantity for f in _restated(figs)]
+    assert [(q.period_kind, q.year) for q in out] == [("annual", 2022), ("annual", None), ("point", None)]
+
+
+def test_an_area_reached_by_a_date_is_its_extent():
+    assert one("截至2021年，公司共建设灌溉管道300公里，灌溉面积达到5万亩。", "m2").period_kind == "point"
+    assert one("截至2021年，公司累计推广保护性耕作5万亩。", "m2").period_kind == "cumulative"
