@@ -314,7 +314,15 @@ class Answerer:
         if q.lang != "zh" or m is None:
             return None
         rest = re.split(r"[？?，,。；;！!、]", q.text[m.end():])[0]
-        rest = re.sub(r"^\s*[" + MEASURE_WORDS + "]", "", rest)
+        # the thing counted follows a measure word ("多少个X"), or is itself a word that opens with one ("多少人工时间")
+        # (the segmenter says which: 人工 is a word, 个城 is not)
+        stripped = re.sub(r"^\s*[" + MEASURE_WORDS + "]", "", rest)
+        first = next(iter(self.engine.tokenizer.tokens(rest.strip())), "")
+        forms = [stripped] + ([rest] if stripped != rest and len(first) >= 2 and first[0] == rest.strip()[:1] else [])
+        found = [self._absent_counted(q, x, case_ids) for x in forms]
+        return found[0] if all(found) else None
+
+    def _absent_counted(self, q: Question, rest: str, case_ids: list[str]) -> str | None:
         head = re.match(r"[\u4e00-\u9fff]{2,6}", rest)
         if head is None:
             return None
@@ -1050,6 +1058,14 @@ ORDER BY ?value ?id"""
             orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
             name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(top["case_id"], q.lang)
             return self._refuse(q, [], subject=name)
+        if best is not None and kind == "quantity":
+            # the question asks for the exact figure and the text closest to it gives only an indefinite one (数百家)
+            vague = next((x for x in ranked if ranked[0].score - x.score <= self.type_margin and x.fact is not None
+                          and x.fact.indefinite), None)
+            if vague is not None:
+                orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
+                name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(top["case_id"], q.lang)
+                return self._refuse(q, [], subject=name, closest=vague)
         if passing and best is not None:
             labels = [x for e in passing for x in e["labels_zh"] + e.get("labels_en", []) if len(x) >= 2]
             names_it = lambda x: any(lab in x.row["text"] for lab in labels)  # noqa: E731

@@ -82,3 +82,58 @@ def test_english_and_chinese_questions_about_one_figure_quote_it(answerer):
               "How many tonnes of CO2 does State Grid Xuzhou's all-electric energy station avoid each year?"):
         r = answerer.ask(q)
         assert r["answered"] and "24000" in r["answer"].replace(",", ""), r["answer"]
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("What were the plant's scope 1 emissions in tonnes?", "t"),  # "in <unit>" at the end asks the unit
+    ("What is the park's solar capacity in MW?", "kW"),
+    ("How many tonnes of CO2 did it avoid?", "t"),
+    ("What did the company save in total?", None),  # "in total" is no tonne
+    ("Which projects are in Hangzhou?", None),
+    ("园区每年减排多少吨二氧化碳？", "t"),
+])
+def test_the_unit_a_question_asks_its_figure_in(question, unit):
+    from climatekg.ask.select import asked_unit
+
+    assert asked_unit(question) == unit
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("What was the bank's green bond issuance volume in 2022?", "quantity"),
+    ("What was Bank of Beijing's green loan volume?", "quantity"),  # a possessive in place of "the"
+    ("What is the name of the bank's first green branch?", "text"),
+    ("What value does the platform create for drivers?", "text"),
+])
+def test_what_is_its_amount_asks_a_quantity(question, kind):
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize("text, figure, indefinite", [
+    ("目前已有数百家酒店入选低碳酒店标准。", "百家", True),
+    ("在亚洲、拉美的十多个国家提供出行服务。", "十多个", True),
+    ("已有120家酒店入选。", "120家", False),
+    ("累计减排超过797吨二氧化碳。", "797吨", False),  # "more than 797": a stated figure, if a bound
+])
+def test_an_indefinite_figure_is_told_from_a_stated_one(answerer, text, figure, indefinite):
+    from climatekg.ask.select import indefinite as is_indefinite
+
+    q = next(q for q in answerer.selector.quantities(text) if figure in q.surface)
+    assert is_indefinite(text, q) is indefinite
+
+
+@pytest.mark.parametrize("found, name", [
+    ("该项目每年可向公司", None),  # the sentence's grammar before a bare suffix: no name
+    ("的研究中心", "研究中心"),
+    ("由中国建筑节能协会", "中国建筑节能协会"),
+    ("国网徐州供电公司", "国网徐州供电公司"),
+])
+def test_a_name_read_by_its_suffix_starts_after_the_sentences_grammar(found, name):
+    from climatekg.ask.select import suffix_name
+
+    assert suffix_name(found) == name
+
+
+@pytest.mark.parametrize("name, grammar", [("降低公司", True), ("提供公司", True), ("平高集团", False),
+                                           ("中国建筑节能协会", False), ("青岛水务集团有限公司", False)])
+def test_a_verb_and_the_word_it_governs_is_no_name(answerer, name, grammar):
+    assert answerer.selector.opens_as_grammar(name) is grammar
