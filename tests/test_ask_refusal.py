@@ -114,7 +114,7 @@ def test_an_indefinite_figure_does_not_answer_a_question_asking_the_exact_one(an
 
 @pytest.mark.parametrize("question, absent", [
     # the thing counted opens with a measure word's character (人工, 人次): the word as written is looked for too
-    ("这家超市每月节省多少人工时间？", None),
+    ("这家超市每月节省多少人工工时？", None),  # 人工 is written; "工工时" (人 read as a measure word) is not
     ("这家超市建了多少个氢能加注站？", "加注站"),  # after the measure word (and the technology named): never written
 ])
 def test_a_counted_thing_that_opens_with_a_measure_word_is_not_absent(answerer, question, absent):

@@ -4,6 +4,7 @@ question words reach the Chinese text through the dictionary, and the answer typ
 import pytest
 
 from climatekg.ask.glossary import Glossary, default_path, stems
+from climatekg.ask.intents import parse
 from climatekg.ask.select import Asked, answer_type, clause
 
 
@@ -85,7 +86,7 @@ def test_english_and_chinese_questions_about_one_figure_quote_it(answerer):
 
 
 @pytest.mark.parametrize("question, unit", [
-    ("What were the plant's scope 1 emissions in tonnes?", "t"),  # "in <unit>" at the end asks the unit
+    ("What was the factory's water use in tonnes?", "t"),  # "in <unit>" at the end asks the unit
     ("What is the park's solar capacity in MW?", "kW"),
     ("How many tonnes of CO2 did it avoid?", "t"),
     ("What did the company save in total?", None),  # "in total" is no tonne
@@ -99,9 +100,9 @@ def test_the_unit_a_question_asks_its_figure_in(question, unit):
 
 
 @pytest.mark.parametrize("question, kind", [
-    ("What was the bank's green bond issuance volume in 2022?", "quantity"),
-    ("What was Bank of Beijing's green loan volume?", "quantity"),  # a possessive in place of "the"
-    ("What is the name of the bank's first green branch?", "text"),
+    ("What was the dairy farm's biogas output volume?", "quantity"),
+    ("What was Modern Dairy's manure treatment volume?", "quantity"),  # a possessive in place of "the"
+    ("What is the name of the dairy's demonstration farm?", "text"),
     ("What value does the platform create for drivers?", "text"),
 ])
 def test_what_is_its_amount_asks_a_quantity(question, kind):
@@ -137,3 +138,25 @@ def test_a_name_read_by_its_suffix_starts_after_the_sentences_grammar(found, nam
                                            ("中国建筑节能协会", False), ("青岛水务集团有限公司", False)])
 def test_a_verb_and_the_word_it_governs_is_no_name(answerer, name, grammar):
     assert answerer.selector.opens_as_grammar(name) is grammar
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("Annual investment of the Qingzhou zero-carbon park?", True),  # no question word, names an indicator
+    ("The zero-carbon park's cumulative carbon reduction, please.", True),  # …or a period of the lexicon
+    ("What did the zero-carbon park invest in?", False),  # a question word says what is asked
+    ("Qingzhou zero-carbon park", False),  # names neither
+    ("擎洲零碳工场的基建投资", False),  # Chinese questions keep the kind their grammar gives
+])
+def test_a_request_with_no_question_word_that_names_an_indicator_asks_its_figure(answerer, question, figure):
+    q = parse(answerer.engine.analyse(question, "question"), answerer.lexicon)
+    assert answerer.asks_figure_without_question_word(q) is figure
+
+
+@pytest.mark.parametrize("question, form, broad", [
+    ("How many cities does the service cover?", "城市", "国家"),  # the indicator of places covered, narrowed
+    ("How much sludge did the plant avoid?", "污泥", "塑料"),
+])
+def test_an_english_terms_labels_are_narrowed_to_those_rendering_its_words(answerer, question, form, broad):
+    asked = answerer.selector.asked(answerer.engine.analyse(question, "question"))
+    unit = next(u for u in asked.units if form in u)
+    assert broad not in unit
