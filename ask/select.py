@@ -393,22 +393,41 @@ class Selector:
             if stated is not None:  # the graph says what this sentence states: its names, in both languages
                 fact, type_ok = Fact(kind, stated.zh, stated.en, fact.names if fact is not None else []), 1.0
             conflict, year_match = False, False
+            # a sentence that names neither the thing nor the year it speaks of takes them from the sentence before it in
+            # its paragraph (Chinese leaves out the subject set once: "截至2022年底，X项目发电…。累计减少…。")
+            before = self.preceding(rows, i)
             if asked_years:
-                untitled = re.sub(r"《[^》]*》", "", text)  # a year in a document's title is not the fact's year
-                years = set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", untitled))
+                years = self.years(text) or self.years(before)
                 year_match = bool(years & asked_years)
-                conflict = bool(years) and not year_match
+                conflict = bool(self.years(text)) and not year_match
             f = {"dense": float(sims[k]), "lexical": min(overlap, 6) ** 0.5,
                  "type_match": (2 * float(type_ok) - 1) if kind != "text" else 0.0, "indicator": float(ind_ok),
                  "unit": float(unit_ok), "case_prior": prior.get(r["case_id"], 0.0),
                  "year": 1.0 if year_match else (-1.0 if conflict else 0.0), "graph": float(stated is not None),
-                 "entities": (sum(any(x in squashed for x in labels) for labels in named) / len(named)) if named else 0.0,
+                 "entities": (sum(any(x in squashed or x in before for x in labels) for labels in named) / len(named))
+                 if named else 0.0,
                  "context": ctx}
             s = sum(getattr(self.w, name) * v for name, v in f.items() if name != "context")
             s += (self.w.context if query.lang == "zh" else self.w.context_en) * ctx
             out.append(Scored(r, s, fact, type_ok, conflict, f))
         out.sort(key=lambda x: -x.score)
         return out
+
+    @staticmethod
+    def years(text: str) -> set[str]:
+        """The years a text names, outside the titles of documents (a year in 《…》 is not the fact's year)."""
+        return set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", re.sub(r"《[^》]*》", "", text)))
+
+    @staticmethod
+    def preceding(rows: list[dict], i: int) -> str:
+        """The whitespace-free sentence just before ``rows[i]`` in its paragraph (same case and part, the next line at
+        most), or ""."""
+        if i == 0:
+            return ""
+        p, r = rows[i - 1], rows[i]
+        if p["case_id"] != r["case_id"] or p["part"] != r["part"] or p["end_line"] < r["start_line"] - 1:
+            return ""
+        return "".join(p["text"].split())
 
     def relevant_properties(self, query) -> set[str]:
         """The properties a question names ("certified" → received recognition), and those of what they point

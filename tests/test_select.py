@@ -160,3 +160,18 @@ def test_an_english_terms_labels_are_narrowed_to_those_rendering_its_words(answe
     asked = answerer.selector.asked(answerer.engine.analyse(question, "question"))
     unit = next(u for u in asked.units if form in u)
     assert broad not in unit
+
+
+def test_a_sentence_takes_the_subject_and_year_it_leaves_out_from_the_one_before_it():
+    from climatekg.ask.select import Selector
+
+    rows = [{"case_id": "case-01", "part": "results", "start_line": 10, "end_line": 11,
+             "text": "截至2022年底，园区光伏项目累计发电9亿度。"},
+            {"case_id": "case-01", "part": "results", "start_line": 11, "end_line": 12, "text": "累计减少二氧化碳70万吨。"},
+            {"case_id": "case-01", "part": "results", "start_line": 20, "end_line": 20, "text": "项目获得多项荣誉。"},
+            {"case_id": "case-02", "part": "results", "start_line": 21, "end_line": 21, "text": "2021年投产。"}]
+    assert Selector.preceding(rows, 1) == "截至2022年底，园区光伏项目累计发电9亿度。"
+    assert Selector.preceding(rows, 2) == ""  # a later paragraph
+    assert Selector.preceding(rows, 3) == ""  # another case
+    assert Selector.preceding(rows, 0) == ""
+    assert Selector.years("依据《2019年度排放因子》，2022年减排70万吨") == {"2022"}  # a title's year is not the fact's
