@@ -537,7 +537,7 @@ class Selector:
                 if not pool:
                     for m in LATIN_NAME.finditer(text):
                         name = m.group(0)
-                        if len(name) >= 3 and not name.isupper() and name.lower() not in subject:
+                        if len(name) >= 3 and not name.isupper() and name.lower() not in subject and not is_unit(name):
                             pool.append((name, name, "org"))
                             strength = 0.5
                             break
@@ -601,6 +601,12 @@ def suffix_name(found: str) -> str | None:
     bare = re.fullmatch(r"[\u4e00-\u9fff]{0,1}(?:股份有限公司|有限公司|公司|集团|协会|联合会|研究院|研究所|大学|学院|交易所|银行|中心|"
                         r"委员会|学会|联盟|基金会|机构|认证|社)", name)
     return None if bare else name
+
+
+def is_unit(word: str) -> bool:
+    """Is a Latin word, whole, a unit (KWh, MWp, GWh) rather than a name?"""
+    got = parse_amount("1 " + word)
+    return bool(got and got[1] and got[2][1] == len(word) + 2)
 
 
 def indefinite(text: str, q) -> bool:

@@ -175,3 +175,11 @@ def test_a_sentence_takes_the_subject_and_year_it_leaves_out_from_the_one_before
     assert Selector.preceding(rows, 3) == ""  # another case
     assert Selector.preceding(rows, 0) == ""
     assert Selector.years("依据《2019年度排放因子》，2022年减排70万吨") == {"2022"}  # a title's year is not the fact's
+
+
+@pytest.mark.parametrize("word, unit", [("KWh", True), ("MWp", True), ("GWh", True), ("TÜV", False), ("Danone", False),
+                                        ("Nasdaq", False)])
+def test_a_unit_in_latin_letters_is_no_name(word, unit):
+    from climatekg.ask.select import is_unit
+
+    assert is_unit(word) is unit
