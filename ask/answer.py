@@ -314,7 +314,15 @@ class Answerer:
         if q.lang != "zh" or m is None:
             return None
         rest = re.split(r"[？?，,。；;！!、]", q.text[m.end():])[0]
-        rest = re.sub(r"^\s*[" + MEASURE_WORDS + "]", "", rest)
+        # the thing counted follows a measure word ("多少个X"), or is itself a word that opens with one ("多少人次")
+        # (the segmenter says which: 人工 is a word, 个城 is not)
+        stripped = re.sub(r"^\s*[" + MEASURE_WORDS + "]", "", rest)
+        first = next(iter(self.engine.tokenizer.tokens(rest.strip())), "")
+        forms = [stripped] + ([rest] if stripped != rest and len(first) >= 2 and first[0] == rest.strip()[:1] else [])
+        found = [self._absent_counted(q, x, case_ids) for x in forms]
+        return found[0] if all(found) else None
+
+    def _absent_counted(self, q: Question, rest: str, case_ids: list[str]) -> str | None:
         head = re.match(r"[\u4e00-\u9fff]{2,6}", rest)
         if head is None:
             return None
@@ -377,6 +385,19 @@ class Answerer:
                 continue
             out.append(word)
         return out
+
+    # the words that make a question of a sentence (any of them: the question says what kind of answer it asks)
+    QUESTION_WORD = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how|is|are|was|were|do|does|did|can|could)\b|"
+                               r"什么|哪|谁|怎|如何|为何|为什么|是否|吗|多少|多大|多长|多高|多重|多远|多久|几|何", re.I)
+
+    def asks_figure_without_question_word(self, q: Question) -> bool:
+        """A request with no question word ("The farm's yearly biogas output?", "investment of the pilot, please") that
+        names an indicator or a period of the lexicon (savings, investment, annual,
+        cumulative) asks for the figure of it."""
+        if q.lang != "en" or self.QUESTION_WORD.search(q.text):
+            return False
+        return q.indicator_term is not None or q.asked_unit is not None or \
+            any(m.term.kind == "period" for m in self.lexicon.find(q.text))
 
     def asks_for_indicator(self, q: Question) -> bool:
         """Is the indicator the question names the thing asked for — its label next to the question word ("<indicator>是
@@ -1026,6 +1047,8 @@ ORDER BY ?value ?id"""
         prior = {cid: 1.0 - i / 3 for i, cid in enumerate(top_ids)}
         subject = {lab for m in q.mentions for lab in m.entity["labels_zh"] + [m.entity["en"].lower()]}
         kind = q.answer_type if q.answer_type != "text" or not q.asks_amount else "quantity"
+        if kind == "text" and self.asks_figure_without_question_word(q):
+            kind = "quantity"
         ranked = self.selector.rank(q.query, top_ids, kind, q.asked_unit if kind == "quantity" else None,
                                     q.indicator_term if kind == "quantity" else None, prior, subject,
                                     # the graph records no figure of that indicator: only one the text states of it answers
@@ -1050,6 +1073,14 @@ ORDER BY ?value ?id"""
             orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
             name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(top["case_id"], q.lang)
             return self._refuse(q, [], subject=name)
+        if best is not None and kind == "quantity":
+            # the question asks for the exact figure and the text closest to it gives only an indefinite one (数百家)
+            vague = next((x for x in ranked if ranked[0].score - x.score <= self.type_margin and x.fact is not None
+                          and x.fact.indefinite), None)
+            if vague is not None:
+                orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
+                name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(top["case_id"], q.lang)
+                return self._refuse(q, [], subject=name, closest=vague)
         if passing and best is not None:
             labels = [x for e in passing for x in e["labels_zh"] + e.get("labels_en", []) if len(x) >= 2]
             names_it = lambda x: any(lab in x.row["text"] for lab in labels)  # noqa: E731

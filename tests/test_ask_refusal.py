@@ -96,3 +96,26 @@ def test_the_level_of_place_a_question_asks_for(question, level):
 def test_a_city_answers_for_its_province(answerer, question, province):
     res = answerer.ask(question)
     assert res["answered"] and res["answer"].startswith(province)
+
+
+@pytest.mark.parametrize("question, exact", [
+    ("滴滴具体在多少个国家提供出行服务？", True),
+    ("Exactly how many countries does DiDi offer mobility services in?", True),
+    ("滴滴在多少个国家提供出行服务？", False),  # not asked exactly: the indefinite figure is the answer
+])
+def test_an_indefinite_figure_does_not_answer_a_question_asking_the_exact_one(answerer, question, exact):
+    res = answerer.ask(question)
+    if exact:
+        # refused, quoting what the case does state: an indefinite count
+        assert res["answered"] is False and "十多个" in res["answer"] and res["citations"]
+    else:
+        assert res["answered"] and "十多个" in res["answer"]
+
+
+@pytest.mark.parametrize("question, absent", [
+    # the thing counted opens with a measure word's character (人工, 人次): the word as written is looked for too
+    ("这家超市每月节省多少人工工时？", None),  # 人工 is written; "工工时" (人 read as a measure word) is not
+    ("这家超市建了多少个氢能加注站？", "加注站"),  # after the measure word (and the technology named): never written
+])
+def test_a_counted_thing_that_opens_with_a_measure_word_is_not_absent(answerer, question, absent):
+    assert answerer.absent_measure(analysed(answerer, question), ["case-03"]) == absent

@@ -4,6 +4,7 @@ question words reach the Chinese text through the dictionary, and the answer typ
 import pytest
 
 from climatekg.ask.glossary import Glossary, default_path, stems
+from climatekg.ask.intents import parse
 from climatekg.ask.select import Asked, answer_type, clause
 
 
@@ -82,3 +83,103 @@ def test_english_and_chinese_questions_about_one_figure_quote_it(answerer):
               "How many tonnes of CO2 does State Grid Xuzhou's all-electric energy station avoid each year?"):
         r = answerer.ask(q)
         assert r["answered"] and "24000" in r["answer"].replace(",", ""), r["answer"]
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("What was the factory's water use in tonnes?", "t"),  # "in <unit>" at the end asks the unit
+    ("What is the park's solar capacity in MW?", "kW"),
+    ("How many tonnes of CO2 did it avoid?", "t"),
+    ("What did the company save in total?", None),  # "in total" is no tonne
+    ("Which projects are in Hangzhou?", None),
+    ("园区每年减排多少吨二氧化碳？", "t"),
+])
+def test_the_unit_a_question_asks_its_figure_in(question, unit):
+    from climatekg.ask.select import asked_unit
+
+    assert asked_unit(question) == unit
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("What was the dairy farm's biogas output volume?", "quantity"),
+    ("What was Modern Dairy's manure treatment volume?", "quantity"),  # a possessive in place of "the"
+    ("What is the name of the dairy's demonstration farm?", "text"),
+    ("What value does the platform create for drivers?", "text"),
+])
+def test_what_is_its_amount_asks_a_quantity(question, kind):
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize("text, figure, indefinite", [
+    ("目前已有数百家酒店入选低碳酒店标准。", "百家", True),
+    ("在亚洲、拉美的十多个国家提供出行服务。", "十多个", True),
+    ("已有120家酒店入选。", "120家", False),
+    ("累计减排超过797吨二氧化碳。", "797吨", False),  # "more than 797": a stated figure, if a bound
+])
+def test_an_indefinite_figure_is_told_from_a_stated_one(answerer, text, figure, indefinite):
+    from climatekg.ask.select import indefinite as is_indefinite
+
+    q = next(q for q in answerer.selector.quantities(text) if figure in q.surface)
+    assert is_indefinite(text, q) is indefinite
+
+
+@pytest.mark.parametrize("found, name", [
+    ("该项目每年可向公司", None),  # the sentence's grammar before a bare suffix: no name
+    ("的研究中心", "研究中心"),
+    ("由中国建筑节能协会", "中国建筑节能协会"),
+    ("国网徐州供电公司", "国网徐州供电公司"),
+])
+def test_a_name_read_by_its_suffix_starts_after_the_sentences_grammar(found, name):
+    from climatekg.ask.select import suffix_name
+
+    assert suffix_name(found) == name
+
+
+@pytest.mark.parametrize("name, grammar", [("降低公司", True), ("提供公司", True), ("平高集团", False),
+                                           ("中国建筑节能协会", False), ("青岛水务集团有限公司", False)])
+def test_a_verb_and_the_word_it_governs_is_no_name(answerer, name, grammar):
+    assert answerer.selector.opens_as_grammar(name) is grammar
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("Annual investment of the Qingzhou zero-carbon park?", True),  # no question word, names an indicator
+    ("The zero-carbon park's cumulative carbon reduction, please.", True),  # …or a period of the lexicon
+    ("What did the zero-carbon park invest in?", False),  # a question word says what is asked
+    ("Qingzhou zero-carbon park", False),  # names neither
+    ("擎洲零碳工场的基建投资", False),  # Chinese questions keep the kind their grammar gives
+])
+def test_a_request_with_no_question_word_that_names_an_indicator_asks_its_figure(answerer, question, figure):
+    q = parse(answerer.engine.analyse(question, "question"), answerer.lexicon)
+    assert answerer.asks_figure_without_question_word(q) is figure
+
+
+@pytest.mark.parametrize("question, form, broad", [
+    ("How many cities does the service cover?", "城市", "国家"),  # the indicator of places covered, narrowed
+    ("How much sludge did the plant avoid?", "污泥", "塑料"),
+])
+def test_an_english_terms_labels_are_narrowed_to_those_rendering_its_words(answerer, question, form, broad):
+    asked = answerer.selector.asked(answerer.engine.analyse(question, "question"))
+    unit = next(u for u in asked.units if form in u)
+    assert broad not in unit
+
+
+def test_a_sentence_takes_the_subject_and_year_it_leaves_out_from_the_one_before_it():
+    from climatekg.ask.select import Selector
+
+    rows = [{"case_id": "case-01", "part": "results", "start_line": 10, "end_line": 11,
+             "text": "截至2022年底，园区光伏项目累计发电9亿度。"},
+            {"case_id": "case-01", "part": "results", "start_line": 11, "end_line": 12, "text": "累计减少二氧化碳70万吨。"},
+            {"case_id": "case-01", "part": "results", "start_line": 20, "end_line": 20, "text": "项目获得多项荣誉。"},
+            {"case_id": "case-02", "part": "results", "start_line": 21, "end_line": 21, "text": "2021年投产。"}]
+    assert Selector.preceding(rows, 1) == "截至2022年底，园区光伏项目累计发电9亿度。"
+    assert Selector.preceding(rows, 2) == ""  # a later paragraph
+    assert Selector.preceding(rows, 3) == ""  # another case
+    assert Selector.preceding(rows, 0) == ""
+    assert Selector.years("依据《2019年度排放因子》，2022年减排70万吨") == {"2022"}  # a title's year is not the fact's
+
+
+@pytest.mark.parametrize("word, unit", [("KWh", True), ("MWp", True), ("GWh", True), ("TÜV", False), ("Danone", False),
+                                        ("Nasdaq", False)])
+def test_a_unit_in_latin_letters_is_no_name(word, unit):
+    from climatekg.ask.select import is_unit
+
+    assert is_unit(word) is unit
