@@ -24,7 +24,7 @@ from climatekg.graph.quantities import parse_amount
 
 from .glossary import Glossary
 from .glossary import default_path as glossary_path
-from .hops import follow_bridge, follow_property
+from .hops import follow_bridge, follow_description, follow_property
 from .intents import FOUNDED, Question, parse
 from .lexicon import Lexicon
 from .select import Selector, format_value, load_graph_facts
@@ -182,6 +182,10 @@ class Answerer:
             return self._refuse(q, unknown)
         if hops and q.kind is None and q.orgs and q.prop is not None:
             res = follow_property(self, q)  # "<company>'s shareholder … <a fact>": the fact of the shareholder
+            if res is not None:
+                return res
+        if hops and q.kind is None and not q.orgs:
+            res = follow_description(self, q)  # "<the company that did X> — when was it founded": that company's
             if res is not None:
                 return res
         if q.comparative and len(q.named_cases) >= 2 and q.kind in (None, "superlative", "compare", "report", "list", "oldest") \

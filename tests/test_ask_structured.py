@@ -81,3 +81,11 @@ def test_a_comparison_of_named_companies_takes_the_indicator_they_all_report(ans
     # each company's figure its own words describe: Mengniu's own factories (17 MW), not its suppliers' farms (45 MW)
     mengniu = res["answer"].split("蒙牛（case-06）：")[1].split("；")[0]
     assert mengniu.startswith("17")
+
+
+@pytest.mark.parametrize("question", ["发布低碳酒店标准的那家公司是哪一年成立的？",
+                                      "When was the company that issued a low-carbon hotel standard founded?"])
+def test_a_company_named_by_what_it_did_is_followed_to_its_founding(answerer, question):
+    res = answerer.ask(question)
+    assert res["intent"] == "two_hop" and [c["case_id"] for c in res["cases"]][:1] == ["case-05"]
+    assert "1999" in res["answer"] and res["sparql"] and "schema:foundingDate" in res["sparql"]
