@@ -507,8 +507,9 @@ class Answerer:
                 body.append("  { " + " } UNION { ".join(alts) + " }")
         if q.kind in ("list", "count") and not q.constraints and q.indicator_term is not None and not q.node_class:
             # "how many cases express a reduction as trees planted": the cases reporting a figure of that indicator
-            body.append(f"  ?case ckg:reportsOutcome ?o . ?o ckg:measures <{q.indicator_term.iri}> ; ckg:quote ?quote ; ckg:startLine ?line .")
-            extra += " ?quote ?line"
+            body.append(f"  ?case ckg:reportsOutcome ?o . ?o ckg:measures <{q.indicator_term.iri}> ; ckg:quote ?quote ; ckg:startLine ?line ;"
+                        " ckg:surface ?figure .")
+            extra += " ?quote ?line ?figure"
         if q.node_class:
             body.append(self._node_pattern(q, "?case", "?x", "?score"))
             body.append("  { SELECT (MAX(?s2) AS ?best) WHERE {\n" + self._node_pattern(q, "?c2", "?x2", "?s2") +
@@ -708,6 +709,14 @@ class Answerer:
     def _structured_text(self, q: Question, rows: list[dict], ids: list[str]) -> str:
         zh = q.lang == "zh"
         names = ("、" if zh else "; ").join(self._name(c, q.lang) for c in ids)
+        if any(r.get("figure") for r in rows):  # cases counted by a figure they report: each with its figures, as printed
+            figures: dict[str, list[str]] = {}
+            for r in rows:
+                if r.get("figure") and r["figure"] not in figures.setdefault(r["id"], []):
+                    figures[r["id"]].append(r["figure"])
+            names = ("；" if zh else "; ").join(
+                self._name(c, q.lang) + (f"：{'、'.join(figures[c][:3])}" if zh else f": {', '.join(figures[c][:3])}")
+                for c in ids)
         if q.node_class and any(r.get("what") for r in rows):  # each case with the statements that make it match
             said: dict[str, list[str]] = {}
             for r in rows:

@@ -89,3 +89,13 @@ def test_a_company_named_by_what_it_did_is_followed_to_its_founding(answerer, qu
     res = answerer.ask(question)
     assert res["intent"] == "two_hop" and [c["case_id"] for c in res["cases"]][:1] == ["case-05"]
     assert "1999" in res["answer"] and res["sparql"] and "schema:foundingDate" in res["sparql"]
+
+
+def test_a_count_by_an_indicator_states_each_cases_figures(answerer):
+    res = answerer.ask("有几个案例写明了职工（员工）人数？")
+    assert res["intent"] == "count"
+    rows = answerer.query(f"""SELECT ?id ?figure WHERE {{ ?c ckg:caseId ?id ; ckg:reportsOutcome ?o .
+  ?o ckg:measures <{answerer.lexicon.by_code['employees'].iri}> ; ckg:surface ?figure }}""").dicts()
+    assert rows and sorted(c["case_id"] for c in res["cases"]) == sorted({r["id"] for r in rows})
+    for r in rows:  # each case named with the figure it reports
+        assert f"（{r['id']}）：" in res["answer"] and r["figure"] in res["answer"]
