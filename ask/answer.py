@@ -24,11 +24,11 @@ from climatekg.graph.quantities import parse_amount
 
 from .glossary import Glossary
 from .glossary import default_path as glossary_path
-from .hops import follow_bridge, follow_property
+from .hops import follow_bridge, follow_description, follow_property
 from .intents import FOUNDED, Question, parse
 from .lexicon import Lexicon
 from .select import Selector, format_value, load_graph_facts
-from .sweep import narrower_in_text
+from .sweep import concept_in_text, narrower_in_text
 
 SELECT_HEAD = """SELECT DISTINCT ?id ?title_zh ?title_en{extra} WHERE {{
   ?case ckg:caseId ?id ; dcterms:title ?title_zh, ?title_en .
@@ -182,6 +182,10 @@ class Answerer:
             return self._refuse(q, unknown)
         if hops and q.kind is None and q.orgs and q.prop is not None:
             res = follow_property(self, q)  # "<company>'s shareholder … <a fact>": the fact of the shareholder
+            if res is not None:
+                return res
+        if hops and q.kind is None and not q.orgs:
+            res = follow_description(self, q)  # "<the company that did X> — when was it founded": that company's
             if res is not None:
                 return res
         if q.comparative and len(q.named_cases) >= 2 and q.kind in (None, "superlative", "compare", "report", "list", "oldest") \
@@ -524,8 +528,9 @@ class Answerer:
                 body.append("  { " + " } UNION { ".join(alts) + " }")
         if q.kind in ("list", "count") and not q.constraints and q.indicator_term is not None and not q.node_class:
             # "how many cases express a reduction as trees planted": the cases reporting a figure of that indicator
-            body.append(f"  ?case ckg:reportsOutcome ?o . ?o ckg:measures <{q.indicator_term.iri}> ; ckg:quote ?quote ; ckg:startLine ?line .")
-            extra += " ?quote ?line"
+            body.append(f"  ?case ckg:reportsOutcome ?o . ?o ckg:measures <{q.indicator_term.iri}> ; ckg:quote ?quote ; ckg:startLine ?line ;"
+                        " ckg:surface ?figure .")
+            extra += " ?quote ?line ?figure"
         if q.node_class:
             body.append(self._node_pattern(q, "?case", "?x", "?score"))
             body.append("  { SELECT (MAX(?s2) AS ?best) WHERE {\n" + self._node_pattern(q, "?c2", "?x2", "?s2") +
@@ -620,6 +625,13 @@ class Answerer:
                 out += e["labels_zh"]
         return sorted(set(out), key=len)
 
+    @staticmethod
+    def unlinked(q: Question) -> bool:
+        """A list or count of cases that nothing in the graph constrains: no entity, indicator, statement class,
+        kind of company or industry (its SPARQL would list every case)."""
+        return q.kind in ("list", "count") and not q.constraints and q.indicator_term is None and not q.node_class \
+            and not q.industry_words and not q.of_companies and q.org_class is None
+
     def structured(self, q: Question) -> dict | None:
         if q.kind == "attribute":
             return self.attribute(q)
@@ -628,6 +640,11 @@ class Answerer:
         if q.kind == "facet":
             return self.facet(q)
         swept = narrower_in_text(self, q) if q.kind in ("list", "count") and not q.node_class else None
+        if swept is None and self.unlinked(q):
+            # nothing the graph holds narrows it ("robots", "cow manure"): the cases whose text writes the thing
+            swept = concept_in_text(self, q)
+            if swept is None and q.open_list:
+                return None  # no narrower set in the text either: answered from the text
         if swept is not None:  # "solar street lights", not every solar case: the cases whose text writes it
             forms, evidence = swept
             q = dataclasses.replace(q, technologies=[], groups=[g for g in q.groups if g[0] != "technology"],
@@ -713,6 +730,14 @@ class Answerer:
     def _structured_text(self, q: Question, rows: list[dict], ids: list[str]) -> str:
         zh = q.lang == "zh"
         names = ("、" if zh else "; ").join(self._name(c, q.lang) for c in ids)
+        if any(r.get("figure") for r in rows):  # cases counted by a figure they report: each with its figures, as printed
+            figures: dict[str, list[str]] = {}
+            for r in rows:
+                if r.get("figure") and r["figure"] not in figures.setdefault(r["id"], []):
+                    figures[r["id"]].append(r["figure"])
+            names = ("；" if zh else "; ").join(
+                self._name(c, q.lang) + (f"：{'、'.join(figures[c][:3])}" if zh else f": {', '.join(figures[c][:3])}")
+                for c in ids)
         if q.node_class and any(r.get("what") for r in rows):  # each case with the statements that make it match
             said: dict[str, list[str]] = {}
             for r in rows:
@@ -824,13 +849,12 @@ ORDER BY ?value ?id"""
         zh = q.lang == "zh"
         statements: dict[str, list[str]] = {c: [] for c in cases}
         citations, sparql, table, best = [], None, None, {}
+        measure = q.indicator_term
         if q.indicator_term is not None:
-            sub = dataclasses.replace(q, kind="report", within=cases, superlative=q.superlative or "max")
-            sparql, _ = self.build_sparql(sub)
-            res = self.query(sparql)
-            rows = res.dicts()
+            sub, sparql, res, rows = self._comparable(q, cases)
+            measure = sub.indicator_term
             table = res.table()
-            for f in self._figures(sub, rows):
+            for f in self._comparable_figures(sub, rows, cases):
                 if len(statements[f["case_id"]]) < 3:
                     statements[f["case_id"]].append(self._fig_text(f, q.lang))
                     best.setdefault(f["case_id"], f["value"] or 0)
@@ -861,12 +885,86 @@ ORDER BY ?value ?id"""
         sep = "；" if zh else "; "
         parts = [f"{self._name(c, q.lang)}：{'，'.join(statements[c]) or '案例未写明'}" if zh else
                  f"{self._name(c, q.lang)}: {', '.join(statements[c]) or 'not stated in its case'}" for c in order]
-        what = q.indicator_term.label(q.lang) if q.indicator_term is not None else ""
+        what = measure.label(q.lang) if measure is not None else ""
         answer = (f"{what}比较（按数值从大到小）：" if zh and best else "比较：" if zh else
                   f"Compared ({what.lower()}, largest first): " if best else "Compared: ") + sep.join(parts) + ("。" if zh else ".")
         return {"query": q.text, "lang": q.lang, "answered": True, "answer": answer,
                 "cases": [self._case_ref(c) for c in order], "citations": citations[:10],
                 "sparql": sparql, "rows": table, "intent": "compare_named"}
+
+    def _comparable(self, q: Question, cases: list[str]):
+        """The figures that compare the named cases: of the indicator the question names that the most of them report
+        (the likeliest first on a tie: "rooftop PV capacity: A's factories, …" compares capacities, not factories),
+        every figure of it, the technology the question names preferred but not required (a case may state its
+        rooftop plant's output without writing "rooftop" in that sentence)."""
+        got = None
+        first = min((m.start for m in q.mentions if m.entity["kind"] == "org"), default=len(q.text))
+        shared = {id(m.term) for m in self.lexicon.find(q.text, ("indicator",)) if m.end <= first}
+        terms = sorted((q.indicator_terms or [q.indicator_term])[:4], key=lambda t: id(t) not in shared)
+        for term in terms:
+            sub = dataclasses.replace(q, kind="report", within=cases, superlative=q.superlative or "max",
+                                      indicator_term=term, unit=term.units[0] if term.units else q.unit, technologies=[],
+                                      places=[], sections=[], awards=[], standards=[])
+            sparql, _ = self.build_sparql(sub)
+            res = self.query(sparql)
+            rows = res.dicts()
+            n = len({r["id"] for r in rows})
+            if got is None or n > got[0]:
+                got = (n, sub, sparql, res, rows)
+            if n == len(cases):
+                break
+        return got[1:]
+
+    def _comparable_figures(self, q: Question, rows: list[dict], cases: list[str]) -> list[dict]:
+        """Each named case's figures, the one its own words in the question describe best first ("Mengniu's factory
+        rooftop": the figure whose sentence writes 工厂 and 屋顶 before a larger one of its suppliers' farms), then
+        by value; cases ordered by that first figure."""
+        figs = self._figures(q, rows)
+        quotes: dict[tuple, list[str]] = {}
+        for r in rows:
+            quotes.setdefault((r["id"], r["value"], r["unit"]), []).append(self._in_context(r["id"], r["quote"]))
+        out = []
+        for cid in cases:
+            asked = self._describing(q, cid)
+            mine = [f for f in figs if f["case_id"] == cid]
+            scored = [(max((asked.score(x) for x in quotes.get((cid, f["value"], f["unit"]), [])), default=0.0)
+                       if asked else 0.0, f) for f in mine]
+            # then a reported result before a plan (unless the question asks for plans), then the larger
+            plans = re.search(r"目标|预计|计划|target|plan|forecast|expect|project", q.text, re.I) is not None
+            # (descriptions scored within a tenth of each other describe the figures alike)
+            out += [f for _, f in sorted(scored, key=lambda x: (-round(x[0], 1), (x[1]["period"] == "projected") != plans,
+                                                                 -(x[1]["value"] or 0)))]
+        return out
+
+    def _in_context(self, cid: str, quote: str) -> str:
+        """A figure's sentence with the one before it in its case (the sentence that names the plant a figure is
+        of: "盐城…屋顶电站…。电站预计每年产生1118万度…")."""
+        rows, _ = self.engine.sentences()
+        key = "".join(quote.split())[:24]
+        mine = [r for r in rows if r["case_id"] == cid]
+        for i, r in enumerate(mine):
+            if key and key in "".join(r["text"].split()):
+                return (mine[i - 1]["text"] if i else "") + r["text"]
+        return quote
+
+    def _describing(self, q: Question, cid: str):
+        """What the question says about one named case, as ``Selector.asked`` units weighted by rarity among the case's
+        sentences: the words of its clause ("Astronergy's Yancheng rooftop") and those before the first company named
+        ("Rank by rooftop PV capacity:"); the company names themselves are no description."""
+        spans = [(m.start, m.end) for m in q.mentions if m.entity["kind"] == "org" and m.entity["cases"].get(cid, 0) >= 10]
+        if not spans or q.query is None:
+            return None
+        text = q.text
+        marks = "，,、；;：:？?。"
+        a = max(text.rfind(c, 0, spans[0][0]) for c in marks) + 1
+        ends = [i for i in (text.find(c, spans[0][1]) for c in marks) if i >= 0]
+        b = min(ends, default=len(text))
+        first = min((m.start for m in q.mentions if m.entity["kind"] == "org"), default=0)
+        keep = [(a, b), (0, first)]
+        sub = "".join(ch if any(s <= i < e for s, e in keep) else " " for i, ch in enumerate(text))
+        query = dataclasses.replace(q.query, text=sub, _vector=q.query.vector)
+        rows, _ = self.engine.sentences()
+        return self.selector.asked(query).fit([r["text"] for r in rows if r["case_id"] == cid])
 
     def _citations(self, q: Question, rows: list[dict], ids: list[str]) -> list[dict]:
         out = []

@@ -130,3 +130,38 @@ def follow_bridge(answerer, q, res: dict) -> dict:
             "cases": res["cases"][:1] + [answerer._case_ref(c) for c in dict.fromkeys(c["case_id"] for c in added)] +
             [c for c in res["cases"][1:] if c["case_id"] not in cited],
             "intent": "two_hop"}
+
+
+# a company the question names by what it did, not by its name ("推出X的公司", "the company that built X")
+DESCRIBED = (r"的(?:那家|这家|那个)?(?:公司|企业|集团|供电公司|银行|平台)|\bthe (?:\w+[- ])?(?:company|firm|group|bank|utility|"
+             r"maker|manufacturer|operator|platform)\s+(?:that|which|who|behind|whose)\b")
+
+
+def follow_description(answerer, q) -> dict | None:
+    """"<the company that did X> — when was it founded, where is it listed": the company is the organisation of the
+    case the search ranks first for the question; its founding and listing are the graph's (``Answerer.attribute``),
+    each asked one after the other when the question asks both."""
+    import dataclasses
+
+    from .intents import FOUNDED, LISTED
+
+    asks = [a for a, rx in (("founded", FOUNDED), ("listed", LISTED)) if re.search(rx, q.text, re.I)]
+    if q.kind is not None or q.orgs or not asks or not re.search(DESCRIBED, q.text, re.I):
+        return None
+    results = answerer.engine.search(q.query, k=1)["results"]
+    if not results:
+        return None
+    cid = results[0]["case_id"]
+    own = answerer.query(f'SELECT ?org WHERE {{ ?c ckg:caseId "{cid}" ; ckg:organisation ?org }}').dicts()
+    org = next((answerer.engine.entity_by_iri.get(r["org"]) for r in own if answerer.engine.entity_by_iri.get(r["org"])), None)
+    if org is None:
+        return None
+    parts = [answerer.attribute(dataclasses.replace(q, orgs=[org], kind="attribute", attribute=a)) for a in asks]
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    zh = q.lang == "zh"
+    lead = (f"这家公司是{org['zh']}（{cid}）。" if zh else f"The company is {org['en']} ({cid}). ")
+    sep = "" if zh else " "
+    return {**parts[0], "query": q.text, "answer": lead + sep.join(p["answer"] for p in parts),
+            "citations": [c for p in parts for c in p["citations"]], "intent": "two_hop"}

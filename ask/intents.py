@@ -100,6 +100,7 @@ class Question:
     asks_amount: bool = False  # "how much / 多少": an extractive answer should carry a figure
     answer_type: str = "text"  # quantity | organisation | date | place | text
     indicator_term: object = None  # lexicon Term of the indicator named
+    indicator_terms: list = field(default_factory=list)  # every indicator named, the likeliest first
     org_class: object = None  # lexicon Term of an organisation class named ("banks")
     prop: object = None  # lexicon Term of an organisation property named ("shareholder")
     asked_unit: str | None = None  # the unit the question names ("how many tonnes")
@@ -119,6 +120,7 @@ class Question:
     place_mentions: bool = False  # a place constraint on any place the text mentions, not the project's site
     text_cases: list = field(default_factory=list)  # cases whose text writes what the question names narrowly (sweep.py)
     text_forms: list = field(default_factory=list)  # … and the words written
+    open_list: bool = False  # "which companies <did something>" with nothing the graph links: a list only if the text narrows it
 
     @property
     def named_cases(self) -> list[str]:
@@ -213,11 +215,16 @@ def parse(query, lexicon) -> Question:
     # several indicators named: the head of the noun phrase comes last ("renewable electricity generation")
     # a label inside the question's grammar ("how many companies") names what is counted, not an indicator
     grammar = [m.span() for p in (COUNT, LIST, TARGET) for m in re.finditer(p, text, re.I)]
-    indicators = [m.term for m in reversed(terms) if m.term.kind == "indicator"
-                  and not any(s <= m.start and m.end <= e for s, e in grammar)] or \
+    named_ind = [m for m in reversed(terms) if m.term.kind == "indicator"
+                 and not any(s <= m.start and m.end <= e for s, e in grammar)]
+    # … unless one is named twice as alternatives ("员工（职工）人数", "staff or employee numbers"): that one is meant
+    meant = [b.term for a, b in zip(named_ind[1:], named_ind) if a.term is b.term
+             and re.fullmatch(r"\s*(?:[（(]|或者?|/|\bor\b)\s*", text[a.end:b.start], re.I)]
+    indicators = [m.term for m in named_ind if m.term in meant] + [m.term for m in named_ind if m.term not in meant] or \
         lexicon.by_tokens(query.tokens, "indicator")  # "减少了多少二氧化碳排放": the words of a label, apart
     on_label: set = set()
     if indicators:
+        q.indicator_terms = [t for i, t in enumerate(indicators) if all(x is not t for x in indicators[:i])]
         q.indicator_term = indicators[0]
         q.indicator = indicators[0].code
         q.unit = unit or (indicators[0].units[0] if indicators[0].units else None)
@@ -347,6 +354,10 @@ def parse(query, lexicon) -> Question:
         q.target = "companies" if _has(r"企业|公司|companies|firms|banks|银行", low) and not _has(r"案例(?!集)|cases|projects|项目", low) else "cases"
         q.of_companies = q.target == "companies" and _has(COPULA, low)
         return q
+    if _has(LIST_OF_CASES, low) and not q.orgs and not q.constraints and q.indicator_term is None and not q.asks_amount:
+        # "which companies <did something the graph has no concept for>": the cases whose text writes it, if any
+        q.kind, q.open_list = "list", True
+        q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例(?!集)|cases|projects|项目", low) else "cases"
     return q
 
 

@@ -82,3 +82,87 @@ def narrower_in_text(answerer, q) -> tuple[list[str], dict[str, dict]] | None:
         if (best := answerer.engine.best_sentence(cid, forms, q.query.vector)) is not None:
             evidence[cid] = best
     return forms, evidence
+
+
+# -- a list or count of a thing the graph has no concept for ------------------------------------------------------
+# words of a list question that say what the cases do with the thing asked about (report it, mention it), not what
+# it is: never a unit the text must write
+REPORTING = (r"提到|提及|涉及|披露|写明|报告|给出|说明|案例集|\b(?:mention|feature|report|disclose|describe|state|include|"
+             r"involve|show|give|contain|express)\w*")
+# two words joined by "or" (or the second in brackets after the first: "制定（编制）") are alternatives: one unit
+ALTERNATIVE = re.compile(r"^\s*(?:或者|或是|或|及|/|、|\bor\b|\band/or\b)\s*$|^\s*[（(]\s*$", re.I)
+SHARE = 2 / 3  # a sentence states the thing when it holds this share (by rarity) of the distinctive words
+HALF = 1 / 2  # … or this share, in a case that writes all of them
+DISTINCT = 0.5  # a word written in more than this share of the cases says nothing about which case is meant
+
+
+def thing_units(answerer, q) -> list[tuple[str, ...]]:
+    """What a list or count question is about beyond its grammar, as units of Chinese forms (any one is a hit): a
+    Chinese question's content words, an English question's content words as the dictionary renders them (forms of
+    two or more characters). Alternatives ("A或B", "A or B", "A（B）") are one unit."""
+    from . import intents, select
+
+    text = q.text
+    covered = [(m.start, m.end) for m in q.mentions] + answerer.grammar_spans(text) + \
+        [m.span() for p in (intents.COUNT_OF, intents.TARGET, intents.ONE_OF, REPORTING) for m in re.finditer(p, text, re.I)]
+    if q.lang == "zh":
+        covered += [m.span() for m in select.ZH_ASKING.finditer(text)]
+    inside = lambda a, b: any(s < b and a < e for s, e in covered)  # noqa: E731
+    words: list[tuple[int, int, tuple[str, ...]]] = []
+    if q.lang == "zh":
+        for start, w in answerer._tagged_at(text):
+            end = start + len(w.word)
+            if start >= 0 and len(w.word) >= 2 and re.search(r"[\u4e00-\u9fff]", w.word) and not inside(start, end) \
+                    and w.flag.startswith(("n", "v", "j", "a", "l", "i")):
+                words.append((start, end, (w.word,)))
+    else:
+        glossary = answerer.selector.glossary
+        for m in re.finditer(r"[A-Za-z][A-Za-z-]{2,}", text):
+            w = m.group(0).lower()
+            if not glossary or w in glossary.STOP_WORDS or inside(m.start(), m.end()):
+                continue
+            forms = tuple(f for f in glossary.zh(w) if len(f) >= 2)
+            if forms:
+                words.append((m.start(), m.end(), forms))
+    units: list[tuple[int, int, tuple[str, ...]]] = []
+    for start, end, forms in words:
+        if units and ALTERNATIVE.match(text[units[-1][1]:start]):
+            s0, _, prev = units[-1]
+            units[-1] = (s0, end, tuple(dict.fromkeys(prev + forms)))
+        else:
+            units.append((start, end, forms))
+    return list(dict.fromkeys(u for _, _, u in units))
+
+
+def concept_in_text(answerer, q) -> tuple[list[str], dict[str, dict]] | None:
+    """(the forms written, {case: the sentence that writes them}) for a list or count whose thing nothing in the graph
+    links: the cases with a sentence that holds most (by rarity) of the question's distinctive words — those written
+    in at most half the cases. None when the question has no distinctive word, or the text names it in more than
+    half the cases (no narrower set than the graph's)."""
+    import math
+
+    cases = list(answerer.engine.case_by_id)
+    units = []
+    for u in thing_units(answerer, q):
+        df = sum(1 for c in cases if any(f in answerer.case_text(c) for f in u))
+        if 0 < df <= DISTINCT * len(cases):
+            units.append((u, math.log((len(cases) + 1) / (df + 0.5))))
+    if not units:
+        return None
+    total = sum(w for _, w in units)
+    # a case that writes every distinctive word somewhere needs a sentence with only half of them
+    whole = {c for c in cases if all(any(f in answerer.case_text(c) for f in u) for u, _ in units)}
+    rows, vecs = answerer.engine.sentences()
+    best: dict[str, tuple[float, float, int]] = {}
+    for i, r in enumerate(rows):
+        text = _squash(r["text"])
+        got = sum(w for u, w in units if any(f in text for f in u))
+        if got >= (HALF if r["case_id"] in whole else SHARE) * total - 1e-9 and got > 0:
+            sim = float(vecs[r["vec"]] @ q.query.vector)
+            if r["case_id"] not in best or (got, sim) > best[r["case_id"]]:
+                best[r["case_id"]] = (got, sim, i)
+    if not best or len(best) > DISTINCT * len(cases):
+        return None
+    evidence = {c: rows[best[c][2]] for c in cases if c in best}
+    forms = list(dict.fromkeys(f for u, _ in units for f in u if any(f in _squash(e["text"]) for e in evidence.values())))
+    return forms, evidence
