@@ -296,6 +296,14 @@ def test_what_is_still_to_be_built_is_projected():
     assert one("在冶金工业规划研究院等机构的支持下，国舜集团投资11.8亿元。").period_kind == "point"
 
 
+def test_a_future_adverb_makes_what_follows_projected():
+    # 未来N年 / 后续将 / 今后将: the figure is what is to come, not a result
+    assert one("未来三年园区光伏发电量达500万千瓦时。", "kWh").period_kind == "projected"
+    done, next_ = extract("公司已在10家门店推广，后续将在其余的20家门店推进。")
+    assert (done.value, done.period_kind, next_.value, next_.period_kind) == (10, "point", 20, "projected")
+    assert one("未来工厂年发电量达500万千瓦时。", "kWh").period_kind != "projected"  # a name, not a time
+
+
 @pytest.mark.parametrize("text, indicator", [
     ("其中道路交通在交通全行业碳排放中的占比约80%。", "share"),  # a part of the emissions, neither emissions nor a cut
     ("园区固体废弃物综合利用率达95%。", "waste"),
