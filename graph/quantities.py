@@ -1329,7 +1329,28 @@ def case_figures(case: "Case") -> list[CaseFigure]:
         else f
         for f in found
     ]
-    return _restated(_parts_of_totals(found))
+    return _paragraph_periods(_restated(_parts_of_totals(found)))
+
+
+# a rate over a day, a night or a unit of something (日产, 每晚, 每吨): its own time, none of the paragraph's
+OWN_RATE = re.compile(r"每|日产|日均|单[台个次位]|/\s?[天日h]")
+
+
+def _paragraph_periods(found: list[CaseFigure]) -> list[CaseFigure]:
+    """An amount over time with no time of its own (no year, no cue) in a paragraph of results whose earlier
+    amounts over time all have one period (项目应用后，减少N吨。…减碳M吨。…综合利用K吨) has that period: the
+    paragraph sets the time once, as a reader takes it."""
+    out: list[CaseFigure] = []
+    for f in found:
+        q = f.quantity
+        if q.flow and not q.projected and q.period in (None, "point") and q.year is None and not OWN_RATE.search(
+                f.paragraph.text, q.sentence[0], q.end + 2):
+            earlier = {p.quantity.period for p in out if p.paragraph is f.paragraph and p.quantity.flow
+                       and not p.quantity.projected and p.quantity.sentence[0] < q.sentence[0]}
+            if len(earlier) == 1 and earlier <= {"annual", "cumulative"}:
+                f = replace(f, quantity=replace(q, period=next(iter(earlier))))
+        out.append(f)
+    return out
 
 
 def _restated(found: list[CaseFigure]) -> list[CaseFigure]:

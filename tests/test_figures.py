@@ -341,6 +341,24 @@ def test_context_beyond_the_sentence(collection):
     assert fig("case-01", 15, "%").year is None and fig("case-01", 3, "a").year is None
     # a part of a total (上下游减碳4.2万tCO2e，其中啤酒厂减少碳排放3万tCO2e) is counted over the same time
     assert fig("case-14", 3e4, "t").period_kind == fig("case-14", 4.2e4, "t").period_kind == "cumulative"
+    # … and an amount with no time of its own after them in the paragraph (项目应用后，减少…。…综合利用N万吨)
+    assert fig("case-14", 9e4, "t").period_kind == "cumulative"
+
+
+
+@pytest.mark.parametrize("text, period", [
+    ("项目应用后，减少污泥产生量2万吨。项目回收利用废料5万吨。", "cumulative"),  # the paragraph's time, set once
+    ("每年节约用电30万度。项目回收利用废料5万吨。", "annual"),
+    ("项目应用后，减少污泥产生量2万吨。每年节约用电30万度。项目回收利用废料5万吨。", "point"),  # times that disagree
+    ("项目应用后，减少污泥产生量2万吨。园区日产废料5万吨。", "point"),  # a rate with a time of its own
+])
+def test_an_amount_with_no_time_takes_its_paragraphs(text, period):
+    from climatekg.corpus.model import Paragraph
+    from climatekg.graph.quantities import CaseFigure, _paragraph_periods
+
+    para = Paragraph(text, ((0, 1),))
+    figs = _paragraph_periods([CaseFigure("results", 1, para, q) for q in extract(text)])
+    assert figs[-1].quantity.value == 5e4 and figs[-1].quantity.period_kind == period
 
 
 def test_blind_alignment_reads_a_quote_across_a_wrapped_line(collection, tmp_path):
