@@ -622,6 +622,8 @@ CHANGE_TO_DATE = re.compile(r"已(?:经)?(?:累计)?(?:减少|降低|下降|减�
 # part of a year after a year: 上半年, 第三季度, 前三季度, (4月)-6月
 PART_OF_YEAR = re.compile(r"\s?(?:上半年|下半年|半年度?|第?[一二三四1-4]季度|前[二三两]季度|[-—–~～至到]\s?\d{1,2}\s?月|"
                           r"\d{1,2}\s?[-—–~～至到]\s?\d{1,2}\s?月)")
+# verbs of giving out or doing things, after 共计/总共 (总共发放N份, 共计开展N场): a total of what was done
+HANDED_OUT = re.compile(r"发放|送出|捐赠|捐|分发|赠送|培训|服务|回收|种植|帮助|支持|举办|举行|开展|组织|完成|实施|获得|发表|报道")
 STATE_UNITS = {"%", "倍", "kW", "kV", "℃", "m", "km", "RT"}
 
 
@@ -631,7 +633,10 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     near = text[max(c0, start - 16) : start]
     if per_year or re.match(r"\s?/\s?年|\s?每年|\s?/yr|\s?/a\b", text[end : end + 5]) or re.search(r"/(?:yr|年|a|year)$", unit):
         return "annual"
-    if CUMULATIVE_NEAR.search(near) or re.search(r"生命周期|寿命期|\d+\s?年(?:内|间|算)", text[c0:start]) or (
+    # 累计 adds up over time; 共计/合计/总计 add up parts, which makes a total over time of an amount that flows
+    # or of things given out or done (共计减排N吨, 总共发放N份) but only the whole of a stock (共计N块组件被安装): a state
+    if any(flow or m.group(0) in ("累计", "累积") or HANDED_OUT.search(near, m.end())
+           for m in CUMULATIVE_NEAR.finditer(near)) or re.search(r"生命周期|寿命期|\d+\s?年(?:内|间|算)", text[c0:start]) or (
             flow and TOTAL_VERB.search(near)):
         # a total over one stated year (2022 年累计生产沼气) is that year's figure
         return "annual" if year is not None and year.role == "time" and flow else "cumulative"

@@ -361,6 +361,16 @@ def test_an_amount_with_no_time_takes_its_paragraphs(text, period):
     assert figs[-1].quantity.value == 5e4 and figs[-1].quantity.period_kind == period
 
 
+@pytest.mark.parametrize("text, period", [
+    ("园区共计120块光伏组件被安装在屋顶。", "point"),  # 共计 adds up the parts of a stock: its size
+    ("园区累计安装120块光伏组件。", "cumulative"),  # 累计 adds up over time
+    ("公司总共发放超过500份宣传册。", "cumulative"),  # things handed out, all told
+    ("公司共计减少碳排放300吨。", "cumulative"),  # an amount that flows
+])
+def test_altogether_is_no_running_total_of_a_stock(text, period):
+    assert one(text).period_kind == period
+
+
 def test_blind_alignment_reads_a_quote_across_a_wrapped_line(collection, tmp_path):
     """A writer cites the line a quote begins on; its number may sit on the next text line (the source keeps a
     blank line between lines). Equivalent units compare as one quantity (6000 亩 = 4,000,000 m², 7.2 米 in km)."""
