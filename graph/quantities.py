@@ -510,7 +510,8 @@ def _opener_year(text: str, s0: int, start: int) -> YearMention | None:
 
 # -- projected, annual, cumulative, point ---------------------------------------------------
 
-PROJECTION_CUE = re.compile(r"预计|计划|目标|有望|可望|预期|预估|估算|力争|争取|规划(?!研究|设计|院|局|委|署|部|司|容量)|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力|"
+PROJECTION_CUE = re.compile(r"预计|计划|目标|未来\s?(?:[一二三四五六七八九十两几\d]+\s?(?:年|个月)|[，,]|将|会|要)|"
+                            r"(?:后续|今后|将来|下一步|接下来|届时)\s?[，,]?\s?(?:将|会|要|还将)|有望|可望|预期|预估|估算|力争|争取|规划(?!研究|设计|院|局|委|署|部|司|容量)|承诺|愿景|拟|将达到|将实现|将超过|将提升|将完成|将减少|如果|若|假如|一旦|潜力|"
                             r"(?<![已经])(?:建成|投产|投运|完工|并网|投入使用)后|将(?:全部|陆续|正式)?(?:建成|投产|投运|完工|竣工|并网)")  # 项目建成后，每年可…: not yet built
 # what is still to be built, said after the figure (建设2.7MW光伏系统，11月底将全部建成发电)
 TO_BE_BUILT = re.compile(r"(?:将|预计|计划)(?:于|在)?[^，。；]{0,8}?(?:全部|陆续|正式)?(?:建成|投产|投运|完工|竣工|并网)")
@@ -621,6 +622,8 @@ CHANGE_TO_DATE = re.compile(r"已(?:经)?(?:累计)?(?:减少|降低|下降|减�
 # part of a year after a year: 上半年, 第三季度, 前三季度, (4月)-6月
 PART_OF_YEAR = re.compile(r"\s?(?:上半年|下半年|半年度?|第?[一二三四1-4]季度|前[二三两]季度|[-—–~～至到]\s?\d{1,2}\s?月|"
                           r"\d{1,2}\s?[-—–~～至到]\s?\d{1,2}\s?月)")
+# verbs of giving out or doing things, after 共计/总共 (总共发放N份, 共计开展N场): a total of what was done
+HANDED_OUT = re.compile(r"发放|送出|捐赠|捐|分发|赠送|培训|服务|回收|种植|帮助|支持|举办|举行|开展|组织|完成|实施|获得|发表|报道")
 STATE_UNITS = {"%", "倍", "kW", "kV", "℃", "m", "km", "RT"}
 
 
@@ -630,7 +633,10 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     near = text[max(c0, start - 16) : start]
     if per_year or re.match(r"\s?/\s?年|\s?每年|\s?/yr|\s?/a\b", text[end : end + 5]) or re.search(r"/(?:yr|年|a|year)$", unit):
         return "annual"
-    if CUMULATIVE_NEAR.search(near) or re.search(r"生命周期|寿命期|\d+\s?年(?:内|间|算)", text[c0:start]) or (
+    # 累计 adds up over time; 共计/合计/总计 add up parts, which makes a total over time of an amount that flows
+    # or of things given out or done (共计减排N吨, 总共发放N份) but only the whole of a stock (共计N块组件被安装): a state
+    if any(flow or m.group(0) in ("累计", "累积") or HANDED_OUT.search(near, m.end())
+           for m in CUMULATIVE_NEAR.finditer(near)) or re.search(r"生命周期|寿命期|\d+\s?年(?:内|间|算)", text[c0:start]) or (
             flow and TOTAL_VERB.search(near)):
         # a total over one stated year (2022 年累计生产沼气) is that year's figure
         return "annual" if year is not None and year.role == "time" and flow else "cumulative"
@@ -1328,7 +1334,28 @@ def case_figures(case: "Case") -> list[CaseFigure]:
         else f
         for f in found
     ]
-    return _restated(_parts_of_totals(found))
+    return _paragraph_periods(_restated(_parts_of_totals(found)))
+
+
+# a rate over a day, a night or a unit of something (日产, 每晚, 每吨): its own time, none of the paragraph's
+OWN_RATE = re.compile(r"每|日产|日均|单[台个次位]|/\s?[天日h]")
+
+
+def _paragraph_periods(found: list[CaseFigure]) -> list[CaseFigure]:
+    """An amount over time with no time of its own (no year, no cue) in a paragraph of results whose earlier
+    amounts over time all have one period (项目应用后，减少N吨。…减碳M吨。…综合利用K吨) has that period: the
+    paragraph sets the time once, as a reader takes it."""
+    out: list[CaseFigure] = []
+    for f in found:
+        q = f.quantity
+        if q.flow and not q.projected and q.period in (None, "point") and q.year is None and not OWN_RATE.search(
+                f.paragraph.text, q.sentence[0], q.end + 2):
+            earlier = {p.quantity.period for p in out if p.paragraph is f.paragraph and p.quantity.flow
+                       and not p.quantity.projected and p.quantity.sentence[0] < q.sentence[0]}
+            if len(earlier) == 1 and earlier <= {"annual", "cumulative"}:
+                f = replace(f, quantity=replace(q, period=next(iter(earlier))))
+        out.append(f)
+    return out
 
 
 def _restated(found: list[CaseFigure]) -> list[CaseFigure]:

@@ -296,6 +296,14 @@ def test_what_is_still_to_be_built_is_projected():
     assert one("在冶金工业规划研究院等机构的支持下，国舜集团投资11.8亿元。").period_kind == "point"
 
 
+def test_a_future_adverb_makes_what_follows_projected():
+    # 未来N年 / 后续将 / 今后将: the figure is what is to come, not a result
+    assert one("未来三年园区光伏发电量达500万千瓦时。", "kWh").period_kind == "projected"
+    done, next_ = extract("公司已在10家门店推广，后续将在其余的20家门店推进。")
+    assert (done.value, done.period_kind, next_.value, next_.period_kind) == (10, "point", 20, "projected")
+    assert one("未来工厂年发电量达500万千瓦时。", "kWh").period_kind != "projected"  # a name, not a time
+
+
 @pytest.mark.parametrize("text, indicator", [
     ("其中道路交通在交通全行业碳排放中的占比约80%。", "share"),  # a part of the emissions, neither emissions nor a cut
     ("园区固体废弃物综合利用率达95%。", "waste"),
@@ -333,6 +341,34 @@ def test_context_beyond_the_sentence(collection):
     assert fig("case-01", 15, "%").year is None and fig("case-01", 3, "a").year is None
     # a part of a total (上下游减碳4.2万tCO2e，其中啤酒厂减少碳排放3万tCO2e) is counted over the same time
     assert fig("case-14", 3e4, "t").period_kind == fig("case-14", 4.2e4, "t").period_kind == "cumulative"
+    # … and an amount with no time of its own after them in the paragraph (项目应用后，减少…。…综合利用N万吨)
+    assert fig("case-14", 9e4, "t").period_kind == "cumulative"
+
+
+
+@pytest.mark.parametrize("text, period", [
+    ("项目应用后，减少污泥产生量2万吨。项目回收利用废料5万吨。", "cumulative"),  # the paragraph's time, set once
+    ("每年节约用电30万度。项目回收利用废料5万吨。", "annual"),
+    ("项目应用后，减少污泥产生量2万吨。每年节约用电30万度。项目回收利用废料5万吨。", "point"),  # times that disagree
+    ("项目应用后，减少污泥产生量2万吨。园区日产废料5万吨。", "point"),  # a rate with a time of its own
+])
+def test_an_amount_with_no_time_takes_its_paragraphs(text, period):
+    from climatekg.corpus.model import Paragraph
+    from climatekg.graph.quantities import CaseFigure, _paragraph_periods
+
+    para = Paragraph(text, ((0, 1),))
+    figs = _paragraph_periods([CaseFigure("results", 1, para, q) for q in extract(text)])
+    assert figs[-1].quantity.value == 5e4 and figs[-1].quantity.period_kind == period
+
+
+@pytest.mark.parametrize("text, period", [
+    ("园区共计120块光伏组件被安装在屋顶。", "point"),  # 共计 adds up the parts of a stock: its size
+    ("园区累计安装120块光伏组件。", "cumulative"),  # 累计 adds up over time
+    ("公司总共发放超过500份宣传册。", "cumulative"),  # things handed out, all told
+    ("公司共计减少碳排放300吨。", "cumulative"),  # an amount that flows
+])
+def test_altogether_is_no_running_total_of_a_stock(text, period):
+    assert one(text).period_kind == period
 
 
 def test_blind_alignment_reads_a_quote_across_a_wrapped_line(collection, tmp_path):
