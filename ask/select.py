@@ -104,6 +104,8 @@ def asked_unit(text: str) -> str | None:
     return None
 
 
+# a year written as four digits, alone or before 年
+A_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 YEAR_MONTH = re.compile(r"((?:19|20)\d{2})\s*年(?:\s*(\d{1,2})\s*月)?(?:\s*(\d{1,2})\s*日)?")
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
@@ -375,7 +377,7 @@ class Selector:
         # the things the question names besides the companies (awards, technologies, places): their Chinese labels
         named = [[x for x in m.entity["labels_zh"] if len(x) >= 2] for m in query.mentions if m.entity["kind"] != "org"]
         named = [labels for labels in named if labels]
-        asked_years = set() if kind == "date" else set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", query.text))
+        asked_years = set() if kind == "date" else set(A_YEAR.findall(query.text))
         asked = self.asked(query).fit(["".join(rows[i]["text"].split()) for i in cand])
         precision = 3 if DAY.search(query.text) else 2 if MONTH.search(query.text) else 1
         if kind == "quantity" and EXACT.search(query.text):
@@ -416,7 +418,7 @@ class Selector:
     @staticmethod
     def years(text: str) -> set[str]:
         """The years a text names, outside the titles of documents (a year in 《…》 is not the fact's year)."""
-        return set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", re.sub(r"《[^》]*》", "", text)))
+        return set(A_YEAR.findall(re.sub(r"《[^》]*》", "", text)))
 
     @staticmethod
     def preceding(rows: list[dict], i: int) -> str:
