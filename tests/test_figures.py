@@ -783,6 +783,24 @@ def test_the_head_of_a_blind_description_names_a_share():
     assert right(zh, en, "co2-reduction") and not right(zh, en, "share")
     assert right("工厂节电比例", "electricity saving", "energy-saved")
     assert right("工厂绿电使用比例", "", "renewable-share")  # a share with an indicator of its own keeps it
+    assert right("宿舍照明省电比例", "electricity saved by lighting", "energy-saved")  # 省电 saves like 节电
+    assert not right("宿舍照明省电比例", "electricity saved by lighting", "share")
+
+
+def test_a_blind_description_of_a_change_in_percent_accepts_the_change_it_names():
+    """用电量降低比率 is a reduction rate by the scheme's own definition ("relative decrease of some quantity") as
+    well as an energy saving; 产量提高 is a growth rate as well as production — never the other direction's."""
+    from climatekg.graph.extraction_eval import measure_right
+
+    def right(zh, indicator):
+        gold = {"measure_zh": zh, "measure_en": "", "base_unit": "%", "counted": None}
+        return measure_right(gold, {"unit": "%", "indicator": indicator, "counted_zh": None, "counted_en": None})
+
+    assert right("工厂用电量较基准年降低比率", "reduction-rate") and right("工厂用电量较基准年降低比率", "energy-saved")
+    assert not right("工厂用电量较基准年降低比率", "growth-rate")
+    assert right("亩均产量较对照田提高", "growth-rate") and not right("亩均产量较对照田提高", "reduction-rate")
+    assert not right("设备能耗先增加后降低的幅度", "reduction-rate")  # both directions: no one change named
+    assert not right("已公布碳排放数据的航线比例", "reduction-rate")  # a share names no change
 
 
 @pytest.mark.parametrize("text, unit, indicator", [
