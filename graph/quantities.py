@@ -840,9 +840,14 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
             # name (a material, emissions); a rate with an indicator of its own (市场占有率, 使用率) keeps it
             indicator = _percent_of_a_whole(text[max(s0, start - 16):start], text[end:end + 12]) or indicator
         indicator = indicator or "other"
+    # a capacity to produce (年产能N吨, 年产值N亿元的生产能力): what an organisation can turn out, a state
+    output_capacity = unit in OUTPUT_UNITS and bool(
+        OUTPUT_CAPACITY_BEFORE.search(text, c0, start) or OUTPUT_CAPACITY_AFTER.match(text, end))
+    if output_capacity:
+        indicator = "production"
     # a tally of things done or won (获得荣誉N项, 开展X项目N项, 报道N次): a running total
     tally = unit == "count" and unit_word[-1:] in TALLY_WORDS and bool(ACHIEVED.search(text, c0, start))
-    flow = _is_flow(unit, indicator, clause)
+    flow = _is_flow(unit, indicator, clause) and not output_capacity
     # the day of an event dates how long it lasted (在YYYY年M月D日的高峰期间，…在N小时内…), not a state
     year, base = figure_years(text, s0, s1, start, end, stock=not flow and unit != "h")
     if unit == "m2" and not flow and re.match(r"[\u4e00-\u9fff]", text[end:end + 1]) and not re.match(
@@ -859,6 +864,8 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
     if indicator == "area" and period == "cumulative" and year is not None and year.role == "asof" and not (
             CUMULATIVE_NEAR.search(text, max(c0, start - 16), start)):
         period = "point"  # 截至YYYY年，…面积达到N亩: the extent reached by then, not a running total
+    if output_capacity and period == "annual" and not per_year:
+        period = "point"  # 年产能 names the year its capacity is counted over, not a year's output
     if tally and period == "point" and year is None:
         period = "cumulative"  # what has been done or won to date, when no year bounds it
     if base is None and year is not None and not projected and PREVIOUS_YEAR.search(text, s0, start) and (
@@ -871,6 +878,13 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
                     period=period, year=year.year if year else None, approximate=approx, sentence=(s0, s1),
                     projected=projected, baseline_year=base.year if base else None, as_of=as_of,
                     counted_zh=counted[0], counted_en=counted[1], flow=flow)
+
+
+# a capacity to produce or process, named before its figure (年产能逾N吨, 组件产能N) or after it (N亿元生产能力,
+# N吨的处理能力) — in the units an output is counted in (a power in kW is an installed capacity of its own)
+OUTPUT_UNITS = {"t", "kg", "m3", "L", "CNY"}
+OUTPUT_CAPACITY_BEFORE = re.compile(r"(?:产能|(?:生产|处理|加工)能力)(?:规模)?(?:为|达到?|超过?|逾|约|近)?\s?$")
+OUTPUT_CAPACITY_AFTER = re.compile(r"\s?(?:的|之)?(?:年)?(?:产能|(?:生产|处理|加工)能力)")
 
 
 # measure words of things done or won one at a time (items, times, papers, events, editions)

@@ -904,3 +904,18 @@ def test_an_amount_restated_without_its_period_takes_the_period_it_was_given():
 def test_an_area_reached_by_a_date_is_its_extent():
     assert one("截至2021年，公司共建设灌溉管道300公里，灌溉面积达到5万亩。", "m2").period_kind == "point"
     assert one("截至2021年，公司累计推广保护性耕作5万亩。", "m2").period_kind == "cumulative"
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("该集团在国内的年产能逾 300 万吨，员工约 8000 人。", "t"),  # a capacity named before its figure
+    ("公司拥有年产值 20 亿元的生产能力，集研发、制造于一体。", "CNY"),  # … and after it, in money
+    ("基地年饲料加工能力超过 500 万吨。", "t"),
+])
+def test_a_capacity_to_produce_is_production_at_a_point(text, unit):
+    q = one(text, unit)
+    assert (q.indicator, q.period, q.flow) == ("production", "point", False)
+
+
+def test_output_value_without_a_capacity_stays_a_yearly_amount():
+    q = one("公司年产值超过 30 亿元。", "CNY")
+    assert q.indicator != "production" and q.period == "annual"
