@@ -919,3 +919,25 @@ def test_a_capacity_to_produce_is_production_at_a_point(text, unit):
 def test_output_value_without_a_capacity_stays_a_yearly_amount():
     q = one("公司年产值超过 30 亿元。", "CNY")
     assert q.indicator != "production" and q.period == "annual"
+
+
+@pytest.mark.parametrize("zh, en, unit, indicator", [
+    ("门店全年优化的人力成本", "", "CNY", "cost-saving"),  # 优化成本 cuts a cost
+    ("采用新材料带来的运输费用减少比例", "", "%", "cost-saving"),
+    ("照明设施全年消减用电比例", "", "%", "energy-saved"),
+    ("", "carbon emissions reduced by the terminal each year", "t", "co2-reduction"),
+    ("屋顶光伏板单位面积重量", "weight per m2 of rooftop panels", None, "weight"),
+])
+def test_indicator_vocabulary_reads_savings_cuts_and_loads(zh, en, unit, indicator):
+    assert classify_measure(zh, en, unit) == indicator
+
+
+def test_a_load_per_area_is_a_weight():
+    q = one("部分厂房屋顶承重有限，常规光伏组件连同支架的重量约为 20 千克/平方米。")
+    assert (q.unit, q.indicator) == ("kg/m2", "weight")
+
+
+def test_renewable_and_market_shares_are_shares_of_a_total():
+    inds = indicators()
+    assert inds["renewable-share"].broader == inds["market-share"].broader == "share"
+    assert inds["share"].broader is None
