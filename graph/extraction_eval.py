@@ -212,7 +212,7 @@ CHANGE_WORD = re.compile(r"降低|减少|下降|[削消]减|节省|节约|提升
 # (reduction-rate, growth-rate) or by the thing that changed (energy-saved, production, co2-reduction) — two writers
 # named the same sentence one way and the other — and the indicator scheme defines reduction-rate and growth-rate
 # as the relative decrease or increase "of some quantity": the change of the description's direction is right too
-CHANGE_DOWN = re.compile(r"降幅|降低|下降|减少|[削消]减|减幅")
+CHANGE_DOWN = re.compile(r"降幅|降低|下降|减少|[削消]减|减幅|[节省][能电水肥药煤油气]")  # 节电, 省水: a use cut
 CHANGE_UP = re.compile(r"增幅|增速|增长|增加|提高|提升|上升")
 
 
@@ -245,7 +245,7 @@ def measure_right(gold: dict, sys: dict) -> bool:
     if want is not None and _names_a_share(gold["measure_zh"]) and set(inds[want].units) - {"%"}:
         want = "share"  # the head names a part of a whole; the indicator its modifier names is what it is a part of
     got = sys["indicator"]
-    if unit == "%" and want != "share" and got == _change_of(gold["measure_zh"]):
+    if unit == "%" and not _names_a_share(gold["measure_zh"]) and got == _change_of(gold["measure_zh"]):
         return True
     if want is None:
         return False

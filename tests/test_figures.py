@@ -801,6 +801,7 @@ def test_a_blind_description_of_a_change_in_percent_accepts_the_change_it_names(
     assert right("亩均产量较对照田提高", "growth-rate") and not right("亩均产量较对照田提高", "reduction-rate")
     assert not right("设备能耗先增加后降低的幅度", "reduction-rate")  # both directions: no one change named
     assert not right("已公布碳排放数据的航线比例", "reduction-rate")  # a share names no change
+    assert right("小麦种植节肥比例", "reduction-rate")  # 节肥: a cut in the fertiliser used
 
 
 @pytest.mark.parametrize("text, unit, indicator", [
