@@ -1372,20 +1372,35 @@ def _paragraph_periods(found: list[CaseFigure]) -> list[CaseFigure]:
     return out
 
 
+def _total_by_default(f: CaseFigure) -> bool:
+    """A running total only because an amount is cut with no time named (减少<X>N吨): no word of its sentence
+    says it adds up (累计, 共, 已, 以来) and no date bounds it."""
+    q = f.quantity
+    if q.period != "cumulative" or q.year is not None:
+        return False
+    text, s0 = f.paragraph.text, q.sentence[0]
+    near = text[max(s0, q.start - 16) : q.start]
+    return bool(REDUCED.search(near)) and not (
+        CUMULATIVE_NEAR.search(text, s0, q.start) or ACHIEVED_SO_FAR.search(near) or SINCE.search(text, s0, q.start)
+        or TOTAL_VERB.search(text, s0, q.start) or re.search(r"已|以来|至今|生命周期|寿命期", text[s0 : q.start]))
+
+
 def _restated(found: list[CaseFigure]) -> list[CaseFigure]:
     """An amount over time a case states again without saying over what time (an expert's summary, an overview
-    restating a result) has the period its other statements give, when they agree (annual, cumulative). Its year
-    stays empty: the restatement does not say it."""
+    restating a result) has the period its other statements give, when they agree (annual, cumulative) — and so
+    has an amount read as a running total only by default (减少X约N吨) when the case states it elsewhere with its
+    time (一年内减少X约N吨). Its year stays empty: the restatement does not say it."""
     periods: dict[tuple, set] = {}
     for f in found:
         q = f.quantity
-        if q.flow and not q.projected and q.period in ("annual", "cumulative"):
+        if q.flow and not q.projected and q.period in ("annual", "cumulative") and not _total_by_default(f):
             periods.setdefault((q.value, q.unit, q.indicator), set()).add(q.period)
     out = []
     for f in found:
         q = f.quantity
         seen = periods.get((q.value, q.unit, q.indicator), set())
-        if q.flow and not q.projected and q.period in (None, "point") and len(seen) == 1:
+        if q.flow and not q.projected and len(seen) == 1 and (
+                q.period in (None, "point") or (seen == {"annual"} and _total_by_default(f))):
             f = replace(f, quantity=replace(q, period=next(iter(seen))))
         out.append(f)
     return out
