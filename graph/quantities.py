@@ -456,6 +456,9 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
     before = [y for y in usable if y.end <= start]
     same = [y for y in before if y.start >= c0]
     year = (same or before or [None])[-1]
+    if stock and year is not None and year.role == "time" and year.month and year.end <= c0 and ALREADY.search(
+            text, c0, start):
+        year = None  # YYYY年M月，X发布计划，…，已覆盖N个: the month of an event, not of the state reached since
     if year is None:
         c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
         # … a year after it in its clause: a target's (…在N个省份建成X的YYYY目标); a state's only so
@@ -478,9 +481,18 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
 
 
 CHANGE_VERB = re.compile(r"下降|降低|减少|削减|提升|提高|增长|增加|上升|节约|节省|降幅|增幅|减幅|涨幅")
+ALREADY = re.compile(r"已|目前|如今|至今")
 # a date that opens a sentence or a numbered item: 2023年，… / 2. 截至2023年… / （3）2022全年，…
 OPENER = re.compile(r"\s?(?:[（(]?\d{1,2}[)）.、．]\s?)?(?:截至|截止|截止到|至|在|于)?\s?"
                     r"(?:19|20)\d{2}\s?(?:年|/\s?\d{2}\s?财年|(?=\s?全年))")
+# … or a survey of a year that the sentence reports (据X YYYY年开展的调查统计，…N家；M家…): its counts are of that year
+SURVEY_OPENER = re.compile(r"\s?(?:[（(]?\d{1,2}[)）.、．]\s?)?(?:据|根据|经)[^，。；\d]{0,10}?(?:19|20)\d{2}\s?年"
+                           r"(?=[^，。；]{0,8}?(?:调查|统计|调研|测算|盘查|核算))")
+
+
+def _date_opener(text: str, p0: int) -> re.Match | None:
+    """The date a sentence starting at ``p0`` opens with (YYYY年，截至YYYY年, 据YYYY年的调查)."""
+    return OPENER.match(text, p0) or SURVEY_OPENER.match(text, p0)
 
 
 def _opener_year(text: str, s0: int, start: int) -> YearMention | None:
@@ -491,7 +503,7 @@ def _opener_year(text: str, s0: int, start: int) -> YearMention | None:
         p0 = sentence_span(text, p0 - 2)[0]
     if p0 == s0:
         return None
-    m = OPENER.match(text, p0)
+    m = _date_opener(text, p0)
     if not m:
         # … or opens a clause of the sentence's first part (X，YYYY年A达N；B达M): it dates B too
         first = text.find("；", p0, s0)
@@ -1278,7 +1290,7 @@ def _paragraph_dated(text: str, q: Quantity) -> Quantity:
         return q
     last = mentions[-1]
     p0 = sentence_span(text, last.start)[0]
-    m = OPENER.match(text, p0)
+    m = _date_opener(text, p0)
     if m and not (p0 <= last.start < m.end()):
         # a sentence opened by a reporting date that names only that year again (截至YYYY年M月末，…，YYYY年半年度…。):
         # its opening date dates the account

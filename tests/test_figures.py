@@ -966,3 +966,18 @@ def test_an_amount_cut_with_no_time_takes_the_time_the_case_states_for_it_elsewh
     assert _figures_of(("implementation", "上线小份餐专区，减少食物浪费约 3 万吨。"))[0].period_kind == "cumulative"
     figs = _figures_of(("results", "一年内减少食物浪费约 3 万吨。"), ("overview", "累计减少食物浪费约 3 万吨。"))
     assert figs[1].period_kind == "cumulative"
+
+
+def test_a_survey_of_a_year_dates_every_count_its_sentence_reports():
+    figs = extract("据协会2022年开展的调查统计，已有超40家会员制定了减排目标；65家会员已开始实施节能改造。")
+    assert [q.year for q in figs] == [2022, 2022]
+    # a report published in a year is no survey of that year's counts
+    figs = extract("据协会2022年发布的报告，已有超40家会员制定了减排目标；65家会员已开始实施节能改造。")
+    assert figs[1].year is None
+
+
+def test_the_month_of_an_event_does_not_date_the_state_reached_since():
+    q = one("2021年9月，平台上线低碳频道，推出三大场景，已覆盖超5万个低碳商品。", "count")
+    assert (q.year, q.period_kind) == (None, "point")
+    q = one("2021年9月，平台上线低碳频道，覆盖超5万个低碳商品。", "count")
+    assert q.year == 2021  # without 已 the sentence says what the launch covered
