@@ -1291,6 +1291,10 @@ def _paragraph_dated(text: str, q: Quantity) -> Quantity:
     last = mentions[-1]
     p0 = sentence_span(text, last.start)[0]
     m = _date_opener(text, p0)
+    if m is None and q.flow and (k := min([i for i in (text.find(c, p0, last.start) for c in "，,") if i >= 0], default=-1)) > 0 \
+            and not re.search(r"\d", text[p0:k]):
+        # X践行Y战略，YYYY年A达N…。B利用M吨: a clause naming no figure, then the date of the amounts that follow
+        m = OPENER.match(text, k + 1)
     if m and not (p0 <= last.start < m.end()):
         # a sentence opened by a reporting date that names only that year again (截至YYYY年M月末，…，YYYY年半年度…。):
         # its opening date dates the account

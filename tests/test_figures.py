@@ -981,3 +981,12 @@ def test_the_month_of_an_event_does_not_date_the_state_reached_since():
     assert (q.year, q.period_kind) == (None, "point")
     q = one("2021年9月，平台上线低碳频道，覆盖超5万个低碳商品。", "count")
     assert q.year == 2021  # without 已 the sentence says what the launch covered
+
+
+def test_a_date_after_a_topic_clause_dates_the_amounts_the_paragraph_goes_on_to_give():
+    figs = _figures_of(("expert", "该集团坚持绿色发展战略，2022年绿电使用量达1200万千瓦时。工厂利用沼气发电300万度；"
+                                  "部分厂房改用轻质组件，重量下降了约70%。"))
+    assert [(q.value, q.year) for q in figs] == [(1.2e7, 2022), (3e6, 2022), (70, None)]  # a product's state: none
+    # a first clause that gives a figure of its own is no topic: its date stays in its sentence
+    figs = _figures_of(("expert", "该集团有5家工厂，2022年绿电使用量达1200万千瓦时。工厂利用沼气发电300万度。"))
+    assert figs[-1].year is None
