@@ -930,6 +930,10 @@ def test_output_value_without_a_capacity_stays_a_yearly_amount():
     ("照明设施全年消减用电比例", "", "%", "energy-saved"),
     ("", "carbon emissions reduced by the terminal each year", "t", "co2-reduction"),
     ("屋顶光伏板单位面积重量", "weight per m2 of rooftop panels", None, "weight"),
+    ("储能项目投资回收期", "payback period of the storage project", "a", "duration"),
+    ("参与电网调峰获得的补贴", "subsidy earned from peak shaving", "CNY", "cost-saving"),
+    ("电锅炉方案较燃煤方案减少投资", "", "CNY", "cost-saving"),
+    ("生物质锅炉全年产热量", "heat produced by the biomass boiler", "t", "production"),
 ])
 def test_indicator_vocabulary_reads_savings_cuts_and_loads(zh, en, unit, indicator):
     assert classify_measure(zh, en, unit) == indicator
