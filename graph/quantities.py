@@ -172,8 +172,10 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "reduction-rate"
         # N%的<noun>: a share of the noun after 的 — but not a frame (…的N%的基础上, …的前提下)
         of = re.match(r"\s?(?:以上|左右)?的(?!基础|前提|情况|条件|同时|背景)([\u4e00-\u9fff]{1,6})", nxt)
+        raised = re.search(r"(?:增加|提升|提高|扩大|降低|减少|节约|节省)了?[^，。；\d]{0,12}$", near)
         if of and not re.search(r"占|比例|比重|降|减|节|省|提|增", near[-8:]) and not re.search(
-                r"电|能源|排放|碳|水|成本|费用", of.group(1)):
+                r"电|能源|排放|碳|水|成本|费用", of.group(1)) and not raised:
+            # … nor the thing a verb before it raises or cuts by N% (增加了X屋顶20%的光伏安装容量)
             return "share"  # 72% 的供应商: a share of something (not 30% 的清洁电力, 降低 40% 以上的碳排放)
         if re.search(r"(?:提高|增长|增加|提升|增幅|增速|扩大)了?(?:约|近|超过?|达到?)?\s?$", near):
             return "growth-rate"  # 较2021年提升106.22%: the verb right before the figure decides
@@ -200,7 +202,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "co2-reduction"
         if re.search(r"节能率|节电率|节能|节电", cc):
             return "energy-saved"
-        if re.match(r"\s?(?:以上|左右)?的(?!基础|前提|情况|条件|同时|背景)[\u4e00-\u9fff]", nxt):
+        if re.match(r"\s?(?:以上|左右)?的(?!基础|前提|情况|条件|同时|背景)[\u4e00-\u9fff]", nxt) and not raised:
             return "share"  # 92% 的国内航班: a share of something
         # a verb of change with 至/到 reaches a level (由M%提升至N%), it does not state a change
         up = [m.end() for m in re.finditer(r"(?:提高|增长|增加|提升|增幅|增速|扩大)(?!了?\s?[至到])", near)]

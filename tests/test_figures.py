@@ -994,3 +994,12 @@ def test_a_date_after_a_topic_clause_dates_the_amounts_the_paragraph_goes_on_to_
     # a first clause that gives a figure of its own is no topic: its date stays in its sentence
     figs = _figures_of(("expert", "该集团有5家工厂，2022年绿电使用量达1200万千瓦时。工厂利用沼气发电300万度。"))
     assert figs[-1].year is None
+
+
+@pytest.mark.parametrize("text, indicator", [
+    ("采用新型支架，有效增加了厂房屋顶20%的光伏安装容量。", "growth-rate"),  # raised by 20 %, not a share of it
+    ("该方案可降低商业建筑30%的能耗强度。", "reduction-rate"),
+    ("90%的门店已完成节能改造。", "share"),  # no verb before it: a part of the whole
+])
+def test_a_percentage_a_verb_raises_or_cuts_is_a_change_not_a_share(text, indicator):
+    assert one(text, "%").indicator == indicator
