@@ -484,6 +484,8 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
 
 CHANGE_VERB = re.compile(r"下降|降低|减少|削减|提升|提高|增长|增加|上升|节约|节省|降幅|增幅|减幅|涨幅")
 ALREADY = re.compile(r"已|目前|如今|至今")
+# a figure said of the year before the sentence's (YYYY年，…由上一财年的M%提升至N%, 去年同期为M)
+THE_YEAR_BEFORE = re.compile(r"(?:上一?个?财年|上一?年度?|去年)(?:同期)?(?:的|为)\s?(?:约|近|超过?)?\s?$")
 # a date that opens a sentence or a numbered item: 2023年，… / 2. 截至2023年… / （3）2022全年，…
 OPENER = re.compile(r"\s?(?:[（(]?\d{1,2}[)）.、．]\s?)?(?:截至|截止|截止到|至|在|于)?\s?"
                     r"(?:19|20)\d{2}\s?(?:年|/\s?\d{2}\s?财年|(?=\s?全年))")
@@ -864,6 +866,8 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
     flow = _is_flow(unit, indicator, clause) and not output_capacity
     # the day of an event dates how long it lasted (在YYYY年M月D日的高峰期间，…在N小时内…), not a state
     year, base = figure_years(text, s0, s1, start, end, stock=not flow and unit != "h")
+    if year is not None and year.role in ("time", "asof") and THE_YEAR_BEFORE.search(text, max(c0, start - 12), start):
+        year = replace(year, year=year.year - 1, month=None, role="time")  # 由上一财年的M%提升至N%: M is that year's
     if unit == "m2" and not flow and re.match(r"[\u4e00-\u9fff]", text[end:end + 1]) and not re.match(
             r"的|以上|左右|多|余|之|为|是|和|及|与", text[end:end + 1]):
         year = None  # the size of a thing it names (N平方米X馆) is no figure of a year

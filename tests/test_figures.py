@@ -1003,3 +1003,9 @@ def test_a_date_after_a_topic_clause_dates_the_amounts_the_paragraph_goes_on_to_
 ])
 def test_a_percentage_a_verb_raises_or_cuts_is_a_change_not_a_share(text, indicator):
     assert one(text, "%").indicator == indicator
+
+
+def test_a_figure_of_the_year_before_the_sentences_has_that_year():
+    first, second = [q for q in extract("2022年，签约供应商的比例由上一年度的30%提升至42%。") if q.unit == "%"]
+    assert (first.year, second.year) == (2021, 2022)
+    assert [q.year for q in extract("截至2022年底，绿色贷款余额120亿元，去年同期为90亿元。")] == [2022, 2021]
