@@ -862,7 +862,8 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
     if output_capacity:
         indicator = "production"
     # a tally of things done or won (获得荣誉N项, 开展X项目N项, 报道N次): a running total
-    tally = unit == "count" and unit_word[-1:] in TALLY_WORDS and bool(ACHIEVED.search(text, c0, start))
+    tally = unit == "count" and unit_word[-1:] in TALLY_WORDS and bool(ACHIEVED.search(text, c0, start) or (
+        unit_word.endswith("人次") and DRAWN.search(text, c0, start)))
     flow = _is_flow(unit, indicator, clause) and not output_capacity
     # the day of an event dates how long it lasted (在YYYY年M月D日的高峰期间，…在N小时内…), not a state
     year, base = figure_years(text, s0, s1, start, end, stock=not flow and unit != "h")
@@ -909,6 +910,8 @@ OUTPUT_CAPACITY_AFTER = re.compile(r"\s?(?:的|之)?(?:年)?(?:产能|(?:生产|
 TALLY_WORDS = "项次篇场届"
 # verbs of doing or winning them, in the figure's clause before it
 ACHIEVED = re.compile(r"获得|取得|荣获|斩获|获|得到|完成|实施|开展|举办|组织|发表|报道|承担|牵头|主导|先后")
+# visits or uses drawn one at a time (吸引N万人次, 接待N人次): a tally of person-times
+DRAWN = re.compile(r"带动|吸引|接待|服务|参与")
 
 
 def _by_counted_thing(zh: str, en: str | None) -> str | None:

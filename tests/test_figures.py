@@ -1009,3 +1009,9 @@ def test_a_figure_of_the_year_before_the_sentences_has_that_year():
     first, second = [q for q in extract("2022年，签约供应商的比例由上一年度的30%提升至42%。") if q.unit == "%"]
     assert (first.year, second.year) == (2021, 2022)
     assert [q.year for q in extract("截至2022年底，绿色贷款余额120亿元，去年同期为90亿元。")] == [2022, 2021]
+
+
+@pytest.mark.parametrize("text", ["平台活动吸引 3200 万人次关注绿色出行。", "展厅开放以来接待超过 5 万人次参观。"])
+def test_person_times_drawn_are_a_running_tally(text):
+    q = one(text, "count")
+    assert (q.year, q.period_kind) == (None, "cumulative")
