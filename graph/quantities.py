@@ -112,9 +112,10 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
                 re.search(r"(?:减少|降低|削减|节约|节省)了?(?:约|近|超过?)?\s?$", near)
                 and re.match(r"\s?(?:的)?(?:用电|电量|电|能耗|用能)", nxt)):
             return "energy-saved"  # … or the energy named after it: 降低了N度用电
-        if re.search(r"发电|发绿电|输送|上网|电站[^，。；]{0,8}产生", c) and not re.search(r"购|交易", near):
+        if re.search(r"发电|发绿电|输送|上网|电站[^，。；]{0,8}产生", c) and not re.search(r"购|交易|售电|结算电", near):
             return "power-generation"
-        if re.search(r"绿电|绿色电力|清洁能源|可再生|交易|购电|绿证|清洁电", c + nxt):
+        # electricity bought, sold or settled in trading (购电, 售电, 结算电量): traded power
+        if re.search(r"绿电|绿色电力|清洁能源|可再生|交易|购电|售电|结算电|绿证|清洁电", c + nxt):
             return "green-power"
         if re.search(r"供电|产生", c):
             return "power-generation"

@@ -934,6 +934,7 @@ def test_output_value_without_a_capacity_stays_a_yearly_amount():
     ("参与电网调峰获得的补贴", "subsidy earned from peak shaving", "CNY", "cost-saving"),
     ("电锅炉方案较燃煤方案减少投资", "", "CNY", "cost-saving"),
     ("生物质锅炉全年产热量", "heat produced by the biomass boiler", "t", "production"),
+    ("售电公司全年结算电量", "electricity settled for the year", "kWh", "green-power"),
 ])
 def test_indicator_vocabulary_reads_savings_cuts_and_loads(zh, en, unit, indicator):
     assert classify_measure(zh, en, unit) == indicator
@@ -1015,3 +1016,9 @@ def test_a_figure_of_the_year_before_the_sentences_has_that_year():
 def test_person_times_drawn_are_a_running_tally(text):
     q = one(text, "count")
     assert (q.year, q.period_kind) == (None, "cumulative")
+
+
+@pytest.mark.parametrize("text", ["截至2022年底，项目累计上网电量达12亿度，全年结算电量达5亿度。",
+                                  "截至2023年6月，累计售电规模3亿千瓦时。"])
+def test_electricity_sold_or_settled_is_traded_power_not_generation(text):
+    assert [q for q in extract(text) if q.value in (5e8, 3e8)][0].indicator == "green-power"
