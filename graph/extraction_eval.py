@@ -207,13 +207,28 @@ def system_view(f) -> dict:
 # the head of a Chinese description is its last word: …的X比例 / X占Y比重 names a part of a whole — unless it names
 # the change the part measures (已减少比例, 降低…比例, 节电比例 is a reduction)
 SHARE_HEAD = re.compile(r"(?:比例|占比|比重)$")
-CHANGE_WORD = re.compile(r"降低|减少|下降|削减|节省|节约|提升|提高|增长|增加|降幅|增幅|减幅|节[能电水肥药煤]量?(?:比例|占比|比重)$")
+CHANGE_WORD = re.compile(r"降低|减少|下降|[削消]减|节省|节约|提升|提高|增长|增加|降幅|增幅|减幅|[节省][能电水肥药煤油气]量?(?:比例|占比|比重)$")
+# a change of something in percent (用电量降低比率, 亩均产量提高, 碳减排量增幅): the writers name it by the change
+# (reduction-rate, growth-rate) or by the thing that changed (energy-saved, production, co2-reduction) — two writers
+# named the same sentence one way and the other — and the indicator scheme defines reduction-rate and growth-rate
+# as the relative decrease or increase "of some quantity": the change of the description's direction is right too
+CHANGE_DOWN = re.compile(r"降幅|降低|下降|减少|[削消]减|减幅|[节省][能电水肥药煤油气]")  # 节电, 省水: a use cut
+CHANGE_UP = re.compile(r"增幅|增速|增长|增加|提高|提升|上升")
 
 
 def _names_a_share(measure_zh: str) -> bool:
     """Whether a description's head names a share: 已实现X覆盖的Y比例 is a share of Y, not the X it covers."""
     head = re.sub(r"[（(][^）)]*[）)]\s*$", "", measure_zh or "").strip()
     return bool(SHARE_HEAD.search(head)) and not CHANGE_WORD.search(head)
+
+
+def _change_of(measure_zh: str) -> str | None:
+    """The change a description names, when it names one direction only: reduction-rate or growth-rate."""
+    head = re.sub(r"[（(][^）)]*[）)]\s*$", "", measure_zh or "").strip()
+    down, up = CHANGE_DOWN.search(head), CHANGE_UP.search(head)
+    if bool(down) == bool(up):
+        return None
+    return "reduction-rate" if down else "growth-rate"
 
 
 def measure_right(gold: dict, sys: dict) -> bool:
@@ -229,9 +244,11 @@ def measure_right(gold: dict, sys: dict) -> bool:
     inds = indicators()
     if want is not None and _names_a_share(gold["measure_zh"]) and set(inds[want].units) - {"%"}:
         want = "share"  # the head names a part of a whole; the indicator its modifier names is what it is a part of
+    got = sys["indicator"]
+    if unit == "%" and not _names_a_share(gold["measure_zh"]) and got == _change_of(gold["measure_zh"]):
+        return True
     if want is None:
         return False
-    got = sys["indicator"]
 
     def chain(i):
         seen = []

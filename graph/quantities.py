@@ -112,9 +112,10 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
                 re.search(r"(?:减少|降低|削减|节约|节省)了?(?:约|近|超过?)?\s?$", near)
                 and re.match(r"\s?(?:的)?(?:用电|电量|电|能耗|用能)", nxt)):
             return "energy-saved"  # … or the energy named after it: 降低了N度用电
-        if re.search(r"发电|发绿电|输送|上网|电站[^，。；]{0,8}产生", c) and not re.search(r"购|交易", near):
+        if re.search(r"发电|发绿电|输送|上网|电站[^，。；]{0,8}产生", c) and not re.search(r"购|交易|售电|结算电", near):
             return "power-generation"
-        if re.search(r"绿电|绿色电力|清洁能源|可再生|交易|购电|绿证|清洁电", c + nxt):
+        # electricity bought, sold or settled in trading (购电, 售电, 结算电量): traded power
+        if re.search(r"绿电|绿色电力|清洁能源|可再生|交易|购电|售电|结算电|绿证|清洁电", c + nxt):
             return "green-power"
         if re.search(r"供电|产生", c):
             return "power-generation"
@@ -172,8 +173,10 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "reduction-rate"
         # N%的<noun>: a share of the noun after 的 — but not a frame (…的N%的基础上, …的前提下)
         of = re.match(r"\s?(?:以上|左右)?的(?!基础|前提|情况|条件|同时|背景)([\u4e00-\u9fff]{1,6})", nxt)
+        raised = re.search(r"(?:增加|提升|提高|扩大|降低|减少|节约|节省)了?[^，。；\d]{0,12}$", near)
         if of and not re.search(r"占|比例|比重|降|减|节|省|提|增", near[-8:]) and not re.search(
-                r"电|能源|排放|碳|水|成本|费用", of.group(1)):
+                r"电|能源|排放|碳|水|成本|费用", of.group(1)) and not raised:
+            # … nor the thing a verb before it raises or cuts by N% (增加了X屋顶20%的光伏安装容量)
             return "share"  # 72% 的供应商: a share of something (not 30% 的清洁电力, 降低 40% 以上的碳排放)
         if re.search(r"(?:提高|增长|增加|提升|增幅|增速|扩大)了?(?:约|近|超过?|达到?)?\s?$", near):
             return "growth-rate"  # 较2021年提升106.22%: the verb right before the figure decides
@@ -200,7 +203,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "co2-reduction"
         if re.search(r"节能率|节电率|节能|节电", cc):
             return "energy-saved"
-        if re.match(r"\s?(?:以上|左右)?的(?!基础|前提|情况|条件|同时|背景)[\u4e00-\u9fff]", nxt):
+        if re.match(r"\s?(?:以上|左右)?的(?!基础|前提|情况|条件|同时|背景)[\u4e00-\u9fff]", nxt) and not raised:
             return "share"  # 92% 的国内航班: a share of something
         # a verb of change with 至/到 reaches a level (由M%提升至N%), it does not state a change
         up = [m.end() for m in re.finditer(r"(?:提高|增长|增加|提升|增幅|增速|扩大)(?!了?\s?[至到])", near)]
@@ -456,6 +459,9 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
     before = [y for y in usable if y.end <= start]
     same = [y for y in before if y.start >= c0]
     year = (same or before or [None])[-1]
+    if stock and year is not None and year.role == "time" and year.month and year.end <= c0 and ALREADY.search(
+            text, c0, start):
+        year = None  # YYYY年M月，X发布计划，…，已覆盖N个: the month of an event, not of the state reached since
     if year is None:
         c1 = min([i for i in (text.find(c, end, s1) for c in "，,；。") if i >= 0] or [s1])
         # … a year after it in its clause: a target's (…在N个省份建成X的YYYY目标); a state's only so
@@ -478,9 +484,20 @@ def figure_years(text: str, s0: int, s1: int, start: int, end: int,
 
 
 CHANGE_VERB = re.compile(r"下降|降低|减少|削减|提升|提高|增长|增加|上升|节约|节省|降幅|增幅|减幅|涨幅")
+ALREADY = re.compile(r"已|目前|如今|至今")
+# a figure said of the year before the sentence's (YYYY年，…由上一财年的M%提升至N%, 去年同期为M)
+THE_YEAR_BEFORE = re.compile(r"(?:上一?个?财年|上一?年度?|去年)(?:同期)?(?:的|为)\s?(?:约|近|超过?)?\s?$")
 # a date that opens a sentence or a numbered item: 2023年，… / 2. 截至2023年… / （3）2022全年，…
 OPENER = re.compile(r"\s?(?:[（(]?\d{1,2}[)）.、．]\s?)?(?:截至|截止|截止到|至|在|于)?\s?"
                     r"(?:19|20)\d{2}\s?(?:年|/\s?\d{2}\s?财年|(?=\s?全年))")
+# … or a survey of a year that the sentence reports (据X YYYY年开展的调查统计，…N家；M家…): its counts are of that year
+SURVEY_OPENER = re.compile(r"\s?(?:[（(]?\d{1,2}[)）.、．]\s?)?(?:据|根据|经)[^，。；\d]{0,10}?(?:19|20)\d{2}\s?年"
+                           r"(?=[^，。；]{0,8}?(?:调查|统计|调研|测算|盘查|核算))")
+
+
+def _date_opener(text: str, p0: int) -> re.Match | None:
+    """The date a sentence starting at ``p0`` opens with (YYYY年，截至YYYY年, 据YYYY年的调查)."""
+    return OPENER.match(text, p0) or SURVEY_OPENER.match(text, p0)
 
 
 def _opener_year(text: str, s0: int, start: int) -> YearMention | None:
@@ -491,7 +508,7 @@ def _opener_year(text: str, s0: int, start: int) -> YearMention | None:
         p0 = sentence_span(text, p0 - 2)[0]
     if p0 == s0:
         return None
-    m = OPENER.match(text, p0)
+    m = _date_opener(text, p0)
     if not m:
         # … or opens a clause of the sentence's first part (X，YYYY年A达N；B达M): it dates B too
         first = text.find("；", p0, s0)
@@ -840,11 +857,19 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
             # name (a material, emissions); a rate with an indicator of its own (市场占有率, 使用率) keeps it
             indicator = _percent_of_a_whole(text[max(s0, start - 16):start], text[end:end + 12]) or indicator
         indicator = indicator or "other"
+    # a capacity to produce (年产能N吨, 年产值N亿元的生产能力): what an organisation can turn out, a state
+    output_capacity = unit in OUTPUT_UNITS and bool(
+        OUTPUT_CAPACITY_BEFORE.search(text, c0, start) or OUTPUT_CAPACITY_AFTER.match(text, end))
+    if output_capacity:
+        indicator = "production"
     # a tally of things done or won (获得荣誉N项, 开展X项目N项, 报道N次): a running total
-    tally = unit == "count" and unit_word[-1:] in TALLY_WORDS and bool(ACHIEVED.search(text, c0, start))
-    flow = _is_flow(unit, indicator, clause)
+    tally = unit == "count" and unit_word[-1:] in TALLY_WORDS and bool(ACHIEVED.search(text, c0, start) or (
+        unit_word.endswith("人次") and DRAWN.search(text, c0, start)))
+    flow = _is_flow(unit, indicator, clause) and not output_capacity
     # the day of an event dates how long it lasted (在YYYY年M月D日的高峰期间，…在N小时内…), not a state
     year, base = figure_years(text, s0, s1, start, end, stock=not flow and unit != "h")
+    if year is not None and year.role in ("time", "asof") and THE_YEAR_BEFORE.search(text, max(c0, start - 12), start):
+        year = replace(year, year=year.year - 1, month=None, role="time")  # 由上一财年的M%提升至N%: M is that year's
     if unit == "m2" and not flow and re.match(r"[\u4e00-\u9fff]", text[end:end + 1]) and not re.match(
             r"的|以上|左右|多|余|之|为|是|和|及|与", text[end:end + 1]):
         year = None  # the size of a thing it names (N平方米X馆) is no figure of a year
@@ -859,6 +884,8 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
     if indicator == "area" and period == "cumulative" and year is not None and year.role == "asof" and not (
             CUMULATIVE_NEAR.search(text, max(c0, start - 16), start)):
         period = "point"  # 截至YYYY年，…面积达到N亩: the extent reached by then, not a running total
+    if output_capacity and period == "annual" and not per_year:
+        period = "point"  # 年产能 names the year its capacity is counted over, not a year's output
     if tally and period == "point" and year is None:
         period = "cumulative"  # what has been done or won to date, when no year bounds it
     if base is None and year is not None and not projected and PREVIOUS_YEAR.search(text, s0, start) and (
@@ -873,10 +900,19 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
                     counted_zh=counted[0], counted_en=counted[1], flow=flow)
 
 
+# a capacity to produce or process, named before its figure (年产能逾N吨, 组件产能N) or after it (N亿元生产能力,
+# N吨的处理能力) — in the units an output is counted in (a power in kW is an installed capacity of its own)
+OUTPUT_UNITS = {"t", "kg", "m3", "L", "CNY"}
+OUTPUT_CAPACITY_BEFORE = re.compile(r"(?:产能|(?:生产|处理|加工)能力)(?:规模)?(?:为|达到?|超过?|逾|约|近)?\s?$")
+OUTPUT_CAPACITY_AFTER = re.compile(r"\s?(?:的|之)?(?:年)?(?:产能|(?:生产|处理|加工)能力)")
+
+
 # measure words of things done or won one at a time (items, times, papers, events, editions)
 TALLY_WORDS = "项次篇场届"
 # verbs of doing or winning them, in the figure's clause before it
 ACHIEVED = re.compile(r"获得|取得|荣获|斩获|获|得到|完成|实施|开展|举办|组织|发表|报道|承担|牵头|主导|先后")
+# visits or uses drawn one at a time (吸引N万人次, 接待N人次): a tally of person-times
+DRAWN = re.compile(r"带动|吸引|接待|服务|参与")
 
 
 def _by_counted_thing(zh: str, en: str | None) -> str | None:
@@ -1264,7 +1300,11 @@ def _paragraph_dated(text: str, q: Quantity) -> Quantity:
         return q
     last = mentions[-1]
     p0 = sentence_span(text, last.start)[0]
-    m = OPENER.match(text, p0)
+    m = _date_opener(text, p0)
+    if m is None and q.flow and (k := min([i for i in (text.find(c, p0, last.start) for c in "，,") if i >= 0], default=-1)) > 0 \
+            and not re.search(r"\d", text[p0:k]):
+        # X践行Y战略，YYYY年A达N…。B利用M吨: a clause naming no figure, then the date of the amounts that follow
+        m = OPENER.match(text, k + 1)
     if m and not (p0 <= last.start < m.end()):
         # a sentence opened by a reporting date that names only that year again (截至YYYY年M月末，…，YYYY年半年度…。):
         # its opening date dates the account
@@ -1358,20 +1398,35 @@ def _paragraph_periods(found: list[CaseFigure]) -> list[CaseFigure]:
     return out
 
 
+def _total_by_default(f: CaseFigure) -> bool:
+    """A running total only because an amount is cut with no time named (减少<X>N吨): no word of its sentence
+    says it adds up (累计, 共, 已, 以来) and no date bounds it."""
+    q = f.quantity
+    if q.period != "cumulative" or q.year is not None:
+        return False
+    text, s0 = f.paragraph.text, q.sentence[0]
+    near = text[max(s0, q.start - 16) : q.start]
+    return bool(REDUCED.search(near)) and not (
+        CUMULATIVE_NEAR.search(text, s0, q.start) or ACHIEVED_SO_FAR.search(near) or SINCE.search(text, s0, q.start)
+        or TOTAL_VERB.search(text, s0, q.start) or re.search(r"已|以来|至今|生命周期|寿命期", text[s0 : q.start]))
+
+
 def _restated(found: list[CaseFigure]) -> list[CaseFigure]:
     """An amount over time a case states again without saying over what time (an expert's summary, an overview
-    restating a result) has the period its other statements give, when they agree (annual, cumulative). Its year
-    stays empty: the restatement does not say it."""
+    restating a result) has the period its other statements give, when they agree (annual, cumulative) — and so
+    has an amount read as a running total only by default (减少X约N吨) when the case states it elsewhere with its
+    time (一年内减少X约N吨). Its year stays empty: the restatement does not say it."""
     periods: dict[tuple, set] = {}
     for f in found:
         q = f.quantity
-        if q.flow and not q.projected and q.period in ("annual", "cumulative"):
+        if q.flow and not q.projected and q.period in ("annual", "cumulative") and not _total_by_default(f):
             periods.setdefault((q.value, q.unit, q.indicator), set()).add(q.period)
     out = []
     for f in found:
         q = f.quantity
         seen = periods.get((q.value, q.unit, q.indicator), set())
-        if q.flow and not q.projected and q.period in (None, "point") and len(seen) == 1:
+        if q.flow and not q.projected and len(seen) == 1 and (
+                q.period in (None, "point") or (seen == {"annual"} and _total_by_default(f))):
             f = replace(f, quantity=replace(q, period=next(iter(seen))))
         out.append(f)
     return out

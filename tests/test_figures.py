@@ -506,7 +506,9 @@ def test_a_change_against_the_year_before_has_that_baseline():
 
 
 # floors for the third blind set's development half (measured: see README "Measuring")
-BLIND3_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.94, "year": 0.95, "period": 0.97}
+# (period .96: one figure its writer read as a running total — an amount cut with no time of its own — which two
+# other writers, and the case itself where it states the same amount 一年内, give as a year's)
+BLIND3_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.94, "year": 0.95, "period": 0.96}
 
 
 def test_blind_figures_third_development_half(collection):
@@ -521,13 +523,26 @@ def test_blind_figures_fourth_development_half(collection):
     assert_blind_floors(collection, "figures4-dev.jsonl", 85, BLIND4_FLOORS)
 
 
-# floors for the fifth blind set's development half, the validation half no rule was written against: its
-# aggregate only (measured: climatekg extraction --blind dev5)
-BLIND5_FLOORS = {"value": 0.97, "unit": 0.97, "measure": 0.86, "year": 0.90, "period": 0.92}
+# floors for the fifth and sixth blind sets' development halves (measured: climatekg extraction --blind dev5|dev6)
+BLIND5_FLOORS = {"value": 0.97, "unit": 0.97, "measure": 0.95, "year": 0.93, "period": 0.95}
+BLIND6_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.95, "year": 0.95, "period": 0.93}
 
 
 def test_blind_figures_fifth_development_half(collection):
     assert_blind_floors(collection, "figures5-dev.jsonl", 100, BLIND5_FLOORS)
+
+
+def test_blind_figures_sixth_development_half(collection):
+    assert_blind_floors(collection, "figures6-dev.jsonl", 100, BLIND6_FLOORS)
+
+
+# floors for the seventh blind set's development half, the validation half no rule was written against: its
+# aggregate only, never its misses (measured: climatekg extraction --blind dev7)
+BLIND7_FLOORS = {"value": 0.97, "unit": 0.95, "measure": 0.90, "year": 0.95, "period": 0.89}
+
+
+def test_blind_figures_seventh_development_half(collection):
+    assert_blind_floors(collection, "figures7-dev.jsonl", 100, BLIND7_FLOORS)
 
 
 # -- stable outcome ids -----------------------------------------------------------------------------------
@@ -783,6 +798,25 @@ def test_the_head_of_a_blind_description_names_a_share():
     assert right(zh, en, "co2-reduction") and not right(zh, en, "share")
     assert right("工厂节电比例", "electricity saving", "energy-saved")
     assert right("工厂绿电使用比例", "", "renewable-share")  # a share with an indicator of its own keeps it
+    assert right("宿舍照明省电比例", "electricity saved by lighting", "energy-saved")  # 省电 saves like 节电
+    assert not right("宿舍照明省电比例", "electricity saved by lighting", "share")
+
+
+def test_a_blind_description_of_a_change_in_percent_accepts_the_change_it_names():
+    """用电量降低比率 is a reduction rate by the scheme's own definition ("relative decrease of some quantity") as
+    well as an energy saving; 产量提高 is a growth rate as well as production — never the other direction's."""
+    from climatekg.graph.extraction_eval import measure_right
+
+    def right(zh, indicator):
+        gold = {"measure_zh": zh, "measure_en": "", "base_unit": "%", "counted": None}
+        return measure_right(gold, {"unit": "%", "indicator": indicator, "counted_zh": None, "counted_en": None})
+
+    assert right("工厂用电量较基准年降低比率", "reduction-rate") and right("工厂用电量较基准年降低比率", "energy-saved")
+    assert not right("工厂用电量较基准年降低比率", "growth-rate")
+    assert right("亩均产量较对照田提高", "growth-rate") and not right("亩均产量较对照田提高", "reduction-rate")
+    assert not right("设备能耗先增加后降低的幅度", "reduction-rate")  # both directions: no one change named
+    assert not right("已公布碳排放数据的航线比例", "reduction-rate")  # a share names no change
+    assert right("小麦种植节肥比例", "reduction-rate")  # 节肥: a cut in the fertiliser used
 
 
 @pytest.mark.parametrize("text, unit, indicator", [
@@ -886,3 +920,118 @@ def test_an_amount_restated_without_its_period_takes_the_period_it_was_given():
 def test_an_area_reached_by_a_date_is_its_extent():
     assert one("截至2021年，公司共建设灌溉管道300公里，灌溉面积达到5万亩。", "m2").period_kind == "point"
     assert one("截至2021年，公司累计推广保护性耕作5万亩。", "m2").period_kind == "cumulative"
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("该集团在国内的年产能逾 300 万吨，员工约 8000 人。", "t"),  # a capacity named before its figure
+    ("公司拥有年产值 20 亿元的生产能力，集研发、制造于一体。", "CNY"),  # … and after it, in money
+    ("基地年饲料加工能力超过 500 万吨。", "t"),
+])
+def test_a_capacity_to_produce_is_production_at_a_point(text, unit):
+    q = one(text, unit)
+    assert (q.indicator, q.period, q.flow) == ("production", "point", False)
+
+
+def test_output_value_without_a_capacity_stays_a_yearly_amount():
+    q = one("公司年产值超过 30 亿元。", "CNY")
+    assert q.indicator != "production" and q.period == "annual"
+
+
+@pytest.mark.parametrize("zh, en, unit, indicator", [
+    ("门店全年优化的人力成本", "", "CNY", "cost-saving"),  # 优化成本 cuts a cost
+    ("采用新材料带来的运输费用减少比例", "", "%", "cost-saving"),
+    ("照明设施全年消减用电比例", "", "%", "energy-saved"),
+    ("", "carbon emissions reduced by the terminal each year", "t", "co2-reduction"),
+    ("屋顶光伏板单位面积重量", "weight per m2 of rooftop panels", None, "weight"),
+    ("储能项目投资回收期", "payback period of the storage project", "a", "duration"),
+    ("参与电网调峰获得的补贴", "subsidy earned from peak shaving", "CNY", "cost-saving"),
+    ("电锅炉方案较燃煤方案减少投资", "", "CNY", "cost-saving"),
+    ("生物质锅炉全年产热量", "heat produced by the biomass boiler", "t", "production"),
+    ("售电公司全年结算电量", "electricity settled for the year", "kWh", "green-power"),
+])
+def test_indicator_vocabulary_reads_savings_cuts_and_loads(zh, en, unit, indicator):
+    assert classify_measure(zh, en, unit) == indicator
+
+
+def test_a_load_per_area_is_a_weight():
+    q = one("部分厂房屋顶承重有限，常规光伏组件连同支架的重量约为 20 千克/平方米。")
+    assert (q.unit, q.indicator) == ("kg/m2", "weight")
+
+
+def test_renewable_and_market_shares_are_shares_of_a_total():
+    inds = indicators()
+    assert inds["renewable-share"].broader == inds["market-share"].broader == "share"
+    assert inds["share"].broader is None
+
+
+def _figures_of(*parts):
+    """case_figures over a case made of the given (part key, paragraph text) pairs, one source line each."""
+    from types import SimpleNamespace
+
+    from climatekg.corpus.model import Paragraph
+
+    paras = [(SimpleNamespace(key=key, paragraphs=[]), Paragraph(text, ((0, n),))) for n, (key, text) in enumerate(parts, 1)]
+    for part, para in paras:
+        part.paragraphs.append(para)
+    return [f.quantity for f in case_figures(SimpleNamespace(paragraphs=lambda: paras))]
+
+
+def test_an_amount_cut_with_no_time_takes_the_time_the_case_states_for_it_elsewhere():
+    figs = _figures_of(("results", "平台推出小份餐后，一年内减少食物浪费约 3 万吨。"),
+                       ("implementation", "上线小份餐专区，减少食物浪费约 3 万吨。"))
+    assert [q.period_kind for q in figs] == ["annual", "annual"]
+    # alone, an amount cut with no time is a running total; one the text calls so (累计) keeps it whatever else
+    assert _figures_of(("implementation", "上线小份餐专区，减少食物浪费约 3 万吨。"))[0].period_kind == "cumulative"
+    figs = _figures_of(("results", "一年内减少食物浪费约 3 万吨。"), ("overview", "累计减少食物浪费约 3 万吨。"))
+    assert figs[1].period_kind == "cumulative"
+
+
+def test_a_survey_of_a_year_dates_every_count_its_sentence_reports():
+    figs = extract("据协会2022年开展的调查统计，已有超40家会员制定了减排目标；65家会员已开始实施节能改造。")
+    assert [q.year for q in figs] == [2022, 2022]
+    # a report published in a year is no survey of that year's counts
+    figs = extract("据协会2022年发布的报告，已有超40家会员制定了减排目标；65家会员已开始实施节能改造。")
+    assert figs[1].year is None
+
+
+def test_the_month_of_an_event_does_not_date_the_state_reached_since():
+    q = one("2021年9月，平台上线低碳频道，推出三大场景，已覆盖超5万个低碳商品。", "count")
+    assert (q.year, q.period_kind) == (None, "point")
+    q = one("2021年9月，平台上线低碳频道，覆盖超5万个低碳商品。", "count")
+    assert q.year == 2021  # without 已 the sentence says what the launch covered
+
+
+def test_a_date_after_a_topic_clause_dates_the_amounts_the_paragraph_goes_on_to_give():
+    figs = _figures_of(("expert", "该集团坚持绿色发展战略，2022年绿电使用量达1200万千瓦时。工厂利用沼气发电300万度；"
+                                  "部分厂房改用轻质组件，重量下降了约70%。"))
+    assert [(q.value, q.year) for q in figs] == [(1.2e7, 2022), (3e6, 2022), (70, None)]  # a product's state: none
+    # a first clause that gives a figure of its own is no topic: its date stays in its sentence
+    figs = _figures_of(("expert", "该集团有5家工厂，2022年绿电使用量达1200万千瓦时。工厂利用沼气发电300万度。"))
+    assert figs[-1].year is None
+
+
+@pytest.mark.parametrize("text, indicator", [
+    ("采用新型支架，有效增加了厂房屋顶20%的光伏安装容量。", "growth-rate"),  # raised by 20 %, not a share of it
+    ("该方案可降低商业建筑30%的能耗强度。", "reduction-rate"),
+    ("90%的门店已完成节能改造。", "share"),  # no verb before it: a part of the whole
+])
+def test_a_percentage_a_verb_raises_or_cuts_is_a_change_not_a_share(text, indicator):
+    assert one(text, "%").indicator == indicator
+
+
+def test_a_figure_of_the_year_before_the_sentences_has_that_year():
+    first, second = [q for q in extract("2022年，签约供应商的比例由上一年度的30%提升至42%。") if q.unit == "%"]
+    assert (first.year, second.year) == (2021, 2022)
+    assert [q.year for q in extract("截至2022年底，绿色贷款余额120亿元，去年同期为90亿元。")] == [2022, 2021]
+
+
+@pytest.mark.parametrize("text", ["平台活动吸引 3200 万人次关注绿色出行。", "展厅开放以来接待超过 5 万人次参观。"])
+def test_person_times_drawn_are_a_running_tally(text):
+    q = one(text, "count")
+    assert (q.year, q.period_kind) == (None, "cumulative")
+
+
+@pytest.mark.parametrize("text", ["截至2022年底，项目累计上网电量达12亿度，全年结算电量达5亿度。",
+                                  "截至2023年6月，累计售电规模3亿千瓦时。"])
+def test_electricity_sold_or_settled_is_traded_power_not_generation(text):
+    assert [q for q in extract(text) if q.value in (5e8, 3e8)][0].indicator == "green-power"
