@@ -84,6 +84,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
         return "other"
     ghg_after = re.match(r"\s?(?:的)?(二氧化碳|CO2|CO₂|tCO2|温室气体|碳排放|碳)", nxt) or re.search(r"二氧化碳|CO2|CO₂", unit_text)
     if unit in ("t", "kg"):
+        if unit == "t" and RATED_DEVICE.match(nxt):
+            return "equipment-rating"  # N吨冷却塔, N蒸吨锅炉: the size of one device, not an amount of anything
         if re.search(r"用水|节水|水量|水耗", near):
             return "water"
         if re.search(r"减排|减碳|碳减排|减少.{0,10}(二氧化碳|碳|排放)|降低.{0,10}(排放|温室气体)|降碳|抵消|碳汇|避免.{0,6}排放|减少温室气体", c) or (
@@ -114,6 +116,8 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "energy-saved"  # … or the energy named after it: 降低了N度用电
         if re.search(r"发电|发绿电|输送|上网|电站[^，。；]{0,8}产生", c) and not re.search(r"购|交易|售电|结算电", near):
             return "power-generation"
+        if re.search(SUBSTITUTION, c):
+            return "electricity-substitution"  # 替代电量, 电能替代: electricity burnt in place of fuel, not generated
         # electricity bought, sold or settled in trading (购电, 售电, 结算电量): traded power
         if re.search(r"绿电|绿色电力|清洁能源|可再生|交易|购电|售电|结算电|绿证|清洁电", c + nxt):
             return "green-power"
@@ -145,6 +149,10 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
             return "cost-saving"
         if re.search(r"购置|采购|外购|购买|支出|花费|开支", near) and not re.search(r"电|能源|能耗|燃料|燃气|油", near):
             return "operating-cost"  # 需购置外部污水处理碳源914万元: money spent running something
+        if re.search(r"(?:能耗|用能|能源消耗|电费|能源费用?)[^，。；\d]{0,4}$", near):
+            return "energy-cost"  # 年能耗N万 said in money: what the energy used costs
+        if PER_THING.search(near):
+            return "unit-cost"  # 每次约N元, 每台N元: money per one of something
         return "other"
     if unit == "%":
         cc = c + nxt
@@ -231,6 +239,12 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
     return "other"
 
 
+# one device sized in tonnes, named right after the figure (N吨冷却塔, N蒸吨燃气锅炉, N吨电动重卡)
+RATED_DEVICE = re.compile(r"\s?(?:的)?[\u4e00-\u9fff]{0,2}?(?:冷却塔|锅炉|储罐|水箱|起重机|吊车|叉车|重卡|卡车|货车|冷水机组)")
+# electricity that replaces fuel burnt on site (电能替代, 替代电量, 以电代煤)
+SUBSTITUTION = r"替代电量|电能替代|能源替代|以电代[煤油气柴]|电代[煤油气柴]"
+# money per one of something, not per a period (每次约N元, 每台N元, 每户N元; not 每年, 每月)
+PER_THING = re.compile(r"每(?![年月天日周季])[\u4e00-\u9fff]{1,3}?(?:约|近|超过?|为|需|可)?\s?$")
 # words of renewable or clean energy
 RENEWABLE = r"绿电|绿色电[力能]|清洁能源|可再生|光伏|新能源(?!车|汽车)|绿色能源|非化石|清洁电力"
 # energy used, and the verbs that cut it
@@ -591,7 +605,7 @@ DONE_IN = re.compile(r"[^。；]{0,12}?(?:于|在)\s?(?P<y>(?:19|20)\d{2})\s?年
 # what an organisation is (its market share, ratios, assets, staff, brand value): a plan's sentence may name it
 STANDING = {"market-share", "financial-ratio", "assets", "employees", "brand-value"}
 FLOW_UNITS = {"t", "kg", "tce", "kWh", "m3", "L"}
-STOCK_INDICATORS = {"capacity", "cooling-capacity", "storage-capacity", "equipment-rating", "assets", "brand-value", "area", "voltage",
+STOCK_INDICATORS = {"capacity", "cooling-capacity", "storage-capacity", "equipment-rating", "operating-range", "assets", "brand-value", "area", "voltage",
                     "temperature", "length", "facilities", "places-covered", "employees", "charging-points", "products",
                     "patents-standards", "market-share", "financial-ratio", "share", "renewable-share", "efficiency-rate"}
 
@@ -981,6 +995,27 @@ def _by_unit(unit: str) -> str | None:
 
 
 
+BARE_AMOUNT = re.compile(rf"(?:{ARABIC})\s?(?:多|余)?\s?(?:万|亿)(?!\s?(?:{UNIT_RE}))")
+
+
+def _money_like_its_sentence(text: str, start: int, end: int) -> bool:
+    """A bare 万/亿 that counts nothing (no noun after it, no count word before it) is money when another bare
+    amount of its sentence is money by its own clause's words (年能耗300万，…，能耗节省30万): a writer who drops
+    the unit drops it for the amounts of one kind."""
+    if re.match(r"\s?(?:多|余|以上|左右)?\s?(?:的)?[\u4e00-\u9fffA-Za-z]", text[end:end + 4].replace("左右", "").replace("以上", "")):
+        return False  # N万<noun>: a count of the noun
+    s0, s1 = sentence_span(text, start)
+    if re.search(r"(?:用户|会员|人数|户数|数量|总数|人次|次数|规模)[^，。；\d]{0,4}$", text[max(s0, start - 12):start]):
+        return False  # 用户数达N万: a count named before it
+    for m in BARE_AMOUNT.finditer(text, s0, s1):
+        if m.start() <= start < m.end():
+            continue
+        c0 = max([s0] + [i + 1 for i in (text.rfind(c, s0, m.start()) for c in "，,：:") if i >= 0])
+        if MONEY_CONTEXT.search(text, c0, m.start()):
+            return True
+    return False
+
+
 def extract(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     for m in QUANTITY.finditer(text):
@@ -1039,7 +1074,7 @@ def extract(text: str) -> list[Quantity]:
             before = text[clause_start : m.start()]
             if re.search(r"用电|电量|发电|电能|节电", before[-10:]):
                 unit = "kWh"
-            elif MONEY_CONTEXT.search(before[-25:]):
+            elif MONEY_CONTEXT.search(before[-25:]) or _money_like_its_sentence(text, m.start(), m.end()):
                 unit = "CNY"
             else:
                 unit = "count"
