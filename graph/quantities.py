@@ -863,6 +863,8 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
             by_thing = _by_counted_thing(*counted) if counted[0] else None
             if by_thing:
                 indicator = by_thing
+            elif indicator == "count" and unit_word == "家":
+                indicator = "organisations-engaged"  # N家 of a thing no indicator names (a brand, a trade): organisations
     elif indicator == "other":
         after = re.split(r"[，,。；：:]", text[end : end + 8])[0]  # the words after it in its own clause
         indicator = _by_unit(unit) or classify_measure(text[c0:start] + after, "", unit)
@@ -1170,10 +1172,10 @@ def extract(text: str) -> list[Quantity]:
         s0, _ = sentence_span(text, m.start("num"))
         q = _describe(text, m.start("num"), m.end(), m.group(0)[m.start("num") - m.start():].strip(), float(m.group("num")),
                       float(m.group("num")), "count", "count", bool(m.group("fuzz")), False, s0, m.group("kind")[0])
-        from .units import CLASSIFIER_THING
+        from .units import CLASSIFIER_THING, counted_en
 
         thing = re.sub(r"^.*(?:累计|共计|合计|总计|全年|年度|其中|的)", "", m.group("thing")) + m.group("kind")
-        q = replace(q, counted_zh=thing, counted_en=CLASSIFIER_THING[m.group("kind")[0]][1])
+        q = replace(q, counted_zh=thing, counted_en=counted_en(thing, m.group("kind")[0]) or CLASSIFIER_THING[m.group("kind")[0]][1])
         out.append(q)
     for m in N_CATEGORIES.finditer(text):  # N大<kinds>: a count of kinds
         if any(q.start <= m.start("num") < q.end for q in out):

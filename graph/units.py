@@ -363,6 +363,8 @@ COUNTED_WORDS = {
     "功能模块": "function modules", "模块": "modules", "控制塔": "control towers", "国内航班": "domestic flights",
     "国际航班": "international flights", "航班": "flights", "渔光一体": "fishery-PV", "低碳": "low-carbon", "绿色": "green",
     "新能源": "new-energy", "碳中和": "carbon-neutral", "光伏": "PV", "储能": "storage", "智能": "smart", "高效": "high-efficiency", "全球": "global",
+    "需求响应": "demand-response events", "电力需求响应": "power demand-response events", "农机作业": "farm machinery operations",
+    "旋耕": "rotary tillage passes", "翻耕": "ploughing passes",
     "国际国内产学研机构": "research partners at home and abroad", "插电式混合动力": "plug-in hybrid",
     "混合动力": "hybrid", "小型": "small", "和": "and", "及": "and", "与": "and", "、": "and", "产学研机构": "research partners",
 }
@@ -374,6 +376,8 @@ def counted_en(zh: str, classifier: str | None = None) -> str | None:
 
     pieces, i = [], 0
     words = sorted(COUNTED_WORDS, key=len, reverse=True)
+    if zh not in COUNTED_WORDS and (kind := _re.search(r"(?:次数|个数|人数|户数|家数|台数|总数|数量)$", zh)) and kind.start() > 0:
+        zh = zh[: kind.start()]  # 农机作业次数: the operations are what is counted, 次数 only says it is a number
     while i < len(zh):
         m = _re.match(r"\s*(\d+(?:\.\d+)?)\s*(千伏|kV|KV|V)", zh[i:])
         if m:

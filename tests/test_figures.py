@@ -96,7 +96,7 @@ def test_the_day_of_an_event_dates_the_event_not_a_state():
         ("19个业务支撑和实施机构负责实施。", "业务支撑和实施机构", "business support and delivery units", "count"),
         ("共计26590块正泰新能自主研发的ASTRO高效光伏组件被安装在屋顶。", "ASTRO高效光伏组件", "ASTRO high-efficiency PV modules", "count"),
         # a noun run that goes on into the next figure's subject: the thing counted is where it starts
-        ("项目实施前，33家啤酒厂废水处理成本4911万元。", "啤酒厂", "breweries", "count"),
+        ("项目实施前，33家啤酒厂废水处理成本4911万元。", "啤酒厂", "breweries", "facilities"),
         # a count in brackets after what it counts
         ("要求平台所有商户（上百万）提供无需餐具选择。", "商户", "merchants", "organisations-engaged"),
     ],
@@ -1073,3 +1073,17 @@ def test_new_indicators_are_known_to_every_layer_by_their_labels():
     assert classify_measure("锅炉额定吨位", "", "t") == "equipment-rating"
     assert classify_measure("发电量", "", "kWh") == "power-generation"  # generation stays generation
     assert {"kW", "t"} <= set(indicators()["equipment-rating"].units)
+
+
+def test_a_count_named_with_its_kind_word_says_what_it_counts_in_english():
+    """<thing>次数, <thing>人数: the thing is what is counted, the kind word only says it is a number."""
+    assert counted_en("农机作业次数", "次") == "farm machinery operations"
+    assert counted_en("电力需求响应次数", "次") == "power demand-response events"
+    q = one("截至年底，累计需求响应次数120+。", "count")
+    assert measure_label(q.indicator, (q.counted_zh, q.counted_en), "en") == "number of demand-response events"
+
+
+def test_organisations_counted_by_name_are_organisations_engaged():
+    """N家 of a thing no indicator names (a brand, a trade) counts organisations, not a bare Count."""
+    q = one("项目带动了同行（甲品牌6家，乙品牌3家）共同参与。", "count")
+    assert q.indicator == "organisations-engaged"
