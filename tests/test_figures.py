@@ -1048,6 +1048,8 @@ def test_electricity_sold_or_settled_is_traded_power_not_generation(text):
     ("改造后选用150T冷却塔，风机功率约为4KW。", "t", "equipment-rating"),
     # the span a device can be run over
     ("水泵经变频改造后运行范围为20-90%。", "%", "operating-range"),
+    # a gas a process uses that is no fuel
+    ("制氮机组每月氮气用量约5000立方米。", "m3", "process-gas"),
     # money per one of something, not per a period
     ("滤芯每套约800元，全年更换12套。", "CNY", "unit-cost"),
 ])
