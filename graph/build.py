@@ -386,8 +386,13 @@ class GraphBuilder:
             add(o, CKG.countedThing, Literal(q.counted_zh, lang="zh"))
         if q.counted_en:
             add(o, CKG.countedThing, Literal(q.counted_en, lang="en"))
-        add(o, CKG.measureLabel, Literal(measure_label(q.indicator, counted, "zh"), lang="zh"))
-        add(o, CKG.measureLabel, Literal(measure_label(q.indicator, counted, "en"), lang="en"))
+        of = (q.of_zh, q.of_en)
+        if q.of_zh:
+            add(o, CKG.rateOf, Literal(q.of_zh, lang="zh"))
+        if q.of_en:
+            add(o, CKG.rateOf, Literal(q.of_en, lang="en"))
+        add(o, CKG.measureLabel, Literal(measure_label(q.indicator, counted, "zh", of), lang="zh"))
+        add(o, CKG.measureLabel, Literal(measure_label(q.indicator, counted, "en", of), lang="en"))
         add(o, CKG.surface, Literal(q.surface))
         add(o, CKG.period, PERIODS[q.period_kind])
         if q.year:

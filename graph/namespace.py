@@ -63,6 +63,7 @@ class CKG(DefinedNamespace):
     asOf: URIRef
     baselineYear: URIRef
     countedThing: URIRef
+    rateOf: URIRef
     measureLabel: URIRef
     reportedInUnit: URIRef
     caseId: URIRef

@@ -323,6 +323,8 @@ class Quantity:
     counted_zh: str | None = None  # the thing a count counts (供应商, 换电站), in Chinese
     counted_en: str | None = None  # … and in English
     flow: bool = False  # an amount over time (t, kWh, yuan earned); otherwise a stock or state (kW, m², %)
+    of_zh: str | None = None  # what a share is a part of, or what a growth or reduction is the change of (供应商, 能耗)
+    of_en: str | None = None  # … in English, where the glossary names it
 
     @property
     def period_kind(self) -> str:
@@ -907,13 +909,76 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
     if base is None and year is not None and not projected and PREVIOUS_YEAR.search(text, s0, start) and (
             unit in ("%", "倍") or PREVIOUS_YEAR.search(text, c0, start)):
         base = YearMention(year.start, year.end, year.year - 1, "baseline")  # 较上一年度增长N: against the year before
+    of = rate_of(text, c0, start, end, indicator) if indicator in RATE_OF else (None, None)
     as_of = None
     if year is not None and year.role == "asof":
         as_of = f"{year.year}-{year.month:02d}" if year.month else str(year.year)
     return Quantity(start=start, end=end, surface=surface, number=number, value=value, unit=unit, indicator=indicator,
                     period=period, year=year.year if year else None, approximate=approx, sentence=(s0, s1),
                     projected=projected, baseline_year=base.year if base else None, as_of=as_of,
-                    counted_zh=counted[0], counted_en=counted[1], flow=flow)
+                    counted_zh=counted[0], counted_en=counted[1], flow=flow, of_zh=of[0], of_en=of[1])
+
+
+RATE_OF = ("share", "growth-rate", "reduction-rate")
+
+
+def _glossary_covers(zh: str) -> bool:
+    """Whether the counted-thing glossary names every piece of a phrase (so its English is no patchwork)."""
+    i = 0
+    while i < len(zh):
+        w = next((w for w in _glossary_longest_first() if zh.startswith(w, i)), None)
+        if w is None:
+            return False
+        i += len(w)
+    return True
+# a comparison inside a clause (较传统码头, 与当地小麦相比, 同比) and words between a subject and its verb (平均, 已经)
+COMPARED = re.compile(r"与[^，。；\d]{1,16}?相比|跟[^，。；\d]{1,16}?相比|(?:相较于?|较|(?<![占对])比(?![例重率]))[^，。；]{0,16}?(?=(?:下降|降低|减少|削减|提升|提高|增长|增加|上升|优化|降)了?)|"
+                      r"同比|环比|平均|已经|已|每年|累计|计划|预计|可以|可|将")
+CHANGE_AT = re.compile(r"(?:下降|降低|减少|削减|消减|提升|提高|增长|增加|上升|优化|降)了?\s?(?:约|近|超过?|达到?)?\s?$")
+PACE = re.compile(r"以\s?$")  # X以N%的速度增长: X is what grows
+
+
+def rate_of(text: str, c0: int, start: int, end: int, indicator: str) -> tuple[str | None, str | None]:
+    """(zh, en) of what a share is a part of (84%的供应商, 员工新能源车占比达N%, X占总量的N%) or what a growth or
+    reduction is the change of (亩均产量提高了N%, 能耗较X下降N%, 优化相关人力N%); (None, None) when the clause names
+    no noun for it (同比提升N%)."""
+    from .units import counted_en
+
+    def named(zh: str) -> tuple[str | None, str | None]:
+        zh = re.sub(r"^(?:的|了|其|该|总体|整体|全年|年度)+", "", zh or "")
+        if len(zh) < 2 or re.search(r"\d", zh) or not _nounish(zh) or re.search(r"目标|任务|要求", zh):
+            return None, None
+        # English for the longest end of it the glossary names whole (平台活跃用户数 → users), never a patchwork
+        known = next((zh[i:] for i in range(len(zh) - 1) if _glossary_covers(zh[i:])), None)
+        return zh, (counted_en(known) if known else None)
+
+    after = re.match(r"\s?(?:以上|左右)?的(?!基础|前提|情况|条件|同时|背景|速度|幅度|速率|比率)([\u4e00-\u9fffA-Za-z]{1,12})", text[end:end + 16])
+    if after and re.search(r"(?:比例|占比|比重)$", after.group(1)):  # N%的X比例: the share of X
+        return named(_noun_suffix(re.sub(r"(?:比例|占比|比重)$", "", after.group(1))))
+    if after:  # N%的X: a share of X, or the X a verb before it raises or cuts by N%
+        return named(_noun_prefix(after.group(1)))
+    own = text[c0:start]
+    if indicator == "share":
+        m = re.search(r"([^，。；]{1,20}?)(?:在[^，。；]{0,16}?中)?(?:的)?(?:占比|比例|比重|占(?!比))[^，。；\d]{0,14}?(?:达到?|为|超过?|约|近|逾)?\s?$", own)
+        return named(_noun_suffix(re.sub(r"(?:比例|占比|比重)$", "", COMPARED.sub("", m.group(1))))) if m else (None, None)
+    own = COMPARED.sub("", own)
+
+    def subject(phrase: str) -> str:  # the noun a phrase ends with, whole (低碳酒店预订量, not 碳酒店预订量)
+        from .units import COUNTED_WORDS
+
+        noun = _noun_suffix(phrase)
+        head = phrase[: len(phrase) - len(noun)]
+        return head[-1] + noun if noun and head and head[-1] + noun[0] in COUNTED_WORDS else noun
+
+    if PACE.search(own):  # X以N%的速度增长
+        return named(subject(PACE.sub("", own).rstrip()))
+    verb = CHANGE_AT.search(own)
+    if verb:  # X下降了N%
+        return named(subject(own[:verb.start()].rstrip()))
+    lead = re.search(r"(?:下降|降低|减少|削减|消减|提升|提高|增长|增加|优化)了?([^，。；\d]{2,12})$", own)
+    if lead:  # 优化相关人力N%: the thing after the verb
+        return named(subject(lead.group(1)))
+    return None, None
 
 
 # a capacity to produce or process, named before its figure (年产能逾N吨, 组件产能N) or after it (N亿元生产能力,

@@ -363,6 +363,10 @@ COUNTED_WORDS = {
     "功能模块": "function modules", "模块": "modules", "控制塔": "control towers", "国内航班": "domestic flights",
     "国际航班": "international flights", "航班": "flights", "渔光一体": "fishery-PV", "低碳": "low-carbon", "绿色": "green",
     "新能源": "new-energy", "碳中和": "carbon-neutral", "光伏": "PV", "储能": "storage", "智能": "smart", "高效": "high-efficiency", "全球": "global",
+    # what a share, growth or reduction is of (用户数增长N%, 能耗下降N%, N%的外购电能)
+    "用户数": "users", "销量": "sales", "人力": "staff", "能耗": "energy use", "能耗强度": "energy intensity", "重量": "weight",
+    "产量": "output", "亩均产量": "yield per mu", "预订量": "bookings", "申请量": "applications", "用电": "electricity use",
+    "外购电能": "purchased electricity", "碳排放量": "CO2 emissions", "光伏资源": "solar resources", "利用率": "utilisation",
     "需求响应": "demand-response events", "电力需求响应": "power demand-response events", "农机作业": "farm machinery operations",
     "旋耕": "rotary tillage passes", "翻耕": "ploughing passes",
     "国际国内产学研机构": "research partners at home and abroad", "插电式混合动力": "plug-in hybrid",
@@ -410,8 +414,18 @@ def counted_en(zh: str, classifier: str | None = None) -> str | None:
     return " ".join(out)
 
 
-def measure_label(indicator: str, counted: tuple[str | None, str | None] | None, lang: str) -> str:
-    """What an outcome measures, for a reader: the thing counted (number of suppliers) or the indicator."""
+# a share, growth or reduction with the thing it is of: (zh suffix, en prefix)
+RATE_LABELS = {"share": ("占比", "share of"), "growth-rate": ("增幅", "growth in"), "reduction-rate": ("降幅", "reduction in")}
+
+
+def measure_label(indicator: str, counted: tuple[str | None, str | None] | None, lang: str,
+                  of: tuple[str | None, str | None] | None = None) -> str:
+    """What an outcome measures, for a reader: the thing counted (number of suppliers), the thing a share or change
+    is of (供应商占比, share of suppliers) or the indicator."""
+    of_zh, of_en = of or (None, None)
+    if indicator in RATE_LABELS and (of_zh if lang == "zh" else of_en):
+        suffix, prefix = RATE_LABELS[indicator]
+        return f"{of_zh}{suffix}" if lang == "zh" else f"{prefix} {of_en}"
     zh, en = counted or (None, None)
     if zh or en:
         if lang == "zh":

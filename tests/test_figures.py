@@ -1089,3 +1089,27 @@ def test_organisations_counted_by_name_are_organisations_engaged():
     """N家 of a thing no indicator names (a brand, a trade) counts organisations, not a bare Count."""
     q = one("项目带动了同行（甲品牌6家，乙品牌3家）共同参与。", "count")
     assert q.indicator == "organisations-engaged"
+
+
+@pytest.mark.parametrize("text, indicator, zh, en", [
+    # a change: the subject before its verb, past a comparison (较…, 与…相比) and 同比/平均
+    ("改造后车间人员较改造前减少12%。", "reduction-rate", "车间人员降幅", "reduction in staff"),
+    ("与上一季相比，示范田亩均产量提高了6%。", "growth-rate", "示范田亩均产量增幅", "growth in yield per mu"),
+    ("平台活跃用户数同比增长约15%。", "growth-rate", "平台活跃用户数增幅", "growth in users"),
+    ("订单量以120%的速度增长。", "growth-rate", "订单量增幅", "Growth rate"),  # no English for 订单量: the indicator
+    # a share: the thing after N%的, or the subject of 占比
+    ("目前65%的供应商已设定减排目标。", "share", "供应商占比", "share of suppliers"),
+    ("员工新能源车占比达20%。", "share", "员工新能源车占比", "share of employee new-energy vehicles"),
+])
+def test_a_share_or_change_says_what_it_is_of(text, indicator, zh, en):
+    q = one(text, "%")
+    assert q.indicator == indicator
+    assert measure_label(q.indicator, None, "zh", (q.of_zh, q.of_en)) == zh
+    assert measure_label(q.indicator, None, "en", (q.of_zh, q.of_en)) == en
+
+
+def test_a_change_with_no_subject_of_its_own_keeps_the_indicator_label():
+    q = one("公司全年减排量同比提升9%。", "%")  # 同比提升: the subject is the clause's (减排量), not a comparison
+    assert q.indicator == "growth-rate"
+    q = one("较上年提升9%。", "%")
+    assert (q.of_zh, measure_label(q.indicator, None, "en", (q.of_zh, q.of_en))) == (None, "Growth rate")
