@@ -105,7 +105,7 @@ SCHEMAS: dict = {
             "indicator": {"type": "object", "properties": {"id": {**STR, "examples": ["capacity"]}, "iri": STR,
                                                            "zh": NULLABLE_STR, "en": NULLABLE_STR}},
             "measure": {"type": "object", "description": "what is measured, for a reader: the thing counted "
-                        "(number of suppliers) or the indicator", "properties": {"zh": NULLABLE_STR, "en": NULLABLE_STR}},
+                        "(number of suppliers), the thing a share or change is of (share of suppliers) or the indicator", "properties": {"zh": NULLABLE_STR, "en": NULLABLE_STR}},
             "period": {"type": ["string", "null"], "enum": ["annual", "cumulative", None]},
             "year": NULLABLE_INT, "approximate": BOOL,
             "projected": {**BOOL, "description": "a projection or target rather than a figure achieved"},
