@@ -137,12 +137,6 @@ class Answerer:
     # three blind dev halves together (0.01 → 0.03: one more English lookup right and no wrong refusal, one zh
     # unanswerable less recognised; 1.0 loses another unanswerable and gains nothing)
     type_margin: float = 0.03
-    # a figure whose clause holds less than this share of what the question asks about (``select.Asked``), in a sentence
-    # that names none of the things the question names besides its company, is a figure of something else: refused,
-    # quoting it. Fit on the six blind dev halves' one-fact and unanswerable questions (the figure the answer would
-    # state: zh 5 of 11 unanswerable caught, no answerable lost; en 4 of 13 caught, one answerable lost); English
-    # questions reach the text through the dictionary, so their clause context runs lower
-    unsupported_context: tuple[float, float] = (0.31, 0.05)  # (zh, en)
 
     def __post_init__(self):
         # the syllables of the characters the collection uses (from the index): what a romanised name can be made of
@@ -1192,12 +1186,6 @@ ORDER BY ?value ?id"""
                 orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
                 name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(top["case_id"], q.lang)
                 return self._refuse(q, [], subject=name, closest=vague)
-        if best is not None and kind == "quantity" and best.features.get("entities", 0.0) < 1.0 and \
-                best.features.get("context", 0.0) < self.unsupported_context[q.lang != "zh"]:
-            # the figure's clause does not say what the question asks about, nor does its sentence name what it names
-            orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
-            name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(best.row["case_id"], q.lang)
-            return self._refuse(q, [], subject=name, closest=best)
         if passing and best is not None:
             labels = [x for e in passing for x in e["labels_zh"] + e.get("labels_en", []) if len(x) >= 2]
             names_it = lambda x: any(lab in x.row["text"] for lab in labels)  # noqa: E731
