@@ -152,19 +152,9 @@ class SharedFact:
         said = self.said(q)
         subject = {lab for m in q.mentions if m.entity["kind"] == "org" for lab in m.entity["labels_zh"] + [m.entity["en"].lower()]}
         per_case: list[dict[str, tuple[float, Candidate, dict]]] = []
-        props = self.sel.relevant_properties(q.query) if kind in ("place", "organisation") else set()
-        want = {"place": "place", "organisation": "org"}.get(kind)
         for cid in cases:
-            ranked = self.sel.rank(q.query, [cid], kind, None, None, {cid: 1.0}, subject)
+            ranked = self.sel.rank(q.query, [cid], kind, None, None, {cid: 1.0}, subject)[:TOP_SENTENCES]
             got: dict[str, tuple[float, Candidate, dict]] = {}
-            # what the graph states of the case by a property the question names ("listed" → its exchange), with the
-            # sentence it was read from, whatever that sentence's rank
-            for f in self.sel.graph_facts.get(cid, ()):
-                if f.prop in props and f.kind == want and f.en.lower() not in got and f.zh not in subject:
-                    row = next((x.row for x in ranked if x.row["start_line"] <= f.end and f.start <= x.row["end_line"]), None)
-                    if row is not None:
-                        got[f.en.lower()] = (1.0, Candidate(f.en.lower(), f.zh, f.en, f.kind), row)
-            ranked = ranked[:TOP_SENTENCES]
             for r, x in enumerate(ranked):
                 weight = 1.0 / (1 + r)
                 stated = []  # what the graph says the sentence states (a listing's exchange, an issuer), when of the asked kind
