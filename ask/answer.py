@@ -28,6 +28,7 @@ from .hops import follow_bridge, follow_description, follow_property
 from .intents import FOUNDED, Question, parse
 from .lexicon import Lexicon
 from .select import Selector, format_value, load_graph_facts
+from .shared import SharedFact, asks_shared
 from .sweep import concept_in_text, narrower_in_text
 
 SELECT_HEAD = """SELECT DISTINCT ?id ?title_zh ?title_en{extra} WHERE {{
@@ -128,6 +129,7 @@ class Answerer:
     corpus_text: str  # whitespace-free source text, for "is this name in the collection at all?"
     english_text: str  # the English cards and labels, lower-cased
     selector: Selector = field(init=False, repr=False)
+    shared: SharedFact = field(init=False, repr=False)
 
     threshold: float = 0.80  # dense similarity below which a question nothing else links is not about the collection
     refuse_below: float = 0.0  # best one-fact evidence score below which the evidence does not answer (fit on dev)
@@ -148,6 +150,7 @@ class Answerer:
             "SELECT ?p ?up WHERE { ?p ckg:placeKind ?k ; schema:containedInPlace ?up }").dicts()}
         self.selector = Selector(self.engine, self.lexicon, graph_facts=facts, glossary=glossary, place_levels=levels,
                                  place_parents=parents)
+        self.shared = SharedFact(self)
 
     @classmethod
     def load(cls, settings, engine: SearchEngine | None = None, run: Callable[[str], dict] | None = None) -> "Answerer":
@@ -180,6 +183,10 @@ class Answerer:
             unknown = self.unknown_nouns(q.text, q.mentions)
         if unknown:
             return self._refuse(q, unknown)
+        if asks_shared(q):
+            res = self.shared.answer(q)  # "A 和 B 都…哪个…": what each named case states, intersected
+            if res is not None:
+                return res
         if hops and q.kind is None and q.orgs and q.prop is not None:
             res = follow_property(self, q)  # "<company>'s shareholder … <a fact>": the fact of the shareholder
             if res is not None:

@@ -56,6 +56,7 @@ class Glossary:
     def __init__(self, path: Path | None, keep=lambda zh: True):
         self._exact: dict[str, list[str]] = {}
         self._loose: dict[str, list[str]] = {}
+        self._en: dict[str, str] = {}  # Chinese word → its first one-word English rendering
         if path is None:
             return
         line_rx = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
@@ -78,6 +79,7 @@ class Glossary:
                     continue
                 if len(words) == 1:
                     self._exact.setdefault(words[0], []).append(zh)
+                    self._en.setdefault(zh, words[0])
                 else:
                     for w in words:
                         if w not in STOP and len(w) >= 3:
@@ -98,6 +100,10 @@ class Glossary:
             for s in stems(word):
                 out += self._loose.get(s, [])
         return tuple(dict.fromkeys(out))[:12]
+
+    def en(self, zh: str) -> str:
+        """The dictionary's one-word English rendering of a Chinese word, or ""."""
+        return self._en.get(zh, "")
 
     def content_words(self, text: str) -> list[str]:
         """The English words of a question that say what it asks about (not its grammar)."""

@@ -31,7 +31,7 @@ from climatekg.graph.units import dimension, unit_prose
 # -- the kind of answer a question asks for (interrogative grammar; no domain words) -------------------------
 
 DATE = re.compile(r"何时|什么时候|什么时间|哪一?年|几几年|哪个月|哪一?天|哪一?日|几月几日|几号|什么日子|哪个时间|\bwhen\b|what year|which year|what date|since when|in what year", re.I)
-PLACE = re.compile(r"哪里|哪儿|在哪|什么地方|什么地区|哪个(?:省|市|城市|地区|国家|县|镇|区)|哪一?(?:省|市|国)|哪国|\bwhere\b|"
+PLACE = re.compile(r"哪里|哪儿|在哪|什么地方|什么地区|哪(?:个|座)(?:省|市|城市|地区|国家|县|镇|区)|哪一?(?:省|市|国)|哪国|\bwhere\b|"
                    r"which (?:province|city|country|region|town|county|place|district|location)|"
                    r"which (?:[a-z-]+ ){0,2}(?:base|plant|site|facility|campus)\b|哪个(?:基地|厂区|工厂|园区)|"
                    r"what (?:province|city|country|region|town|place|location)|which country's", re.I)
