@@ -42,7 +42,9 @@ COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企�
 COUNT_OF = r"(?:多少|几)(?:个|家)[^，,。？?；;]{1,12}?(?:企业|公司|银行|案例)"
 LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|give me|name the"
 ONE_OF = r"哪个|哪家|哪一家|哪一个|which"  # "which case …": a list of one, unless it asks for a name, a date or a place
-RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|rank|sort|order (them|the cases)"
+RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|从(大|多|高|小|少|低)到(小|少|低|大|多|高)|怎么排|排一下|排个序|rank|sort|order (them|the cases)"
+# what separates the subjects of a comparison ("A、B、C 谁最大", "which cuts more: A or B"): a subject is a stretch between
+ITEM_SEP = r"[、，,；;：:]\s*|\s*(?:和|与|及|还是|或者|或)\s*|\s+(?:or|and|versus|vs\.?)\s+"
 TARGET = r"\b(the )?(cases|companies|firms|projects)\b|案例|企业|公司"  # what a list or count is of
 COPULA = r"(companies|firms|企业|公司)(\s+in the collection)?\s*(are|is|是|属于)|哪些(是|属于)|(制造|生产)(企业|公司|商)|制造商|生产商"
 # nouns for companies by what they are ("PV manufacturers", "food delivery platforms", "光伏制造企业")
@@ -117,14 +119,20 @@ class Question:
     node_concepts: list = field(default_factory=list)  # concepts that describe it (net zero; certification): alternatives
     node_keys: list = field(default_factory=list)  # groups of Chinese words (alternatives) its label may contain
     node_year: int | None = None  # a year of it (a target year, the year of an award)
+    node_techs: list = field(default_factory=list)  # technologies its words name ("zero-carbon certificate"): their narrower ones count too
     place_mentions: bool = False  # a place constraint on any place the text mentions, not the project's site
     text_cases: list = field(default_factory=list)  # cases whose text writes what the question names narrowly (sweep.py)
     text_forms: list = field(default_factory=list)  # … and the words written
     open_list: bool = False  # "which companies <did something>" with nothing the graph links: a list only if the text narrows it
+    subjects: list = field(default_factory=list)  # cases a comparison names by their projects ("余杭零碳园区、天宁1号园区")
+    subject_spans: dict = field(default_factory=dict)  # case id → (start, end) of the words that name it
 
     @property
     def named_cases(self) -> list[str]:
-        """The cases of the organisations the question names (their own cases, not ones they appear in)."""
+        """The cases of the organisations the question names (their own cases, not ones they appear in) — or, in a
+        comparison whose subjects are named by their projects, the cases those name (``subjects.py``)."""
+        if self.subjects:
+            return list(self.subjects)
         out = []
         for o in self.orgs:
             out += [c for c, n in o["cases"].items() if n >= 10 and c not in out]
@@ -134,6 +142,23 @@ class Question:
     def constraints(self) -> int:
         return sum(map(bool, (self.technologies, self.places, self.sections, self.orgs, self.awards, self.standards,
                               self.org_kind, self.founded_year, self.exchange)))
+
+
+def items(text: str) -> list[tuple[int, int]]:
+    """The stretches of a question between the separators of a coordination ("A、B和C", "A, B and C", "X: A or B"),
+    as (start, end), trimmed; the stretch that asks the question is one of them."""
+    out, start = [], 0
+    for m in list(re.finditer(ITEM_SEP, text, re.I)) + [None]:
+        end = m.start() if m else len(text)
+        a, b = start, end
+        while a < b and text[a] in " \t'\"‘’“”(（":
+            a += 1
+        while b > a and text[b - 1] in " \t'\"‘’“”)）?？。.!！":
+            b -= 1
+        if b > a:
+            out.append((a, b))
+        start = m.end() if m else len(text)
+    return out
 
 
 def literal_range(term) -> bool:
@@ -378,6 +403,7 @@ def _node(q: Question, terms, lexicon, text: str) -> bool:
                        and lexicon.concept_property(cls, m.term) is not None]
     others = [m for m in terms if m.term.kind == "concept" and lexicon.node_class(m.term) != cls]
     groups = [m.term.labels_zh for m in others] + [e.get("labels_zh", []) for e in q.technologies]
+    q.node_techs = [e["id"] for e in q.technologies]
     if q.technologies:  # a technology word here says what the statement is about ("carbon-neutral certificate")
         q.technologies, q.groups = [], [g for g in q.groups if g[0] != "technology"]
     if q.lang == "zh":  # the question's own words outside the schema's terms, its grammar and its function words
