@@ -37,7 +37,7 @@ SUPER_MIN = r"最小|最少|最低|smallest|least|lowest|minimum|fewest"
 OLDEST = r"最早|最悠久|历史最|最老|oldest|earliest|longest history|first founded"
 
 COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企业|公司|银行)|(案例|项目|企业|公司)(的)?(数量|个数)"
-         r"|how many (cases|companies|projects|firms|banks|of the)|number of (cases|companies|projects)")
+         r"|how many (?:case |of the )?(cases|companies|projects|firms|banks|of the)|number of (?:case )?(cases|companies|projects)")
 # "几家<kind of>企业": a count of companies (or cases) described by the words between
 COUNT_OF = r"(?:多少|几)(?:个|家)[^，,。？?；;]{1,12}?(?:企业|公司|银行|案例)"
 LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|give me|name the"
@@ -245,6 +245,13 @@ def parse(query, lexicon) -> Question:
     # … unless one is named twice as alternatives ("员工（职工）人数", "staff or employee numbers"): that one is meant
     meant = [b.term for a, b in zip(named_ind[1:], named_ind) if a.term is b.term
              and re.fullmatch(r"\s*(?:[（(]|或者?|/|\bor\b)\s*", text[a.end:b.start], re.I)]
+    # … and in a compound of two indicators' names ("water savings", "职工人数") the narrower one — the one fewer figures
+    # are of — is meant, unless the question asks how many or how much: then the head counts ("how many wastewater plants")
+    for a, b in zip(named_ind[1:], named_ind):
+        if a.term is not b.term and not text[a.end:b.start].strip() and b.term not in meant and \
+                not _has(r"多少|几|how (?:much|many)", low) and \
+                0 < sum(a.term.unit_counts.values()) < sum(b.term.unit_counts.values()):
+            meant.append(a.term)
     indicators = [m.term for m in named_ind if m.term in meant] + [m.term for m in named_ind if m.term not in meant] or \
         lexicon.by_tokens(query.tokens, "indicator")  # "减少了多少二氧化碳排放": the words of a label, apart
     on_label: set = set()
@@ -293,6 +300,8 @@ def parse(query, lexicon) -> Question:
     if _has(FOUNDED, low) and len(q.named_cases) >= 2 and (_has(OLDEST, low) or q.comparative or _has(ORDER, low)):
         # "which of A, B and C was founded first", "put them in order of founding": the named companies by founding date
         q.kind, q.target, q.top_n, q.within = "oldest", "companies", 0, list(q.named_cases)
+        # the companies are named: a place among their names ("滴滴（北京…）") is part of a name, not a constraint
+        q.places, q.groups = [], [g for g in q.groups if g[0] != "place"]
         return q
     founded_asked = _has(FOUNDED, low) and q.answer_type in ("date", "text")  # "which body did X set up … with" asks a name
     if q.orgs and (founded_asked or _has(LISTED, low)) and not is_count and not _has(r"哪些|which (cases|companies)", low):

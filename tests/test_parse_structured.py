@@ -1,0 +1,41 @@
+"""Parser forms of structured questions, in both languages (question → expected parse), on the real lexicon."""
+
+from __future__ import annotations
+
+import pytest
+
+from climatekg.ask.intents import parse
+
+
+def parsed(answerer, text):
+    return parse(answerer.engine.analyse(text, "question"), answerer.lexicon)
+
+
+@pytest.mark.parametrize("question, kind, places", [
+    ("How many case projects are located in Zhejiang province?", "count", ["zhejiang"]),
+    ("How many of the case projects are in Shandong?", "count", ["shandong"]),
+    ("What is the number of case projects in Beijing?", "count", ["beijing"]),
+    ("有几个案例的项目位于浙江省？", "count", ["zhejiang"]),
+])
+def test_a_count_of_case_projects_in_a_place(answerer, question, kind, places):
+    q = parsed(answerer, question)
+    assert q.kind == kind and [p["id"] for p in q.places] == places
+
+
+@pytest.mark.parametrize("question", [
+    "携程、联想（北京）和滴滴，谁成立得最早？",
+    "Which was founded first: Trip.com, Lenovo (Beijing) or DiDi?",
+])
+def test_a_place_among_named_companies_names_them_and_constrains_nothing(answerer, question):
+    q = parsed(answerer, question)
+    assert q.kind == "oldest" and len(q.within) == 3 and not q.places
+    res = answerer.ask(question)
+    assert {c["case_id"] for c in res["cases"]} == set(q.within)  # every one, with its founding year if stated
+
+
+def test_a_count_of_case_projects_is_answered_from_the_project_sites(answerer):
+    res = answerer.ask("How many case projects are located in Zhejiang province?")
+    rows = answerer.query("""SELECT DISTINCT ?id WHERE { ?c ckg:caseId ?id ;
+        ckg:projectSite/schema:containedInPlace* <https://w3id.org/climatekg/id/place/zhejiang> }""").dicts()
+    assert res["intent"] == "count" and {c["case_id"] for c in res["cases"]} == {r["id"] for r in rows}
+    assert res["answer"].startswith(f"{len(rows)}:")
