@@ -297,14 +297,18 @@ def parse(query, lexicon) -> Question:
     if _has(FOUNDED, low) and (is_list or is_count) and year and not q.orgs:
         q.kind, q.target, q.founded_year = ("count" if is_count else "list"), "companies", int(year.group(0))
         return q
-    if _has(FOUNDED, low) and len(q.named_cases) >= 2 and (_has(OLDEST, low) or q.comparative or _has(ORDER, low)):
+    # a figure of the named companies compared too: each one's figure, and its founding (``Answerer.compare_named``)
+    figure_too = len(q.named_cases) >= 2 and q.comparative and q.indicator_term is not None
+    if _has(FOUNDED, low) and len(q.named_cases) >= 2 and (_has(OLDEST, low) or q.comparative or _has(ORDER, low)) \
+            and not figure_too:
         # "which of A, B and C was founded first", "put them in order of founding": the named companies by founding date
         q.kind, q.target, q.top_n, q.within = "oldest", "companies", 0, list(q.named_cases)
         # the companies are named: a place among their names ("滴滴（北京…）") is part of a name, not a constraint
         q.places, q.groups = [], [g for g in q.groups if g[0] != "place"]
         return q
     founded_asked = _has(FOUNDED, low) and q.answer_type in ("date", "text")  # "which body did X set up … with" asks a name
-    if q.orgs and (founded_asked or _has(LISTED, low)) and not is_count and not _has(r"哪些|which (cases|companies)", low):
+    if q.orgs and (founded_asked or _has(LISTED, low)) and not is_count and not _has(r"哪些|which (cases|companies)", low) \
+            and not figure_too:
         q.kind, q.attribute = "attribute", ("founded" if founded_asked else "listed")
         return q
     if q.orgs and q.prop and q.answer_type in ("organisation", "text") and not is_count and not _has(r"哪些|which (cases|companies)", low):

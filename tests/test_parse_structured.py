@@ -39,3 +39,17 @@ def test_a_count_of_case_projects_is_answered_from_the_project_sites(answerer):
         ckg:projectSite/schema:containedInPlace* <https://w3id.org/climatekg/id/place/zhejiang> }""").dicts()
     assert res["intent"] == "count" and {c["case_id"] for c in res["cases"]} == {r["id"] for r in rows}
     assert res["answer"].startswith(f"{len(rows)}:")
+
+
+@pytest.mark.parametrize("question", [
+    "北京银行和民生银行，谁的绿色贷款更多？哪家成立得更早？",
+    "Bank of Beijing or China Minsheng Bank: which has more green lending, and which was founded first?",
+])
+def test_a_figure_and_the_founding_compared_at_once_answers_both(answerer, question):
+    q = parsed(answerer, question)
+    assert q.kind != "oldest" and q.indicator_term.key == "financing" and q.comparative
+    res = answerer.ask(question)
+    founded = answerer.query("""SELECT ?f WHERE { <https://w3id.org/climatekg/id/org/bank-of-beijing> schema:foundingDate ?f }""").dicts()
+    assert res["intent"] == "compare_named" and founded and str(founded[0]["f"]) in res["answer"]
+    assert {c["case_id"] for c in res["cases"]} == {"case-15", "case-16"}
+    assert "1799.12" in res["answer"] and "1415.17" in res["answer"]  # each bank's figure, as printed
