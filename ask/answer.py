@@ -29,7 +29,7 @@ from .intents import FOUNDED, Question, parse
 from .lexicon import Lexicon
 from .select import Selector, format_value, load_graph_facts
 from .subjects import resolve as resolve_subjects
-from .sweep import concept_in_text, narrower_in_text
+from .sweep import concept_in_text, industry_words, narrower_in_text
 
 SELECT_HEAD = """SELECT DISTINCT ?id ?title_zh ?title_en{extra} WHERE {{
   ?case ckg:caseId ?id ; dcterms:title ?title_zh, ?title_en .
@@ -286,6 +286,16 @@ class Answerer:
         for i in range(1, len(w) + 1):
             ok[i] = any(ok[j] and w[j:i] in self._syllables for j in range(max(0, i - 6), i))
         return ok[-1]
+
+    def industries(self) -> dict[str, str]:
+        """Each case's organisation's stated industry, its labels in both languages lower-cased (read once)."""
+        if "_industries" not in self.__dict__:
+            rows = self.query("SELECT ?id ?ind WHERE { ?c ckg:caseId ?id ; ckg:organisation/ckg:industry ?ind }").dicts()
+            out: dict[str, str] = {}
+            for r in rows:
+                out[r["id"]] = (out.get(r["id"], "") + " | " + str(r["ind"]).lower()).strip(" |")
+            self.__dict__["_industries"] = out
+        return self.__dict__["_industries"]
 
     def case_text(self, cid: str) -> str:
         """The whitespace-free text of a case (its indexed chunks)."""
@@ -659,6 +669,10 @@ class Answerer:
         if q.kind == "facet":
             return self.facet(q)
         swept = narrower_in_text(self, q) if q.kind in ("list", "count") and not q.node_class else None
+        if swept is None and self.unlinked(q):
+            words = industry_words(self, q)
+            if words:  # "cases from dairy companies": what the companies are, by their stated industry
+                q = dataclasses.replace(q, of_companies=True, industry_words=words)
         if swept is None and self.unlinked(q):
             # nothing the graph holds narrows it ("robots", "cow manure"): the cases whose text writes the thing
             swept = concept_in_text(self, q)

@@ -359,7 +359,8 @@ def parse(query, lexicon) -> Question:
         q.kind = "count" if (is_count or _has(r"how many|几家|多少家", low)) else "list"
         q.target, q.of_companies = "companies", True
         if not q.technologies:
-            q.industry_words = [kind_of.group(1).strip()]
+            # "哪些案例来自外卖平台": what they are, without the words that ask it
+            q.industry_words = [re.sub(r"^(?:案例|企业|公司)?(?:来自|出自|属于|是)", "", kind_of.group(1).strip())]
         return q
     if is_count and (q.constraints or _has(r"案例|cases|projects|companies|企业|公司", low)):
         q.kind = "count"

@@ -53,3 +53,22 @@ def test_a_figure_and_the_founding_compared_at_once_answers_both(answerer, quest
     assert res["intent"] == "compare_named" and founded and str(founded[0]["f"]) in res["answer"]
     assert {c["case_id"] for c in res["cases"]} == {"case-15", "case-16"}
     assert "1799.12" in res["answer"] and "1415.17" in res["answer"]  # each bank's figure, as printed
+
+
+@pytest.mark.parametrize("question", [
+    "有几个案例来自乳制品或奶牛养殖企业？",
+    "How many cases come from dairy companies?",
+    "哪些案例来自外卖平台？",
+])
+def test_cases_from_companies_of_a_kind_are_those_whose_stated_industry_writes_it(answerer, question):
+    res = answerer.ask(question)
+    industries = answerer.industries()
+    words = ("乳制品", "奶牛养殖", "dairy") if "外卖" not in question else ("外卖",)
+    expected = {c for c, ind in industries.items() if any(w in ind for w in words)}
+    assert expected and {c["case_id"] for c in res["cases"]} == expected
+    assert "ckg:industry" in res["sparql"]
+
+
+def test_a_thing_no_industry_writes_is_still_swept_in_the_text(answerer):
+    res = answerer.ask("How many cases mention robots?")
+    assert "ckg:industry" not in res["sparql"] and "VALUES ?id" in res["sparql"]
