@@ -298,7 +298,10 @@ def parse(query, lexicon) -> Question:
         q.kind, q.target, q.founded_year = ("count" if is_count else "list"), "companies", int(year.group(0))
         return q
     # a figure of the named companies compared too: each one's figure, and its founding (``Answerer.compare_named``)
-    figure_too = len(q.named_cases) >= 2 and q.comparative and q.indicator_term is not None
+    # ("成立时间", "founding date": the founding's own words name no figure)
+    founding = [m.span() for m in re.finditer(rf"(?:{FOUNDED})(?:的)?\s*(?:时间|日期|年份|年代|date|year|time)?", text, re.I)]
+    figure_too = len(q.named_cases) >= 2 and q.comparative and any(
+        not any(s <= m.start and m.end <= e for s, e in founding) for m in named_ind)
     if _has(FOUNDED, low) and len(q.named_cases) >= 2 and (_has(OLDEST, low) or q.comparative or _has(ORDER, low)) \
             and not figure_too:
         # "which of A, B and C was founded first", "put them in order of founding": the named companies by founding date
