@@ -29,7 +29,8 @@ from .intents import FOUNDED, Question, parse
 from .lexicon import Lexicon
 from .select import Selector, format_value, load_graph_facts
 from .shared import SharedFact, asks_shared
-from .sweep import concept_in_text, narrower_in_text
+from .subjects import resolve as resolve_subjects
+from .sweep import concept_in_text, industry_words, narrower_in_text
 
 SELECT_HEAD = """SELECT DISTINCT ?id ?title_zh ?title_en{extra} WHERE {{
   ?case ckg:caseId ?id ; dcterms:title ?title_zh, ?title_en .
@@ -195,6 +196,8 @@ class Answerer:
             res = follow_description(self, q)  # "<the company that did X> — when was it founded": that company's
             if res is not None:
                 return res
+        if q.comparative and q.kind in (None, "superlative", "compare", "report", "list", "oldest") and not q.within:
+            q = resolve_subjects(self, q)  # subjects named by their projects ("余杭零碳园区、天宁1号园区")
         if q.comparative and len(q.named_cases) >= 2 and q.kind in (None, "superlative", "compare", "report", "list", "oldest") \
                 and not q.within:
             res = self.compare_named(q)
@@ -290,6 +293,16 @@ class Answerer:
         for i in range(1, len(w) + 1):
             ok[i] = any(ok[j] and w[j:i] in self._syllables for j in range(max(0, i - 6), i))
         return ok[-1]
+
+    def industries(self) -> dict[str, str]:
+        """Each case's organisation's stated industry, its labels in both languages lower-cased (read once)."""
+        if "_industries" not in self.__dict__:
+            rows = self.query("SELECT ?id ?ind WHERE { ?c ckg:caseId ?id ; ckg:organisation/ckg:industry ?ind }").dicts()
+            out: dict[str, str] = {}
+            for r in rows:
+                out[r["id"]] = (out.get(r["id"], "") + " | " + str(r["ind"]).lower()).strip(" |")
+            self.__dict__["_industries"] = out
+        return self.__dict__["_industries"]
 
     def case_text(self, cid: str) -> str:
         """The whitespace-free text of a case (its indexed chunks)."""
@@ -611,12 +624,28 @@ class Answerer:
             lines.append(f'  {x} ?{x[1:]}yp ?{x[1:]}y . FILTER(datatype(?{x[1:]}y) = xsd:gYear && STR(?{x[1:]}y) = "{q.node_year}")')
         if q.node_keys:
             lines.append(f'  {x} rdfs:label {x}t . FILTER(lang({x}t) = "zh")')
-            terms = " + ".join("IF(" + " || ".join(f'CONTAINS({x}t, "{_sparql_str(k)}")' for k in g[:12]) + ", 1, 0)"
-                               for g in q.node_keys[:8])
+            terms = " + ".join("IF(" + " || ".join(f'CONTAINS({x}t, "{_sparql_str(k)}")' for k in g[:16]) + ", 1, 0)"
+                               for g in self._node_keys(q)[:8])
             lines.append(f"  BIND({terms} AS {score})")
         else:
             lines.append(f"  BIND(0 AS {score})")
         return "\n".join(lines)
+
+    def _node_keys(self, q: Question) -> list[list[str]]:
+        """The question's word groups a statement's label may contain, a technology's group widened by its narrower
+        technologies' labels ("zero-carbon" certificates include a zero-carbon factory's)."""
+        out = []
+        for g in q.node_keys:
+            wider = list(g)
+            for t in q.node_techs:
+                e = self.engine.entity_by_key.get(("technology", t))
+                if e and set(g) & set(e["labels_zh"]):
+                    wider += [x for x in self._tech_labels(t) if len(x) >= 2 and x not in wider]
+            out.append(wider)
+        # a group whose words are inside a widened group's ("零碳" of "零碳工厂") says the same thing once
+        widened = [w for w, g in zip(out, q.node_keys) if len(w) > len(g)]
+        return [w for w, g in zip(out, q.node_keys) if len(w) > len(g) or not any(
+            all(any(k in x for x in v) for k in g) for v in widened)]
 
     def _own_labels(self, tech_id: str) -> list[str]:
         """A technology's own labels in both languages (not those of narrower technologies)."""
@@ -647,6 +676,10 @@ class Answerer:
         if q.kind == "facet":
             return self.facet(q)
         swept = narrower_in_text(self, q) if q.kind in ("list", "count") and not q.node_class else None
+        if swept is None and self.unlinked(q):
+            words = industry_words(self, q)
+            if words:  # "cases from dairy companies": what the companies are, by their stated industry
+                q = dataclasses.replace(q, of_companies=True, industry_words=words)
         if swept is None and self.unlinked(q):
             # nothing the graph holds narrows it ("robots", "cow manure"): the cases whose text writes the thing
             swept = concept_in_text(self, q)
@@ -959,6 +992,8 @@ ORDER BY ?value ?id"""
         sentences: the words of its clause ("Astronergy's Yancheng rooftop") and those before the first company named
         ("Rank by rooftop PV capacity:"); the company names themselves are no description."""
         spans = [(m.start, m.end) for m in q.mentions if m.entity["kind"] == "org" and m.entity["cases"].get(cid, 0) >= 10]
+        if q.subject_spans:  # subjects named by their projects: the words that name this one
+            spans = [q.subject_spans[cid]] if cid in q.subject_spans else []
         if not spans or q.query is None:
             return None
         text = q.text
@@ -966,7 +1001,11 @@ ORDER BY ?value ?id"""
         a = max(text.rfind(c, 0, spans[0][0]) for c in marks) + 1
         ends = [i for i in (text.find(c, spans[0][1]) for c in marks) if i >= 0]
         b = min(ends, default=len(text))
+        if q.subject_spans:
+            a, b = spans[0]
         first = min((m.start for m in q.mentions if m.entity["kind"] == "org"), default=0)
+        if q.subject_spans:
+            first = min(s for s, _ in q.subject_spans.values())
         keep = [(a, b), (0, first)]
         sub = "".join(ch if any(s <= i < e for s, e in keep) else " " for i, ch in enumerate(text))
         query = dataclasses.replace(q.query, text=sub, _vector=q.query.vector)

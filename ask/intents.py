@@ -37,12 +37,14 @@ SUPER_MIN = r"最小|最少|最低|smallest|least|lowest|minimum|fewest"
 OLDEST = r"最早|最悠久|历史最|最老|oldest|earliest|longest history|first founded"
 
 COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企业|公司|银行)|(案例|项目|企业|公司)(的)?(数量|个数)"
-         r"|how many (cases|companies|projects|firms|banks|of the)|number of (cases|companies|projects)")
+         r"|how many (?:case |of the )?(cases|companies|projects|firms|banks|of the)|number of (?:case )?(cases|companies|projects)")
 # "几家<kind of>企业": a count of companies (or cases) described by the words between
 COUNT_OF = r"(?:多少|几)(?:个|家)[^，,。？?；;]{1,12}?(?:企业|公司|银行|案例)"
 LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|give me|name the"
 ONE_OF = r"哪个|哪家|哪一家|哪一个|which"  # "which case …": a list of one, unless it asks for a name, a date or a place
-RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|rank|sort|order (them|the cases)"
+RANK = r"排名|排序|排列|按.{0,12}(大小|多少|高低|先后)|从(大|多|高|小|少|低)到(小|少|低|大|多|高)|怎么排|排一下|排个序|rank|sort|order (them|the cases)"
+# what separates the subjects of a comparison ("A、B、C 谁最大", "which cuts more: A or B"): a subject is a stretch between
+ITEM_SEP = r"[、，,；;：:]\s*|\s*(?:和|与|及|还是|或者|或)\s*|\s+(?:or|and|versus|vs\.?)\s+"
 TARGET = r"\b(the )?(cases|companies|firms|projects)\b|案例|企业|公司"  # what a list or count is of
 COPULA = r"(companies|firms|企业|公司)(\s+in the collection)?\s*(are|is|是|属于)|哪些(是|属于)|(制造|生产)(企业|公司|商)|制造商|生产商"
 # nouns for companies by what they are ("PV manufacturers", "food delivery platforms", "光伏制造企业")
@@ -117,14 +119,20 @@ class Question:
     node_concepts: list = field(default_factory=list)  # concepts that describe it (net zero; certification): alternatives
     node_keys: list = field(default_factory=list)  # groups of Chinese words (alternatives) its label may contain
     node_year: int | None = None  # a year of it (a target year, the year of an award)
+    node_techs: list = field(default_factory=list)  # technologies its words name ("zero-carbon certificate"): their narrower ones count too
     place_mentions: bool = False  # a place constraint on any place the text mentions, not the project's site
     text_cases: list = field(default_factory=list)  # cases whose text writes what the question names narrowly (sweep.py)
     text_forms: list = field(default_factory=list)  # … and the words written
     open_list: bool = False  # "which companies <did something>" with nothing the graph links: a list only if the text narrows it
+    subjects: list = field(default_factory=list)  # cases a comparison names by their projects ("余杭零碳园区、天宁1号园区")
+    subject_spans: dict = field(default_factory=dict)  # case id → (start, end) of the words that name it
 
     @property
     def named_cases(self) -> list[str]:
-        """The cases of the organisations the question names (their own cases, not ones they appear in)."""
+        """The cases of the organisations the question names (their own cases, not ones they appear in) — or, in a
+        comparison whose subjects are named by their projects, the cases those name (``subjects.py``)."""
+        if self.subjects:
+            return list(self.subjects)
         out = []
         for o in self.orgs:
             out += [c for c, n in o["cases"].items() if n >= 10 and c not in out]
@@ -134,6 +142,23 @@ class Question:
     def constraints(self) -> int:
         return sum(map(bool, (self.technologies, self.places, self.sections, self.orgs, self.awards, self.standards,
                               self.org_kind, self.founded_year, self.exchange)))
+
+
+def items(text: str) -> list[tuple[int, int]]:
+    """The stretches of a question between the separators of a coordination ("A、B和C", "A, B and C", "X: A or B"),
+    as (start, end), trimmed; the stretch that asks the question is one of them."""
+    out, start = [], 0
+    for m in list(re.finditer(ITEM_SEP, text, re.I)) + [None]:
+        end = m.start() if m else len(text)
+        a, b = start, end
+        while a < b and text[a] in " \t'\"‘’“”(（":
+            a += 1
+        while b > a and text[b - 1] in " \t'\"‘’“”)）?？。.!！":
+            b -= 1
+        if b > a:
+            out.append((a, b))
+        start = m.end() if m else len(text)
+    return out
 
 
 def literal_range(term) -> bool:
@@ -220,6 +245,13 @@ def parse(query, lexicon) -> Question:
     # … unless one is named twice as alternatives ("员工（职工）人数", "staff or employee numbers"): that one is meant
     meant = [b.term for a, b in zip(named_ind[1:], named_ind) if a.term is b.term
              and re.fullmatch(r"\s*(?:[（(]|或者?|/|\bor\b)\s*", text[a.end:b.start], re.I)]
+    # … and in a compound of two indicators' names ("water savings", "职工人数") the narrower one — the one fewer figures
+    # are of — is meant, unless the question asks how many or how much: then the head counts ("how many wastewater plants")
+    for a, b in zip(named_ind[1:], named_ind):
+        if a.term is not b.term and not text[a.end:b.start].strip() and b.term not in meant and \
+                not _has(r"多少|几|how (?:much|many)", low) and \
+                0 < sum(a.term.unit_counts.values()) < sum(b.term.unit_counts.values()):
+            meant.append(a.term)
     indicators = [m.term for m in named_ind if m.term in meant] + [m.term for m in named_ind if m.term not in meant] or \
         lexicon.by_tokens(query.tokens, "indicator")  # "减少了多少二氧化碳排放": the words of a label, apart
     on_label: set = set()
@@ -265,12 +297,21 @@ def parse(query, lexicon) -> Question:
     if _has(FOUNDED, low) and (is_list or is_count) and year and not q.orgs:
         q.kind, q.target, q.founded_year = ("count" if is_count else "list"), "companies", int(year.group(0))
         return q
-    if _has(FOUNDED, low) and len(q.named_cases) >= 2 and (_has(OLDEST, low) or q.comparative or _has(ORDER, low)):
+    # a figure of the named companies compared too: each one's figure, and its founding (``Answerer.compare_named``)
+    # ("成立时间", "founding date": the founding's own words name no figure)
+    founding = [m.span() for m in re.finditer(rf"(?:{FOUNDED})(?:的)?\s*(?:时间|日期|年份|年代|date|year|time)?", text, re.I)]
+    figure_too = len(q.named_cases) >= 2 and q.comparative and any(
+        not any(s <= m.start and m.end <= e for s, e in founding) for m in named_ind)
+    if _has(FOUNDED, low) and len(q.named_cases) >= 2 and (_has(OLDEST, low) or q.comparative or _has(ORDER, low)) \
+            and not figure_too:
         # "which of A, B and C was founded first", "put them in order of founding": the named companies by founding date
         q.kind, q.target, q.top_n, q.within = "oldest", "companies", 0, list(q.named_cases)
+        # the companies are named: a place among their names ("滴滴（北京…）") is part of a name, not a constraint
+        q.places, q.groups = [], [g for g in q.groups if g[0] != "place"]
         return q
     founded_asked = _has(FOUNDED, low) and q.answer_type in ("date", "text")  # "which body did X set up … with" asks a name
-    if q.orgs and (founded_asked or _has(LISTED, low)) and not is_count and not _has(r"哪些|which (cases|companies)", low):
+    if q.orgs and (founded_asked or _has(LISTED, low)) and not is_count and not _has(r"哪些|which (cases|companies)", low) \
+            and not figure_too:
         q.kind, q.attribute = "attribute", ("founded" if founded_asked else "listed")
         return q
     if q.orgs and q.prop and q.answer_type in ("organisation", "text") and not is_count and not _has(r"哪些|which (cases|companies)", low):
@@ -321,7 +362,8 @@ def parse(query, lexicon) -> Question:
         q.kind = "count" if (is_count or _has(r"how many|几家|多少家", low)) else "list"
         q.target, q.of_companies = "companies", True
         if not q.technologies:
-            q.industry_words = [kind_of.group(1).strip()]
+            # "哪些案例来自外卖平台": what they are, without the words that ask it
+            q.industry_words = [re.sub(r"^(?:案例|企业|公司)?(?:来自|出自|属于|是)", "", kind_of.group(1).strip())]
         return q
     if is_count and (q.constraints or _has(r"案例|cases|projects|companies|企业|公司", low)):
         q.kind = "count"
@@ -378,6 +420,7 @@ def _node(q: Question, terms, lexicon, text: str) -> bool:
                        and lexicon.concept_property(cls, m.term) is not None]
     others = [m for m in terms if m.term.kind == "concept" and lexicon.node_class(m.term) != cls]
     groups = [m.term.labels_zh for m in others] + [e.get("labels_zh", []) for e in q.technologies]
+    q.node_techs = [e["id"] for e in q.technologies]
     if q.technologies:  # a technology word here says what the statement is about ("carbon-neutral certificate")
         q.technologies, q.groups = [], [g for g in q.groups if g[0] != "technology"]
     if q.lang == "zh":  # the question's own words outside the schema's terms, its grammar and its function words

@@ -96,6 +96,11 @@ HALF = 1 / 2  # … or this share, in a case that writes all of them
 DISTINCT = 0.5  # a word written in more than this share of the cases says nothing about which case is meant
 
 
+# the words that ask for a count ("几家", "多少个案例"): only those — what lies between them and the noun counted
+# ("几家做机器人的企业") is the thing
+COUNTING = r"(?:多少|几)(?:个|家|项)?(?:企业|公司|银行|案例|项目)?"
+
+
 def thing_units(answerer, q) -> list[tuple[str, ...]]:
     """What a list or count question is about beyond its grammar, as units of Chinese forms (any one is a hit): a
     Chinese question's content words, an English question's content words as the dictionary renders them (forms of
@@ -104,7 +109,7 @@ def thing_units(answerer, q) -> list[tuple[str, ...]]:
 
     text = q.text
     covered = [(m.start, m.end) for m in q.mentions] + answerer.grammar_spans(text) + \
-        [m.span() for p in (intents.COUNT_OF, intents.TARGET, intents.ONE_OF, REPORTING) for m in re.finditer(p, text, re.I)]
+        [m.span() for p in (COUNTING, intents.TARGET, intents.ONE_OF, REPORTING) for m in re.finditer(p, text, re.I)]
     if q.lang == "zh":
         covered += [m.span() for m in select.ZH_ASKING.finditer(text)]
     inside = lambda a, b: any(s < b and a < e for s, e in covered)  # noqa: E731
@@ -166,3 +171,30 @@ def concept_in_text(answerer, q) -> tuple[list[str], dict[str, dict]] | None:
     evidence = {c: rows[best[c][2]] for c in cases if c in best}
     forms = list(dict.fromkeys(f for u, _ in units for f in u if any(f in _squash(e["text"]) for e in evidence.values())))
     return forms, evidence
+
+
+# the question asks what the companies are, or where the cases come from ("来自乳业企业的案例", "cases from dairy companies")
+WHAT_THEY_ARE = r"来自|出自|属于|\bfrom\b|\b(?:are|is)\b"
+
+
+def industry_words(answerer, q) -> list[str]:
+    """The question's words that the organisations' stated industries write ("乳制品或奶牛养殖", "dairy"), when it asks
+    what the companies are or where the cases come from; empty when none do, or when they fit half the cases or more
+    (no narrower set than every case)."""
+    if not re.search(WHAT_THEY_ARE, q.text, re.I):
+        return []
+    industries = answerer.industries()
+    hit, words = set(), []
+    units = thing_units(answerer, q)
+    if q.lang == "en":  # the English words themselves, against the English industry labels
+        glossary = answerer.selector.glossary
+        units += [(m.group(0).lower(),) for m in re.finditer(r"[A-Za-z][A-Za-z-]{2,}", q.text)
+                  if not glossary or m.group(0).lower() not in glossary.STOP_WORDS]
+    for u in units:
+        cases = {c for c, ind in industries.items() for f in u if f in ind}
+        if cases:
+            hit |= cases
+            words += [f for f in u if any(f in ind for ind in industries.values())]
+    if not hit or len(hit) >= DISTINCT * len(answerer.engine.case_by_id):
+        return []
+    return list(dict.fromkeys(words))

@@ -70,7 +70,17 @@ def test_an_indicator_named_twice_as_alternatives_is_the_one_meant(answerer):
     q = analysed(answerer, "哪些案例写明了职工（员工）人数？")
     assert q.indicator_term.key == "employees"  # not the head word's indicator (人数: people reached)
     q = analysed(answerer, "哪些案例写明了职工人数？")
-    assert q.indicator_term.key == "users"  # without the alternative, the head of the compound
+    assert q.indicator_term.key == "employees"  # without it too: of a compound of two indicators, the narrower
+
+
+@pytest.mark.parametrize("question, meant", [
+    ("Which cases quantify water savings?", "water"),  # water (13 figures) of savings (27 figures): the water
+    ("哪些案例写明了职工人数？", "employees"),
+    ("Which cases report cost savings?", "cost-saving"),  # one indicator's own label: nothing to choose
+])
+def test_of_a_compound_of_two_indicators_the_narrower_is_meant(answerer, question, meant):
+    q = analysed(answerer, question)
+    assert q.indicator_term.key == meant and q.kind == "report"
 
 
 def test_a_comparison_of_named_companies_takes_the_indicator_they_all_report(answerer):
