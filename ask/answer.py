@@ -107,6 +107,14 @@ def pool_runner(settings) -> Callable[[str], dict]:
 MEASURE_WORDS = "个家台辆吨项座次户人度亩米元倍种条所名张块套片只头"  # Chinese measure words (classifiers)
 
 
+def names_unit(word: str) -> bool:
+    """A word that names the unit a figure is asked in (吨数, 千瓦时数, 亩数): what is asked, not what about."""
+    if len(word) < 2 or word[-1] not in "数量":
+        return False
+    got = parse_amount("1 " + word[:-1])
+    return bool(got and got[1] and got[2][1] == len(word) + 1)
+
+
 def _sparql_str(s: str) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
@@ -197,7 +205,7 @@ class Answerer:
             if res is not None:
                 return res
         if q.comparative and q.kind in (None, "superlative", "compare", "report", "list", "oldest") and not q.within:
-            q = resolve_subjects(self, q)  # subjects named by their projects ("余杭零碳园区、天宁1号园区")
+            q = resolve_subjects(self, q)  # subjects named by their projects or parks rather than their companies
         if q.comparative and len(q.named_cases) >= 2 and q.kind in (None, "superlative", "compare", "report", "list", "oldest") \
                 and not q.within:
             res = self.compare_named(q)
@@ -454,7 +462,8 @@ class Answerer:
         for start, w in self._tagged_at(text):
             if any(s <= start < e for s, e in covered):
                 continue
-            if w.flag.startswith("n") and len(w.word) >= 2 and CJK.search(w.word) and not self._known_at(text, start, w.word):
+            if w.flag.startswith("n") and len(w.word) >= 2 and CJK.search(w.word) and not self._known_at(text, start, w.word) \
+                    and not names_unit(w.word):
                 out.append(w.word)
         return out
 

@@ -124,7 +124,7 @@ class Question:
     text_cases: list = field(default_factory=list)  # cases whose text writes what the question names narrowly (sweep.py)
     text_forms: list = field(default_factory=list)  # … and the words written
     open_list: bool = False  # "which companies <did something>" with nothing the graph links: a list only if the text narrows it
-    subjects: list = field(default_factory=list)  # cases a comparison names by their projects ("余杭零碳园区、天宁1号园区")
+    subjects: list = field(default_factory=list)  # cases a comparison names by their projects or parks (subjects.py)
     subject_spans: dict = field(default_factory=dict)  # case id → (start, end) of the words that name it
 
     @property

@@ -1,5 +1,5 @@
-"""The subjects of a comparison named by their projects, not their companies: "东方汽轮机光储充示范区、余杭零碳园区、
-天宁1号园区，年减排量怎么排", "which cuts more CO2: the Xuzhou energy stations or Gree's Hangzhou park".
+"""The subjects of a comparison named by their projects, not their companies: "甲公司的示范区、乙园区、丙基地，年发电量
+从高到低排一下", "which generates more: the stations on X's campus or Y's park".
 
 Each coordinated stretch of the question (``intents.items``) that links something of the graph (a company, a place, a
 technology) names one case: the own case of the company it names when that is one; else the case a search for the

@@ -208,7 +208,7 @@ def system_view(f) -> dict:
 # the change the part measures (已减少比例, 降低…比例, 节电比例 is a reduction)
 SHARE_HEAD = re.compile(r"(?:比例|占比|比重)$")
 CHANGE_WORD = re.compile(r"降低|减少|下降|[削消]减|节省|节约|提升|提高|增长|增加|降幅|增幅|减幅|[节省][能电水肥药煤油气]量?(?:比例|占比|比重)$")
-# a change of something in percent (用电量降低比率, 亩均产量提高, 碳减排量增幅): the writers name it by the change
+# a change of something in percent (X用量降低比率, X产量提高, X增幅): the writers name it by the change
 # (reduction-rate, growth-rate) or by the thing that changed (energy-saved, production, co2-reduction) — two writers
 # named the same sentence one way and the other — and the indicator scheme defines reduction-rate and growth-rate
 # as the relative decrease or increase "of some quantity": the change of the description's direction is right too

@@ -119,3 +119,24 @@ def test_an_indefinite_figure_does_not_answer_a_question_asking_the_exact_one(an
 ])
 def test_a_counted_thing_that_opens_with_a_measure_word_is_not_absent(answerer, question, absent):
     assert answerer.absent_measure(analysed(answerer, question), ["case-03"]) == absent
+
+
+@pytest.mark.parametrize("word, unit", [
+    ("吨数", True), ("千瓦时数", True), ("亩数", True), ("度数", True),  # the unit a figure is asked in
+    ("户数", False), ("格子数", False), ("电量", False), ("吨", False),  # a thing counted, or no unit word
+])
+def test_a_word_naming_the_unit_asked_is_grammar(word, unit):
+    from climatekg.ask.answer import names_unit
+
+    assert names_unit(word) is unit
+
+
+@pytest.mark.parametrize("question, unknown", [
+    ("光伏车棚每年发电的千瓦时数是多少？", []),  # asks the figure in kWh: no subject the collection lacks
+    ("沼气发电项目每年节约标准煤的吨数是多少？", []),
+    ("光伏车棚每年发电的格子数是多少？", ["格子"]),  # a noun the collection never writes still refuses
+])
+def test_a_unit_word_does_not_refuse_a_question_the_text_answers(answerer, question, unknown):
+    q = analysed(answerer, question)
+    assert answerer.unknown_nouns(q.text, q.mentions) == unknown
+    assert answerer.ask(question)["answered"] is (not unknown)

@@ -807,7 +807,7 @@ def test_the_head_of_a_blind_description_names_a_share():
 
 
 def test_a_blind_description_of_a_change_in_percent_accepts_the_change_it_names():
-    """用电量降低比率 is a reduction rate by the scheme's own definition ("relative decrease of some quantity") as
+    """X用电量降低比率 is a reduction rate by the scheme's own definition ("relative decrease of some quantity") as
     well as an energy saving; 产量提高 is a growth rate as well as production — never the other direction's."""
     from climatekg.graph.extraction_eval import measure_right
 
