@@ -27,7 +27,7 @@ from .glossary import default_path as glossary_path
 from .hops import follow_bridge, follow_description, follow_property
 from .intents import FOUNDED, Question, parse
 from .lexicon import Lexicon
-from .select import Selector, format_value, load_graph_facts
+from .select import Selector, format_value, line_span, load_graph_facts
 from .shared import SharedFact, asks_shared
 from .subjects import resolve as resolve_subjects
 from .sweep import concept_in_text, industry_words, narrower_in_text
@@ -494,7 +494,7 @@ class Answerer:
         citations = []
         if closest is not None:  # what the case does state that comes closest, as evidence of the refusal
             r, fact = closest.row, closest.fact
-            lines = f"{r['start_line']}–{r['end_line']}" if r["end_line"] != r["start_line"] else str(r["start_line"])
+            lines = line_span(r)
             if zh:
                 said = f"{fact.zh}，" if fact is not None and fact.zh else ""
                 answer += f"它最接近的内容是{said}见{r['case_id']}第{lines}行：“{r['text']}”"
@@ -1256,7 +1256,7 @@ ORDER BY ?value ?id"""
         sent, fact = best.row, best.fact
         cid = sent["case_id"]
         c = self.engine.case_by_id[cid]
-        lines = f"{sent['start_line']}–{sent['end_line']}" if sent["end_line"] != sent["start_line"] else str(sent["start_line"])
+        lines = line_span(sent)
         if q.lang == "zh":
             lead = f"{fact.zh}。" if fact is not None and fact.zh else ""
             answer = f"{lead}据{c['company_zh']}案例（{cid}，{PART_ZH[sent['part']]}，第{lines}行）：“{sent['text']}”"
@@ -1271,7 +1271,7 @@ ORDER BY ?value ?id"""
         citations = [self._cite_sentence(sent)]
         for extra in self.further_asks(q, top_ids, prior, subject, best, ranked):
             r, f = extra.row, extra.fact
-            lines = f"{r['start_line']}–{r['end_line']}" if r["end_line"] != r["start_line"] else str(r["start_line"])
+            lines = line_span(r)
             if q.lang == "zh":
                 answer += f"；{f.zh + '，' if f is not None and f.zh else ''}见第{lines}行：“{r['text']}”"
             else:

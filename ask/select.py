@@ -120,6 +120,11 @@ ZH_STOP = frozenset("的了是在有和与及等对为把被将其该这那之�
 CLAUSE_MARK = "，,。；;！!？?\n"
 
 
+def line_span(row: dict) -> str:
+    """The lines a sentence row spans, as cited: "12" or "12–14"."""
+    return f"{row['start_line']}–{row['end_line']}" if row["end_line"] != row["start_line"] else str(row["start_line"])
+
+
 def clause(text: str, start: int, end: int) -> str:
     """The clause of ``text`` that holds ``text[start:end]``: between the punctuation marks around it."""
     a = max(text.rfind(c, 0, start) for c in CLAUSE_MARK) + 1

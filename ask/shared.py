@@ -27,14 +27,13 @@ from dataclasses import dataclass
 
 from climatekg.corpus.model import PART_EN, PART_ZH
 
-from .select import YEAR_MONTH, asked_place_level
+from .select import YEAR_MONTH, asked_place_level, line_span
 
 # grammar of sharing, both languages (not domain words)
 SHARED = re.compile(r"都|同一|共同|同样|一样|相同|(?<!平)均|重合|\bboth\b|\ball\b|\bsame\b|\bshare[sd]?\b|\bin common\b|\balso\b"
                     r"|也", re.I)
 # a question asking each case's own fact ("分别", "各是", "respectively") is not about a shared one
 EACH = re.compile(r"分别|各自|各是|各为|各有|\brespectively\b|\beach\b|\bapiece\b", re.I)
-DEBUG = False
 TOP_SENTENCES = 6  # the sentences of each case a shared thing is looked for in
 MIN_CHARS = 2
 MAX_TOKENS = 3  # word runs of up to this many words are candidates
@@ -81,13 +80,12 @@ class SharedFact:
         self.a = answerer
         self.sel = answerer.selector
         self._df: dict[str, int] = {}
-        self._case_text = {cid: self.a.case_text(cid) for cid in self.a.engine.case_by_id}
 
     def df(self, word: str) -> int:
         """How many cases write ``word``."""
         got = self._df.get(word)
         if got is None:
-            got = self._df[word] = sum(1 for t in self._case_text.values() if word in t)
+            got = self._df[word] = sum(1 for cid in self.a.engine.case_by_id if word in self.a.case_text(cid))
         return got
 
     # -- what the question already says ---------------------------------------------------------------------
@@ -170,7 +168,7 @@ class SharedFact:
             common &= set(got)
         if not common:
             return None
-        n = len(self._case_text)
+        n = len(self.a.engine.case_by_id)
         asked = self.sel.asked(q.query).fit([row["text"] for got in per_case for _, _, row in got.values()])
 
         def score(key: str) -> float:
@@ -181,8 +179,6 @@ class SharedFact:
             return support + 0.5 * rare + 0.05 * min(len(c.zh), 6) + 0.5 * asked.score(c.zh)
 
         best = max(sorted(common), key=score)
-        if DEBUG:
-            print("shared:", [(k, round(score(k), 3)) for k in sorted(common, key=score, reverse=True)[:8]])
         if per_case[0][best][1].kind == "word" and self.df(per_case[0][best][1].zh) > n // 2:
             return None  # a word half the collection writes is no shared fact
         return self.render(q, cases, [got[best] for got in per_case])
@@ -215,7 +211,7 @@ class SharedFact:
         for _, _, row in found:
             cid = row["case_id"]
             case = self.a.engine.case_by_id[cid]
-            lines = f"{row['start_line']}–{row['end_line']}" if row["end_line"] != row["start_line"] else str(row["start_line"])
+            lines = line_span(row)
             if q.lang == "zh":
                 quotes.append(f"据{case['company_zh']}案例（{cid}，{PART_ZH[row['part']]}，第{lines}行）：“{row['text']}”")
             else:
