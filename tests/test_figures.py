@@ -397,7 +397,9 @@ def test_blind_alignment_reads_a_quote_across_a_wrapped_line(collection, tmp_pat
 
 
 # floors for the second blind set's development half (measured: see README "Measuring")
-BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.91, "year": 0.91, "period": 0.91}
+# (period .90, was .91: this set's writer labels a year-on-year change (较<the year before>, 同比, 增速) "point"
+# where three other writers label it "annual"; the majority convention costs this half one figure)
+BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.91, "year": 0.91, "period": 0.90}
 
 
 def test_blind_figures_second_development_half(collection):
@@ -706,7 +708,9 @@ def test_each_part_listed_after_a_total_is_of_its_time():
     assert [f.quantity.period_kind for f in figs] == ["cumulative", "cumulative", "cumulative"]
 
 
-@pytest.mark.parametrize("text", ["2021年上半年，集团节约用电1200万度。", "2021年7月-9月草莓产量3万斤。"])
+# (a half-year or a quarter is a reporting period of its own, which the blind writers label annual: see
+# test_a_year_on_year_change_and_a_reporting_period_are_annual; a year to date and a span of months are not)
+@pytest.mark.parametrize("text", ["2021年前三季度，集团节约用电1200万度。", "2021年7月-9月草莓产量3万斤。"])
 def test_a_total_over_part_of_a_year_is_no_yearly_figure(text):
     q = extract(text)[0]
     assert (q.year, q.period_kind) == (2021, "cumulative")
@@ -876,8 +880,9 @@ def test_a_change_named_before_another_figure_is_that_figure_s():
 
 
 def test_a_total_over_part_of_a_year_and_a_bank_s_ratios():
-    # a half year's or a few months' total is no year's total
-    assert one("某银行2022年半年度实现净利润80亿元。", "CNY").period_kind == "cumulative"
+    # a few months' total is no year's total; a half-year's is a reporting period's, labelled annual as the blind
+    # writers who met one do (the period kinds have no half-year)
+    assert one("某银行2022年半年度实现净利润80亿元。", "CNY").period_kind == "annual"
     assert one("2021年3-5月，园区光伏发电120万千瓦时。", "kWh").period_kind == "cumulative"
     # a financial ratio named by its label, not a coverage
     assert one("不良贷款率1.2%，拨备覆盖率为230%。").indicator == "financial-ratio"
@@ -1116,3 +1121,28 @@ def test_a_change_with_no_subject_of_its_own_keeps_the_indicator_label():
     assert q.indicator == "growth-rate"
     q = one("较上年提升9%。", "%")
     assert (q.of_zh, measure_label(q.indicator, None, "en", (q.of_zh, q.of_en))) == (None, "Growth rate")
+
+
+# -- session 9: conventions the blind writers share (measured on figures7-dev, validated on figures8-dev) -----------
+
+
+@pytest.mark.parametrize("text, unit, year, baseline, period", [
+    # a change against the year before its own year is year-on-year: annual, like 同比 (three writers of four)
+    ("2021年，园区回收废纸1200吨，较2020年提高35%。", "%", 2021, 2020, "annual"),
+    # … a change against an older year is not (较2019年下降8%: a point comparison)
+    ("2021年，园区用水量较2018年下降12%。", "%", 2021, 2018, "point"),
+    # a total over a reporting period of the year (a half-year, a quarter) is a periodic total: annual
+    ("2022年上半年，该公司实现营业收入8.5亿元。", "CNY", 2022, None, "annual"),
+    ("2021年第三季度，工厂光伏发电120万千瓦时。", "kWh", 2021, None, "annual"),
+    # … a span of months is not (a total over part of a year, no year's total)
+    ("2021年3-5月，工厂光伏发电120万千瓦时。", "kWh", 2021, None, "cumulative"),
+])
+def test_a_year_on_year_change_and_a_reporting_period_are_annual(text, unit, year, baseline, period):
+    q = one(text, unit)
+    assert (q.year, q.baseline_year, q.period_kind) == (year, baseline, period)
+
+
+def test_a_fiscal_year_with_both_years_written_out_opens_a_sentence():
+    # a fiscal year printed YYYY/YYYY in a clause of the first part dates the parts after the semicolon too
+    qs = extract("在集团推动下，2020/2021财年，60%的门店完成节能改造；35%的门店安装了光伏。")
+    assert [(q.value, q.year) for q in qs if q.unit == "%"] == [(60, 2021), (35, 2021)]
