@@ -119,7 +119,11 @@ def evaluate(collection: Collection, gold_path: Path) -> ExtractionScore:
 #     gold description or whose English head noun is the gold's (factories ~ factory), or
 #   * the outcome's indicator is the one the gold description names, read with the indicator scheme's own
 #     labels and alternative labels (graph.units.classify_measure, restricted to indicators reported in the
-#     gold unit); an indicator and its broader or narrower indicator agree.
+#     gold unit); an indicator and its broader or narrower indicator agree, or
+#   * in percent, the gold names a change of one direction and the outcome names it by the change (reduction-rate,
+#     growth-rate) — or the gold names the change (…能耗降幅, …排放量已减少比例) and the outcome names the thing's
+#     change as the scheme's labels name it (减少能耗: energy-saved; 减少碳排放: co2-reduction): writers and
+#     indicators name one change both ways.
 # Units: the gold writers' base units have no tonne of coal equivalent, so a gold "t" accepts "tce";
 # compound units compare as printed (kWh/㎡ = kWh/m2, 元/㎡ = CNY/m2). Values compare as one quantity: the
 # writers' base units have no metre, mu or hour, so they wrote 7.2 米 as 0.0072 km and kept 6000 亩 as
@@ -231,6 +235,29 @@ def _change_of(measure_zh: str) -> str | None:
     return "reduction-rate" if down else "growth-rate"
 
 
+def _changes_of_what_changed(measure_zh: str) -> set[str]:
+    """The indicators that name the change a description names, by the thing that changed: …能耗降幅 is a cut of
+    energy use, which the scheme names energy-saved (its label 减少能耗); …排放量已减少比例 a cut of emissions,
+    co2-reduction (减少碳排放). The thing is the indicator the description's words name once its words of change
+    are taken out; its cut is the indicator the scheme's labels name for 减少/增加 + each of the thing's labels.
+    A thing whose change the scheme names by the thing itself (water, reported in percent) is that thing. The
+    converse of the rule above (a description naming the thing, a system naming the change)."""
+    from .units import classify_measure, indicators
+
+    change = _change_of(measure_zh)
+    if change is None:
+        return set()
+    head = re.sub(r"[（(][^）)]*[）)]\s*$", "", measure_zh).strip()
+    thing = classify_measure(CHANGE_WORD.sub("", re.sub(r"(?:比例|比率|幅度|比重)$", "", head)), "", None)
+    if thing is None or thing in ("reduction-rate", "growth-rate"):
+        return set()
+    verb = "减少" if change == "reduction-rate" else "增加"
+    ind = indicators()[thing]
+    cuts = {c for label in (ind.zh, *ind.alt_zh) if (c := classify_measure(verb + label, "", "%")) not in (None, thing)}
+    # a thing whose change has no indicator of its own (water: 节水, 水耗下降) is named by the thing, in percent
+    return cuts or ({thing} if "%" in ind.units else set())
+
+
 def measure_right(gold: dict, sys: dict) -> bool:
     from .units import classify_measure, indicators
 
@@ -246,6 +273,8 @@ def measure_right(gold: dict, sys: dict) -> bool:
         want = "share"  # the head names a part of a whole; the indicator its modifier names is what it is a part of
     got = sys["indicator"]
     if unit == "%" and not _names_a_share(gold["measure_zh"]) and got == _change_of(gold["measure_zh"]):
+        return True
+    if unit == "%" and not _names_a_share(gold["measure_zh"]) and got in _changes_of_what_changed(gold["measure_zh"]):
         return True
     if want is None:
         return False

@@ -827,6 +827,12 @@ def test_a_blind_description_of_a_change_in_percent_accepts_the_change_it_names(
     assert right("运输车队节油比例", "reduction-rate")  # 节油: a cut in the fuel used
     assert right("窑炉改造省煤比例", "reduction-rate") and not right("窑炉改造省煤比例", "growth-rate")
 
+    # … and, the other way round, a description naming the change (降幅, 已减少比例) accepts the indicator the scheme
+    # names for that change of the thing that changed (a cut of energy use is energy saved, of emissions a reduction)
+    assert right("改造后车间能耗降幅", "energy-saved") and not right("改造后车间能耗降幅", "power-generation")
+    assert right("工厂绝对排放量已减少比例", "co2-reduction") and not right("工厂绝对排放量已减少比例", "growth-rate")
+    assert not right("工厂绝对排放量增长比例", "co2-reduction")  # a rise of emissions is no reduction
+
 
 @pytest.mark.parametrize("text, unit, indicator", [
     ("2022年通过沼气替代化石能源，降低温室气体排放3万吨。", "t", "co2-reduction"),
