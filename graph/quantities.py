@@ -83,6 +83,10 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
     if re.search(r"(二氧化硫|氮氧化物|烟尘|粉尘|颗粒物)$", c):
         return "other"
     ghg_after = re.match(r"\s?(?:的)?(二氧化碳|CO2|CO₂|tCO2|温室气体|碳排放|碳)", nxt) or re.search(r"二氧化碳|CO2|CO₂", unit_text)
+    if unit == "g" or unit.startswith("g/"):
+        # grams (of CO₂ per passenger-km, per kWh) weigh what one unit of something emits: a factor where the words
+        # name one (排放因子, 系数), else an intensity — whatever the verb before it (降至N g is a level reached)
+        return "conversion-factor" if re.search(r"因子|系数", near) else "carbon-intensity"
     if unit in ("t", "kg"):
         if unit == "t" and RATED_DEVICE.match(nxt):
             return "equipment-rating"  # N吨冷却塔, N蒸吨锅炉: the size of one device, not an amount of anything
@@ -337,7 +341,7 @@ PER_UNITS = [(re.compile(rf"^(?:{p})$"), u, f) for p, u, f in (
     (r"㎡|m²|m2|平方米|平米", "m2", 1), (r"度|[Kk][Ww][Hh]|千瓦时", "kWh", 1), (r"[Kk][Ww][Pp]", "kWp", 1),
     (r"[Kk][Ww]|千瓦", "kW", 1), (r"吨|t", "t", 1), (r"年|yr|a|year", "yr", 1), (r"天|日|d", "d", 1), (r"月", "month", 1),
     (r"时|小时|[hH]", "h", 1), (r"km|公里", "km", 1), (r"人", "person", 1), (r"户", "household", 1), (r"辆", "vehicle", 1),
-    (r"台", "unit", 1))]
+    (r"台", "unit", 1), (r"p\.?km|人[·.]?公里|人[·.]?km|pkm", "pkm", 1))]  # passenger-km (of a trip's emissions)
 
 
 def _compound_unit(unit_s: str, base_unit: str, factor: float, per: str) -> tuple[str, float]:
@@ -353,7 +357,7 @@ def _compound_unit(unit_s: str, base_unit: str, factor: float, per: str) -> tupl
     return symbol, factor
 
 
-COMPOSITE = re.compile(r"(?:/(?:[a-zA-Z²³㎡]+|[年天日月时度]|万度|万千瓦时|千瓦时|平方米|吨|人|户|辆|台)){1,2}")
+COMPOSITE = re.compile(r"(?:/(?:p\.km|[a-zA-Z²³㎡]+|[年天日月时度]|万度|万千瓦时|千瓦时|平方米|吨|人|户|辆|台)){1,2}")
 SENTENCE_END = re.compile(r"[。！？；\n]")
 
 

@@ -1152,3 +1152,26 @@ def test_a_fiscal_year_with_both_years_written_out_opens_a_sentence():
     # a fiscal year printed YYYY/YYYY in a clause of the first part dates the parts after the semicolon too
     qs = extract("在集团推动下，2020/2021财年，60%的门店完成节能改造；35%的门店安装了光伏。")
     assert [(q.value, q.year) for q in qs if q.unit == "%"] == [(60, 2021), (35, 2021)]
+
+
+@pytest.mark.parametrize("text, value, unit, indicator", [
+    # grams of CO₂ per passenger-km: an emission factor where the words name one, else an intensity
+    ("地铁的排放因子为35g CO2/p.km。", 35, "g/pkm", "conversion-factor"),
+    ("某车型每公里碳排放强度约为80g CO2，满载后降至约40g CO2。", 80, "g", "carbon-intensity"),
+    ("满载后降至约40g CO2。", 40, "g", "carbon-intensity"),  # a level reached, not a reduction
+    ("每千瓦时电力排放500克二氧化碳。", 500, "g", "carbon-intensity"),
+])
+def test_grams_of_co2_are_an_intensity_kept_in_grams(text, value, unit, indicator):
+    q = one(text)
+    assert (q.value, q.unit, q.indicator) == (value, unit, indicator)
+
+
+def test_blind_units_one_quantity_however_spelled():
+    """The writers write a mass of CO₂ with the gas (gCO2/p.km), passenger-km as p.km or pkm, and have no kilogram
+    among their base units (60kg is 0.06 t): each compares as one quantity with the graph's symbol."""
+    from climatekg.graph.extraction_eval import _quantity
+
+    assert _quantity(35, "other:gCO2/p.km") == _quantity(35, "other:gCO2/pkm") == _quantity(35, "g/pkm")
+    assert _quantity(60, "kg") == pytest.approx(_quantity(0.06, "t"))
+    assert _quantity(2, "tCO2e") == _quantity(2, "t")
+    assert _quantity(1, "other:kg/m2")[1] == "kg/m2"  # a rate keeps its own unit
