@@ -522,7 +522,7 @@ def test_blind_figures_third_development_half(collection):
 
 
 # floors for the fourth blind set's development half (measured: climatekg extraction --blind dev4)
-BLIND4_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.93, "year": 0.95, "period": 0.93}
+BLIND4_FLOORS = {"value": 0.97, "unit": 0.95, "measure": 0.95, "year": 0.95, "period": 0.95}
 
 
 def test_blind_figures_fourth_development_half(collection):
@@ -530,8 +530,8 @@ def test_blind_figures_fourth_development_half(collection):
 
 
 # floors for the fifth and sixth blind sets' development halves (measured: climatekg extraction --blind dev5|dev6)
-BLIND5_FLOORS = {"value": 0.97, "unit": 0.97, "measure": 0.95, "year": 0.93, "period": 0.95}
-BLIND6_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.95, "year": 0.95, "period": 0.93}
+BLIND5_FLOORS = {"value": 0.97, "unit": 0.97, "measure": 0.95, "year": 0.93, "period": 0.96}
+BLIND6_FLOORS = {"value": 0.97, "unit": 0.95, "measure": 0.95, "year": 0.95, "period": 0.94}
 
 
 def test_blind_figures_fifth_development_half(collection):
@@ -542,9 +542,9 @@ def test_blind_figures_sixth_development_half(collection):
     assert_blind_floors(collection, "figures6-dev.jsonl", 100, BLIND6_FLOORS)
 
 
-# floors for the seventh blind set's development half, the validation half no rule was written against: its
-# aggregate only, never its misses (measured: climatekg extraction --blind dev7)
-BLIND7_FLOORS = {"value": 0.97, "unit": 0.95, "measure": 0.90, "year": 0.95, "period": 0.89}
+# floors for the seventh blind set's development half — a validation half in session 8, open since session 9
+# (measured: climatekg extraction --blind dev7)
+BLIND7_FLOORS = {"value": 0.99, "unit": 0.96, "measure": 0.95, "year": 0.99, "period": 0.93}
 
 
 def test_blind_figures_seventh_development_half(collection):
@@ -1175,3 +1175,12 @@ def test_blind_units_one_quantity_however_spelled():
     assert _quantity(60, "kg") == pytest.approx(_quantity(0.06, "t"))
     assert _quantity(2, "tCO2e") == _quantity(2, "t")
     assert _quantity(1, "other:kg/m2")[1] == "kg/m2"  # a rate keeps its own unit
+
+
+# floors for the eighth blind set's development half, this round's validation half no rule was written against: its
+# aggregate only, never its misses (measured: climatekg extraction --blind dev8)
+BLIND8_FLOORS = {"value": 0.96, "unit": 0.96, "measure": 0.92, "year": 0.96, "period": 0.88}
+
+
+def test_blind_figures_eighth_development_half(collection):
+    assert_blind_floors(collection, "figures8-dev.jsonl", 100, BLIND8_FLOORS)
