@@ -86,7 +86,7 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
     if unit == "g" or unit.startswith("g/"):
         # grams (of CO₂ per passenger-km, per kWh) weigh what one unit of something emits: a factor where the words
         # name one (排放因子, 系数), else an intensity — whatever the verb before it (降至N g is a level reached)
-        return "conversion-factor" if re.search(r"因子|系数", near) else "carbon-intensity"
+        return "conversion-factor" if re.search(r"因子|系数", near) or re.match(r"\s?的?[^，。；\d]{0,4}(?:因子|系数)", nxt) else "carbon-intensity"
     if unit in ("t", "kg"):
         if unit == "t" and RATED_DEVICE.match(nxt):
             return "equipment-rating"  # N吨冷却塔, N蒸吨锅炉: the size of one device, not an amount of anything

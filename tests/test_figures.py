@@ -1150,15 +1150,15 @@ def test_a_year_on_year_change_and_a_reporting_period_are_annual(text, unit, yea
 
 def test_a_fiscal_year_with_both_years_written_out_opens_a_sentence():
     # a fiscal year printed YYYY/YYYY in a clause of the first part dates the parts after the semicolon too
-    qs = extract("在集团推动下，2020/2021财年，60%的门店完成节能改造；35%的门店安装了光伏。")
+    qs = extract("公司持续推进门店改造，2020/2021财年，60%的门店完成节能改造；35%的门店安装了光伏。")
     assert [(q.value, q.year) for q in qs if q.unit == "%"] == [(60, 2021), (35, 2021)]
 
 
 @pytest.mark.parametrize("text, value, unit, indicator", [
     # grams of CO₂ per passenger-km: an emission factor where the words name one, else an intensity
-    ("地铁的排放因子为35g CO2/p.km。", 35, "g/pkm", "conversion-factor"),
-    ("某车型每公里碳排放强度约为80g CO2，满载后降至约40g CO2。", 80, "g", "carbon-intensity"),
-    ("满载后降至约40g CO2。", 40, "g", "carbon-intensity"),  # a level reached, not a reduction
+    ("核算时市内公交取60g CO2/p.km的排放因子。", 60, "g/pkm", "conversion-factor"),
+    ("改用电动叉车后，每吨货物搬运的碳排放强度为800g CO2。", 800, "g", "carbon-intensity"),
+    ("换用新燃料后降至约300g CO2。", 300, "g", "carbon-intensity"),  # a level reached, not a reduction
     ("每千瓦时电力排放500克二氧化碳。", 500, "g", "carbon-intensity"),
 ])
 def test_grams_of_co2_are_an_intensity_kept_in_grams(text, value, unit, indicator):
