@@ -119,10 +119,15 @@ def evaluate(collection: Collection, gold_path: Path) -> ExtractionScore:
 #     gold description or whose English head noun is the gold's (factories ~ factory), or
 #   * the outcome's indicator is the one the gold description names, read with the indicator scheme's own
 #     labels and alternative labels (graph.units.classify_measure, restricted to indicators reported in the
-#     gold unit); an indicator and its broader or narrower indicator agree.
-# Units: the gold writers' base units have no tonne of coal equivalent, so a gold "t" accepts "tce";
+#     gold unit); an indicator and its broader or narrower indicator agree, or
+#   * in percent, the gold names a change of one direction and the outcome names it by the change (reduction-rate,
+#     growth-rate) — or the gold names the change (…能耗降幅, …排放量已减少比例) and the outcome names the thing's
+#     change as the scheme's labels name it (减少能耗: energy-saved; 减少碳排放: co2-reduction): writers and
+#     indicators name one change both ways.
+# Units: the gold writers' base units have no tonne of coal equivalent, so a gold "t" accepts "tce"; a mass of
+# CO₂ is a mass (gCO2/p.km = g/pkm: the writers spell passenger-km p.km or pkm);
 # compound units compare as printed (kWh/㎡ = kWh/m2, 元/㎡ = CNY/m2). Values compare as one quantity: the
-# writers' base units have no metre, mu or hour, so they wrote 7.2 米 as 0.0072 km and kept 6000 亩 as
+# writers' base units have no metre, kilogram, mu or hour, so they wrote 7.2 米 as 0.0072 km, 60kg as 0.06 t and kept 6000 亩 as
 # "other:mu" — both sides are read in the same unit (km, m², h, yr) before they are compared; a multiple (倍,
 # "times", ×) and degrees Celsius (℃, "°C") are one unit whichever way it is spelled.
 
@@ -163,11 +168,13 @@ def _norm_unit(u: str | None) -> str:
     u = (u or "").removeprefix("other:").lower().replace("㎡", "m2").replace("m²", "m2").replace("m³", "m3")
     u = re.sub(r"/\s*(yr|year|a|年)$", "/yr", u.replace(" ", ""))
     u = re.sub(r"(?:万元|元)(?=/)", "cny", u) if "/" in u else u
+    # a mass of CO₂ is a mass (gCO2 = g, tCO2e = t); a passenger-km is one unit however it is spelled (p.km, pkm)
+    u = re.sub(r"(?<![a-z])(t|kg|g)co[2₂](?:e|eq)?(?![a-z])", r"\1", u).replace("p.km", "pkm")
     return {"tce": "t"}.get(u, u)
 
 
 # units the two sides may state one quantity in: (unit, factor) to the unit compared
-_SAME_QUANTITY = {"m": ("km", 1e-3), "mu": ("m2", 10000 / 15), "亩": ("m2", 10000 / 15), "hours": ("h", 1.0),
+_SAME_QUANTITY = {"m": ("km", 1e-3), "kg": ("t", 1e-3), "mu": ("m2", 10000 / 15), "亩": ("m2", 10000 / 15), "hours": ("h", 1.0),
                   "hour": ("h", 1.0), "minutes": ("h", 1 / 60), "minute": ("h", 1 / 60), "min": ("h", 1 / 60),
                   "years": ("yr", 1.0), "year": ("yr", 1.0), "a": ("yr", 1.0), "v": ("kv", 1e-3),
                   # one unit, three spellings: the graph's symbol, its English label and the writers' word
@@ -231,6 +238,29 @@ def _change_of(measure_zh: str) -> str | None:
     return "reduction-rate" if down else "growth-rate"
 
 
+def _changes_of_what_changed(measure_zh: str) -> set[str]:
+    """The indicators that name the change a description names, by the thing that changed: …能耗降幅 is a cut of
+    energy use, which the scheme names energy-saved (its label 减少能耗); …排放量已减少比例 a cut of emissions,
+    co2-reduction (减少碳排放). The thing is the indicator the description's words name once its words of change
+    are taken out; its cut is the indicator the scheme's labels name for 减少/增加 + each of the thing's labels.
+    A thing whose change the scheme names by the thing itself (water, reported in percent) is that thing. The
+    converse of the rule above (a description naming the thing, a system naming the change)."""
+    from .units import classify_measure, indicators
+
+    change = _change_of(measure_zh)
+    if change is None:
+        return set()
+    head = re.sub(r"[（(][^）)]*[）)]\s*$", "", measure_zh).strip()
+    thing = classify_measure(CHANGE_WORD.sub("", re.sub(r"(?:比例|比率|幅度|比重)$", "", head)), "", None)
+    if thing is None or thing in ("reduction-rate", "growth-rate"):
+        return set()
+    verb = "减少" if change == "reduction-rate" else "增加"
+    ind = indicators()[thing]
+    cuts = {c for label in (ind.zh, *ind.alt_zh) if (c := classify_measure(verb + label, "", "%")) not in (None, thing)}
+    # a thing whose change has no indicator of its own (water: 节水, 水耗下降) is named by the thing, in percent
+    return cuts or ({thing} if "%" in ind.units else set())
+
+
 def measure_right(gold: dict, sys: dict) -> bool:
     from .units import classify_measure, indicators
 
@@ -241,11 +271,16 @@ def measure_right(gold: dict, sys: dict) -> bool:
     if _quantity(1.0, gold["base_unit"])[1] == _quantity(1.0, sys["unit"])[1]:
         unit = sys["unit"]  # the same unit under the gold writers' base units (t for tce, other:mu for m²)
     want = classify_measure(gold["measure_zh"], gold["measure_en"], unit if unit in UNITS else None)
+    if want is None and unit != _norm_unit(gold["base_unit"]) and _norm_unit(gold["base_unit"]) in UNITS:
+        # no indicator is reported in the system's spelling of the unit (kg): read the description in the gold's (t)
+        want = classify_measure(gold["measure_zh"], gold["measure_en"], _norm_unit(gold["base_unit"]))
     inds = indicators()
     if want is not None and _names_a_share(gold["measure_zh"]) and set(inds[want].units) - {"%"}:
         want = "share"  # the head names a part of a whole; the indicator its modifier names is what it is a part of
     got = sys["indicator"]
     if unit == "%" and not _names_a_share(gold["measure_zh"]) and got == _change_of(gold["measure_zh"]):
+        return True
+    if unit == "%" and not _names_a_share(gold["measure_zh"]) and got in _changes_of_what_changed(gold["measure_zh"]):
         return True
     if want is None:
         return False

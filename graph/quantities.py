@@ -83,6 +83,10 @@ def _indicator(unit: str, clause: str, after: str, unit_text: str = "") -> str:
     if re.search(r"(二氧化硫|氮氧化物|烟尘|粉尘|颗粒物)$", c):
         return "other"
     ghg_after = re.match(r"\s?(?:的)?(二氧化碳|CO2|CO₂|tCO2|温室气体|碳排放|碳)", nxt) or re.search(r"二氧化碳|CO2|CO₂", unit_text)
+    if unit == "g" or unit.startswith("g/"):
+        # grams (of CO₂ per passenger-km, per kWh) weigh what one unit of something emits: a factor where the words
+        # name one (排放因子, 系数), else an intensity — whatever the verb before it (降至N g is a level reached)
+        return "conversion-factor" if re.search(r"因子|系数", near) or re.match(r"\s?的?[^，。；\d]{0,4}(?:因子|系数)", nxt) else "carbon-intensity"
     if unit in ("t", "kg"):
         if unit == "t" and RATED_DEVICE.match(nxt):
             return "equipment-rating"  # N吨冷却塔, N蒸吨锅炉: the size of one device, not an amount of anything
@@ -337,7 +341,7 @@ PER_UNITS = [(re.compile(rf"^(?:{p})$"), u, f) for p, u, f in (
     (r"㎡|m²|m2|平方米|平米", "m2", 1), (r"度|[Kk][Ww][Hh]|千瓦时", "kWh", 1), (r"[Kk][Ww][Pp]", "kWp", 1),
     (r"[Kk][Ww]|千瓦", "kW", 1), (r"吨|t", "t", 1), (r"年|yr|a|year", "yr", 1), (r"天|日|d", "d", 1), (r"月", "month", 1),
     (r"时|小时|[hH]", "h", 1), (r"km|公里", "km", 1), (r"人", "person", 1), (r"户", "household", 1), (r"辆", "vehicle", 1),
-    (r"台", "unit", 1))]
+    (r"台", "unit", 1), (r"p\.?km|人[·.]?公里|人[·.]?km|pkm", "pkm", 1))]  # passenger-km (of a trip's emissions)
 
 
 def _compound_unit(unit_s: str, base_unit: str, factor: float, per: str) -> tuple[str, float]:
@@ -353,7 +357,7 @@ def _compound_unit(unit_s: str, base_unit: str, factor: float, per: str) -> tupl
     return symbol, factor
 
 
-COMPOSITE = re.compile(r"(?:/(?:[a-zA-Z²³㎡]+|[年天日月时度]|万度|万千瓦时|千瓦时|平方米|吨|人|户|辆|台)){1,2}")
+COMPOSITE = re.compile(r"(?:/(?:p\.km|[a-zA-Z²³㎡]+|[年天日月时度]|万度|万千瓦时|千瓦时|平方米|吨|人|户|辆|台)){1,2}")
 SENTENCE_END = re.compile(r"[。！？；\n]")
 
 
@@ -505,7 +509,7 @@ ALREADY = re.compile(r"已|目前|如今|至今")
 THE_YEAR_BEFORE = re.compile(r"(?:上一?个?财年|上一?年度?|去年)(?:同期)?(?:的|为)\s?(?:约|近|超过?)?\s?$")
 # a date that opens a sentence or a numbered item: 2023年，… / 2. 截至2023年… / （3）2022全年，…
 OPENER = re.compile(r"\s?(?:[（(]?\d{1,2}[)）.、．]\s?)?(?:截至|截止|截止到|至|在|于)?\s?"
-                    r"(?:19|20)\d{2}\s?(?:年|/\s?\d{2}\s?财年|(?=\s?全年))")
+                    r"(?:19|20)\d{2}\s?(?:年|/\s?(?:19|20)?\d{2}\s?财年|(?=\s?全年))")  # 2022/23 or 2022/2023 财年
 # … or a survey of a year that the sentence reports (据X YYYY年开展的调查统计，…N家；M家…): its counts are of that year
 SURVEY_OPENER = re.compile(r"\s?(?:[（(]?\d{1,2}[)）.、．]\s?)?(?:据|根据|经)[^，。；\d]{0,10}?(?:19|20)\d{2}\s?年"
                            r"(?=[^，。；]{0,8}?(?:调查|统计|调研|测算|盘查|核算))")
@@ -655,6 +659,9 @@ CHANGE_TO_DATE = re.compile(r"已(?:经)?(?:累计)?(?:减少|降低|下降|减�
 # part of a year after a year: 上半年, 第三季度, 前三季度, (4月)-6月
 PART_OF_YEAR = re.compile(r"\s?(?:上半年|下半年|半年度?|第?[一二三四1-4]季度|前[二三两]季度|[-—–~～至到]\s?\d{1,2}\s?月|"
                           r"\d{1,2}\s?[-—–~～至到]\s?\d{1,2}\s?月)")
+# … of which a reporting period of its own (a half-year, a quarter: 2023年上半年, 2023年半年度, 第二季度) — the
+# period a company's accounts close, not a span that runs up to a date (前三季度, 4-6月, 截至6月)
+REPORTING_PART = re.compile(r"\s?(?:上半年|下半年|半年度?|第?[一二三四1-4]季度)")
 # verbs of giving out or doing things, after 共计/总共 (总共发放N份, 共计开展N场): a total of what was done
 HANDED_OUT = re.compile(r"发放|送出|捐赠|捐|分发|赠送|培训|服务|回收|种植|帮助|支持|举办|举行|开展|组织|完成|实施|获得|发表|报道")
 STATE_UNITS = {"%", "倍", "kW", "kV", "℃", "m", "km", "RT"}
@@ -694,8 +701,12 @@ def _period_of(text: str, s0: int, c0: int, start: int, end: int, per_year: bool
     if year is not None and year.role == "asof":
         return "cumulative" if flow or (unit == "%" and CHANGE_TO_DATE.search(near)) else "point"
     if year is not None and year.role == "time" and flow and not year.day:
+        if year.month is None and REPORTING_PART.match(text, year.end):
+            # a total over a reporting period of the year (YYYY年上半年实现净利润N): a periodic total like a year's,
+            # not a running one — the blind writers who met one label it annual (the period kinds have no half-year)
+            return "annual"
         if year.month is not None or PART_OF_YEAR.match(text, year.end):
-            return "cumulative"  # a total over part of a year (YYYY年上半年, YYYY年M月-M月): no year's total
+            return "cumulative"  # a total over a span of months (YYYY年M月-M月, 前三季度): no year's total
         return "annual"  # what happened on one day (2022 年 8 月 4 日…降低了 600 度用电) is no year's total
     return "point"
 
@@ -909,6 +920,9 @@ def _describe(text: str, start: int, end: int, surface: str, number: float, valu
     if base is None and year is not None and not projected and PREVIOUS_YEAR.search(text, s0, start) and (
             unit in ("%", "倍") or PREVIOUS_YEAR.search(text, c0, start)):
         base = YearMention(year.start, year.end, year.year - 1, "baseline")  # 较上一年度增长N: against the year before
+    if period == "point" and unit in ("%", "倍") and not projected and base is not None and year is not None and (
+            base.year == year.year - 1 and year.role in ("time", "asof")):
+        period = "annual"  # YYYY年…较<the year before>提升N%: a year-on-year change, annual like 同比 (ANNUAL_CHANGE)
     of = rate_of(text, c0, start, end, indicator) if indicator in RATE_OF else (None, None)
     as_of = None
     if year is not None and year.role == "asof":

@@ -50,6 +50,7 @@ UNITS: dict[str, Unit] = {
     for u in (
         Unit("t", "吨", "t", "mass", UNIT["TONNE"]),
         Unit("kg", "千克", "kg", "mass", UNIT["KiloGM"]),
+        Unit("g", "克", "g", "mass", UNIT["GM"]),  # grams, of CO₂ per passenger-km or per kWh: kept as printed
         Unit("tce", "吨标准煤", "tce", "energy-coal-equivalent", prose="tce (coal equivalent)"),
         Unit("kWh", "千瓦时", "kWh", "energy", UNIT["KiloW-HR"]),
         Unit("kW", "千瓦", "kW", "power", UNIT["KiloW"]),
@@ -81,6 +82,8 @@ TEXT_UNITS: list[tuple[str, str, float]] = [
     (r"蒸吨", "t", 1),
     (r"斤", "kg", 0.5),
     (r"千克|公斤|kg", "kg", 1),
+    # grams (of CO₂: 67g CO2/p.km, 克二氧化碳): an emission factor's mass, kept in grams like kilograms in kg
+    (r"克二氧化碳当量|克二氧化碳|克CO2e?|g\s?CO2e?|g\s?CO₂e?|克(?![服隆拉里罗])|g(?![a-zA-Z])", "g", 1),
     (r"吨|t(?![a-zA-Z])|T(?![a-zA-Z/])", "t", 1),  # N T of a rated device: a capital T is a tonne too
     # energy
     # energy in any case: a storage size printed 9.6MWH is energy, not power; kW·h and kw.h are kWh too

@@ -397,7 +397,9 @@ def test_blind_alignment_reads_a_quote_across_a_wrapped_line(collection, tmp_pat
 
 
 # floors for the second blind set's development half (measured: see README "Measuring")
-BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.91, "year": 0.91, "period": 0.91}
+# (period .90, was .91: this set's writer labels a year-on-year change (较<the year before>, 同比, 增速) "point"
+# where three other writers label it "annual"; the majority convention costs this half one figure)
+BLIND2_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.91, "year": 0.91, "period": 0.90}
 
 
 def test_blind_figures_second_development_half(collection):
@@ -520,7 +522,7 @@ def test_blind_figures_third_development_half(collection):
 
 
 # floors for the fourth blind set's development half (measured: climatekg extraction --blind dev4)
-BLIND4_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.93, "year": 0.95, "period": 0.93}
+BLIND4_FLOORS = {"value": 0.97, "unit": 0.95, "measure": 0.95, "year": 0.95, "period": 0.95}
 
 
 def test_blind_figures_fourth_development_half(collection):
@@ -528,8 +530,8 @@ def test_blind_figures_fourth_development_half(collection):
 
 
 # floors for the fifth and sixth blind sets' development halves (measured: climatekg extraction --blind dev5|dev6)
-BLIND5_FLOORS = {"value": 0.97, "unit": 0.97, "measure": 0.95, "year": 0.93, "period": 0.95}
-BLIND6_FLOORS = {"value": 0.95, "unit": 0.95, "measure": 0.95, "year": 0.95, "period": 0.93}
+BLIND5_FLOORS = {"value": 0.97, "unit": 0.97, "measure": 0.95, "year": 0.93, "period": 0.96}
+BLIND6_FLOORS = {"value": 0.97, "unit": 0.95, "measure": 0.95, "year": 0.95, "period": 0.94}
 
 
 def test_blind_figures_fifth_development_half(collection):
@@ -540,9 +542,9 @@ def test_blind_figures_sixth_development_half(collection):
     assert_blind_floors(collection, "figures6-dev.jsonl", 100, BLIND6_FLOORS)
 
 
-# floors for the seventh blind set's development half, the validation half no rule was written against: its
-# aggregate only, never its misses (measured: climatekg extraction --blind dev7)
-BLIND7_FLOORS = {"value": 0.97, "unit": 0.95, "measure": 0.90, "year": 0.95, "period": 0.89}
+# floors for the seventh blind set's development half — a validation half in session 8, open since session 9
+# (measured: climatekg extraction --blind dev7)
+BLIND7_FLOORS = {"value": 0.99, "unit": 0.96, "measure": 0.95, "year": 0.99, "period": 0.93}
 
 
 def test_blind_figures_seventh_development_half(collection):
@@ -706,7 +708,9 @@ def test_each_part_listed_after_a_total_is_of_its_time():
     assert [f.quantity.period_kind for f in figs] == ["cumulative", "cumulative", "cumulative"]
 
 
-@pytest.mark.parametrize("text", ["2021年上半年，集团节约用电1200万度。", "2021年7月-9月草莓产量3万斤。"])
+# (a half-year or a quarter is a reporting period of its own, which the blind writers label annual: see
+# test_a_year_on_year_change_and_a_reporting_period_are_annual; a year to date and a span of months are not)
+@pytest.mark.parametrize("text", ["2021年前三季度，集团节约用电1200万度。", "2021年7月-9月草莓产量3万斤。"])
 def test_a_total_over_part_of_a_year_is_no_yearly_figure(text):
     q = extract(text)[0]
     assert (q.year, q.period_kind) == (2021, "cumulative")
@@ -823,6 +827,12 @@ def test_a_blind_description_of_a_change_in_percent_accepts_the_change_it_names(
     assert right("运输车队节油比例", "reduction-rate")  # 节油: a cut in the fuel used
     assert right("窑炉改造省煤比例", "reduction-rate") and not right("窑炉改造省煤比例", "growth-rate")
 
+    # … and, the other way round, a description naming the change (降幅, 已减少比例) accepts the indicator the scheme
+    # names for that change of the thing that changed (a cut of energy use is energy saved, of emissions a reduction)
+    assert right("改造后车间能耗降幅", "energy-saved") and not right("改造后车间能耗降幅", "power-generation")
+    assert right("工厂绝对排放量已减少比例", "co2-reduction") and not right("工厂绝对排放量已减少比例", "growth-rate")
+    assert not right("工厂绝对排放量增长比例", "co2-reduction")  # a rise of emissions is no reduction
+
 
 @pytest.mark.parametrize("text, unit, indicator", [
     ("2022年通过沼气替代化石能源，降低温室气体排放3万吨。", "t", "co2-reduction"),
@@ -876,8 +886,9 @@ def test_a_change_named_before_another_figure_is_that_figure_s():
 
 
 def test_a_total_over_part_of_a_year_and_a_bank_s_ratios():
-    # a half year's or a few months' total is no year's total
-    assert one("某银行2022年半年度实现净利润80亿元。", "CNY").period_kind == "cumulative"
+    # a few months' total is no year's total; a half-year's is a reporting period's, labelled annual as the blind
+    # writers who met one do (the period kinds have no half-year)
+    assert one("某银行2022年半年度实现净利润80亿元。", "CNY").period_kind == "annual"
     assert one("2021年3-5月，园区光伏发电120万千瓦时。", "kWh").period_kind == "cumulative"
     # a financial ratio named by its label, not a coverage
     assert one("不良贷款率1.2%，拨备覆盖率为230%。").indicator == "financial-ratio"
@@ -1116,3 +1127,60 @@ def test_a_change_with_no_subject_of_its_own_keeps_the_indicator_label():
     assert q.indicator == "growth-rate"
     q = one("较上年提升9%。", "%")
     assert (q.of_zh, measure_label(q.indicator, None, "en", (q.of_zh, q.of_en))) == (None, "Growth rate")
+
+
+# -- session 9: conventions the blind writers share (measured on figures7-dev, validated on figures8-dev) -----------
+
+
+@pytest.mark.parametrize("text, unit, year, baseline, period", [
+    # a change against the year before its own year is year-on-year: annual, like 同比 (three writers of four)
+    ("2021年，园区回收废纸1200吨，较2020年提高35%。", "%", 2021, 2020, "annual"),
+    # … a change against an older year is not (较2019年下降8%: a point comparison)
+    ("2021年，园区用水量较2018年下降12%。", "%", 2021, 2018, "point"),
+    # a total over a reporting period of the year (a half-year, a quarter) is a periodic total: annual
+    ("2022年上半年，该公司实现营业收入8.5亿元。", "CNY", 2022, None, "annual"),
+    ("2021年第三季度，工厂光伏发电120万千瓦时。", "kWh", 2021, None, "annual"),
+    # … a span of months is not (a total over part of a year, no year's total)
+    ("2021年3-5月，工厂光伏发电120万千瓦时。", "kWh", 2021, None, "cumulative"),
+])
+def test_a_year_on_year_change_and_a_reporting_period_are_annual(text, unit, year, baseline, period):
+    q = one(text, unit)
+    assert (q.year, q.baseline_year, q.period_kind) == (year, baseline, period)
+
+
+def test_a_fiscal_year_with_both_years_written_out_opens_a_sentence():
+    # a fiscal year printed YYYY/YYYY in a clause of the first part dates the parts after the semicolon too
+    qs = extract("公司持续推进门店改造，2020/2021财年，60%的门店完成节能改造；35%的门店安装了光伏。")
+    assert [(q.value, q.year) for q in qs if q.unit == "%"] == [(60, 2021), (35, 2021)]
+
+
+@pytest.mark.parametrize("text, value, unit, indicator", [
+    # grams of CO₂ per passenger-km: an emission factor where the words name one, else an intensity
+    ("核算时市内公交取60g CO2/p.km的排放因子。", 60, "g/pkm", "conversion-factor"),
+    ("改用电动叉车后，每吨货物搬运的碳排放强度为800g CO2。", 800, "g", "carbon-intensity"),
+    ("换用新燃料后降至约300g CO2。", 300, "g", "carbon-intensity"),  # a level reached, not a reduction
+    ("每千瓦时电力排放500克二氧化碳。", 500, "g", "carbon-intensity"),
+])
+def test_grams_of_co2_are_an_intensity_kept_in_grams(text, value, unit, indicator):
+    q = one(text)
+    assert (q.value, q.unit, q.indicator) == (value, unit, indicator)
+
+
+def test_blind_units_one_quantity_however_spelled():
+    """The writers write a mass of CO₂ with the gas (gCO2/p.km), passenger-km as p.km or pkm, and have no kilogram
+    among their base units (60kg is 0.06 t): each compares as one quantity with the graph's symbol."""
+    from climatekg.graph.extraction_eval import _quantity
+
+    assert _quantity(35, "other:gCO2/p.km") == _quantity(35, "other:gCO2/pkm") == _quantity(35, "g/pkm")
+    assert _quantity(60, "kg") == pytest.approx(_quantity(0.06, "t"))
+    assert _quantity(2, "tCO2e") == _quantity(2, "t")
+    assert _quantity(1, "other:kg/m2")[1] == "kg/m2"  # a rate keeps its own unit
+
+
+# floors for the eighth blind set's development half, this round's validation half no rule was written against: its
+# aggregate only, never its misses (measured: climatekg extraction --blind dev8)
+BLIND8_FLOORS = {"value": 0.96, "unit": 0.96, "measure": 0.92, "year": 0.96, "period": 0.88}
+
+
+def test_blind_figures_eighth_development_half(collection):
+    assert_blind_floors(collection, "figures8-dev.jsonl", 100, BLIND8_FLOORS)
