@@ -30,13 +30,14 @@ from .select import answer_type, asked_unit
 
 MAX_AMOUNT = 1e300  # largest amount (base units) a question compares with; larger ones, even inf, are clamped to it
 
-CMP_GT = r"超过|大于|高于|多于|不少于|不低于|以上|逾|至少|more than|over|above|greater than|exceed\w*|at least|bigger than|larger than|higher than"
-CMP_LT = r"低于|少于|小于|不到|不足|以下|less than|below|under|fewer than|smaller than|lower than|at most"
-SUPER_MAX = r"最大|最多|最高|最长|更高|更多|更大|largest|biggest|most|highest|greatest|maximum|top|higher|larger|bigger"
-SUPER_MIN = r"最小|最少|最低|smallest|least|lowest|minimum|fewest"
+CMP_GT = r"超过|大于|高于|多于|不少于|不低于|以上|逾|至少|\b(?:more than|over|above|greater than|exceed\w*|at least|bigger than|larger than|higher than)\b"
+CMP_LT = r"低于|少于|小于|不到|不足|以下|\b(?:less than|below|under|fewer than|smaller than|lower than|at most)\b"
+SUPER_MAX = r"最大|最多|最高|最长|更高|更多|更大|\b(?:largest|biggest|most|highest|greatest|maximum|top|higher|larger|bigger)\b"
+SUPER_MIN = r"最小|最少|最低|\b(?:smallest|least|lowest|minimum|fewest)\b"
 OLDEST = r"最早|最悠久|历史最|最老|oldest|earliest|longest history|first founded"
 
 COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企业|公司|银行)|(案例|项目|企业|公司)(的)?(数量|个数)"
+         r"|(案例|项目|企业|公司|银行)(一共|总共|共)?有?(多少|几)(个|家|项)"
          r"|how many (?:case |of the )?(cases|companies|projects|firms|banks|of the)|number of (?:case )?(cases|companies|projects)")
 # "几家<kind of>企业": a count of companies (or cases) described by the words between
 COUNT_OF = r"(?:多少|几)(?:个|家)[^，,。？?；;]{1,12}?(?:企业|公司|银行|案例)"
@@ -97,7 +98,8 @@ class Question:
     period: str | None = None  # annual | cumulative
     superlative: str | None = None  # max | min
     attribute: str | None = None  # founded | listed
-    founded_year: int | None = None
+    founded_year: int | None = None  # the first year of the founding period asked (a year, a decade, "before 2000")
+    founded_until: int | None = None  # … and its last year
     exchange: tuple[str, str] | None = None
     asks_amount: bool = False  # "how much / 多少": an extractive answer should carry a figure
     answer_type: str = "text"  # quantity | organisation | date | place | text
@@ -141,7 +143,7 @@ class Question:
     @property
     def constraints(self) -> int:
         return sum(map(bool, (self.technologies, self.places, self.sections, self.orgs, self.awards, self.standards,
-                              self.org_kind, self.founded_year, self.exchange)))
+                              self.org_kind, self.founded_year is not None, self.exchange)))
 
 
 def items(text: str) -> list[tuple[int, int]]:
@@ -253,7 +255,10 @@ def parse(query, lexicon) -> Question:
                 0 < sum(a.term.unit_counts.values()) < sum(b.term.unit_counts.values()):
             meant.append(a.term)
     indicators = [m.term for m in named_ind if m.term in meant] + [m.term for m in named_ind if m.term not in meant] or \
-        lexicon.by_tokens(query.tokens, "indicator")  # "减少了多少二氧化碳排放": the words of a label, apart
+        lexicon.by_tokens(query.tokens, "indicator") or \
+        (lexicon.by_words(text, "indicator") if q.comparative or q.asks_amount else [])
+    # "减少了多少二氧化碳排放", "which generated more electricity": a label's words, apart (in English, when a figure is
+    # asked or compared: "a site or facility" is no count of facilities)
     on_label: set = set()
     if indicators:
         q.indicator_terms = [t for i, t in enumerate(indicators) if all(x is not t for x in indicators[:i])]
@@ -294,8 +299,10 @@ def parse(query, lexicon) -> Question:
         # "X 和哪些单位一起…": names of X's partners, not a list of cases — but "which companies work with <an
         # organisation that has no case of its own>" lists the cases linked to it
         is_list = False
-    if _has(FOUNDED, low) and (is_list or is_count) and year and not q.orgs:
-        q.kind, q.target, q.founded_year = ("count" if is_count else "list"), "companies", int(year.group(0))
+    period = founding_period(text) if _has(FOUNDED, low) and (is_list or is_count) and not q.orgs else None
+    if period:  # "founded in 1996", "founded in the 1990s", "成立于2000年以前": companies by their founding year
+        q.kind, q.target = ("count" if is_count else "list"), "companies"
+        q.founded_year, q.founded_until = period
         return q
     # a figure of the named companies compared too: each one's figure, and its founding (``Answerer.compare_named``)
     # ("成立时间", "founding date": the founding's own words name no figure)
@@ -356,7 +363,7 @@ def parse(query, lexicon) -> Question:
         q.superlative = "min" if _has(SUPER_MIN, low) and not _has(SUPER_MAX, low) else "max"
         return q
     kind_of = re.search(r"(?:how many|which|what)\s+((?:[a-z][a-z-]*\s+){1,3}?)(?:%s)s?\b" % MAKERS_EN, low) or \
-        re.search(r"(?:几家|多少家|哪些|哪几家)([\u4e00-\u9fff/、]{2,10}?)(?:%s)" % MAKERS_ZH, text)
+        re.search(r"(?:几家|多少家|哪些|哪几家|来自|出自|属于)([\u4e00-\u9fff/、]{2,10}?)(?:%s)" % MAKERS_ZH, text)
     if kind_of and not q.orgs and not q.indicator_term and (is_count or is_list or _has(r"how many|几家|多少家", low)):
         # "how many <kind of> makers / platforms": companies by what they are (their stated industry)
         q.kind = "count" if (is_count or _has(r"how many|几家|多少家", low)) else "list"
@@ -401,6 +408,33 @@ def parse(query, lexicon) -> Question:
         q.kind, q.open_list = "list", True
         q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例(?!集)|cases|projects|项目", low) else "cases"
     return q
+
+
+DECADE = r"(?:上世纪|20世纪|二十世纪)?\s*((?:19|20)?[0-9]0)\s*年代|(?:the\s+)?((?:19|20)?[0-9]0)['’]?s\b"
+BEFORE = r"(?:before|prior to|earlier than|until)\s*$|^\s*年?\s*(?:以前|之前|前|or earlier)"
+AFTER = r"(?:after|later than)\s*$|^\s*年?\s*(?:以后|之后|后|or later)"
+SINCE = r"(?:since)\s*$|^\s*年?\s*(?:以来|至今)"
+
+
+def founding_period(text: str) -> tuple[int, int] | None:
+    """The years a founding question asks about, as (first, last): a decade ("90年代", "the 1990s"), a year with
+    "before" or "after" around it ("2000年以前", "after 2010"), or one year; None when it names no year."""
+    m = re.search(DECADE, text, re.I)
+    if m:
+        d = m.group(1) or m.group(2)
+        start = int(d) if len(d) == 4 else 1900 + int(d)  # "90年代", "the 90s": of the last century
+        return start, start + 9
+    m = re.search(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text)
+    if not m:
+        return None
+    y, before, after = int(m.group(0)), text[max(0, m.start() - 15):m.start()], text[m.end():m.end() + 8]
+    if re.search(BEFORE, before, re.I) or re.search(BEFORE, after, re.I):
+        return 0, y - 1
+    if re.search(AFTER, before, re.I) or re.search(AFTER, after, re.I):
+        return y + 1, 9999
+    if re.search(SINCE, before, re.I) or re.search(SINCE, after, re.I):
+        return y, 9999
+    return y, y
 
 
 def _node(q: Question, terms, lexicon, text: str) -> bool:

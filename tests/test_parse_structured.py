@@ -72,3 +72,66 @@ def test_cases_from_companies_of_a_kind_are_those_whose_stated_industry_writes_i
 def test_a_thing_no_industry_writes_is_still_swept_in_the_text(answerer):
     res = answerer.ask("How many cases mention robots?")
     assert "ckg:industry" not in res["sparql"] and "VALUES ?id" in res["sparql"]
+
+
+@pytest.mark.parametrize("text, period", [
+    ("哪些公司是上世纪80年代成立的？", (1980, 1989)),
+    ("有几家企业成立于2000年以前？", (0, 1999)),
+    ("哪些企业是2010年以后成立的？", (2011, 9999)),
+    ("Which companies were founded in the 1970s?", (1970, 1979)),
+    ("How many companies were founded before 1990?", (0, 1989)),
+    ("Which firms have existed since 2015?", (2015, 9999)),
+    ("Which companies were founded in 2001?", (2001, 2001)),
+    ("Which companies were founded recently?", None),
+])
+def test_the_founding_period_a_question_asks_about(text, period):
+    from climatekg.ask.intents import founding_period
+
+    assert founding_period(text) == period
+
+
+@pytest.mark.parametrize("question, first, last", [
+    ("案例集中哪些企业是上世纪90年代成立的？", 1990, 1999),
+    ("How many companies in the collection were founded before 1995?", 0, 1994),
+])
+def test_companies_by_a_founding_period_are_listed_with_their_years(answerer, question, first, last):
+    q = parsed(answerer, question)
+    assert q.kind in ("list", "count") and q.target == "companies" and (q.founded_year, q.founded_until) == (first, last)
+    res = answerer.ask(question)
+    rows = answerer.query("SELECT DISTINCT ?id ?f WHERE { ?c ckg:caseId ?id ; ckg:organisation/schema:foundingDate ?f }").dicts()
+    want = {r["id"]: r["f"] for r in rows if first <= int(str(r["f"])) <= last}
+    assert want and {c["case_id"] for c in res["cases"]} == set(want)
+    assert all(str(y) in res["answer"] for y in want.values())  # each company's founding year is stated
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("案例集里银行提交的案例有几个？", "count"),
+    ("这本案例集中，来自供电公司的案例一共有多少个？", "count"),
+    ("案例集里来自外卖平台的案例有几个？", "count"),
+])
+def test_a_count_asked_after_its_noun_is_a_count(answerer, question, kind):
+    assert parsed(answerer, question).kind == kind
+
+
+def test_a_count_of_cases_by_the_kind_of_company_is_answered_from_their_industry(answerer):
+    res = answerer.ask("案例集里来自外卖平台的案例有几个？")
+    rows = answerer.query("""SELECT DISTINCT ?id WHERE { ?c ckg:caseId ?id ; ckg:organisation/ckg:industry ?i .
+        FILTER(CONTAINS(STR(?i), "外卖")) }""").dicts()
+    assert res["intent"] == "count" and {c["case_id"] for c in res["cases"]} == {r["id"] for r in rows}
+
+
+@pytest.mark.parametrize("question, indicator", [
+    ("Which generated more electricity from biogas: Mengniu or Modern Dairy?", "power-generation"),
+    ("Which of the two banks issued more green loans, Bank of Beijing or China Minsheng Bank?", "financing"),
+])
+def test_an_indicator_named_by_its_inflected_words_in_any_order(answerer, question, indicator):
+    q = parsed(answerer, question)
+    assert q.indicator_term is not None and q.indicator_term.key == indicator
+
+
+@pytest.mark.parametrize("question", [
+    "Which Hangzhou-based projects install rooftop solar?",
+    "Which cases almost halved their emissions by 2030?",
+])
+def test_a_superlative_word_inside_another_word_asks_no_superlative(answerer, question):
+    assert parsed(answerer, question).kind != "superlative"
