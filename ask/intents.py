@@ -38,7 +38,8 @@ OLDEST = r"最早|最悠久|历史最|最老|oldest|earliest|longest history|fir
 
 COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企业|公司|银行)|(案例|项目|企业|公司)(的)?(数量|个数)"
          r"|(案例|项目|企业|公司|银行)(一共|总共|共)?有?(多少|几)(个|家|项)"
-         r"|how many (?:case |of the )?(cases|companies|projects|firms|banks|of the)|number of (?:case )?(cases|companies|projects)")
+         r"|how many (?:case |of the )?(cases|companies|projects|firms|banks|of the)|number of (?:case )?(cases|companies|projects)"
+         r"|\bcount (?:the |all )?(?:case )?(cases|companies|projects|firms|banks)")
 # "几家<kind of>企业": a count of companies (or cases) described by the words between
 COUNT_OF = r"(?:多少|几)(?:个|家)[^，,。？?；;]{1,12}?(?:企业|公司|银行|案例)"
 LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|give me|name the"
@@ -234,7 +235,9 @@ def parse(query, lexicon) -> Question:
     for pattern, ex in EXCHANGES:
         if _has(pattern, low) and _has(LISTED, low):
             q.exchange = ex
+            # a place or a recognition named after the exchange (Hong Kong; a listing there) is the listing asked about
             q.places = [p for p in q.places if not _has(pattern, p["en"].lower() + p["zh"])]
+            q.awards = [a for a in q.awards if not _has(pattern, a["en"].lower() + a["zh"])]
     q.asks_amount = _has(r"多少|几|多大|多高|how much|how many|what (is|was) the (amount|total|size)|how large|how big", low)
     q.answer_type = answer_type(text)
     unit = asked_unit(text)

@@ -135,3 +135,33 @@ def test_an_indicator_named_by_its_inflected_words_in_any_order(answerer, questi
 ])
 def test_a_superlative_word_inside_another_word_asks_no_superlative(answerer, question):
     assert parsed(answerer, question).kind != "superlative"
+
+
+@pytest.mark.parametrize("question", [
+    "Count the cases whose project is in Sichuan.",
+    "Count all companies that report water savings.",
+])
+def test_count_the_cases_asks_a_count(answerer, question):
+    assert parsed(answerer, question).kind == "count"
+
+
+@pytest.mark.parametrize("question", [
+    "Which companies are listed on the Hong Kong stock exchange?",
+    "哪些公司在香港联交所上市？",
+])
+def test_a_listing_venue_is_the_organisations_listing_not_a_recognition(answerer, question):
+    q = parsed(answerer, question)
+    assert q.exchange and not q.awards
+    res = answerer.ask(question)
+    rows = answerer.query("""SELECT DISTINCT ?id WHERE { ?c ckg:caseId ?id ; ckg:organisation/ckg:listedOn ?l .
+        FILTER(CONTAINS(UCASE(?l), "HK") || CONTAINS(?l, "香港")) }""").dicts()
+    assert {c["case_id"] for c in res["cases"]} == {r["id"] for r in rows}
+
+
+@pytest.mark.parametrize("question", [
+    "How many companies commit to carbon neutrality by 2050?",
+    "Which companies have committed to net zero?",
+])
+def test_a_commitment_is_a_stated_target(answerer, question):
+    q = parsed(answerer, question)
+    assert q.kind in ("list", "count") and q.node_class and q.node_class.endswith("Target")
