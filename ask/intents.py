@@ -63,6 +63,9 @@ COMPARATIVE = r"谁(的)?.{0,12}更|哪(个|家|一家).{0,12}更|更(大|多|�
 
 FOUNDED = r"成立|创立|创建|创办|始建|建立于|founded|founding|foundation|established|set up|incorporated|created"
 LISTED = r"上市|股票代码|证券代码|listed|listing|stock code|ticker|ipo|stock exchange"
+# words that ask for a figure rather than for the cases that do something
+FIGURE_ASKED = r"报告|披露|给出|写明|提供|公布|数据|数值|具体|多少|几|量化|\b(?:report|give|state|disclos|quantif|how much|" \
+               r"how many|figures?|numbers?|amounts?|data)"
 ANNUAL = r"每年|年均|一年|年减排|年发电|per year|a year|annual|annually|yearly|each year"
 CUMULATIVE = r"累计|累积|总共|cumulative|in total|so far|to date"
 
@@ -147,6 +150,29 @@ class Question:
                               self.org_kind, self.founded_year is not None, self.exchange)))
 
 
+def _related(a: dict, b: dict) -> bool:
+    """Two technologies of one family: one is broader than the other, or they share a broader one."""
+    up_a, up_b = set(a.get("broader", ())), set(b.get("broader", ()))
+    return a["id"] in up_b or b["id"] in up_a or bool(up_a & up_b)
+
+
+def _drop_modifiers(q: Question, text: str) -> None:
+    """A technology written right before another of its family modifies it ("electric-vehicle charging piles",
+    "电动汽车充电桩"): the compound names the head, the last one; the modifier is no constraint of its own."""
+    techs = sorted((m for m in q.mentions if m.entity["kind"] == "technology"), key=lambda m: m.start)
+    drop = set()
+    for a, b in zip(techs, techs[1:]):
+        if a.end <= b.start and re.fullmatch(r"[\s-]*", text[a.end:b.start]) and a.entity["id"] != b.entity["id"] \
+                and _related(a.entity, b.entity):
+            drop.add(a.entity["id"])
+    if drop:
+        keep = {m.entity["id"] for m in techs if m.entity["id"] not in drop}
+        drop -= keep  # named on its own elsewhere too: still a constraint
+        q.technologies = [t for t in q.technologies if t["id"] not in drop]
+        q.groups = [(k, [e for e in g if not (k == "technology" and e["id"] in drop)]) for k, g in q.groups]
+        q.groups = [(k, g) for k, g in q.groups if g]
+
+
 def items(text: str) -> list[tuple[int, int]]:
     """The stretches of a question between the separators of a coordination ("A、B和C", "A, B and C", "X: A or B"),
     as (start, end), trimmed; the stretch that asks the question is one of them."""
@@ -205,6 +231,7 @@ def parse(query, lexicon) -> Question:
             if bucket is not None and all(x["id"] != e["id"] for x in bucket):
                 bucket.append(e)
         q.groups.append((kind, group))
+    _drop_modifiers(q, text)
     q.any_of = _has(r"或者|或是|或|\bor\b|either", low)
     q.comparative = _has(COMPARATIVE, low) or _has(RANK, low)
     ordinals = [ORDINALS.get(x.lower(), int(x) if x.isdigit() else 1) for m in re.finditer(ORDINAL, low, re.I)
@@ -272,7 +299,7 @@ def parse(query, lexicon) -> Question:
         # report the figure it is no constraint of its own (in a comparison it says which figure: "光伏装机")
         ind_spans = [(m.start, m.end) for m in terms if m.term is q.indicator_term]
         on_label = {m.entity["id"] for m in mentions if m.entity["kind"] == "technology"
-                    and any(s <= m.start and m.end <= e for s, e in ind_spans)}
+                    and any(m.start < e and s < m.end for s, e in ind_spans)}
     elif unit:
         q.unit = unit
     props = [m.term for m in terms if m.term.kind == "property" and m.term.range
@@ -395,7 +422,10 @@ def parse(query, lexicon) -> Question:
         q.kind = "report"
         return q
     if is_list and q.indicator_term is not None and not q.orgs and not q.node_class and \
-            not (q.constraints - (1 if q.technologies and all(t["id"] in on_label for t in q.technologies) else 0)):
+            not (q.constraints - (1 if q.technologies and all(t["id"] in on_label for t in q.technologies) else 0)) and \
+            not (q.technologies and not _has(FIGURE_ASKED, low)):
+        # (a technology on the indicator's words with no figure asked — "which cases built charging piles" — is a list
+        # of the cases that use it)
         # "which cases give <an indicator>": every case with its figures of that indicator
         q.technologies = []
         q.groups = [(k, g) for k, g in q.groups if k != "technology"]

@@ -165,3 +165,40 @@ def test_a_listing_venue_is_the_organisations_listing_not_a_recognition(answerer
 def test_a_commitment_is_a_stated_target(answerer, question):
     q = parsed(answerer, question)
     assert q.kind in ("list", "count") and q.node_class and q.node_class.endswith("Target")
+
+
+@pytest.mark.parametrize("question, tech", [
+    ("Which cases use heat pumps?", "heat-pump"),
+    ("Which projects installed charging piles?", "ev-charging"),
+])
+def test_an_english_label_in_the_plural_links_its_entity(answerer, question, tech):
+    assert tech in [t["id"] for t in parsed(answerer, question).technologies]
+
+
+@pytest.mark.parametrize("question", [
+    "Which projects built electric-vehicle charging piles?",
+    "哪些案例建设了电动汽车充电桩？",
+])
+def test_a_technology_modifying_another_of_its_family_is_no_constraint(answerer, question):
+    q = parsed(answerer, question)
+    assert q.kind == "list" and [t["id"] for t in q.technologies] == ["ev-charging"]
+    res = answerer.ask(question)
+    rows = answerer.query("""SELECT DISTINCT ?id WHERE { ?c ckg:caseId ?id ;
+        ckg:usesTechnology/skos:broader* <https://w3id.org/climatekg/id/technology/ev-charging> }""").dicts()
+    assert {c["case_id"] for c in res["cases"]} == {r["id"] for r in rows}
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which cases built charging piles?", "list"),
+    ("Which cases report the number of charging piles?", "report"),
+    ("哪些案例披露了充电桩数量？", "report"),
+])
+def test_a_technology_on_an_indicators_words_is_a_list_unless_a_figure_is_asked(answerer, question, kind):
+    assert parsed(answerer, question).kind == kind
+
+
+def test_an_alternative_label_that_reads_as_the_technology_itself_sweeps_no_text(answerer):
+    res = answerer.ask("Which cases use solar PV?")
+    rows = answerer.query("""SELECT DISTINCT ?id WHERE { ?c ckg:caseId ?id ;
+        ckg:usesTechnology/skos:broader* <https://w3id.org/climatekg/id/technology/solar-pv> }""").dicts()
+    assert {c["case_id"] for c in res["cases"]} == {r["id"] for r in rows} and "found in the text" not in res["answer"]
