@@ -234,6 +234,8 @@ def parse(query, lexicon) -> Question:
     _drop_modifiers(q, text)
     q.any_of = _has(r"或者|或是|或|\bor\b|either", low)
     q.comparative = _has(COMPARATIVE, low) or _has(RANK, low)
+    if not q.comparative and len(q.named_cases) >= 2 and (_has(SUPER_MAX, low) or _has(SUPER_MIN, low)):
+        q.comparative = True  # "A、B、C，哪个最大", "among A, B and C, which has the most": the named ones compared
     ordinals = [ORDINALS.get(x.lower(), int(x) if x.isdigit() else 1) for m in re.finditer(ORDINAL, low, re.I)
                 for x in m.groups() if x]
     q.top_n = 0 if _has(RANK, low) else max(ordinals, default=1)

@@ -202,3 +202,15 @@ def test_an_alternative_label_that_reads_as_the_technology_itself_sweeps_no_text
     rows = answerer.query("""SELECT DISTINCT ?id WHERE { ?c ckg:caseId ?id ;
         ckg:usesTechnology/skos:broader* <https://w3id.org/climatekg/id/technology/solar-pv> }""").dicts()
     assert {c["case_id"] for c in res["cases"]} == {r["id"] for r in rows} and "found in the text" not in res["answer"]
+
+
+@pytest.mark.parametrize("question", [
+    "东方汽轮机、余杭区供电公司和能链智电，哪个的充电桩最多？",
+    "Among Dongfang Turbine and NaaS Technology, which has the most charging piles?",
+])
+def test_a_superlative_among_named_companies_compares_those_companies(answerer, question):
+    q = parsed(answerer, question)
+    assert q.comparative and len(q.named_cases) >= 2
+    res = answerer.ask(question)
+    assert res["intent"] == "compare_named" and set(q.named_cases) <= {c["case_id"] for c in res["cases"]}
+    assert "458" in res["answer"]  # the largest figure, stated
