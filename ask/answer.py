@@ -571,13 +571,16 @@ class Answerer:
             body.append(f"  ?case ckg:organisation ?org . ?org a <{q.org_class.iri}> .")
         elif q.org_kind == "grid":
             body.append('  ?case ckg:organisation ?org . ?org ckg:industry ?ind . FILTER(CONTAINS(LCASE(STR(?ind)), "grid") || CONTAINS(LCASE(STR(?ind)), "power supply"))')
-        if q.target == "companies" or q.kind in ("oldest", "compare", "superlative", "report") or q.founded_year or q.exchange:
+        if q.target == "companies" or q.kind in ("oldest", "compare", "superlative", "report") or q.founded_year is not None or q.exchange:
             if not any("ckg:organisation ?org" in b for b in body):
                 body.append("  ?case ckg:organisation ?org .")
             body.append("  ?org rdfs:label ?company . FILTER(lang(?company) = \"" + q.lang + "\")")
             extra += " ?company"
-        if q.founded_year:
-            body.append(f'  ?org schema:foundingDate ?founded . FILTER(STR(?founded) = "{q.founded_year}")')
+        if q.founded_year is not None:
+            until = q.founded_year if q.founded_until is None else q.founded_until
+            span = f'STR(?founded) = "{q.founded_year}"' if until == q.founded_year else \
+                f'STR(?founded) >= "{q.founded_year:04d}" && STR(?founded) <= "{until:04d}"'
+            body.append(f"  ?org schema:foundingDate ?founded . FILTER({span})")
             extra += " ?founded"
         if q.exchange:
             code, zh = q.exchange
@@ -787,6 +790,17 @@ class Answerer:
             names = ("；" if zh else "; ").join(
                 self._name(c, q.lang) + (f"：{'、'.join(figures[c][:3])}" if zh else f": {', '.join(figures[c][:3])}")
                 for c in ids)
+        stated = [k for k in ("founded", "listed") if any(r.get(k) for r in rows)]
+        if stated and q.kind in ("list", "count"):  # companies by their founding or listing: each with its own
+            said: dict[str, list[str]] = {}
+            for r in rows:
+                for k in stated:
+                    v = r.get(k)
+                    v = (f"{v}年成立" if zh else f"founded {v}") if k == "founded" and v else v
+                    if v and v not in said.setdefault(r["id"], []):
+                        said[r["id"]].append(str(v))
+            names = ("；" if zh else "; ").join(
+                f"{self._name(c, q.lang)}{'：' if zh else ': '}{('、' if zh else ', ').join(said.get(c, []))}" for c in ids)
         if q.node_class and any(r.get("what") for r in rows):  # each case with the statements that make it match
             said: dict[str, list[str]] = {}
             for r in rows:

@@ -30,14 +30,16 @@ from .select import answer_type, asked_unit
 
 MAX_AMOUNT = 1e300  # largest amount (base units) a question compares with; larger ones, even inf, are clamped to it
 
-CMP_GT = r"超过|大于|高于|多于|不少于|不低于|以上|逾|至少|more than|over|above|greater than|exceed\w*|at least|bigger than|larger than|higher than"
-CMP_LT = r"低于|少于|小于|不到|不足|以下|less than|below|under|fewer than|smaller than|lower than|at most"
-SUPER_MAX = r"最大|最多|最高|最长|更高|更多|更大|largest|biggest|most|highest|greatest|maximum|top|higher|larger|bigger"
-SUPER_MIN = r"最小|最少|最低|smallest|least|lowest|minimum|fewest"
+CMP_GT = r"超过|大于|高于|多于|不少于|不低于|以上|逾|至少|\b(?:more than|over|above|greater than|exceed\w*|at least|bigger than|larger than|higher than)\b"
+CMP_LT = r"低于|少于|小于|不到|不足|以下|\b(?:less than|below|under|fewer than|smaller than|lower than|at most)\b"
+SUPER_MAX = r"最大|最多|最高|最长|更高|更多|更大|\b(?:largest|biggest|most|highest|greatest|maximum|top|higher|larger|bigger)\b"
+SUPER_MIN = r"最小|最少|最低|\b(?:smallest|least|lowest|minimum|fewest)\b"
 OLDEST = r"最早|最悠久|历史最|最老|oldest|earliest|longest history|first founded"
 
 COUNT = (r"(多少|几)(个|家|项)?(企业|公司|银行)?(案例|项目|企业|公司|银行)|(案例|项目|企业|公司)(的)?(数量|个数)"
-         r"|how many (?:case |of the )?(cases|companies|projects|firms|banks|of the)|number of (?:case )?(cases|companies|projects)")
+         r"|(案例|项目|企业|公司|银行)(一共|总共|共)?有?(多少|几)(个|家|项)"
+         r"|how many (?:case |of the )?(cases|companies|projects|firms|banks|of the)|number of (?:case )?(cases|companies|projects)"
+         r"|\bcount (?:the |all )?(?:case )?(cases|companies|projects|firms|banks)")
 # "几家<kind of>企业": a count of companies (or cases) described by the words between
 COUNT_OF = r"(?:多少|几)(?:个|家)[^，,。？?；;]{1,12}?(?:企业|公司|银行|案例)"
 LIST = r"哪些|哪几|列出|有什么|which (\w+[- ]){0,2}(?!(?:is|was|has|does)\b)\w{2,}s\b|which of the|what (cases|companies|projects|firms)|list|show me|give me|name the"
@@ -61,6 +63,9 @@ COMPARATIVE = r"谁(的)?.{0,12}更|哪(个|家|一家).{0,12}更|更(大|多|�
 
 FOUNDED = r"成立|创立|创建|创办|始建|建立于|founded|founding|foundation|established|set up|incorporated|created"
 LISTED = r"上市|股票代码|证券代码|listed|listing|stock code|ticker|ipo|stock exchange"
+# words that ask for a figure rather than for the cases that do something
+FIGURE_ASKED = r"报告|披露|给出|写明|提供|公布|数据|数值|具体|多少|几|量化|\b(?:report|give|state|disclos|quantif|how much|" \
+               r"how many|figures?|numbers?|amounts?|data)"
 ANNUAL = r"每年|年均|一年|年减排|年发电|per year|a year|annual|annually|yearly|each year"
 CUMULATIVE = r"累计|累积|总共|cumulative|in total|so far|to date"
 
@@ -97,7 +102,8 @@ class Question:
     period: str | None = None  # annual | cumulative
     superlative: str | None = None  # max | min
     attribute: str | None = None  # founded | listed
-    founded_year: int | None = None
+    founded_year: int | None = None  # the first year of the founding period asked (a year, a decade, "before 2000")
+    founded_until: int | None = None  # … and its last year
     exchange: tuple[str, str] | None = None
     asks_amount: bool = False  # "how much / 多少": an extractive answer should carry a figure
     answer_type: str = "text"  # quantity | organisation | date | place | text
@@ -141,7 +147,30 @@ class Question:
     @property
     def constraints(self) -> int:
         return sum(map(bool, (self.technologies, self.places, self.sections, self.orgs, self.awards, self.standards,
-                              self.org_kind, self.founded_year, self.exchange)))
+                              self.org_kind, self.founded_year is not None, self.exchange)))
+
+
+def _related(a: dict, b: dict) -> bool:
+    """Two technologies of one family: one is broader than the other, or they share a broader one."""
+    up_a, up_b = set(a.get("broader", ())), set(b.get("broader", ()))
+    return a["id"] in up_b or b["id"] in up_a or bool(up_a & up_b)
+
+
+def _drop_modifiers(q: Question, text: str) -> None:
+    """A technology written right before another of its family modifies it ("electric-vehicle charging piles",
+    "电动汽车充电桩"): the compound names the head, the last one; the modifier is no constraint of its own."""
+    techs = sorted((m for m in q.mentions if m.entity["kind"] == "technology"), key=lambda m: m.start)
+    drop = set()
+    for a, b in zip(techs, techs[1:]):
+        if a.end <= b.start and re.fullmatch(r"[\s-]*", text[a.end:b.start]) and a.entity["id"] != b.entity["id"] \
+                and _related(a.entity, b.entity):
+            drop.add(a.entity["id"])
+    if drop:
+        keep = {m.entity["id"] for m in techs if m.entity["id"] not in drop}
+        drop -= keep  # named on its own elsewhere too: still a constraint
+        q.technologies = [t for t in q.technologies if t["id"] not in drop]
+        q.groups = [(k, [e for e in g if not (k == "technology" and e["id"] in drop)]) for k, g in q.groups]
+        q.groups = [(k, g) for k, g in q.groups if g]
 
 
 def items(text: str) -> list[tuple[int, int]]:
@@ -202,8 +231,11 @@ def parse(query, lexicon) -> Question:
             if bucket is not None and all(x["id"] != e["id"] for x in bucket):
                 bucket.append(e)
         q.groups.append((kind, group))
+    _drop_modifiers(q, text)
     q.any_of = _has(r"或者|或是|或|\bor\b|either", low)
     q.comparative = _has(COMPARATIVE, low) or _has(RANK, low)
+    if not q.comparative and len(q.named_cases) >= 2 and (_has(SUPER_MAX, low) or _has(SUPER_MIN, low)):
+        q.comparative = True  # "A、B、C，哪个最大", "among A, B and C, which has the most": the named ones compared
     ordinals = [ORDINALS.get(x.lower(), int(x) if x.isdigit() else 1) for m in re.finditer(ORDINAL, low, re.I)
                 for x in m.groups() if x]
     q.top_n = 0 if _has(RANK, low) else max(ordinals, default=1)
@@ -232,7 +264,9 @@ def parse(query, lexicon) -> Question:
     for pattern, ex in EXCHANGES:
         if _has(pattern, low) and _has(LISTED, low):
             q.exchange = ex
+            # a place or a recognition named after the exchange (Hong Kong; a listing there) is the listing asked about
             q.places = [p for p in q.places if not _has(pattern, p["en"].lower() + p["zh"])]
+            q.awards = [a for a in q.awards if not _has(pattern, a["en"].lower() + a["zh"])]
     q.asks_amount = _has(r"多少|几|多大|多高|how much|how many|what (is|was) the (amount|total|size)|how large|how big", low)
     q.answer_type = answer_type(text)
     unit = asked_unit(text)
@@ -253,7 +287,10 @@ def parse(query, lexicon) -> Question:
                 0 < sum(a.term.unit_counts.values()) < sum(b.term.unit_counts.values()):
             meant.append(a.term)
     indicators = [m.term for m in named_ind if m.term in meant] + [m.term for m in named_ind if m.term not in meant] or \
-        lexicon.by_tokens(query.tokens, "indicator")  # "减少了多少二氧化碳排放": the words of a label, apart
+        lexicon.by_tokens(query.tokens, "indicator") or \
+        (lexicon.by_words(text, "indicator") if q.comparative or q.asks_amount else [])
+    # "减少了多少二氧化碳排放", "which generated more electricity": a label's words, apart (in English, when a figure is
+    # asked or compared: "a site or facility" is no count of facilities)
     on_label: set = set()
     if indicators:
         q.indicator_terms = [t for i, t in enumerate(indicators) if all(x is not t for x in indicators[:i])]
@@ -264,7 +301,7 @@ def parse(query, lexicon) -> Question:
         # report the figure it is no constraint of its own (in a comparison it says which figure: "光伏装机")
         ind_spans = [(m.start, m.end) for m in terms if m.term is q.indicator_term]
         on_label = {m.entity["id"] for m in mentions if m.entity["kind"] == "technology"
-                    and any(s <= m.start and m.end <= e for s, e in ind_spans)}
+                    and any(m.start < e and s < m.end for s, e in ind_spans)}
     elif unit:
         q.unit = unit
     props = [m.term for m in terms if m.term.kind == "property" and m.term.range
@@ -294,8 +331,10 @@ def parse(query, lexicon) -> Question:
         # "X 和哪些单位一起…": names of X's partners, not a list of cases — but "which companies work with <an
         # organisation that has no case of its own>" lists the cases linked to it
         is_list = False
-    if _has(FOUNDED, low) and (is_list or is_count) and year and not q.orgs:
-        q.kind, q.target, q.founded_year = ("count" if is_count else "list"), "companies", int(year.group(0))
+    period = founding_period(text) if _has(FOUNDED, low) and (is_list or is_count) and not q.orgs else None
+    if period:  # "founded in 1996", "founded in the 1990s", "成立于2000年以前": companies by their founding year
+        q.kind, q.target = ("count" if is_count else "list"), "companies"
+        q.founded_year, q.founded_until = period
         return q
     # a figure of the named companies compared too: each one's figure, and its founding (``Answerer.compare_named``)
     # ("成立时间", "founding date": the founding's own words name no figure)
@@ -356,7 +395,7 @@ def parse(query, lexicon) -> Question:
         q.superlative = "min" if _has(SUPER_MIN, low) and not _has(SUPER_MAX, low) else "max"
         return q
     kind_of = re.search(r"(?:how many|which|what)\s+((?:[a-z][a-z-]*\s+){1,3}?)(?:%s)s?\b" % MAKERS_EN, low) or \
-        re.search(r"(?:几家|多少家|哪些|哪几家)([\u4e00-\u9fff/、]{2,10}?)(?:%s)" % MAKERS_ZH, text)
+        re.search(r"(?:几家|多少家|哪些|哪几家|来自|出自|属于)([\u4e00-\u9fff/、]{2,10}?)(?:%s)" % MAKERS_ZH, text)
     if kind_of and not q.orgs and not q.indicator_term and (is_count or is_list or _has(r"how many|几家|多少家", low)):
         # "how many <kind of> makers / platforms": companies by what they are (their stated industry)
         q.kind = "count" if (is_count or _has(r"how many|几家|多少家", low)) else "list"
@@ -385,7 +424,10 @@ def parse(query, lexicon) -> Question:
         q.kind = "report"
         return q
     if is_list and q.indicator_term is not None and not q.orgs and not q.node_class and \
-            not (q.constraints - (1 if q.technologies and all(t["id"] in on_label for t in q.technologies) else 0)):
+            not (q.constraints - (1 if q.technologies and all(t["id"] in on_label for t in q.technologies) else 0)) and \
+            not (q.technologies and not _has(FIGURE_ASKED, low)):
+        # (a technology on the indicator's words with no figure asked — "which cases built charging piles" — is a list
+        # of the cases that use it)
         # "which cases give <an indicator>": every case with its figures of that indicator
         q.technologies = []
         q.groups = [(k, g) for k, g in q.groups if k != "technology"]
@@ -401,6 +443,33 @@ def parse(query, lexicon) -> Question:
         q.kind, q.open_list = "list", True
         q.target = "companies" if _has(r"企业|公司|companies|firms", low) and not _has(r"案例(?!集)|cases|projects|项目", low) else "cases"
     return q
+
+
+DECADE = r"(?:上世纪|20世纪|二十世纪)?\s*((?:19|20)?[0-9]0)\s*年代|(?:the\s+)?((?:19|20)?[0-9]0)['’]?s\b"
+BEFORE = r"(?:before|prior to|earlier than|until)\s*$|^\s*年?\s*(?:以前|之前|前|or earlier)"
+AFTER = r"(?:after|later than)\s*$|^\s*年?\s*(?:以后|之后|后|or later)"
+SINCE = r"(?:since)\s*$|^\s*年?\s*(?:以来|至今)"
+
+
+def founding_period(text: str) -> tuple[int, int] | None:
+    """The years a founding question asks about, as (first, last): a decade ("90年代", "the 1990s"), a year with
+    "before" or "after" around it ("2000年以前", "after 2010"), or one year; None when it names no year."""
+    m = re.search(DECADE, text, re.I)
+    if m:
+        d = m.group(1) or m.group(2)
+        start = int(d) if len(d) == 4 else 1900 + int(d)  # "90年代", "the 90s": of the last century
+        return start, start + 9
+    m = re.search(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text)
+    if not m:
+        return None
+    y, before, after = int(m.group(0)), text[max(0, m.start() - 15):m.start()], text[m.end():m.end() + 8]
+    if re.search(BEFORE, before, re.I) or re.search(BEFORE, after, re.I):
+        return 0, y - 1
+    if re.search(AFTER, before, re.I) or re.search(AFTER, after, re.I):
+        return y + 1, 9999
+    if re.search(SINCE, before, re.I) or re.search(SINCE, after, re.I):
+        return y, 9999
+    return y, y
 
 
 def _node(q: Question, terms, lexicon, text: str) -> bool:

@@ -93,6 +93,26 @@ class Match:
     end: int
 
 
+EN_FUNCTION = {"of", "the", "a", "an", "and", "or", "in", "on", "from", "by", "for", "to", "per", "with", "at"}
+
+
+def _stem(word: str) -> str:
+    """A crude English stem: the word without an inflection or a -ion/-ation ending ("generated", "generation" →
+    "generat")."""
+    for suf in ("ations", "ation", "ions", "ion", "ings", "ing", "ies", "ed", "es", "s", "e"):
+        if word.endswith(suf) and len(word) - len(suf) >= 4:
+            return word[:-len(suf)]
+    return word
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Two stems of one word: equal, or the shorter (of at least 4 letters) begins the longer ("reduc", "reduct")."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
+
+
 class Lexicon:
     def __init__(self, terms: list[Term], tokenize=None):
         self.terms = terms
@@ -243,6 +263,30 @@ class Lexicon:
                 words = [w for w in self.tokenize(lab) if w.strip()]
                 if len(words) >= 2 and all(w in have for w in words):
                     hits.append((len(words), t))
+        hits.sort(key=lambda h: -h[0])
+        out: list[Term] = []
+        for _, t in hits:
+            if all(x is not t for x in out):
+                out.append(t)
+        return out
+
+    def by_words(self, text: str, kind: str, window: int = 6) -> list[Term]:
+        """Terms of a kind whose English label's words all occur, inflected and in any order, within ``window`` words
+        of the question ("generated more electricity" names "electricity generated"), most words first."""
+        words = [_stem(w) for w in re.findall(r"[a-z][a-z0-9-]*", text.lower())]
+        hits = []
+        for t in self.terms:
+            if t.kind != kind:
+                continue
+            for lab in t.labels_en:
+                need = [_stem(w) for w in re.findall(r"[a-z][a-z0-9-]*", lab.lower()) if w not in EN_FUNCTION]
+                if len(need) < 2:
+                    continue
+                for i in range(len(words)):  # a window that starts on one of the label's words
+                    span = words[i:i + window]
+                    if any(_same_stem(n, span[0]) for n in need) and all(any(_same_stem(n, w) for w in span) for n in need):
+                        hits.append((len(need), t))
+                        break
         hits.sort(key=lambda h: -h[0])
         out: list[Term] = []
         for _, t in hits:

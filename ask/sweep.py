@@ -51,9 +51,12 @@ def chinese_forms(answerer, mention) -> list[str]:
 
 def narrower(forms: list[str], entity: dict) -> list[str]:
     """The forms that name another kind of thing than the technology: Chinese compounds end in their head, and a
-    form that ends as the preferred label does (电动汽车 for 新能源汽车) is a synonym, not something narrower."""
+    form that ends as the preferred label does (电动汽车 for 新能源汽车) is a synonym, not something narrower — when
+    one of the forms is a synonym, the words name the technology and none is narrower."""
     head = entity.get("zh", "")[-1:]
-    return [f for f in forms if f[-1:] != head]
+    if any(f[-1:] == head for f in forms):
+        return []  # the words read as well as the technology itself ("solar PV": 太阳能光伏): it is what is asked
+    return forms
 
 
 def narrower_in_text(answerer, q) -> tuple[list[str], dict[str, dict]] | None:

@@ -154,7 +154,9 @@ class EntityLinker:
             group = self.same_label.setdefault(lab, [])
             if all(x is not e for x in group):
                 group.append(e)
-        self._en_re = {lab: re.compile(r"(?<![a-z0-9])" + re.escape(lab) + r"(?![a-z0-9])") for lab, _ in self.en}
+        # a label in the plural names it too ("charging piles", "wind farms")
+        self._en_re = {lab: re.compile(r"(?<![a-z0-9])" + re.escape(lab) + (r"(?:e?s)?" if re.search(r"[a-z]$", lab) else "") +
+                                       r"(?![a-z0-9])") for lab, _ in self.en}
 
     def link(self, text: str) -> list[EntityMention]:
         out: list[EntityMention] = []
