@@ -27,7 +27,7 @@ from .glossary import default_path as glossary_path
 from .hops import follow_bridge, follow_description, follow_property
 from .intents import FOUNDED, Question, parse
 from .lexicon import Lexicon
-from .select import Selector, format_value, line_span, load_graph_facts
+from .select import Selector, asked_measures, format_value, line_span, load_graph_facts
 from .shared import SharedFact, asks_shared
 from .subjects import resolve as resolve_subjects
 from .sweep import concept_in_text, industry_words, narrower_in_text
@@ -146,6 +146,8 @@ class Answerer:
     # three blind dev halves together (0.01 → 0.03: one more English lookup right and no wrong refusal, one zh
     # unanswerable less recognised; 1.0 loses another unanswerable and gains nothing)
     type_margin: float = 0.03
+    # how far below the best sentence one whose figure is of the asked kind may score and still answer (``Measure``)
+    measure_margin: float = 0.10
 
     def __post_init__(self):
         # the syllables of the characters the collection uses (from the index): what a romanised name can be made of
@@ -291,6 +293,68 @@ class Answerer:
                         continue
                     if not self._known_at(text, start, w.word):
                         out.append(w.word)
+            out += [x for x in self.unwritten_names(text, covered, known_lexicon) if x not in out]
+        return out
+
+    def names_elsewhere(self, q: Question, cid: str) -> list[str]:
+        """The organisation-like proper nouns of a Chinese question (jieba's nt, nz) that no entity, lexicon term or grammar
+        covers, which the collection writes but the case ``cid`` never does (a company another case names in passing)."""
+        if q.lang != "zh":
+            return []
+        covered = [(m.start, m.end) for m in q.mentions] + self.grammar_spans(q.text) + \
+            [(m.start, m.end) for m in self.lexicon.find(q.text)]
+        case = self.case_text(cid)
+        out = []
+        for start, w in self._tagged_at(q.text):
+            if start < 0 or w.flag not in ("nt", "nz") or len(w.word) < 2 or not CJK.search(w.word) or \
+                    any(s < start + len(w.word) and start < e for s, e in covered):
+                continue
+            if w.word in self.corpus_text and w.word not in case:
+                out.append(w.word)
+        return out
+
+    # jieba's tags of the words a name is made of (nouns, proper nouns, abbreviations, Latin words, words it lacks)
+    NAME_POS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "x", "eng", "vn")
+    # what an organisation's name ends with; a word that only ends with one (子公司, 母公司) is a relation, no name
+    ORG_SUFFIXES = ("集团", "公司", "银行", "协会", "研究院", "大学", "交易所", "联合会", "基金会", "控股")
+
+    def unwritten_names(self, text: str, covered: list[tuple[int, int]], terms: list[tuple[int, int]] = ()) -> list[str]:
+        """Chinese names the collection never writes, beyond the words the segmenter tags as names:
+
+        * a one-character proper noun whose character the collection never uses, with the one-character words after it
+          (a brand the segmenter cuts into characters: 蔚|来);
+        * an organisation's name — nouns before an organisation suffix (…集团, …公司, …银行) — whose last word and suffix
+          the collection never writes together, unless a quantifier or a demonstrative before it makes it a
+          description ("一家港口集团", "哪家咨询公司") rather than a name.
+
+        ``covered``: the spans of the entities the question names and of its grammar; ``terms``: of the lexicon's terms
+        (an ordinary word of the schema — 能源 — may be a word of a name, not a character of one)."""
+        words = list(self._tagged_at(text))
+        inside = lambda a, b, spans=covered: any(s < b and a < e for s, e in spans)  # noqa: E731
+        out = []
+        for i, (start, w) in enumerate(words):
+            if start < 0 or inside(start, start + len(w.word)):
+                continue
+            if len(w.word) == 1 and not inside(start, start + 1, list(terms)) and CJK.search(w.word) and w.flag in self.PROPER_POS and w.word not in self.corpus_text:
+                name = w.word
+                for s2, w2 in words[i + 1:i + 3]:
+                    if len(w2.word) != 1 or not CJK.search(w2.word) or w2.flag[:1] in ("p", "u", "c", "d", "r", "m", "q", "f"):
+                        break
+                    name += w2.word
+                out.append(name)
+            elif w.word in self.ORG_SUFFIXES and i > 0:
+                j = i
+                while j > 0 and words[j - 1][1].flag.startswith(self.NAME_POS) and CJK.search(words[j - 1][1].word):
+                    j -= 1
+                if j == i or (j > 0 and words[j - 1][1].flag[:1] in ("m", "r", "q")):
+                    continue  # no name before the suffix, or a description ("一家港口集团")
+                first = words[j][0]
+                if first < 0 or inside(first, start):
+                    continue
+                name = text[first:start + len(w.word)]
+                tail = words[i - 1][1].word + w.word
+                if name not in self.corpus_text and tail not in self.corpus_text:
+                    out.append(name)
         return out
 
     def romanisable(self, word: str) -> bool:
@@ -468,7 +532,7 @@ class Answerer:
         return out
 
     def _refuse(self, q: Question, unknown: list[str], subject: str | None = None, missing: list[str] = (),
-                closest=None) -> dict:
+                closest=None, asked: str | None = None, elsewhere: bool = False) -> dict:
         """Say why the question cannot be answered: names it uses that the collection lacks, or — when the
         subject is there — that its text does not state what is asked."""
         zh = q.lang == "zh"
@@ -480,7 +544,14 @@ class Answerer:
         else:
             what = {"quantity": ("这个数字", "that figure"), "organisation": ("这个机构", "that organisation"),
                     "date": ("这个时间", "that date"), "place": ("这个地点", "that place")}.get(q.answer_type, ("答案", "the answer"))
-            if subject and missing:
+            if subject and elsewhere:
+                answer = (f"案例集中没有{subject}的案例（只有别的案例提到它），无法回答这个问题。" if zh else
+                          f"The collection has no case of {subject} (only other cases mention it), so it cannot answer this "
+                          f"question.")
+            elif subject and asked:
+                answer = (f"案例集中{subject}的案例没有写明{asked}，无法回答这个问题。" if zh else
+                          f"The collection's text about {subject} does not state {asked}, so it cannot answer this question.")
+            elif subject and missing:
                 what_missing = "、".join(f"“{x}”" for x in missing) if zh else ", ".join(f"“{x}”" for x in missing)
                 answer = (f"案例集中{subject}的案例没有提到{what_missing}，无法回答这个问题。" if zh else
                           f"The collection's text about {subject} does not mention {what_missing}, so it cannot answer this "
@@ -1216,10 +1287,14 @@ ORDER BY ?value ?id"""
         kind = q.answer_type if q.answer_type != "text" or not q.asks_amount else "quantity"
         if kind == "text" and self.asks_figure_without_question_word(q):
             kind = "quantity"
+        # the kind of figure asked (a unit's dimension, money, a share, a count of a thing): one of another kind is no answer
+        measures = asked_measures(q.text, q.asked_unit, q.indicator_term if self.asks_for_indicator(q) else None,
+                                  self.selector.glossary, self.engine.tokenizer.tokens) if kind == "quantity" else []
+        measure = measures[0] if measures else None
         ranked = self.selector.rank(q.query, top_ids, kind, q.asked_unit if kind == "quantity" else None,
                                     q.indicator_term if kind == "quantity" else None, prior, subject,
                                     # the graph records no figure of that indicator: only one the text states of it answers
-                                    strict=q.asks_indicator and not q.indicator_term.units)
+                                    strict=q.asks_indicator and not q.indicator_term.units, measure=measure)
         if not ranked:
             return self._refuse(q, [])
         best = ranked[0]
@@ -1235,6 +1310,21 @@ ORDER BY ?value ?id"""
                 fits = [x for x in near if x.type_ok and not x.year_conflict
                         and self.selector.fits_dimension(x.row["text"], q.indicator_term)]
                 best = fits[0] if fits else None
+        if best is not None and measure and not best.fits:
+            # the figure read is of another kind than the one asked: a sentence nearly as good with one of the asked
+            # kind answers; else the case does not state it, and the refusal quotes what it states instead
+            # (of the same case: the search ranked it first for the question's subject)
+            fitting = next((x for x in ranked if x.fits and not x.year_conflict and x.row["case_id"] == best.row["case_id"]
+                            and best.score - x.score <= self.measure_margin), None)
+            # a question asking several things is answered when one of its further asks is (its sentences are found
+            # by ``further_asks``)
+            further = any(m and any(m.fits(x.row["text"], qn) for x in ranked if best.score - x.score <= self.measure_margin
+                                    for qn in self.selector.quantities(x.row["text"])) for m in measures[1:])
+            if fitting is None and not further:
+                orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
+                name = (orgs[0]["zh"] if q.lang == "zh" else orgs[0]["en"]) if orgs else self._company(best.row["case_id"], q.lang)
+                return self._refuse(q, [], subject=name, closest=best, asked=measure.describe(q.lang))
+            best = fitting or best
         if best is None or (kind != "text" and best.score < self.refuse_below):
             # the subject is in the collection but no sentence of its cases holds what is asked
             orgs = [m.entity for m in q.mentions if m.entity["kind"] == "org"]
@@ -1252,11 +1342,17 @@ ORDER BY ?value ?id"""
             labels = [x for e in passing for x in e["labels_zh"] + e.get("labels_en", []) if len(x) >= 2]
             names_it = lambda x: any(lab in x.row["text"] for lab in labels)  # noqa: E731
             if not names_it(best):
-                best = next((x for x in ranked if names_it(x) and (kind == "text" or (x.type_ok and not x.year_conflict))),
-                            None) or best
+                best = next((x for x in ranked if names_it(x) and x.fits is not False
+                             and (kind == "text" or (x.type_ok and not x.year_conflict))), None) or best
             if not names_it(best):
                 e = passing[0]
                 return self._refuse(q, [], subject=e["zh"] if q.lang == "zh" else e["en"], closest=best)
+        if not own and not passing:
+            # a name the question gives (a company, a brand) that the collection writes only in other cases: the fact
+            # read from this case is not about it
+            elsewhere = self.names_elsewhere(q, best.row["case_id"])
+            if elsewhere:
+                return self._refuse(q, [], subject=elsewhere[0], closest=best, elsewhere=True)
         if kind != "text" and not own and not passing:
             # no company anchors the question: its cases are the search's guess. When they never write what it asks
             # about, the fact read is of another thing (a question naming a company of the collection is left to

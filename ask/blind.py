@@ -10,6 +10,10 @@ Every question has a family (``type``): lookup, list, count, compare, two_hop, u
   - it is a figure: every number in it appears among the answer's numbers, compared by value after unit
     scalings (万 ×1e4, 亿 ×1e8, 千 ×1e3, 百万 ×1e6, thousand/million/billion) and thousands separators are
     resolved (relative tolerance 0.5 %); units are not compared (t, 吨 and tonnes are the same fact);
+  - it is a date (a day or a month of a year, in any of the usual formats: "5 December 2022", "December 5, 2022",
+    "Dec. 5 2022", "2022-12-05", "2022/12/5", "2022年12月5日", "December 2022", "2022年12月"): it is stated when the
+    answer states the same date in any of those formats (or the item's own text occurs in it) — the format is the
+    writer's choice, not part of the fact;
   - it is a name: it occurs in the answer (case, width and whitespace ignored), or any other label of a graph
     entity that carries it as a label occurs (so "TÜV Rheinland" is stated by "TÜV 莱茵" and 蒙牛 by Mengniu);
   - English questions list the English form with the Chinese original or variants as alternatives: one
@@ -62,6 +66,35 @@ def _is_figure(item: str) -> bool:
     return digits > 0 and letters <= 1
 
 
+MONTH_NAMES = {m: i + 1 for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
+                                              "september", "october", "november", "december"))}
+_MON = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+DATE_FORMS = [  # (pattern, order of its groups: y m d; m is a number or a month name)
+    (re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+" + _MON + r",?\s+((?:19|20)\d{2})", re.I), "dmy"),
+    (re.compile(_MON + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})", re.I), "mdy"),
+    (re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"), "ymd"),
+    (re.compile(_MON + r",?\s+((?:19|20)\d{2})", re.I), "my"),
+    (re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d)"), "ym"),
+]
+
+
+def dates(text: str) -> set[tuple[int, int, int]]:
+    """The dates a text states, as (year, month, day; 0 for a month's date), in any of ``DATE_FORMS``."""
+    out, taken = set(), []
+    for rx, order in DATE_FORMS:
+        for m in rx.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue  # part of a fuller date already read ("5 December 2022" holds "December 2022")
+            g = dict(zip(order, m.groups()))
+            month = int(g["m"]) if g["m"].isdigit() else MONTH_NAMES.get(
+                next((k for k in MONTH_NAMES if k.startswith(g["m"].lower().rstrip(".")[:3])), ""), 0)
+            day = int(g.get("d") or 0)
+            if 1 <= month <= 12 and 0 <= day <= 31:
+                out.add((int(g["y"]), month, day))
+                taken.append(m.span())
+    return out
+
+
 class Matcher:
     """Does an answer state an expected item? Figures by value, names in either script via the graph's labels."""
 
@@ -75,6 +108,9 @@ class Matcher:
                 self.alternatives.setdefault(n, set()).update(norms)
 
     def stated(self, item: str, answer: str) -> bool:
+        asked = dates(item)
+        if asked and asked <= dates(answer):
+            return True  # the same date, whatever its format
         if _is_figure(item):
             got = numbers(answer)
             want = numbers(item)

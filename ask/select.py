@@ -104,6 +104,150 @@ def asked_unit(text: str) -> str | None:
     return None
 
 
+# -- the kind of figure a question asks for ---------------------------------------------------------------------------
+# (grammar and general words of money and shares, the unit it names, the thing it counts; no domain entries.) A figure
+# of another kind — kWh for tonnes, a count of subsidiaries for employees, a share for an amount of money — does not
+# answer it, however close its sentence is.
+
+# Chinese measure words a count is asked with ("多少名<thing>", "几座<thing>")
+COUNT_WORDS_ZH = "个家台辆项座次户人名位张块套片只头所条种棵根株盏部栋间批处把组篇"
+ZH_COUNTED = re.compile(r"(?:多少|几)\s*([" + COUNT_WORDS_ZH + r"])\s*([\u4e00-\u9fff]{1,8})")
+EN_COUNTED = re.compile(r"\bhow many\s+([a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}?)(?=\s+(?:are|is|was|were|do|does|did|has|have|"
+                        r"had|can|could|will|would|in|at|on|of|for|across|by|under|per|and|that|which|to|from|with)\b|\s*[?,.;]|$)",
+                        re.I)
+# what a Chinese counted thing stops at: the grammar after it ("多少名员工在…", "多少座换电站？")
+ZH_COUNTED_END = re.compile(r"[的了是在有和与及并，,。？?、；;]")
+MONEY = re.compile(r"多少钱|花了多少|投资|投入(?:了|的)?(?:多少|资金|费用|金额)|收入|营收|销售额|利润|价格|费用|成本|资金|奖金|金额|余额|融资|发行(?:量|规模|额)|"
+                   r"\bmoney\b|\binvest(?:ed|ment|ments|ing)?\b|\bspen[dt]\b|\bspending\b|\bcosts?\b|\bprice\b|\brevenues?\b|"
+                   r"\bsales\b|\bprofits?\b|\bfunding\b|\bbudget\b|\bbalance\b|\bbonds?\b|\bissuance\b|\byuan\b|\brmb\b", re.I)
+SHARE = re.compile(r"比例|占比|百分比|比率|百分之几|\bwhat (?:share|percentage|proportion|fraction)\b|\bwhat percent\b|"
+                   r"\b(?:share|percentage|proportion) of\b|\b[a-z-]+ rate\b", re.I)
+# a change asked ("降低了多少", "by how much did … fall"): a percentage states it as well as an amount does
+CHANGE = re.compile(r"降|减|少了|下降|提高|提升|增长|增加|增幅|降幅|节约|节省|省了|\bby how much\b|\b(?:cut|reduce[ds]?|lower(?:ed)?|"
+                    r"fall|fell|drop(?:ped)?|grow|grew|increase[ds]?|rise|rose|save[ds]?|saving)\b", re.I)
+DIMENSION_NAMES = {"mass": ("以吨计的数量", "a mass (tonnes)"), "energy": ("电量或能量", "an amount of energy"),
+                   "power": ("功率或装机容量", "a power or capacity"), "money": ("金额", "an amount of money"),
+                   "time": ("时长", "a duration"), "area": ("面积", "an area"), "volume": ("体积", "a volume"),
+                   "length": ("长度", "a length")}
+
+
+@dataclass
+class Measure:
+    """The kind of figure a question asks for: one of some dimensions (mass, energy, power, money …), a share (%),
+    or a count of a thing (its Chinese forms, when known). Empty: the question does not say."""
+
+    dims: frozenset = frozenset()
+    share: bool = False
+    counted: str = ""  # the thing counted, as the question writes it
+    forms: tuple[str, ...] = ()  # … in Chinese: what the clause of a count must write (any one)
+    change: bool = False  # a change is asked: a percentage answers it too
+    counted_zh: bool = True  # the thing counted is written in Chinese (else: its forms are the dictionary's renderings)
+
+    def __bool__(self) -> bool:
+        return bool(self.dims or self.share or self.counted)
+
+    def describe(self, lang: str) -> str:
+        """What is asked, for the refusal: "员工的数量", "a share", "an amount of money"."""
+        zh = lang == "zh"
+        if self.counted:
+            return f"{self.counted}的数量" if zh else f"the number of {self.counted}"
+        if self.share:
+            return "比例" if zh else "a share"
+        names = [DIMENSION_NAMES.get(d, (d, d))[0 if zh else 1] for d in sorted(self.dims)]
+        return ("或".join(names)) if zh else " or ".join(names)
+
+    def fits(self, text: str, q) -> bool:
+        """Is the figure ``q`` (of the sentence ``text``) of the asked kind?"""
+        unit = q.unit or ""
+        dim = dimension(unit.split("/")[0]) if unit else ""
+        if self.share:
+            return unit == "%"
+        if self.counted:
+            if dim not in ("count", ""):
+                return False
+            if not self.forms:
+                return True
+            # a Chinese thing is looked for in the clause of the figure; an English one's dictionary renderings in its
+            # sentence (they are looser)
+            around = clause(text, q.start, q.end) if self.counted_zh else "".join(text.split())
+            return any(f in around for f in self.forms)
+        if self.change and unit == "%":
+            return True
+        if "/" in unit:  # an intensity (kWh/㎡, t/a): its numerator says what it measures
+            return dim in self.dims or unit in self.dims
+        return dim in self.dims
+
+
+def counted_forms(noun: str) -> tuple[str, ...]:
+    """The forms a Chinese counted thing is recognised by in a clause: the word, or a pair of its characters (换电站:
+    换电, 电站); a one-character thing is itself."""
+    if len(noun) <= 2:
+        return (noun,)
+    return tuple(noun[i:i + 2] for i in range(len(noun) - 1))
+
+
+ASK_WORD = re.compile(r"多少|几|多大|多高|多长|多久|\bhow (?:much|many|large|big|high|long)\b|\bwhat\b", re.I)
+ASK_BREAK = re.compile(r"[，,；;？?、]|\band\b", re.I)
+
+
+def asked_measures(text: str, unit: str | None, indicator=None, glossary=None, tokens=None) -> list[Measure]:
+    """The kind of figure each ask of a question wants, in order ("花了多少钱，多久回本": money, then a duration).
+    The first ask's is read with the unit the question names and the indicator it asks the value of (``unit``,
+    ``indicator``); ``glossary`` renders an English thing counted in Chinese; ``tokens`` segments Chinese (a measure
+    word that opens a word — 人 of 人工 — counts nothing)."""
+    parts, start = [], 0
+    for m in ASK_BREAK.finditer(text + "?"):
+        seg = text[start:m.start()]
+        if ASK_WORD.search(seg):
+            parts.append(seg)
+        start = m.end()
+    if not parts:
+        return [Measure()]
+    return [asked_measure(p, unit if i == 0 else None, indicator if i == 0 else None, glossary, tokens)
+            for i, p in enumerate(parts)]
+
+
+def asked_measure(part: str, unit: str | None, indicator=None, glossary=None, tokens=None) -> Measure:
+    """The kind of figure one ask wants: the dimension of the unit it names, a count of the thing after "多少<measure
+    word>" / "how many", a share, a duration, an amount of money, or the dimension of ``indicator`` (the lexicon indicator
+    it asks the value of, when its label stands by the question word)."""
+    change = CHANGE.search(part) is not None
+    if unit:
+        dim = dimension(unit.split("/")[0])
+        return Measure(dims=frozenset({dim})) if dim not in ("count", "ratio") else Measure(share=unit == "%")
+    m = ZH_COUNTED.search(part)
+    if m is not None and tokens is not None and next(iter(tokens(m.group(1) + m.group(2))), "") != m.group(1):
+        m = None  # "多少人工时间": 人 opens the word 人工, no measure word
+    if m is not None:
+        noun = ZH_COUNTED_END.split(m.group(2))[0]
+        got = parse_amount("1" + m.group(1) + noun)  # "多少吨煤": a unit, not a thing counted
+        if noun and not (got and got[1] and got[1] != "count"):
+            return Measure(counted=noun, forms=counted_forms(noun))
+    m = EN_COUNTED.search(part)
+    if m is not None:
+        words = m.group(1).lower().split()
+        got = parse_amount("1 " + words[0])
+        if not (got and got[1] and got[1] != "count") and words[0] not in ("times", "percent"):
+            # its dictionary renderings that a sentence may write (none known: any count)
+            forms = tuple(glossary.zh(words[-1])) if glossary else ()
+            return Measure(counted=" ".join(words), forms=forms, counted_zh=False)
+    if SHARE.search(part):
+        return Measure(share=True)
+    if re.search(r"多久|多长时间|\bhow long\b", part, re.I):
+        return Measure(dims=frozenset({"time"}))
+    if MONEY.search(part):
+        return Measure(dims=frozenset({"money"}), change=change)
+    if indicator is not None:
+        units = [u for u in indicator.units if u not in ("%", "倍")]
+        if units and len(units) == len(indicator.units):  # a share stated of it answers too: no kind then
+            if all(u == "count" for u in units):
+                return Measure(counted=indicator.label("zh"))
+            dims = {dimension(u.split("/")[0]) for u in units if u != "count"}
+            if "count" not in units:
+                return Measure(dims=frozenset(dims), change=change)
+    return Measure()
+
+
 # a year written as four digits, alone or before 年
 A_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 YEAR_MONTH = re.compile(r"((?:19|20)\d{2})\s*年(?:\s*(\d{1,2})\s*月)?(?:\s*(\d{1,2})\s*日)?")
@@ -204,6 +348,7 @@ class Fact:
     en: str
     names: list[tuple[str, str]] = field(default_factory=list)  # (zh, en) names in the quote
     indefinite: bool = False  # an indefinite figure (数百家) read for a question asking the exact one
+    fits: bool = True  # a figure of the kind the question asks for (``Measure``)
 
 
 @dataclass
@@ -256,6 +401,7 @@ class Scored:
     type_ok: float
     year_conflict: bool = False  # the question names a year; the sentence names others, not it
     features: dict = field(default_factory=dict)
+    fits: bool | None = None  # its figure is of the kind asked (None: the question does not say which kind)
 
 
 class Selector:
@@ -369,9 +515,11 @@ class Selector:
 
     # -- scoring ----------------------------------------------------------------------------------------------
     def rank(self, query, case_ids: list[str], kind: str, unit: str | None, indicator, prior: dict[str, float],
-             subject_names: set[str], strict: bool = False) -> list[Scored]:
+             subject_names: set[str], strict: bool = False, measure: Measure | None = None) -> list[Scored]:
         """Candidate sentences of ``case_ids``, best first. ``strict``: the question asks for the value of the
-        indicator itself ("what was X's net profit"), so only a figure of that indicator (or in its units) answers."""
+        indicator itself ("what was X's net profit"), so only a figure of that indicator (or in its units) answers.
+        ``measure``: the kind of figure asked (``asked_measure``); a sentence's figure of that kind is the one read, and
+        each candidate says whether its figure is of it (``Scored.fits``)."""
         rows, vecs = self.engine.sentences()
         cand = [i for i, r in enumerate(rows) if r["case_id"] in prior]
         if not cand:
@@ -395,7 +543,7 @@ class Selector:
             squashed = "".join(text.split())
             overlap = sum(1 for t in terms if t in squashed or t in text)
             fact, type_ok, ind_ok, unit_ok, ctx = self.read_fact(text, kind, unit, indicator, subject_names, terms, strict,
-                                                                 asked, precision, level)
+                                                                 asked, precision, level, measure)
             stated = self.graph_fact(r, kind, subject_names, props)
             if stated is not None:  # the graph says what this sentence states: its names, in both languages
                 fact, type_ok = Fact(kind, stated.zh, stated.en, fact.names if fact is not None else []), 1.0
@@ -416,7 +564,8 @@ class Selector:
                  "context": ctx}
             s = sum(getattr(self.w, name) * v for name, v in f.items() if name != "context")
             s += (self.w.context if query.lang == "zh" else self.w.context_en) * ctx
-            out.append(Scored(r, s, fact, type_ok, conflict, f))
+            fits = None if not measure or kind != "quantity" else fact is not None and fact.fits
+            out.append(Scored(r, s, fact, type_ok, conflict, f, fits))
         out.sort(key=lambda x: -x.score)
         return out
 
@@ -474,7 +623,8 @@ class Selector:
 
     # -- reading the fact -------------------------------------------------------------------------------------
     def read_fact(self, text: str, kind: str, unit: str | None, indicator, subject: set[str], terms: list[str],
-                  strict: bool = False, asked: Asked | None = None, precision: int = 1, level: str | None = None):
+                  strict: bool = False, asked: Asked | None = None, precision: int = 1, level: str | None = None,
+                  measure: Measure | None = None):
         """(fact, holds the asked kind, indicator matches, unit matches, context) for one sentence. ``context``: how
         much of what the question asks about (``asked``) the clause of the fact read holds — a figure whose own
         clause says what the question asks ("减少X产生量N万吨" for a question about X) is the one asked for.
@@ -491,7 +641,7 @@ class Selector:
                 near = text[max(0, q.start - 16):q.end + 8]
                 return ((unit is not None and q.unit == unit) * 2 + (indicator is not None and q.indicator == indicator.code) * 2
                         + sum(1 for t in terms if t in near) * 0.5 + (q.unit not in ("%", "count")) * 0.2
-                        + 3 * ctx_of(q.start, q.end))
+                        + 3 * ctx_of(q.start, q.end) + (6 * measure.fits(text, q) if measure else 0))
 
             best = max(qs, key=fit)
             ctx = ctx_of(best.start, best.end)
@@ -507,6 +657,7 @@ class Selector:
                 type_ok = 1.0 if (unit_ok or ind_ok) else (0.5 if unit is None else 0.0)
             fact = self.quantity_fact(best, names)
             fact.indefinite = precision == EXACT_FIGURE and indefinite(text, best)
+            fact.fits = measure.fits(text, best) if measure else True
             return fact, type_ok, ind_ok, unit_ok, ctx
         if kind == "date":
             dates = list(YEAR_MONTH.finditer(text))

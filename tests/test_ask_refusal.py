@@ -140,3 +140,44 @@ def test_a_unit_word_does_not_refuse_a_question_the_text_answers(answerer, quest
     q = analysed(answerer, question)
     assert answerer.unknown_nouns(q.text, q.mentions) == unknown
     assert answerer.ask(question)["answered"] is (not unknown)
+
+
+@pytest.mark.parametrize("question, name", [
+    ("星河能源集团的光伏电站每年发电多少度？", "星河能源集团"),  # an organisation's name the collection never writes
+    ("昊铂的工厂每年减排多少吨？", "昊铂"),  # a brand of characters the collection never uses
+])
+def test_a_chinese_name_the_collection_never_writes_is_refused(answerer, question, name):
+    res = answerer.ask(question)
+    assert res["answered"] is False and name in res["unknown"] and name in res["answer"]
+
+
+@pytest.mark.parametrize("question", [
+    "其中一家港口集团每年发电多少度？",  # a description (一家…集团), not a name
+    "金风科技全球风电累计装机容量是多少？",
+])
+def test_a_description_or_a_known_name_is_no_unknown_name(answerer, question):
+    q = answerer.engine.analyse(question, "question")
+    spans = [(m.start, m.end) for m in q.mentions] + answerer.grammar_spans(question)
+    assert answerer.unwritten_names(question, spans) == []
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("蒙牛有多少名员工？", "员工的数量"),  # counts and capacities of other things: no figure of employees
+    ("How many employees does Mengniu have?", "the number of employees"),
+])
+def test_a_figure_of_another_kind_than_asked_is_refused_with_what_the_case_states(answerer, question, asked):
+    res = answerer.ask(question)
+    assert res["answered"] is False and asked in res["answer"]
+    # the closest statement is quoted with its lines, and no slot is empty
+    assert res["citations"] and res["citations"][0]["quote"] in res["answer"]
+    assert not re.search(r"“”|mention ,|about  |关于“”|是，见", res["answer"])
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("金风科技全球风电累计装机容量是多少？", "105"),  # a capacity asked: the capacity answers
+    ("How much wind capacity has Goldwind installed worldwide?", "105"),
+    ("能链智电安吉站共设置了多少个充电车位？", "430"),  # the count of the thing asked, among counts of others
+])
+def test_a_figure_of_the_asked_kind_is_not_refused(answerer, question, figure):
+    res = answerer.ask(question)
+    assert res["answered"] and figure in res["answer"]

@@ -183,3 +183,53 @@ def test_a_unit_in_latin_letters_is_no_name(word, unit):
     from climatekg.ask.select import is_unit
 
     assert is_unit(word) is unit
+
+
+# -- the kind of figure a question asks for (Measure): a figure of another kind does not answer it ------------------
+
+@pytest.mark.parametrize("question, expected", [
+    ("这家公司有多少名工程师？", [("counted", "工程师")]),
+    ("该园区建了几座充电站？", [("counted", "充电站")]),
+    ("单个门店每月能省下多少人工时间？", [("none", None)]),  # 人 opens the word 人工: no measure word
+    ("这个项目每年减少多少吨二氧化碳？", [("dims", "mass")]),
+    ("这个项目花了多少钱，多久能回本？", [("dims", "money"), ("dims", "time")]),
+    ("该园区的绿电占比是多少？", [("share", None)]),
+    ("How many engineers does the company employ?", [("counted", "engineers")]),
+    ("How much did the company invest in the pilot line?", [("dims", "money")]),
+    ("What share of the plant's power is solar?", [("share", None)]),
+    ("How much electricity does the plant use a year?", [("none", None)]),  # says no kind: any figure may answer
+])
+def test_the_kind_of_figure_each_ask_wants(question, expected):
+    from climatekg.ask.select import asked_measures, asked_unit
+    from climatekg.embeddings.lexical import ChineseTokenizer
+
+    got = asked_measures(question, asked_unit(question), tokens=ChineseTokenizer().tokens)
+    assert len(got) == len(expected)
+    for m, (kind, value) in zip(got, expected):
+        if kind == "counted":
+            assert m.counted == value
+        elif kind == "dims":
+            assert m.dims == {value}
+        elif kind == "share":
+            assert m.share and not m.dims
+        else:
+            assert not m
+
+
+@pytest.mark.parametrize("question, sentence, fits", [
+    ("这家公司有多少名工程师？", "公司下辖6家子公司，5个加工中心。", False),  # counts of other things
+    ("该园区建了几座充电站？", "园区共建成3座充电站。", True),
+    ("这个项目每年减少多少吨二氧化碳？", "每年节约电量1200MWh。", False),  # energy for a mass
+    ("这个项目每年减少多少吨二氧化碳？", "每年减少二氧化碳800吨。", True),
+    ("这个项目花了多少钱？", "能耗下降了12%。", False),  # a share for an amount of money
+    ("这个项目的成本降低了多少？", "成本下降了12%。", True),  # a change: a percentage states it
+    ("该园区的绿电占比是多少？", "绿电使用量达3000万千瓦时。", False),
+    ("How many engineers does the company employ?", "园区年发电量为9000万千瓦时。", False),  # not a count
+])
+def test_a_figure_of_another_kind_does_not_fit(question, sentence, fits):
+    from climatekg.ask.select import asked_measures, asked_unit
+    from climatekg.graph.quantities import extract
+
+    m = asked_measures(question, asked_unit(question))[0]
+    qs = [q for q in extract(sentence) if q.unit]
+    assert qs and any(m.fits(sentence, q) for q in qs) is fits
