@@ -121,7 +121,7 @@ def evaluate(collection: Collection, gold_path: Path) -> ExtractionScore:
 #     labels and alternative labels (graph.units.classify_measure, restricted to indicators reported in the
 #     gold unit); an indicator and its broader or narrower indicator agree, or
 #   * in percent, the gold names a change of one direction and the outcome names it by the change (reduction-rate,
-#     growth-rate) — or the gold names the change (…能耗降幅, …排放量已减少比例) and the outcome names the thing's
+#     growth-rate) — or the gold names the change (…能耗降幅, …排放量减少比例) and the outcome names the thing's
 #     change as the scheme's labels name it (减少能耗: energy-saved; 减少碳排放: co2-reduction): writers and
 #     indicators name one change both ways.
 # Units: the gold writers' base units have no tonne of coal equivalent, so a gold "t" accepts "tce"; a mass of
@@ -240,7 +240,7 @@ def _change_of(measure_zh: str) -> str | None:
 
 def _changes_of_what_changed(measure_zh: str) -> set[str]:
     """The indicators that name the change a description names, by the thing that changed: …能耗降幅 is a cut of
-    energy use, which the scheme names energy-saved (its label 减少能耗); …排放量已减少比例 a cut of emissions,
+    energy use, which the scheme names energy-saved (its label 减少能耗); …排放量减少比例 a cut of emissions,
     co2-reduction (减少碳排放). The thing is the indicator the description's words name once its words of change
     are taken out; its cut is the indicator the scheme's labels name for 减少/增加 + each of the thing's labels.
     A thing whose change the scheme names by the thing itself (water, reported in percent) is that thing. The
