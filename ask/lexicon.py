@@ -263,12 +263,7 @@ class Lexicon:
                 words = [w for w in self.tokenize(lab) if w.strip()]
                 if len(words) >= 2 and all(w in have for w in words):
                     hits.append((len(words), t))
-        hits.sort(key=lambda h: -h[0])
-        out: list[Term] = []
-        for _, t in hits:
-            if all(x is not t for x in out):
-                out.append(t)
-        return out
+        return _most_words_first(hits)
 
     def by_words(self, text: str, kind: str, window: int = 6) -> list[Term]:
         """Terms of a kind whose English label's words all occur, inflected and in any order, within ``window`` words
@@ -287,12 +282,7 @@ class Lexicon:
                     if any(_same_stem(n, span[0]) for n in need) and all(any(_same_stem(n, w) for w in span) for n in need):
                         hits.append((len(need), t))
                         break
-        hits.sort(key=lambda h: -h[0])
-        out: list[Term] = []
-        for _, t in hits:
-            if all(x is not t for x in out):
-                out.append(t)
-        return out
+        return _most_words_first(hits)
 
     def zh_words(self, text: str) -> list[str]:
         """The Chinese labels of every term an English text names (cross-lingual expansion of a question)."""
@@ -300,3 +290,12 @@ class Lexicon:
         for m in self.find(text):
             out += [x for x in m.term.labels_zh if x not in out]
         return out
+
+
+def _most_words_first(hits: list[tuple[int, "Term"]]) -> list["Term"]:
+    """Each term once, those matched by more label words first (a stable sort: ties keep the lexicon's order)."""
+    out: list[Term] = []
+    for _, t in sorted(hits, key=lambda h: -h[0]):
+        if all(x is not t for x in out):
+            out.append(t)
+    return out
