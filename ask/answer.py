@@ -325,7 +325,7 @@ class Answerer:
           (a brand the segmenter cuts into characters: 蔚|来);
         * an organisation's name — nouns before an organisation suffix (…集团, …公司, …银行) — whose last word and suffix
           the collection never writes together, unless a quantifier or a demonstrative before it makes it a
-          description ("一家港口集团", "哪家咨询公司") rather than a name.
+          description ("一家物流集团", "哪家设计公司") rather than a name.
 
         ``covered``: the spans of the entities the question names and of its grammar; ``terms``: of the lexicon's terms
         (an ordinary word of the schema — 能源 — may be a word of a name, not a character of one)."""
@@ -347,7 +347,7 @@ class Answerer:
                 while j > 0 and words[j - 1][1].flag.startswith(self.NAME_POS) and CJK.search(words[j - 1][1].word):
                     j -= 1
                 if j == i or (j > 0 and words[j - 1][1].flag[:1] in ("m", "r", "q")):
-                    continue  # no name before the suffix, or a description ("一家港口集团")
+                    continue  # no name before the suffix, or a description ("一家物流集团")
                 first = words[j][0]
                 if first < 0 or inside(first, start):
                     continue

@@ -152,7 +152,7 @@ def test_a_chinese_name_the_collection_never_writes_is_refused(answerer, questio
 
 
 @pytest.mark.parametrize("question", [
-    "其中一家港口集团每年发电多少度？",  # a description (一家…集团), not a name
+    "有一家物流集团每年用电多少度？",  # a description (一家…集团), not a name
     "金风科技全球风电累计装机容量是多少？",
 ])
 def test_a_description_or_a_known_name_is_no_unknown_name(answerer, question):
